@@ -1,0 +1,168 @@
+"""The `reportgen` command: thin commands over the pipeline, messages in Traditional Chinese."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from . import __version__
+from .problems import FatalError
+
+EXIT_OK, EXIT_INPUT_ERRORS, EXIT_FATAL = 0, 1, 2
+
+# argparse is localized through gettext; these are the strings it shows users.
+_ARGPARSE_TEXT = {
+    "usage: ": "用法：",
+    "options": "選項",
+    "positional arguments": "參數",
+    "show this help message and exit": "顯示說明後結束",
+    "show program's version number and exit": "顯示版本後結束",
+    "%(prog)s: error: %(message)s\n": "%(prog)s：錯誤：%(message)s\n",
+    "unrecognized arguments: %s": "無法辨識的參數：%s",
+    "the following arguments are required: %s": "缺少必要的參數：%s",
+    "expected one argument": "需要一個值",
+    "argument %(argument_name)s: %(message)s": "參數 %(argument_name)s：%(message)s",
+    "invalid choice: %(value)r (choose from %(choices)s)": "無效的選擇：%(value)r（可選：%(choices)s）",
+    "ambiguous option: %(option)s could match %(matches)s": "選項不明確：%(option)s 可能是 %(matches)s",
+}
+argparse._ = lambda text: _ARGPARSE_TEXT.get(text, text)  # type: ignore[attr-defined]
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="reportgen",
+        description="將承辦人填寫的 Excel 活頁簿編成施政報告「國際事務」章的 Word 文件。")
+    parser.add_argument("--version", action="version", version=f"reportgen {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="指令", title="指令")
+
+    inputs = argparse.ArgumentParser(add_help=False)
+    inputs.add_argument("inputs", nargs="*", type=Path, metavar="INPUT",
+                        help="活頁簿或資料夾（資料夾內所有 .xlsx/.xlsm/.ods），預設 inputs/")
+    inputs.add_argument("--strict", action="store_true", help="警告也視為錯誤")
+
+    build = commands.add_parser("build", parents=[inputs], help="檢核並產生 Word 文件",
+                                description="檢核活頁簿，沒有錯誤時產生本章的 Word 文件。")
+    build.add_argument("-o", "--output", type=Path, metavar="FILE",
+                       help="輸出檔，預設 outputs/<章名>.docx")
+    build.add_argument("--template", type=Path, metavar="FILE",
+                       help="Word 範本，預設 templates/report.docx（沒有時用內建範本）")
+    build.set_defaults(run=_build)
+
+    validate = commands.add_parser("validate", parents=[inputs], help="只檢核，列出所有問題",
+                                   description="檢核活頁簿並列出所有錯誤與警告（含儲存格位置）。")
+    validate.set_defaults(run=_validate)
+
+    preview = commands.add_parser("preview", parents=[inputs], help="在終端機預覽本章文字",
+                                  description="以純文字印出本章，每段一行。")
+    preview.set_defaults(run=_preview)
+    return parser
+
+
+def _load(args: argparse.Namespace, *, problems_to=None):
+    """Validate the inputs and print problems; returns the outcome and whether to go on."""
+    from .validate import validate_paths
+
+    outcome = validate_paths(args.inputs or [Path("inputs")])
+    stream = problems_to or sys.stderr
+    for problem in outcome.problems.sorted():
+        print(problem.render(), file=stream)
+    blocking = outcome.problems.errors or (args.strict and outcome.problems.warnings)
+    if blocking:
+        reason = "（--strict：警告視為錯誤）" if not outcome.problems.errors else ""
+        print(f"{outcome.problems.summary()}{reason}，未產生檔案。", file=stream)
+    return outcome, not blocking
+
+
+def _build(args: argparse.Namespace) -> int:
+    from .compose import compose
+    from .docx_writer import load_template, render_docx
+    from .output import write_atomic
+
+    template = load_template(_template_path(args.template))
+    outcome, ok = _load(args)
+    if not ok:
+        return EXIT_INPUT_ERRORS
+    report = outcome.report
+    document = compose(report)
+    output = args.output or Path("outputs") / f"{_safe_name(report.settings.title)}.docx"
+    write_atomic(output, render_docx(template, document))
+    print(f"已產生 {output}")
+    print(_summary(outcome))
+    return EXIT_OK
+
+
+def _validate(args: argparse.Namespace) -> int:
+    outcome, ok = _load(args, problems_to=sys.stdout)
+    if ok:
+        print(f"檢核完成：{outcome.problems.summary()}。")
+        print(_summary(outcome))
+    return EXIT_OK if ok else EXIT_INPUT_ERRORS
+
+
+def _preview(args: argparse.Namespace) -> int:
+    from .compose import compose, plain_text
+
+    outcome, ok = _load(args)
+    if not ok:
+        return EXIT_INPUT_ERRORS
+    sys.stdout.write(plain_text(compose(outcome.report)))
+    return EXIT_OK
+
+
+def _summary(outcome) -> str:
+    report = outcome.report
+    stats = report.stats
+    text = (f"共 {len(report.sections)} 節、{len(report.activities)} 項活動、"
+            f"{stats.cases} 案訪賓（{stats.people} 人）")
+    if report.skipped:
+        text += f"；{report.skipped} 項活動標為不列入報告"
+    return text + f"；警告 {len(outcome.problems.warnings)} 項。"
+
+
+def _safe_name(title: str) -> str:
+    cleaned = "".join("_" if c in '\\/:*?"<>|' else c for c in title).strip(" .")
+    return cleaned or "chapter"
+
+
+def _template_path(option: Path | None) -> Path:
+    if option is not None:
+        return option
+    local = Path("templates") / "report.docx"
+    if local.is_file():
+        return local
+    from importlib.resources import files
+
+    return Path(str(files("reportgen") / "templates" / "report.docx"))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    for stream in (sys.stdout, sys.stderr):  # a Big5 console must not crash on rare characters
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="replace")
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "run", None):
+        parser.print_help()
+        return EXIT_FATAL
+    try:
+        return args.run(args)
+    except FatalError as exc:
+        print(f"錯誤：{exc.message}", file=sys.stderr)
+        return EXIT_FATAL
+    except KeyboardInterrupt:
+        print("已中斷。", file=sys.stderr)
+        return 130
+    except Exception as exc:
+        if os.environ.get("REPORTGEN_DEBUG"):
+            raise
+        print(f"內部錯誤：{type(exc).__name__}: {exc}\n"
+              "這是 reportgen 的問題，不是您的資料；請設定 REPORTGEN_DEBUG=1 重新執行，"
+              "並將訊息提供給維護人員。", file=sys.stderr)
+        return EXIT_FATAL
+
+
+if __name__ == "__main__":
+    sys.exit(main())

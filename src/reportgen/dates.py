@@ -1,0 +1,119 @@
+"""Dates as staff type them (ROC or Gregorian, day or month) and as the report prints them."""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from .schema import DATE_FORMS, MONTH_FORMS
+
+ROC_OFFSET = 1911
+
+_SEP = r"\s*[/\-.．／－]\s*"
+_PATTERNS = (
+    re.compile(rf"^(?:民國)?\s*(?P<y>\d{{1,4}}){_SEP}(?P<m>\d{{1,2}}){_SEP}(?P<d>\d{{1,2}})$"),
+    re.compile(r"^(?:民國)?\s*(?P<y>\d{1,4})\s*年\s*(?P<m>\d{1,2})\s*月\s*(?P<d>\d{1,2})\s*[日號]?$"),
+    re.compile(r"^(?P<y>\d{3})(?P<m>\d{2})(?P<d>\d{2})$"),  # 1100908
+    re.compile(r"^(?P<y>\d{4})(?P<m>\d{2})(?P<d>\d{2})$"),  # 20210908
+    re.compile(rf"^(?:民國)?\s*(?P<y>\d{{1,4}}){_SEP}(?P<m>\d{{1,2}})$"),
+    re.compile(r"^(?:民國)?\s*(?P<y>\d{1,4})\s*年\s*(?P<m>\d{1,2})\s*月(?:份)?$"),
+)
+DATE_ERROR_FIX = ("請填寫實際存在的日期，可用的寫法：" + "、".join(DATE_FORMS)
+                  + "；只填月份可寫 " + " 或 ".join(MONTH_FORMS) + "。")
+_FULLWIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
+
+
+class DateError(ValueError):
+    """Raised for text that is not a date, or names a day that does not exist."""
+
+
+@dataclass(frozen=True, order=True)
+class Day:
+    """A calendar day, or a whole month (`month_only`) as staff may enter it."""
+
+    date: dt.date
+    month_only: bool = False
+
+    @property
+    def first(self) -> dt.date:
+        return self.date
+
+    @property
+    def last(self) -> dt.date:
+        if not self.month_only:
+            return self.date
+        days = calendar.monthrange(self.date.year, self.date.month)[1]
+        return self.date.replace(day=days)
+
+    def roc(self) -> str:
+        return roc_month(self.date) if self.month_only else roc_date(self.date)
+
+
+def parse_day(value: object) -> Day:
+    """Read a cell value: a real date, a number like 1100908, or text in an accepted form."""
+    if isinstance(value, dt.datetime):
+        return Day(value.date())
+    if isinstance(value, dt.date):
+        return Day(value)
+    if isinstance(value, bool):
+        raise DateError(str(value))
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = str(value).translate(_FULLWIDTH_DIGITS).strip()
+    for pattern in _PATTERNS:
+        match = pattern.match(text)
+        if match:
+            break
+    else:
+        raise DateError(text)
+    year_text = match.group("y")
+    year = int(year_text) + (ROC_OFFSET if len(year_text) <= 3 else 0)
+    if year <= ROC_OFFSET:  # ROC year 0, or a Gregorian year before the ROC
+        raise DateError(text)
+    month = int(match.group("m"))
+    day_text = match.groupdict().get("d")
+    try:
+        if day_text is None:
+            return Day(dt.date(year, month, 1), month_only=True)
+        return Day(dt.date(year, month, int(day_text)))
+    except ValueError as exc:
+        raise DateError(text) from exc
+
+
+def roc_year(date: dt.date) -> int:
+    return date.year - ROC_OFFSET
+
+
+def roc_date(date: dt.date) -> str:
+    """2021-09-08 → 110年9月8日."""
+    return f"{roc_year(date)}年{date.month}月{date.day}日"
+
+
+def roc_month(date: dt.date) -> str:
+    return f"{roc_year(date)}年{date.month}月"
+
+
+def is_month_start(date: dt.date) -> bool:
+    return date.day == 1
+
+
+def is_month_end(date: dt.date) -> bool:
+    return (date + dt.timedelta(days=1)).day == 1
+
+
+def period_text(start: dt.date, end: dt.date, *, with_year: bool) -> str:
+    """The reporting period as prose: 7月至12月, 110年7月至12月, 110年7月至111年6月."""
+    whole_months = is_month_start(start) and is_month_end(end)
+
+    def part(date: dt.date, year: bool) -> str:
+        text = f"{roc_year(date)}年" if year else ""
+        text += f"{date.month}月"
+        return text if whole_months else text + f"{date.day}日"
+
+    same_year = start.year == end.year
+    head = part(start, with_year or not same_year)
+    if whole_months and (start.year, start.month) == (end.year, end.month):
+        return head
+    return f"{head}至{part(end, not same_year)}"

@@ -1,0 +1,167 @@
+"""The only module that writes Word: the template's package with a new body and properties."""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from dataclasses import dataclass
+from io import BytesIO
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+from .compose import Block, Document, Role
+from .problems import FatalError
+
+W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+DOCUMENT_PART = "word/document.xml"
+STYLES_PART = "word/styles.xml"
+CORE_PART = "docProps/core.xml"
+FIXED_TIME = (1980, 1, 1, 0, 0, 0)  # zip entry times: the same inputs give the same bytes
+MAX_TEMPLATE_PART = 20 * 1024 * 1024
+
+# Each role's style, by the name Word shows (built-in names are stored in English, whatever
+# the editor's language; the style *id* may be localized, so it is looked up, never assumed).
+STYLE_NAMES: dict[Role, str] = {
+    Role.CHAPTER: "heading 1",
+    Role.SECTION: "heading 2",
+    Role.ITEM: "heading 3",
+    Role.SECTION_BODY: "節內文",
+    Role.ITEM_BODY: "項內文",
+}
+STYLE_HELP: dict[Role, str] = {
+    Role.CHAPTER: "章標題（內建樣式「標題 1」）",
+    Role.SECTION: "節標題（內建樣式「標題 2」）",
+    Role.ITEM: "項目標題（內建樣式「標題 3」）",
+    Role.SECTION_BODY: "節的前言與訪團名單",
+    Role.ITEM_BODY: "項目內文",
+}
+_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+@dataclass(frozen=True)
+class Template:
+    """A template package read into memory, with its style ids resolved."""
+
+    path: Path
+    parts: tuple[tuple[zipfile.ZipInfo, bytes], ...]
+    style_ids: dict[Role, str]
+    prefix: str  # the document part's prefix for the WordprocessingML namespace
+
+
+def _parse(data: bytes, part: str, path: Path):  # -> lxml.etree._Element
+    from lxml import etree
+
+    if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
+        raise FatalError(f"範本 {path.name} 的 {part} 含有不允許的 DTD 宣告，可能是惡意檔案。")
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
+    try:
+        return etree.fromstring(data, parser)
+    except etree.XMLSyntaxError as exc:
+        raise FatalError(f"範本 {path.name} 的 {part} 已損壞，請用 Word 重新存檔。") from exc
+
+
+def load_template(path: Path) -> Template:
+    """Read and check a template; every failure is a FatalError naming what to fix."""
+    try:
+        archive = zipfile.ZipFile(path)
+    except FileNotFoundError as exc:
+        raise FatalError(f"找不到範本 {path}。") from exc
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise FatalError(f"範本 {path.name} 不是 Word 文件（.docx）。請用 Word 另存為 .docx。") from exc
+    with archive:
+        parts = []
+        for info in archive.infolist():
+            if info.file_size > MAX_TEMPLATE_PART:
+                raise FatalError(f"範本 {path.name} 的 {info.filename} 過大，請確認範本是否正確。")
+            parts.append((info, archive.read(info)))
+    data = dict((info.filename, blob) for info, blob in parts)
+    for part in (DOCUMENT_PART, STYLES_PART):
+        if part not in data:
+            raise FatalError(f"範本 {path.name} 缺少 {part}，不是有效的 Word 文件。")
+    styles = _parse(data[STYLES_PART], STYLES_PART, path)
+    by_name: dict[str, str] = {}
+    for element in styles.iterfind(f"{{{W}}}style"):
+        if element.get(f"{{{W}}}type") != "paragraph":
+            continue
+        name = element.find(f"{{{W}}}name")
+        if name is not None:
+            by_name.setdefault(name.get(f"{{{W}}}val", "").lower(), element.get(f"{{{W}}}styleId"))
+    style_ids: dict[Role, str] = {}
+    for role, name in STYLE_NAMES.items():
+        style_id = by_name.get(name.lower())
+        if not style_id:
+            raise FatalError(
+                f"範本 {path.name} 缺少段落樣式「{name}」（用於{STYLE_HELP[role]}）。"
+                f"請在 Word 的「樣式」窗格新增名為「{name}」的段落樣式後存檔。")
+        style_ids[role] = style_id
+    document = _parse(data[DOCUMENT_PART], DOCUMENT_PART, path)
+    prefix = next((p for p, uri in document.nsmap.items() if uri == W and p), None)
+    if prefix is None or document.find(f"{{{W}}}body") is None:
+        raise FatalError(f"範本 {path.name} 的 {DOCUMENT_PART} 格式不符，請用 Word 重新存檔。")
+    return Template(path, tuple(parts), style_ids, prefix)
+
+
+def _paragraph(block: Block, style_id: str, w: str) -> str:
+    text = _XML_ILLEGAL.sub("", block.text)
+    runs = ""
+    if block.label:
+        runs += f"<{w}:t>{escape(block.label)}</{w}:t>"
+        if block.role is Role.ITEM:
+            runs += f"<{w}:tab/>"
+    runs += f'<{w}:t xml:space="preserve">{escape(text)}</{w}:t>'
+    return (f'<{w}:p><{w}:pPr><{w}:pStyle {w}:val="{style_id}"/></{w}:pPr>'
+            f"<{w}:r>{runs}</{w}:r></{w}:p>")
+
+
+def _document_xml(template: Template, document: Document) -> bytes:
+    """The template's document part with its body replaced; its section properties stay."""
+    from lxml import etree
+
+    data = dict((info.filename, blob) for info, blob in template.parts)
+    root = _parse(data[DOCUMENT_PART], DOCUMENT_PART, template.path)
+    body = root.find(f"{{{W}}}body")
+    section = body[-1] if len(body) and body[-1].tag == f"{{{W}}}sectPr" else None
+    for child in list(body):
+        if child is not section:
+            body.remove(child)
+    marker = etree.Comment(" reportgen body ")
+    if section is not None:
+        section.addprevious(marker)
+    else:
+        body.append(marker)
+    head, tail = etree.tostring(root, xml_declaration=True, encoding="UTF-8",
+                                standalone=True).split(b"<!-- reportgen body -->", 1)
+    ids = template.style_ids
+    xml = "".join(_paragraph(b, ids[b.role], template.prefix) for b in document.blocks)
+    return head + xml.encode("utf-8") + tail
+
+
+def _core_xml(document: Document) -> bytes:
+    year, month, day = document.date
+    stamp = f"{year:04d}-{month:02d}-{day:02d}T00:00:00Z"
+    return (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        '<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/'
+        'core-properties" xmlns:dc="http://purl.org/dc/elements/1.1/" '
+        'xmlns:dcterms="http://purl.org/dc/terms/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">'
+        f"<dc:title>{escape(document.title)}</dc:title>"
+        f"<dc:subject>{escape(document.subject)}</dc:subject>"
+        "<dc:creator>reportgen</dc:creator><cp:lastModifiedBy>reportgen</cp:lastModifiedBy>"
+        "<dc:language>zh-TW</dc:language><cp:revision>1</cp:revision>"
+        f'<dcterms:created xsi:type="dcterms:W3CDTF">{stamp}</dcterms:created>'
+        f'<dcterms:modified xsi:type="dcterms:W3CDTF">{stamp}</dcterms:modified>'
+        "</cp:coreProperties>"
+    ).encode()
+
+
+def render_docx(template: Template, document: Document) -> bytes:
+    """The finished .docx as bytes; identical inputs give identical bytes."""
+    replace = {DOCUMENT_PART: _document_xml(template, document), CORE_PART: _core_xml(document)}
+    out = BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for info, blob in template.parts:
+            entry = zipfile.ZipInfo(info.filename, date_time=FIXED_TIME)
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            entry.external_attr = 0o644 << 16
+            archive.writestr(entry, replace.get(info.filename, blob))
+    return out.getvalue()

@@ -1,0 +1,108 @@
+"""Problems are data: typed records with a location, collected rather than raised."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import Enum
+
+
+class Severity(str, Enum):
+    ERROR = "錯誤"
+    WARNING = "警告"
+
+
+@dataclass(frozen=True, order=True)
+class Location:
+    """Where a value came from: file, sheet and cell (`E7`), plus the column's header."""
+
+    file: str = ""
+    sheet: str = ""
+    cell: str = ""
+    header: str = ""
+
+    @property
+    def row(self) -> int:
+        match = re.search(r"\d+$", self.cell)
+        return int(match.group()) if match else 0
+
+    @property
+    def column(self) -> str:
+        return re.sub(r"\d+$", "", self.cell)
+
+    def sort_key(self) -> tuple[str, str, int, int, str]:
+        col = self.column
+        return (self.file, self.sheet, self.row, len(col), col)
+
+    def __str__(self) -> str:
+        parts = [self.file] if self.file else []
+        if self.sheet:
+            parts.append(f"{self.sheet}!{self.cell}" if self.cell else self.sheet)
+        text = " ".join(parts)
+        if self.header:
+            text += f"（{self.header}）"
+        return text
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One finding. `code` is stable for tests and tools; `message` is for people."""
+
+    code: str
+    severity: Severity
+    location: Location
+    message: str
+    found: str | None = None
+    fix: str = ""
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity is Severity.ERROR
+
+    def render(self) -> str:
+        text = f"{self.severity.value}　{self.location}：{self.message}"
+        if self.found is not None:
+            text += f"（填寫的是「{shorten(self.found)}」）"
+        if self.fix:
+            text += f"　{self.fix}"
+        return text
+
+
+def shorten(text: str, limit: int = 40) -> str:
+    """Quote long values by their start so a message stays one readable line."""
+    text = text.replace("\n", "↵")
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+class Problems(list[Problem]):
+    """An ordered collection of problems with helpers for the common cases."""
+
+    def error(self, code: str, location: Location, message: str, *,
+              found: str | None = None, fix: str = "") -> None:
+        self.append(Problem(code, Severity.ERROR, location, message, found, fix))
+
+    def warning(self, code: str, location: Location, message: str, *,
+                found: str | None = None, fix: str = "") -> None:
+        self.append(Problem(code, Severity.WARNING, location, message, found, fix))
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self if p.is_error]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self if not p.is_error]
+
+    def sorted(self) -> list[Problem]:
+        return sorted(self, key=lambda p: (p.location.sort_key(), p.code))
+
+    def summary(self) -> str:
+        return f"錯誤 {len(self.errors)} 項、警告 {len(self.warnings)} 項"
+
+
+class FatalError(Exception):
+    """A condition that stops the run (unreadable file, bad template): exit code 2."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message

@@ -1,0 +1,422 @@
+"""Rows → models plus every problem found, each with its cell and a fix."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import normalize
+from .dates import DATE_ERROR_FIX, DateError, Day, parse_day, roc_date
+from .models import Activity, Report, Section, Settings, Visit, VisitStats
+from .problems import Location, Problems, shorten
+from .reader import Cell, Row, SheetData, WorkbookData, expand_inputs, read_workbook
+from .schema import ACTIVITIES, SECTIONS, SETTINGS, VISITS, Column, Sheet
+from .templating import TemplateProblem, context, render
+
+_ROC_DATE_IN_TEXT = re.compile(r"(?<!\d)(\d{2,3})年(\d{1,2})月(\d{1,2})日")
+
+
+@dataclass
+class Outcome:
+    """What validation found: the report when there were no errors, and every problem."""
+
+    report: Report | None
+    problems: Problems
+    files: list[str] = field(default_factory=list)
+    skipped: int = 0
+
+
+def validate_paths(paths: Iterable[Path]) -> Outcome:
+    """Read every workbook named (folders expanded) and validate them as one report."""
+    files = expand_inputs(paths)
+    problems = Problems()
+    books = [read_workbook(path, problems) for path in files]
+    return validate_books(books, problems)
+
+
+def _as_text(value: object) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, dt.datetime) and value.time() == dt.time():
+        return roc_date(value.date())
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return roc_date(value)
+    return str(value)
+
+
+class _Cells:
+    """Converts cells by their column's kind, recording a problem for each bad value."""
+
+    def __init__(self, problems: Problems, parens: str = "半形") -> None:
+        self.problems = problems
+        self.parens = parens
+
+    def present(self, cell: Cell, col: Column) -> bool:
+        if not cell.blank:
+            return True
+        if col.required:
+            self.problems.error("required", cell.location, f"「{col.header}」必須填寫。",
+                                fix=f"請填入{col.help}" + (f"例如：{col.example}" if col.example
+                                                           else ""))
+        return False
+
+    def _removed(self, cell: Cell, removed: tuple[str, ...]) -> None:
+        if removed:
+            self.problems.warning(
+                "invisible-chars", cell.location,
+                f"已移除看不見的控制字元或零寬字元（{normalize.describe_removed(removed)}）。",
+                fix="多半來自複製貼上，請確認文字無誤。")
+
+    def line(self, cell: Cell, col: Column) -> str | None:
+        if not self.present(cell, col):
+            return None
+        cleaned = normalize.clean_line(_as_text(cell.value), parens=self.parens)
+        self._removed(cell, cleaned.removed)
+        return self._nonempty(cleaned.text, cell, col)
+
+    def prose(self, cell: Cell, col: Column) -> list[str] | None:
+        if not self.present(cell, col):
+            return None
+        cleaned = normalize.clean_prose(_as_text(cell.value), parens=self.parens)
+        self._removed(cell, cleaned.removed)
+        return cleaned.paragraphs if self._nonempty(cleaned.text, cell, col) else None
+
+    def items(self, cell: Cell, col: Column) -> list[str] | None:
+        if not self.present(cell, col):
+            return None
+        items, removed = normalize.clean_list(_as_text(cell.value), parens=self.parens)
+        self._removed(cell, removed)
+        return items if self._nonempty("、".join(items), cell, col) else None
+
+    def _nonempty(self, text: str, cell: Cell, col: Column) -> str | None:
+        if text or not col.required:
+            return text
+        self.problems.error("required", cell.location, f"「{col.header}」只有空白或看不見的字元。",
+                            fix=f"請填入{col.help}")
+        return None
+
+    def integer(self, cell: Cell, col: Column, low: int = 1, high: int | None = None) -> int | None:
+        if not self.present(cell, col):
+            return None
+        value = cell.value
+        number: int | None = None
+        if isinstance(value, bool):
+            number = None
+        elif isinstance(value, int):
+            number = value
+        elif isinstance(value, float) and value.is_integer():
+            number = int(value)
+        elif isinstance(value, str):
+            text = unicodedata.normalize("NFKC", value).strip().replace(",", "")
+            if re.fullmatch(r"[+-]?\d{1,9}", text):
+                number = int(text)
+        bounds = f"{low} 以上" if high is None else f"{low} 到 {high} 之間"
+        if number is None or number < low or (high is not None and number > high):
+            self.problems.error("bad-number", cell.location,
+                                f"「{col.header}」須為{bounds}的整數。", found=_as_text(value),
+                                fix=f"請只填數字，例如 {col.example or low}。")
+            return None
+        return number
+
+    def day(self, cell: Cell, col: Column, *, month_ok: bool = True) -> Day | None:
+        if not self.present(cell, col):
+            return None
+        try:
+            day = parse_day(cell.value)
+        except DateError:
+            self.problems.error("bad-date", cell.location, f"「{col.header}」不是有效的日期。",
+                                found=_as_text(cell.value), fix=DATE_ERROR_FIX)
+            return None
+        if day.month_only and not month_ok:
+            self.problems.error("month-not-allowed", cell.location,
+                                f"「{col.header}」須填到日，不能只填月份。",
+                                found=_as_text(cell.value), fix="請填寫完整日期，例如 110/9/8。")
+            return None
+        return day
+
+    def choice(self, cell: Cell, col: Column) -> str | None:
+        if cell.blank:
+            if col.required:
+                self.present(cell, col)
+                return None
+            return col.default
+        key = unicodedata.normalize("NFKC", _as_text(cell.value)).strip().upper()
+        found = col.choices.get(key) or col.choices.get(key.replace(" ", ""))
+        if found is None:
+            self.problems.error("bad-choice", cell.location, f"「{col.header}」的值不在選項中。",
+                                found=_as_text(cell.value),
+                                fix="請從下拉選單選擇：" + "、".join(col.canonical_choices) + "。")
+        return found
+
+
+def _one_source(sheet: Sheet, books: list[WorkbookData], problems: Problems) -> SheetData | None:
+    """Settings and sections must come from one workbook (or be repeated identically)."""
+    found = [book.sheets[sheet.name] for book in books if sheet.name in book.sheets]
+    if not found:
+        where = books[0].name if len(books) == 1 else ""
+        problems.error("missing-sheet", Location(where, sheet.name),
+                       f"找不到工作表「{sheet.name}」。",
+                       fix=f"請加入名為「{sheet.name}」的工作表（{sheet.help}），"
+                       "或用 reportgen init 產生空白活頁簿。")
+        return None
+    return found[0]
+
+
+def _settings(data: SheetData, problems: Problems) -> Settings | None:
+    row = data.rows[0]
+    cells = _Cells(problems)
+    col = SETTINGS.column
+    for column in SETTINGS.columns:
+        if column.required and column.header not in row.cells:
+            problems.error("missing-setting", Location(data.file, SETTINGS.name, "", column.header),
+                           f"報告設定缺少「{column.header}」。",
+                           fix=f"請在 A 欄加一列「{column.header}」，B 欄填入{column.help}")
+    chapter = cells.integer(row["章次"], col("章次"), 1, 999) if "章次" in row.cells else None
+    title = cells.line(row["章名"], col("章名")) if "章名" in row.cells else None
+    start = cells.day(row["期間起"], col("期間起")) if "期間起" in row.cells else None
+    end = cells.day(row["期間迄"], col("期間迄")) if "期間迄" in row.cells else None
+    parens = cells.choice(row["括號"], col("括號"))
+    if start and end and end.last < start.first:
+        problems.error("end-before-start", row["期間迄"].location, "期間迄早於期間起。",
+                       found=_as_text(row["期間迄"].value), fix="請確認報告期間的起迄日期。")
+        return None
+    if chapter is None or title is None or start is None or end is None or parens is None:
+        return None
+    return Settings(chapter=chapter, title=title, start=start.first, end=end.last, parens=parens)
+
+
+@dataclass
+class _RawSection:
+    number: int
+    title: str
+    kind: str
+    preface: list[str]
+    row: Row
+
+    @property
+    def key(self) -> tuple[int, str, str, list[str]]:
+        return (self.number, self.title, self.kind, self.preface)
+
+
+def _sections(data: SheetData, cells: _Cells, problems: Problems) -> list[_RawSection]:
+    col = SECTIONS.column
+    out: list[_RawSection] = []
+    seen: dict[int, Row] = {}
+    for row in data.rows:
+        number = cells.integer(row["節次"], col("節次"), 1, 999)
+        title = cells.line(row["節名"], col("節名"))
+        kind = cells.choice(row["類型"], col("類型"))
+        preface = cells.prose(row["前言"], col("前言")) or []
+        if number is not None and number in seen:
+            problems.error("duplicate-section", row["節次"].location, f"節次 {number} 重複。",
+                           fix=f"與 {seen[number]['節次'].location} 重複；節次不可重複。")
+            continue
+        if number is None or title is None or kind is None:
+            continue
+        seen[number] = row
+        out.append(_RawSection(number, title, kind, preface, row))
+    if not data.rows:
+        problems.error("no-sections", Location(data.file, SECTIONS.name),
+                       "工作表「章節」沒有任何一節。", fix="請至少填寫一節（節次、節名、類型）。")
+    return sorted(out, key=lambda s: s.number)
+
+
+def _check_same(sheet: Sheet, books: list[WorkbookData], problems: Problems,
+                signature: Callable[[SheetData], object]) -> None:
+    """A settings or sections sheet repeated in another workbook must say the same."""
+    sources = [book for book in books if sheet.name in book.sheets]
+    if len(sources) < 2:
+        return
+    first = signature(sources[0].sheets[sheet.name])
+    for book in sources[1:]:
+        if signature(book.sheets[sheet.name]) != first:
+            problems.error("conflicting-sheet", Location(book.name, sheet.name),
+                           f"工作表「{sheet.name}」與 {sources[0].name} 的內容不同。",
+                           fix=f"「{sheet.name}」只需要在一個活頁簿中填寫；其他活頁簿請刪除此工作表"
+                           "或改成完全相同。")
+
+
+def _activities(books: list[WorkbookData], sections: dict[int, _RawSection], settings: Settings,
+                cells: _Cells, problems: Problems) -> tuple[list[Activity], int]:
+    col = ACTIVITIES.column
+    out: list[Activity] = []
+    skipped = 0
+    seen: dict[tuple[int, str, Day], Location] = {}
+    for book in books:
+        data = book.sheets.get(ACTIVITIES.name)
+        for row in data.rows if data else ():
+            include = cells.choice(row["列入報告"], col("列入報告"))
+            if include == "否":
+                skipped += 1
+                continue
+            number = cells.integer(row["節次"], col("節次"), 1, 999)
+            title = cells.line(row["標題"], col("標題"))
+            start = cells.day(row["開始日期"], col("開始日期"))
+            end = cells.day(row["結束日期"], col("結束日期")) if not row["結束日期"].blank else None
+            paragraphs = cells.prose(row["內容"], col("內容"))
+            if number is not None:
+                section = sections.get(number)
+                if section is None:
+                    problems.error("unknown-section", row["節次"].location,
+                                   f"找不到節次 {number}。", fix=_section_fix(sections))
+                elif section.kind != "活動":
+                    problems.error("not-activity-section", row["節次"].location,
+                                   f"節次 {number}「{section.title}」的類型是「{section.kind}」，"
+                                   "不能放活動。", fix=_section_fix(sections))
+            if start and end and end.last < start.first:
+                problems.error("end-before-start", row["結束日期"].location,
+                               "結束日期早於開始日期。", found=_as_text(row["結束日期"].value),
+                               fix=f"開始日期是 {start.roc()}；請確認兩個日期。")
+                end = None
+                start_ok = False
+            else:
+                start_ok = start is not None
+            if start_ok and start is not None:
+                last = (end or start).last
+                if last < settings.start or start.first > settings.end:
+                    problems.error("outside-period", row["開始日期"].location,
+                                   "活動日期不在報告期間內。", found=_as_text(row["開始日期"].value),
+                                   fix=f"報告期間是 {roc_date(settings.start)} 至 "
+                                   f"{roc_date(settings.end)}；請確認年份，或將此列「列入報告」改為否。")
+                if paragraphs:
+                    _dates_in_text(paragraphs, start.first, last, row["內容"], problems)
+            if number is None or title is None or start is None or not paragraphs:
+                continue
+            key = (number, title, start)
+            if key in seen:
+                problems.error("duplicate-activity", row["標題"].location,
+                               f"同一活動重複填寫（節次 {number}、{start.roc()}「{shorten(title)}」）。",
+                               fix=f"另一筆在 {seen[key]}；請刪除其中一筆。")
+                continue
+            seen[key] = row["標題"].location
+            out.append(Activity(section=number, title=title, start=start, end=end,
+                                paragraphs=tuple(paragraphs), source=row.location))
+    out.sort(key=lambda a: a.start.first)  # stable: ties keep workbook, then row order
+    return out, skipped
+
+
+def _section_fix(sections: dict[int, _RawSection]) -> str:
+    names = [f"{s.number}（{s.title}）" for s in sections.values() if s.kind == "活動"]
+    if not names:
+        return "章節工作表沒有類型為「活動」的節；請先在章節工作表新增。"
+    return "類型為「活動」的節次有：" + "、".join(names) + "。"
+
+
+def _dates_in_text(paragraphs: list[str], first: dt.date, last: dt.date, cell: Cell,
+                   problems: Problems) -> None:
+    for paragraph in paragraphs:
+        for match in _ROC_DATE_IN_TEXT.finditer(paragraph):
+            try:
+                day = parse_day(match.group())
+            except DateError:
+                problems.warning("bad-date-in-text", cell.location,
+                                 f"內容中的日期「{match.group()}」不存在。", fix="請確認是否誤植。")
+                continue
+            if not first <= day.date <= last:
+                span = roc_date(first) if first == last else f"{roc_date(first)}至{roc_date(last)}"
+                problems.warning("date-in-text-outside", cell.location,
+                                 f"內容中的日期「{match.group()}」不在本列的活動期間（{span}）內。",
+                                 fix="可能是誤植，請確認內容或開始、結束日期。")
+
+
+def _visits(books: list[WorkbookData], settings: Settings, cells: _Cells,
+            problems: Problems) -> list[Visit]:
+    col = VISITS.column
+    out: list[Visit] = []
+    seen: dict[tuple[dt.date, str], Location] = {}
+    for book in books:
+        data = book.sheets.get(VISITS.name)
+        for row in data.rows if data else ():
+            day = cells.day(row["日期"], col("日期"), month_ok=False)
+            region = cells.line(row["國家或地區"], col("國家或地區")) or ""
+            organisation = cells.line(row["單位"], col("單位"))
+            representatives = cells.items(row["代表"], col("代表"))
+            people = cells.integer(row["人數"], col("人數"), 1)
+            form = cells.choice(row["形式"], col("形式"))
+            key = cells.choice(row["主要訪團"], col("主要訪團"))
+            if day and not settings.start <= day.date <= settings.end:
+                problems.error("outside-period", row["日期"].location, "訪賓日期不在報告期間內。",
+                               found=_as_text(row["日期"].value),
+                               fix=f"報告期間是 {roc_date(settings.start)} 至 "
+                               f"{roc_date(settings.end)}；請確認年份。")
+                continue
+            if (day is None or organisation is None or representatives is None or people is None
+                    or form is None or key is None):
+                continue
+            ident = (day.date, organisation)
+            if ident in seen:
+                problems.error("duplicate-visit", row["單位"].location,
+                               f"同一訪賓重複填寫（{day.roc()}「{shorten(organisation)}」）。",
+                               fix=f"另一筆在 {seen[ident]}；請刪除其中一筆。")
+                continue
+            seen[ident] = row["單位"].location
+            out.append(Visit(date=day.date, region=region, organisation=organisation,
+                             representatives=tuple(representatives), people=people,
+                             video=form == "視訊", key=key == "是", source=row.location))
+    out.sort(key=lambda v: v.date)
+    return out
+
+
+def _stats(visits: list[Visit]) -> VisitStats:
+    video = sum(v.video for v in visits)
+    return VisitStats(cases=len(visits), people=sum(v.people for v in visits),
+                      video_cases=video, in_person_cases=len(visits) - video)
+
+
+def validate_books(books: list[WorkbookData], problems: Problems | None = None) -> Outcome:
+    """Validate workbooks already read; the order of `books` is the file order."""
+    problems = problems if problems is not None else Problems()
+    files = [book.name for book in books]
+    settings_data = _one_source(SETTINGS, books, problems)
+    sections_data = _one_source(SECTIONS, books, problems)
+    settings = _settings(settings_data, problems) if settings_data else None
+    if settings_data:
+        _check_same(SETTINGS, books, problems, lambda data: _settings(data, Problems()))
+    if settings is None:  # without the period and 括號 nothing else can be judged
+        return Outcome(None, problems, files)
+    cells = _Cells(problems, settings.parens)
+    raw_sections = _sections(sections_data, cells, problems) if sections_data else []
+    if sections_data:
+        _check_same(SECTIONS, books, problems, lambda data: [
+            s.key for s in _sections(data, _Cells(Problems(), settings.parens), Problems())])
+    by_number = {s.number: s for s in raw_sections}
+    activities, skipped = _activities(books, by_number, settings, cells, problems)
+    kinds = {s.kind for s in raw_sections}
+    for sheet, kind in ((ACTIVITIES, "活動"), (VISITS, "訪賓")):
+        if kind in kinds and not any(sheet.name in book.sheets for book in books):
+            _one_source(sheet, books, problems)
+    visits = _visits(books, settings, cells, problems)
+    stats = _stats(visits)
+    values = context(settings, stats)
+    sections: list[Section] = []
+    used = {a.section for a in activities}
+    for raw in raw_sections:
+        if raw.kind == "活動" and raw.number not in used:
+            problems.warning("empty-section", raw.row["節次"].location,
+                             f"節次 {raw.number}「{raw.title}」沒有任何活動。",
+                             fix="請在「活動」工作表填寫，或刪除這一節。")
+        preface = _render_preface(raw, values, settings.parens, problems)
+        sections.append(Section(number=raw.number, title=raw.title, kind=raw.kind,  # type: ignore[arg-type]
+                                preface=tuple(preface), source=raw.row.location))
+    if problems.errors:
+        return Outcome(None, problems, files, skipped)
+    report = Report(settings=settings, sections=tuple(sections),
+                    activities=tuple(a for a in activities if a.section in by_number),
+                    visits=tuple(visits), stats=stats, skipped=skipped)
+    return Outcome(report, problems, files, skipped)
+
+
+def _render_preface(raw: _RawSection, values: dict[str, object], parens: str,
+                    problems: Problems) -> list[str]:
+    if not raw.preface:
+        return []
+    try:
+        text = render("\n\n".join(raw.preface), values)
+    except TemplateProblem as exc:
+        problems.error("bad-template", raw.row["前言"].location, exc.message, fix=exc.fix)
+        return []
+    return normalize.clean_prose(text, parens=parens).paragraphs
