@@ -1,0 +1,83 @@
+"""Test helpers: build workbooks by header name and run the CLI in-process."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+from openpyxl import Workbook
+
+from reportgen.cli import main
+
+REPO = Path(__file__).resolve().parent.parent
+EXAMPLE = next((REPO / "inputs").glob("*.xlsx"))
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+EXPECTED_CHAPTER = FIXTURES / "expected_chapter.txt"
+
+SETTINGS = {"章次": 26, "章名": "國際事務", "期間起": "110/7/1", "期間迄": "110/12/31"}
+SECTIONS = [
+    {"節次": 1, "節名": "交流專案", "類型": "活動"},
+    {"節次": 2, "節名": "訪賓", "類型": "訪賓", "前言": "{{ 期間 }}計{{ 案數 }}案、{{ 人數 }}人。主要訪團為："},
+]
+ACTIVITIES = [
+    {"節次": 1, "標題": "視訊會議", "開始日期": "110/9/8", "內容": "110年9月8日舉行視訊會議。"},
+]
+VISITS = [
+    {"日期": "110/9/10", "單位": "日本京都市", "代表": "門川大作市長", "人數": 5, "形式": "視訊",
+     "主要訪團": "是"},
+]
+HEADERS = {
+    "章節": ["節次", "節名", "類型", "前言"],
+    "活動": ["節次", "標題", "開始日期", "結束日期", "內容", "列入報告", "備註"],
+    "訪賓": ["日期", "國家或地區", "單位", "代表", "人數", "形式", "主要訪團", "備註"],
+}
+_DEFAULT = object()
+
+
+def write_workbook(path: Path, settings=_DEFAULT, sections=_DEFAULT, activities=_DEFAULT,
+                   visits=_DEFAULT, headers: dict[str, list[str]] | None = None) -> Path:
+    """A workbook with the four sheets; pass None to leave a sheet out, a list to replace rows.
+
+    Rows are dicts by header, so a test names the cell it breaks: {"人數": "abc"}.
+    """
+    book = Workbook()
+    book.remove(book.active)
+    settings = SETTINGS if settings is _DEFAULT else settings
+    if settings is not None:
+        sheet = book.create_sheet("報告設定")
+        sheet.append(["項目", "內容"])
+        for key, value in settings.items():
+            sheet.append([key, value])
+    tables = {"章節": SECTIONS if sections is _DEFAULT else sections,
+              "活動": ACTIVITIES if activities is _DEFAULT else activities,
+              "訪賓": VISITS if visits is _DEFAULT else visits}
+    for name, rows in tables.items():
+        if rows is None:
+            continue
+        head = (headers or {}).get(name, HEADERS[name])
+        sheet = book.create_sheet(name)
+        sheet.append(head)
+        for row in rows:
+            sheet.append([row.get(h) for h in head])
+    book.save(path)
+    return path
+
+
+@dataclass
+class CliResult:
+    code: int
+    out: str
+    err: str
+
+
+def run_cli(*args: str | Path) -> CliResult:
+    """Run `reportgen ARGS` in-process; exit code, stdout and stderr as text."""
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            code = main([str(a) for a in args])
+        except SystemExit as exc:  # argparse usage errors and --help
+            code = exc.code if isinstance(exc.code, int) else 0
+    return CliResult(code, out.getvalue(), err.getvalue())
