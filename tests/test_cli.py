@@ -1,0 +1,105 @@
+"""The command line: exit codes 0/1/2, messages, and outputs that are all-or-nothing."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from conftest import digest
+from helpers import write_workbook
+
+
+def test_no_command_shows_help(cli):
+    result = cli()
+    assert result.code == 2
+    assert "用法：reportgen" in result.out and "指令" in result.out
+
+
+@pytest.mark.parametrize("command", ["build", "validate", "preview"])
+def test_every_command_has_help(cli, command):
+    result = cli(command, "--help")
+    assert result.code == 0
+    assert result.out.startswith(f"用法：reportgen {command}")
+    assert "顯示說明後結束" in result.out
+
+
+def test_unknown_option_is_a_usage_error(cli):
+    result = cli("build", "--colour")
+    assert result.code == 2
+    assert "無法辨識的參數：--colour" in result.err
+
+
+def test_missing_input_exits_2(project, cli):
+    result = cli("build", "nothing-here.xlsx")
+    assert (result.code, result.out) == (2, "")
+    assert result.err == "錯誤：找不到檔案 nothing-here.xlsx。請確認路徑是否正確。\n"
+
+
+def test_broken_workbook_exits_2_without_traceback(project, cli):
+    (project / "broken.xlsx").write_bytes(b"this is not a workbook")
+    result = cli("validate", "broken.xlsx")
+    assert result.code == 2
+    assert result.err.startswith("錯誤：broken.xlsx：")
+    assert "Traceback" not in result.err
+
+
+def test_errors_exit_1_and_leave_previous_output_untouched(project, cli, tmp_path):
+    assert cli("build").code == 0
+    output = project / "outputs" / "國際事務.docx"
+    before = digest(output)
+    bad = write_workbook(tmp_path / "bad.xlsx", visits=[
+        {"日期": "110/9/10", "單位": "日本京都市", "代表": "門川大作市長", "人數": "abc"}])
+    result = cli("build", bad, "-o", output)
+    assert result.code == 1
+    assert "訪賓!E2（人數）" in result.err
+    assert result.err.splitlines()[-1] == "錯誤 1 項、警告 0 項，未產生檔案。"
+    assert digest(output) == before
+    assert sorted(p.name for p in output.parent.iterdir()) == ["國際事務.docx"]  # no temp files
+
+
+def test_strict_turns_warnings_into_errors(project, cli, tmp_path):
+    book = write_workbook(tmp_path / "warn.xlsx", sections=[
+        {"節次": 1, "節名": "交流專案", "類型": "活動"},
+        {"節次": 2, "節名": "沒有活動的節", "類型": "活動"},
+        {"節次": 3, "節名": "訪賓", "類型": "訪賓"}])
+    out = tmp_path / "out.docx"
+    assert cli("build", book, "-o", out).code == 0
+    out.unlink()
+    result = cli("build", book, "-o", out, "--strict")
+    assert result.code == 1
+    assert "--strict" in result.err
+    assert not out.exists()
+
+
+def test_template_problem_exits_2(project, cli, tmp_path):
+    fake = tmp_path / "template.docx"
+    fake.write_text("not a docx")
+    result = cli("build", "--template", fake)
+    assert result.code == 2
+    assert "不是 Word 文件" in result.err
+
+
+def test_installed_template_is_used_outside_the_project(project, cli):
+    shutil.rmtree(project / "templates")
+    assert cli("build").code == 0
+    assert (project / "outputs" / "國際事務.docx").stat().st_size > 0
+
+
+def test_validate_lists_problems_on_stdout(project, cli, tmp_path):
+    bad = write_workbook(tmp_path / "bad.xlsx", activities=[
+        {"節次": 9, "標題": "x", "開始日期": "110/2/30", "內容": "y"}])
+    result = cli("validate", bad)
+    assert result.code == 1
+    cells = [line.split("（")[0].split()[-1] for line in result.out.splitlines()[:-1]]
+    assert cells == ["活動!A2", "活動!C2", "章節!A2"]
+
+
+def test_main_module_runs(project):
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "reportgen", "preview"], capture_output=True,
+                          text=True, encoding="utf-8", check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[0] == "貳拾陸、國際事務"

@@ -1,0 +1,131 @@
+"""The Word package: styles by reference only, literal labels, properties, determinism."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+import pytest
+from lxml import etree
+
+from helpers import REPO
+from reportgen.compose import Block, Document, Role
+from reportgen.docx_writer import load_template, render_docx
+from reportgen.problems import FatalError
+
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+TEMPLATE = REPO / "templates" / "report.docx"
+DOC = Document(
+    title="貳拾陸、國際事務", subject="110年7月至12月", date=(2021, 12, 31),
+    blocks=(
+        Block(Role.CHAPTER, "國際事務", "貳拾陸、"),
+        Block(Role.SECTION, "交流專案", "一、"),
+        Block(Role.SECTION_BODY, "前言 <&> 文字"),
+        Block(Role.ITEM, "標題", "(一)"),
+        Block(Role.ITEM_BODY, "內文\x0b含控制字元\ufffe"),
+    ),
+)
+
+
+def parts(data: bytes) -> dict[str, bytes]:
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        return {name: archive.read(name) for name in archive.namelist()}
+
+
+@pytest.fixture(scope="module")
+def package() -> dict[str, bytes]:
+    return parts(render_docx(load_template(TEMPLATE), DOC))
+
+
+def body_paragraphs(package):
+    root = etree.fromstring(package["word/document.xml"])
+    return root.find(f"{W}body").findall(f"{W}p")
+
+
+def test_each_block_is_one_styled_paragraph(package):
+    paragraphs = body_paragraphs(package)
+    styles = [p.find(f"{W}pPr/{W}pStyle").get(f"{W}val") for p in paragraphs]
+    assert styles == ["Heading1", "Heading2", "SectionBody", "Heading3", "ItemBody"]
+    texts = ["".join(t.text for t in p.iter(f"{W}t")) for p in paragraphs]
+    assert texts == ["貳拾陸、國際事務", "一、交流專案", "前言 <&> 文字", "(一)標題", "內文含控制字元"]
+
+
+def test_no_direct_formatting_and_no_word_numbering(package):
+    root = etree.fromstring(package["word/document.xml"])
+    body = root.find(f"{W}body")
+    assert body.findall(f".//{W}rPr") == []
+    assert body.findall(f".//{W}numPr") == []
+    paragraphs = body.findall(f"{W}p")
+    assert len(paragraphs) == len(DOC.blocks)
+    assert all([c.tag for c in p.find(f"{W}pPr")] == [f"{W}pStyle"] for p in paragraphs)
+
+
+def test_item_label_is_followed_by_a_tab(package):
+    item = body_paragraphs(package)[3]
+    assert [c.tag for c in item.find(f"{W}r")] == [f"{W}t", f"{W}tab", f"{W}t"]
+
+
+def test_template_body_is_replaced_but_page_setup_kept(package):
+    root = etree.fromstring(package["word/document.xml"])
+    body = root.find(f"{W}body")
+    assert body[-1].tag == f"{W}sectPr"
+    assert body[-1].find(f"{W}footerReference") is not None
+    assert b"\xe6\xa8\xa3\xe5\xbc\x8f" not in package["word/document.xml"]  # "樣式" from the samples
+
+
+def test_core_properties(package):
+    core = etree.fromstring(package["docProps/core.xml"])
+    ns = {"dc": "http://purl.org/dc/elements/1.1/", "dcterms": "http://purl.org/dc/terms/"}
+    assert core.findtext("dc:title", namespaces=ns) == "貳拾陸、國際事務"
+    assert core.findtext("dc:subject", namespaces=ns) == "110年7月至12月"
+    assert core.findtext("dcterms:created", namespaces=ns) == "2021-12-31T00:00:00Z"
+    assert core.findtext("dcterms:modified", namespaces=ns) == "2021-12-31T00:00:00Z"
+
+
+def test_other_parts_are_the_templates(package):
+    with zipfile.ZipFile(TEMPLATE) as archive:
+        names = archive.namelist()
+        assert list(package) == names
+        assert package["word/styles.xml"] == archive.read("word/styles.xml")
+
+
+def test_bytes_do_not_depend_on_the_clock():
+    template = load_template(TEMPLATE)
+    data = render_docx(template, DOC)
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        assert {i.date_time for i in archive.infolist()} == {(1980, 1, 1, 0, 0, 0)}
+    assert render_docx(load_template(TEMPLATE), DOC) == data
+
+
+def _template_with_styles(tmp_path, edit) -> str:
+    out = tmp_path / "t.docx"
+    with zipfile.ZipFile(TEMPLATE) as src, zipfile.ZipFile(out, "w") as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename == "word/styles.xml":
+                data = edit(data)
+            dst.writestr(info, data)
+    return out
+
+
+def test_style_ids_are_looked_up_by_name(tmp_path):
+    """Chinese Word saves built-in heading styles with localized ids such as "1"."""
+    def localize(data: bytes) -> bytes:
+        return data.replace(b'w:styleId="Heading1"', b'w:styleId="1"')
+    template = load_template(_template_with_styles(tmp_path, localize))
+    paragraphs = body_paragraphs(parts(render_docx(template, DOC)))
+    assert paragraphs[0].find(f"{W}pPr/{W}pStyle").get(f"{W}val") == "1"
+
+
+def test_missing_style_is_fatal_and_named(tmp_path):
+    def drop(data: bytes) -> bytes:
+        return data.replace("項內文".encode(), "別的樣式".encode())
+    with pytest.raises(FatalError, match="缺少段落樣式「項內文」"):
+        load_template(_template_with_styles(tmp_path, drop))
+
+
+def test_doctype_in_template_is_refused(tmp_path):
+    def evil(data: bytes) -> bytes:
+        return data.replace(b"<w:styles", b'<!DOCTYPE x [<!ENTITY a "b">]><w:styles', 1)
+    with pytest.raises(FatalError, match="DTD"):
+        load_template(_template_with_styles(tmp_path, evil))
