@@ -7,7 +7,7 @@ from pathlib import Path
 from docx import Document as open_docx
 
 from conftest import digest
-from helpers import EXPECTED_CHAPTER
+from helpers import EXPECTED_CHAPTER, write_workbook
 
 EXPECTED = EXPECTED_CHAPTER.read_text(encoding="utf-8").splitlines()
 
@@ -46,3 +46,19 @@ def test_inputs_are_never_modified(project, cli, example_dir):
     for command in ("build", "validate", "preview"):
         cli(command)
     assert digest(book) == before
+
+
+def test_a_folder_of_workbooks_is_one_report(project, cli, tmp_path):
+    folder = tmp_path / "staff"
+    folder.mkdir()
+    write_workbook(folder / "a_主辦.xlsx", visits=[])
+    write_workbook(folder / "b_訪賓.xlsx", settings=None, sections=None, activities=None, visits=[
+        {"日期": "110/8/1", "單位": "甲市", "代表": "甲市長", "人數": 2, "主要訪團": "是"},
+        {"日期": "110/7/5", "單位": "乙市", "代表": "乙市長、乙副市長", "人數": 3, "主要訪團": "是"}])
+    (folder / "~$a_主辦.xlsx").write_bytes(b"lock file")  # Excel's lock file is skipped
+    (folder / "notes.txt").write_text("not a workbook")
+    result = cli("preview", folder)
+    assert result.code == 0, result.err
+    assert result.out.splitlines() == [
+        "貳拾陸、國際事務", "一、交流專案", "(一) 視訊會議", "110年9月8日舉行視訊會議。", "二、訪賓",
+        "7月至12月計2案、5人。主要訪團為：", "乙市乙市長及乙副市長、甲市甲市長等。"]
