@@ -9,6 +9,7 @@ only a reference. Run: python tools/make_template.py
 from __future__ import annotations
 
 import zipfile
+from io import BytesIO
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -27,7 +28,7 @@ CHAR = BODY_PT * PT  # one full-width character of body text, in twips
 SECTION_PT = 16
 SECTION_HANG = 2 * SECTION_PT * PT  # 一、 is two characters of the heading's size
 SECTION_TEXT = SECTION_HANG  # where a section's title (and its body text) starts
-ITEM_HANG = 3 * CHAR  # room for (一) … (十四) and a tab
+ITEM_HANG = 4 * CHAR  # room for (一) … (九十九) in bold, or full-width （一）…（十）, and a tab
 ITEM_TEXT = SECTION_TEXT + ITEM_HANG  # where an item's title (and its body text) starts
 
 CONTENT_TYPES = DECL + (
@@ -98,7 +99,10 @@ STYLES = DECL + (
     f"<w:rPrDefault><w:rPr>{FONTS}{size(BODY_PT)}{LANG}</w:rPr></w:rPrDefault>"
     '<w:pPrDefault><w:pPr><w:spacing w:after="0" w:line="400" w:lineRule="exact"/></w:pPr></w:pPrDefault>'
     "</w:docDefaults>"
-    + style("Normal", "Normal", '<w:widowControl/><w:jc w:val="both"/>', FONTS + LANG, based=None,
+    # overflowPunct on is Word's own default, stated because LibreOffice reads the flag inverted:
+    # absent (or off) it lets 、 hang past the margin and then leaves it out of the PDF.
+    + style("Normal", "Normal", '<w:widowControl/><w:overflowPunct w:val="1"/><w:jc w:val="both"/>',
+            FONTS + LANG, based=None,
             extra=' w:default="1"')
     + heading(1, 20, '<w:spacing w:before="240" w:after="240" w:line="480" w:lineRule="exact"/>',
               "Heading2")
@@ -214,14 +218,22 @@ PARTS = (
 )
 
 
+def package() -> bytes:
+    """The template's bytes: fixed entry times, so regenerating gives an identical file."""
+    out = BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, text in PARTS:
+            info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(info, text.encode("utf-8"))
+    return out.getvalue()
+
+
 def main() -> None:
+    data = package()
     for target in TARGETS:
         target.parent.mkdir(parents=True, exist_ok=True)
-        with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
-            for name, text in PARTS:
-                info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
-                info.compress_type = zipfile.ZIP_DEFLATED
-                archive.writestr(info, text.encode("utf-8"))
+        target.write_bytes(data)
         print(f"wrote {target.relative_to(ROOT)}")
 
 

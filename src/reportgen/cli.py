@@ -49,19 +49,33 @@ def _parser() -> argparse.ArgumentParser:
                        help="輸出檔，預設 outputs/<章名>.docx")
     build.add_argument("--template", type=Path, metavar="FILE",
                        help="Word 範本，預設 templates/report.docx（沒有時用內建範本）")
+    build.add_argument("--pdf", action="store_true", help="另以 LibreOffice 轉出 PDF（與 .docx 同名同資料夾）")
+    build.add_argument("--odt", action="store_true", help="另以 LibreOffice 轉出 ODF 文字文件（.odt）")
     build.set_defaults(run=_build)
 
     validate = commands.add_parser("validate", parents=[inputs], help="只檢核，列出所有問題",
                                    description="檢核活頁簿並列出所有錯誤與警告（含儲存格位置）。")
+    validate.add_argument("--report", type=Path, metavar="FILE.xlsx",
+                          help="另存一份檢核報告：活頁簿的複本，問題儲存格標色（紅：錯誤，黃：警告）"
+                          "並加註解，第一個工作表列出所有問題與連結")
     validate.set_defaults(run=_validate)
 
     preview = commands.add_parser("preview", parents=[inputs], help="在終端機預覽本章文字",
                                   description="以純文字印出本章，每段一行。")
     preview.set_defaults(run=_preview)
+
+    init = commands.add_parser("init", help="產生空白活頁簿",
+                               description="產生一本新的空白活頁簿（含填寫說明、下拉選單與檢核），不會覆寫既有檔案。")
+    init.add_argument("file", type=Path, metavar="FILE", help="新活頁簿的檔名（.xlsx）")
+    init.add_argument("--period", metavar="起-迄",
+                      help="報告期間，例如 111/1/1-111/6/30；預設為今天所在的半年")
+    init.add_argument("--from", dest="source", type=Path, metavar="OLD.xlsx",
+                      help="沿用舊活頁簿的報告設定（期間順延半年）與章節")
+    init.set_defaults(run=_init)
     return parser
 
 
-def _load(args: argparse.Namespace, *, problems_to=None):
+def _load(args: argparse.Namespace, *, problems_to=None, refusal: str | None = "未產生檔案"):
     """Validate the inputs and print problems; returns the outcome and whether to go on."""
     from .validate import validate_paths
 
@@ -72,7 +86,8 @@ def _load(args: argparse.Namespace, *, problems_to=None):
     blocking = outcome.problems.errors or (args.strict and outcome.problems.warnings)
     if blocking:
         reason = "（--strict：警告視為錯誤）" if not outcome.problems.errors else ""
-        print(f"{outcome.problems.summary()}{reason}，未產生檔案。", file=stream)
+        if refusal is not None:
+            print(f"{outcome.problems.summary()}{reason}，{refusal}。", file=stream)
     return outcome, not blocking
 
 
@@ -91,14 +106,30 @@ def _build(args: argparse.Namespace) -> int:
     write_atomic(output, render_docx(template, document))
     print(f"已產生 {output}")
     print(_summary(outcome))
+    if args.pdf or args.odt:
+        from .convert import convert
+
+        for copy in convert(output, [k for k in ("pdf", "odt") if getattr(args, k)]):
+            print(f"已產生 {copy}")
     return EXIT_OK
 
 
 def _validate(args: argparse.Namespace) -> int:
-    outcome, ok = _load(args, problems_to=sys.stdout)
-    if ok:
-        print(f"檢核完成：{outcome.problems.summary()}。")
+    if args.report is not None:
+        from .report_xlsx import check_report_path
+
+        check_report_path(args.report, args.inputs or [Path("inputs")])
+    outcome, ok = _load(args, problems_to=sys.stdout, refusal=None)
+    strict = "（--strict：警告視為錯誤）" if not ok and not outcome.problems.errors else ""
+    print(f"檢核完成：{outcome.problems.summary()}{strict}。")
+    if outcome.report is not None:
         print(_summary(outcome))
+    if args.report is not None:
+        from .output import write_atomic
+        from .report_xlsx import report_bytes
+
+        write_atomic(args.report, report_bytes(args.inputs or [Path("inputs")], outcome.problems))
+        print(f"已產生檢核報告 {args.report}")
     return EXIT_OK if ok else EXIT_INPUT_ERRORS
 
 
@@ -109,6 +140,20 @@ def _preview(args: argparse.Namespace) -> int:
     if not ok:
         return EXIT_INPUT_ERRORS
     sys.stdout.write(plain_text(compose(outcome.report)))
+    return EXIT_OK
+
+
+def _init(args: argparse.Namespace) -> int:
+    from .init_workbook import create
+
+    outcome = create(args.file, period=args.period, source=args.source)
+    for problem in outcome.problems.sorted():
+        print(problem.render(), file=sys.stderr)
+    if outcome.path is None:
+        print(f"{args.source} 的報告設定或章節有錯誤（{outcome.problems.summary()}），未產生檔案。",
+              file=sys.stderr)
+        return EXIT_INPUT_ERRORS
+    print(outcome.summary())
     return EXIT_OK
 
 

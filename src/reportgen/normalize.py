@@ -8,12 +8,20 @@ from dataclasses import dataclass
 # Line separators staff paste in: Word's Shift+Enter arrives as a vertical tab.
 _BREAKS = re.compile(r"\r\n|[\r\v\f\x85\u2028\u2029]")
 # Control, zero-width, bidi and non-characters: invisible in Excel, harmful in print.
+# (calamine has already decoded the `_xHHHH_` escapes of the file, so they are not decoded again:
+# a second decoding would turn text staff typed as `_x0041_` into `A`.)
+_NONCHARACTERS = "".join(f"{chr(plane + 0xFFFE)}{chr(plane + 0xFFFF)}"
+                         for plane in range(0x10000, 0x110000, 0x10000))
 _INVISIBLE = re.compile(
-    "[\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064"
-    "\u2066-\u206f\ufeff\ufff9-\ufffb\ufffe\uffff\ufdd0-\ufdef\ud800-\udfff]"
+    "[\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f\u00ad\u180e\u200b-\u200f\u202a-\u202e"
+    "\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb\ufffe\uffff\ufdd0-\ufdef\ud800-\udfff"
+    + _NONCHARACTERS + "]"
 )
 _FULLWIDTH_ALNUM = {cp: cp - 0xFEE0 for r in ((0xFF10, 0xFF19), (0xFF21, 0xFF3A), (0xFF41, 0xFF5A))
                     for cp in range(r[0], r[1] + 1)}
+# Fast paths: translate() looks up every character, and most cells need none of these rules.
+_ANY_FULLWIDTH_ALNUM = re.compile("[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a]")
+_ANY_NARROW_PUNCT = re.compile("[,;:?!]")
 _SPACES = re.compile(r"[ \t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]+")
 
 # Characters that belong to CJK running text (ideographs and their punctuation).
@@ -27,9 +35,7 @@ _TIGHT = _CJK + "()"
 _SPACE_BETWEEN_TIGHT = re.compile(rf"(?<=[{_TIGHT}]) (?=[{_TIGHT}])")
 _NARROW_PUNCT = {",": "，", ";": "；", ":": "：", "?": "？", "!": "！"}
 _PUNCT_NEAR_CJK = re.compile(rf"(?<=[{_CJK}]) ?[,;:?!]|[,;:?!](?= ?[{_CJK}])")
-_PARAGRAPH_BREAK = re.compile(r"\n[ \t\u3000]*\n\s*")
-_TO_FULL = str.maketrans("()", "（）")
-_TO_HALF = str.maketrans("（）", "()")
+_PARAGRAPH_BREAK = re.compile(r"\n[^\S\n]*\n\s*")  # a line holding only spaces is blank
 
 
 @dataclass(frozen=True)
@@ -46,6 +52,8 @@ class Cleaned:
 
 def strip_invisible(text: str) -> tuple[str, tuple[str, ...]]:
     """Turn line separators into \\n and drop invisible characters, saying which."""
+    if text.isprintable():  # every line separator and invisible character is unprintable
+        return text, ()
     text = _BREAKS.sub("\n", text)
     removed = tuple(dict.fromkeys(_INVISIBLE.findall(text)))
     if removed:
@@ -53,35 +61,49 @@ def strip_invisible(text: str) -> tuple[str, tuple[str, ...]]:
     return text, removed
 
 
-def _line(text: str) -> str:
-    """Normalize one line: widths, spaces, punctuation."""
-    text = text.translate(_FULLWIDTH_ALNUM)
+def _line(text: str, parens: str) -> str:
+    """Normalize one line: widths, parentheses, spaces, punctuation.
+
+    Widening a comma can put a CJK character next to another comma or a space, so the two
+    context rules repeat until nothing changes; that is what makes normalizing idempotent.
+    Both rules only ever widen or remove, so the loop ends.
+    """
+    if _ANY_FULLWIDTH_ALNUM.search(text):
+        text = text.translate(_FULLWIDTH_ALNUM)
+    text = _parens(text, parens)
     text = _SPACES.sub(" ", text).strip()
-    text = _PUNCT_NEAR_CJK.sub(lambda m: _NARROW_PUNCT[m.group().strip()], text)
-    return _SPACE_BETWEEN_TIGHT.sub("", text)
+    while True:
+        widened = (_PUNCT_NEAR_CJK.sub(lambda m: _NARROW_PUNCT[m.group().strip()], text)
+                   if _ANY_NARROW_PUNCT.search(text) else text)
+        tightened = _SPACE_BETWEEN_TIGHT.sub("", widened) if " " in widened else widened
+        if tightened == text:
+            return text
+        text = tightened
 
 
 def _parens(text: str, width: str) -> str:
-    return text.translate(_TO_FULL if width == "全形" else _TO_HALF)
+    if width == "全形":  # replace() is much faster than translate() on CJK text
+        return text.replace("(", "（").replace(")", "）")
+    return text.replace("（", "(").replace("）", ")")
 
 
 def clean_line(text: str, *, parens: str = "半形") -> Cleaned:
     """A single-line field (標題, 單位, 節名 …): every line break is a wrapped line."""
     text, removed = strip_invisible(text)
-    return Cleaned(_parens(_line(text.replace("\n", " ")), parens), removed)
+    return Cleaned(_line(text.replace("\n", " "), parens), removed)
 
 
 def clean_prose(text: str, *, parens: str = "半形") -> Cleaned:
     """A narrative field (內容, 前言): a blank line separates paragraphs; single breaks go."""
     text, removed = strip_invisible(text)
-    paragraphs = (_line(p.replace("\n", " ")) for p in _PARAGRAPH_BREAK.split(text))
-    return Cleaned(_parens("\n\n".join(p for p in paragraphs if p), parens), removed)
+    paragraphs = (_line(p.replace("\n", " "), parens) for p in _PARAGRAPH_BREAK.split(text))
+    return Cleaned("\n\n".join(p for p in paragraphs if p), removed)
 
 
 def clean_list(text: str, *, parens: str = "半形") -> tuple[list[str], tuple[str, ...]]:
     """A list field (代表): items separated by 、 or line breaks."""
     text, removed = strip_invisible(text)
-    items = (_parens(_line(item), parens) for item in re.split(r"[、\n]", text))
+    items = (_line(item, parens) for item in re.split(r"[、\n]", text))
     return [item for item in items if item], removed
 
 

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .formulas import unsaved_formula_cells
 from .problems import FatalError, Location, Problems
+from .safety import check_workbook_file
 from .schema import SETTINGS, SHEETS, WORKBOOK_SUFFIXES, Sheet
+from .sheet_notes import header_merges, merged_header_note, note_hidden_sheet, note_merged_header
 
 UNSUPPORTED = {
     ".xls": "舊版 Excel 97-2003 格式",
@@ -37,9 +41,12 @@ def fold(text: object) -> str:
 class Cell:
     value: object  # str | int | float | bool | date | datetime | None
     location: Location
+    unsaved_formula: bool = False  # a formula saved without its result: never mistaken for blank
 
     @property
     def blank(self) -> bool:
+        if self.unsaved_formula:
+            return False
         return self.value is None or (isinstance(self.value, str) and not self.value.strip())
 
 
@@ -50,7 +57,7 @@ class Row:
     file: str
     sheet: str
     number: int  # 1-based, as Excel shows it
-    cells: dict[str, Cell]
+    cells: Mapping[str, Cell]
 
     def __getitem__(self, header: str) -> Cell:
         return self.cells.get(header) or Cell(None, Location(self.file, self.sheet, "", header))
@@ -58,6 +65,47 @@ class Row:
     @property
     def location(self) -> Location:
         return Location(self.file, self.sheet, f"A{self.number}")
+
+
+@dataclass(frozen=True)
+class _TableLayout:
+    """What every row of one table shares: where it is and which column holds which header."""
+
+    file: str
+    sheet: str  # the canonical sheet name
+    columns: dict[str, int]
+    letters: dict[str, str]
+    formulas: AbstractSet[tuple[int, int]]
+
+
+class _TableCells(Mapping[str, Cell]):
+    """A table row's cells, made when asked for.
+
+    Holding a Cell and a Location for every cell at once would cost more memory than the
+    data itself (a 50,000-row workbook has some 400,000 cells); validation asks for each once.
+    """
+
+    __slots__ = ("_layout", "_number", "_values")
+
+    def __init__(self, layout: _TableLayout, number: int, values: list[object]) -> None:
+        self._layout, self._number, self._values = layout, number, values
+
+    def __getitem__(self, header: str) -> Cell:
+        layout = self._layout
+        index = layout.columns[header]
+        value = self._values[index] if index < len(self._values) else None
+        return Cell(None if value == "" else value,
+                    Location(layout.file, layout.sheet, f"{layout.letters[header]}{self._number}", header),
+                    unsaved_formula=(self._number - 1, index) in layout.formulas)
+
+    def __contains__(self, header: object) -> bool:
+        return header in self._layout.columns
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._layout.columns)
+
+    def __len__(self) -> int:
+        return len(self._layout.columns)
 
 
 @dataclass
@@ -78,7 +126,7 @@ def expand_inputs(inputs: Iterable[Path]) -> list[Path]:
     """Workbooks named directly, plus every workbook in a named folder (not recursive)."""
     files: list[Path] = []
     for path in inputs:
-        if path.is_dir():
+        if path.is_dir() and path.suffix.lower() not in WORKBOOK_SUFFIXES:  # `x.xlsx/` is refused in _open
             found = sorted(
                 p for p in path.iterdir()
                 if p.suffix.lower() in WORKBOOK_SUFFIXES and not p.name.startswith(("~$", "."))
@@ -101,6 +149,7 @@ def _open(path: Path):  # -> python_calamine.CalamineWorkbook
             f"{path.name}：不支援{UNSUPPORTED[suffix]}。請在 Excel 或 Calc 開啟後「另存為」.xlsx 活頁簿。")
     if suffix not in WORKBOOK_SUFFIXES:
         raise FatalError(f"{path.name}：不是活頁簿（.xlsx、.xlsm 或 .ods）。")
+    check_workbook_file(path)  # format, encryption, zip bombs, DTDs: before any parser
     import python_calamine
 
     try:
@@ -113,19 +162,39 @@ def _open(path: Path):  # -> python_calamine.CalamineWorkbook
             "請在 Excel 或 Calc 開啟確認，另存為 .xlsx 後再試。") from exc
 
 
+def _load_sheet(book, name: str, path: Path):  # -> (CalamineSheet, grid)
+    """A sheet's cells; XML that calamine refuses (bad characters, entities) is a fatal message."""
+    import python_calamine
+
+    try:
+        sheet = book.get_sheet_by_name(name)
+        return sheet, sheet.to_python(skip_empty_area=False)
+    except python_calamine.CalamineError as exc:
+        raise FatalError(f"{path.name}：工作表「{name}」的內容已損壞，無法讀取（{exc}）。"
+                         "請在 Excel 或 Calc 開啟後另存新檔再試。") from exc
+
+
 def read_workbook(path: Path, problems: Problems) -> WorkbookData:
     """Read the known sheets of one workbook; unknown sheets and columns are ignored."""
     book = _open(path)
     data = WorkbookData(path, path.name)
     by_fold = {fold(spec.name): spec for spec in SHEETS}
+    unsaved = unsaved_formula_cells(path)
     try:
         for meta in book.sheets_metadata:
             spec = by_fold.get(fold(meta.name))
             if spec is None or spec.name in data.sheets:
                 continue
-            grid = book.get_sheet_by_name(meta.name).to_python(skip_empty_area=False)
-            reader = _read_settings if spec is SETTINGS else _read_table
-            data.sheets[spec.name] = reader(spec, path.name, meta.name, grid, problems)
+            sheet, grid = _load_sheet(book, meta.name, path)
+            note_hidden_sheet(meta, spec, path.name, problems)
+            formulas = unsaved.get(meta.name, set())
+            if spec is SETTINGS:
+                data.sheets[spec.name] = _read_settings(spec, path.name, meta.name, grid, problems,
+                                                        formulas=formulas)
+            else:
+                data.sheets[spec.name] = _read_table(spec, path.name, meta.name, grid, problems,
+                                                     formulas=formulas,
+                                                     merged=header_merges(sheet))
     finally:
         book.close()
     if not data.sheets:
@@ -136,16 +205,21 @@ def read_workbook(path: Path, problems: Problems) -> WorkbookData:
     return data
 
 
-def _nonblank_rows(grid: list[list[object]], start: int) -> Iterator[tuple[int, list[object]]]:
-    for index in range(start, len(grid)):
-        values = grid[index]
-        if any(v is not None and v != "" and not (isinstance(v, str) and not v.strip())
-               for v in values):
+def _nonblank_rows(grid: list[list[object]], start: int,
+                   formulas: AbstractSet[tuple[int, int]] = frozenset()) -> Iterator[tuple[int, list[object]]]:
+    formula_rows = {row for row, _ in formulas}
+    last = max(len(grid), max(formula_rows, default=-1) + 1)
+    for index in range(start, last):
+        values = grid[index] if index < len(grid) else []
+        if index in formula_rows or any(
+                v is not None and v != "" and not (isinstance(v, str) and not v.strip())
+                for v in values):
             yield index + 1, values
 
 
 def _read_table(spec: Sheet, file: str, sheet: str, grid: list[list[object]],
-                problems: Problems) -> SheetData:
+                problems: Problems, *, formulas: AbstractSet[tuple[int, int]] = frozenset(),
+                merged: Sequence[tuple[int, int]] = ()) -> SheetData:
     header_row = grid[0] if grid else []
     columns: dict[str, int] = {}
     wanted = {fold(col.header): col.header for col in spec.columns}
@@ -163,29 +237,45 @@ def _read_table(spec: Sheet, file: str, sheet: str, grid: list[list[object]],
     for col in spec.columns:
         if col.required and col.header not in columns:
             problems.error("missing-column", Location(file, spec.name, "", col.header),
-                           f"工作表「{spec.name}」缺少必要欄位「{col.header}」。",
+                           f"工作表「{spec.name}」缺少必要欄位「{col.header}」。"
+                           + merged_header_note(merged),
                            fix=f"請在第 1 列加上欄名「{col.header}」（{col.help}）。")
-    rows = []
-    for number, values in _nonblank_rows(grid, 1):
-        cells = {}
-        for header, index in columns.items():
-            value = values[index] if index < len(values) else None
-            cells[header] = Cell(None if value == "" else value,
-                                 Location(file, spec.name, f"{column_letter(index)}{number}", header))
-        rows.append(Row(file, spec.name, number, cells))
+    note_merged_header(merged, grid, file, spec, problems)
+    layout = _TableLayout(file, spec.name, columns,
+                          {header: column_letter(index) for header, index in columns.items()}, formulas)
+    rows = [Row(file, spec.name, number, _TableCells(layout, number, values))
+            for number, values in _nonblank_rows(grid, 1, formulas)]
     return SheetData(spec, file, rows)
 
 
 def _read_settings(spec: Sheet, file: str, sheet: str, grid: list[list[object]],
-                   problems: Problems) -> SheetData:
+                   problems: Problems, *,
+                   formulas: AbstractSet[tuple[int, int]] = frozenset()) -> SheetData:
     """Settings are key/value rows: column A names the key, column B holds the value."""
     wanted = {fold(col.header): col.header for col in spec.columns}
     cells: dict[str, Cell] = {}
-    for number, values in _nonblank_rows(grid, 0):
+    for number, values in _nonblank_rows(grid, 0, formulas):
         key = wanted.get(fold(values[0])) if values and values[0] not in (None, "") else None
         if key is None:  # the 項目/內容 header row, or a staff member's own note
             continue
         value = values[1] if len(values) > 1 else None
         cells.setdefault(key, Cell(None if value == "" else value,
-                                   Location(file, spec.name, f"B{number}", key)))
+                                   Location(file, spec.name, f"B{number}", key),
+                                   unsaved_formula=(number - 1, 1) in formulas))
     return SheetData(spec, file, [Row(file, spec.name, 0, cells)])
+
+
+def read_grids(path: Path) -> list[tuple[str, list[list[object]]]]:
+    """Every worksheet's values from A1, in tab order: the content `validate --report` copies."""
+    book = _open(path)
+    try:
+        from python_calamine import SheetTypeEnum
+
+        grids = []
+        for meta in book.sheets_metadata:
+            if meta.typ != SheetTypeEnum.WorkSheet:
+                continue  # chart and dialog sheets hold no cells
+            grids.append((meta.name, _load_sheet(book, meta.name, path)[1]))
+        return grids
+    finally:
+        book.close()

@@ -102,12 +102,13 @@ ACTIVITIES = Sheet(
                width=36),
         Column("開始日期", Kind.DATE, True, "活動日期或月份，例如 110/9/10 或 110/9。", "110/9/10",
                width=14),
-        Column("結束日期", Kind.DATE, False, "多日活動的最後一天；不可早於開始日期。", "", width=14),
+        Column("結束日期", Kind.DATE, False, "多日活動的最後一天；不可早於開始日期。", "110/9/12",
+               width=14),
         Column("內容", Kind.PROSE, True, "活動內容；空一行表示分段。", "110年9月10日由陳其邁市長……",
                width=80),
         Column("列入報告", Kind.CHOICE, False, "是（預設）或否；「否」的列不印也不檢核。", "是",
                choices=YES_NO, default="是", width=10),
-        Column("備註", Kind.LINE, False, "承辦人自用，不印出。", "", width=20),
+        Column("備註", Kind.LINE, False, "承辦人自用，不印出。", "資料來源：9/10 新聞稿", width=20),
     ),
 )
 
@@ -125,12 +126,13 @@ VISITS = Sheet(
                choices=VISIT_FORMS, default="實體", width=10),
         Column("主要訪團", Kind.CHOICE, False, "是：在報告中列名；否（預設）：只計入統計。", "是",
                choices=YES_NO, default="否", width=10),
-        Column("備註", Kind.LINE, False, "承辦人自用，不印出。", "", width=20),
+        Column("備註", Kind.LINE, False, "承辦人自用，不印出。", "由觀光局協助接待", width=20),
     ),
 )
 
 SHEETS: tuple[Sheet, ...] = (SETTINGS, SECTIONS, ACTIVITIES, VISITS)
 DATA_SHEETS: tuple[Sheet, ...] = (SECTIONS, ACTIVITIES, VISITS)
+GUIDE_SHEET = "填寫說明"  # the first sheet `init` writes; the reader ignores it
 
 # Placeholders a 前言 template may use, with what each means (for messages and `init`).
 PLACEHOLDERS: dict[str, str] = {

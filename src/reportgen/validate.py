@@ -11,12 +11,15 @@ from pathlib import Path
 
 from . import normalize
 from .dates import DATE_ERROR_FIX, DateError, Day, parse_day, roc_date
+from .limits import fits
 from .models import Activity, Report, Section, Settings, Visit, VisitStats
 from .problems import Location, Problems, shorten
 from .reader import Cell, Row, SheetData, WorkbookData, expand_inputs, read_workbook
 from .schema import ACTIVITIES, SECTIONS, SETTINGS, VISITS, Column, Sheet
 from .templating import TemplateProblem, context, render
 
+# Settings used to check 前言 templates when the real ones have errors (nothing is built then).
+_STAND_IN = Settings(chapter=1, title="-", start=dt.date(2021, 7, 1), end=dt.date(2021, 12, 31))
 _ROC_DATE_IN_TEXT = re.compile(r"(?<!\d)(\d{2,3})年(\d{1,2})月(\d{1,2})日")
 
 
@@ -56,9 +59,15 @@ class _Cells:
         self.parens = parens
 
     def present(self, cell: Cell, col: Column) -> bool:
+        if cell.unsaved_formula:
+            self.problems.error(
+                "formula-no-value", cell.location, f"「{col.header}」是公式，但檔案中沒有儲存計算結果。",
+                fix="這個檔案可能是由不會計算公式的程式產生；請用 Excel 或 LibreOffice Calc 開啟後"
+                "直接存檔（會存入計算結果），再執行一次。")
+            return False
         if not cell.blank:
-            return True
-        if col.required:
+            return fits(cell, col, self.problems)  # over-long text is an error at its cell
+        if col.required and cell.location.cell:  # no cell: the column is missing, reported once
             self.problems.error("required", cell.location, f"「{col.header}」必須填寫。",
                                 fix=f"請填入{col.help}" + (f"例如：{col.example}" if col.example
                                                            else ""))
@@ -139,6 +148,9 @@ class _Cells:
         return day
 
     def choice(self, cell: Cell, col: Column) -> str | None:
+        if cell.unsaved_formula:
+            self.present(cell, col)
+            return None
         if cell.blank:
             if col.required:
                 self.present(cell, col)
@@ -189,6 +201,27 @@ def _settings(data: SheetData, problems: Problems) -> Settings | None:
     return Settings(chapter=chapter, title=title, start=start.first, end=end.last, parens=parens)
 
 
+def _frame(data: SheetData | None) -> tuple[tuple[dt.date, dt.date] | None, str]:
+    """The period and 括號 as far as they are valid (their problems are reported by _settings)."""
+    if data is None:
+        return None, "半形"
+    row = data.rows[0]
+    cells = _Cells(Problems())
+    col = SETTINGS.column
+    start = cells.day(row["期間起"], col("期間起")) if "期間起" in row.cells else None
+    end = cells.day(row["期間迄"], col("期間迄")) if "期間迄" in row.cells else None
+    parens = cells.choice(row["括號"], col("括號")) or "半形"
+    if start is None or end is None or end.last < start.first:
+        return None, parens
+    return (start.first, end.last), parens
+
+
+def _section_numbers(data: SheetData) -> set[int]:
+    """Every readable 節次 of the 章節 sheet, valid row or not."""
+    cells, col = _Cells(Problems()), SECTIONS.column("節次")
+    return {n for row in data.rows if (n := cells.integer(row["節次"], col, 1, 999)) is not None}
+
+
 @dataclass
 class _RawSection:
     number: int
@@ -225,6 +258,15 @@ def _sections(data: SheetData, cells: _Cells, problems: Problems) -> list[_RawSe
     return sorted(out, key=lambda s: s.number)
 
 
+def setup_of(book: WorkbookData, problems: Problems) -> tuple[Settings | None, list[_RawSection]]:
+    """One workbook's 報告設定 and 章節, checked as a build checks them (`init --from` carries them)."""
+    settings_data = _one_source(SETTINGS, [book], problems)
+    settings = _settings(settings_data, problems) if settings_data else None
+    sections_data = _one_source(SECTIONS, [book], problems)
+    cells = _Cells(problems, settings.parens if settings else "半形")
+    return settings, _sections(sections_data, cells, problems) if sections_data else []
+
+
 def _check_same(sheet: Sheet, books: list[WorkbookData], problems: Problems,
                 signature: Callable[[SheetData], object]) -> None:
     """A settings or sections sheet repeated in another workbook must say the same."""
@@ -240,11 +282,18 @@ def _check_same(sheet: Sheet, books: list[WorkbookData], problems: Problems,
                            "或改成完全相同。")
 
 
-def _activities(books: list[WorkbookData], sections: dict[int, _RawSection], settings: Settings,
-                cells: _Cells, problems: Problems) -> tuple[list[Activity], int]:
+def _activities(books: list[WorkbookData], sections: dict[int, _RawSection],
+                period: tuple[dt.date, dt.date] | None, cells: _Cells, problems: Problems,
+                unjudged: set[int] | None) -> tuple[list[Activity], int, set[int]]:
+    """Activities in print order, rows left out (列入報告 = 否), and the 節次 rows point at.
+
+    `unjudged`: section numbers whose 章節 row has its own error (None: no 章節 sheet at all);
+    pointing at them is not a second error.
+    """
     col = ACTIVITIES.column
     out: list[Activity] = []
     skipped = 0
+    referenced: set[int] = set()
     seen: dict[tuple[int, str, Day], Location] = {}
     for book in books:
         data = book.sheets.get(ACTIVITIES.name)
@@ -259,8 +308,11 @@ def _activities(books: list[WorkbookData], sections: dict[int, _RawSection], set
             end = cells.day(row["結束日期"], col("結束日期")) if not row["結束日期"].blank else None
             paragraphs = cells.prose(row["內容"], col("內容"))
             if number is not None:
+                referenced.add(number)
                 section = sections.get(number)
-                if section is None:
+                if unjudged is None or number in unjudged:
+                    pass
+                elif section is None:
                     problems.error("unknown-section", row["節次"].location,
                                    f"找不到節次 {number}。", fix=_section_fix(sections))
                 elif section.kind != "活動":
@@ -277,11 +329,11 @@ def _activities(books: list[WorkbookData], sections: dict[int, _RawSection], set
                 start_ok = start is not None
             if start_ok and start is not None:
                 last = (end or start).last
-                if last < settings.start or start.first > settings.end:
+                if period and (last < period[0] or start.first > period[1]):
                     problems.error("outside-period", row["開始日期"].location,
                                    "活動日期不在報告期間內。", found=_as_text(row["開始日期"].value),
-                                   fix=f"報告期間是 {roc_date(settings.start)} 至 "
-                                   f"{roc_date(settings.end)}；請確認年份，或將此列「列入報告」改為否。")
+                                   fix=f"報告期間是 {roc_date(period[0])} 至 "
+                                   f"{roc_date(period[1])}；請確認年份，或將此列「列入報告」改為否。")
                 if paragraphs:
                     _dates_in_text(paragraphs, start.first, last, row["內容"], problems)
             if number is None or title is None or start is None or not paragraphs:
@@ -296,7 +348,7 @@ def _activities(books: list[WorkbookData], sections: dict[int, _RawSection], set
             out.append(Activity(section=number, title=title, start=start, end=end,
                                 paragraphs=tuple(paragraphs), source=row.location))
     out.sort(key=lambda a: a.start.first)  # stable: ties keep workbook, then row order
-    return out, skipped
+    return out, skipped, referenced
 
 
 def _section_fix(sections: dict[int, _RawSection]) -> str:
@@ -323,7 +375,7 @@ def _dates_in_text(paragraphs: list[str], first: dt.date, last: dt.date, cell: C
                                  fix="可能是誤植，請確認內容或開始、結束日期。")
 
 
-def _visits(books: list[WorkbookData], settings: Settings, cells: _Cells,
+def _visits(books: list[WorkbookData], period: tuple[dt.date, dt.date] | None, cells: _Cells,
             problems: Problems) -> list[Visit]:
     col = VISITS.column
     out: list[Visit] = []
@@ -338,11 +390,11 @@ def _visits(books: list[WorkbookData], settings: Settings, cells: _Cells,
             people = cells.integer(row["人數"], col("人數"), 1)
             form = cells.choice(row["形式"], col("形式"))
             key = cells.choice(row["主要訪團"], col("主要訪團"))
-            if day and not settings.start <= day.date <= settings.end:
+            if day and period and not period[0] <= day.date <= period[1]:
                 problems.error("outside-period", row["日期"].location, "訪賓日期不在報告期間內。",
                                found=_as_text(row["日期"].value),
-                               fix=f"報告期間是 {roc_date(settings.start)} 至 "
-                               f"{roc_date(settings.end)}；請確認年份。")
+                               fix=f"報告期間是 {roc_date(period[0])} 至 "
+                               f"{roc_date(period[1])}；請確認年份。")
                 continue
             if (day is None or organisation is None or representatives is None or people is None
                     or form is None or key is None):
@@ -376,33 +428,34 @@ def validate_books(books: list[WorkbookData], problems: Problems | None = None) 
     settings = _settings(settings_data, problems) if settings_data else None
     if settings_data:
         _check_same(SETTINGS, books, problems, lambda data: _settings(data, Problems()))
-    if settings is None:  # without the period and 括號 nothing else can be judged
-        return Outcome(None, problems, files)
-    cells = _Cells(problems, settings.parens)
+    # A wrong setting must not hide the other sheets' problems: check them with what is valid.
+    period, parens = _frame(settings_data)
+    cells = _Cells(problems, parens)
     raw_sections = _sections(sections_data, cells, problems) if sections_data else []
     if sections_data:
         _check_same(SECTIONS, books, problems, lambda data: [
-            s.key for s in _sections(data, _Cells(Problems(), settings.parens), Problems())])
+            s.key for s in _sections(data, _Cells(Problems(), parens), Problems())])
     by_number = {s.number: s for s in raw_sections}
-    activities, skipped = _activities(books, by_number, settings, cells, problems)
+    unjudged = _section_numbers(sections_data) - by_number.keys() if sections_data else None
+    activities, skipped, referenced = _activities(books, by_number, period, cells, problems,
+                                                  unjudged)
     kinds = {s.kind for s in raw_sections}
     for sheet, kind in ((ACTIVITIES, "活動"), (VISITS, "訪賓")):
         if kind in kinds and not any(sheet.name in book.sheets for book in books):
             _one_source(sheet, books, problems)
-    visits = _visits(books, settings, cells, problems)
+    visits = _visits(books, period, cells, problems)
     stats = _stats(visits)
-    values = context(settings, stats)
+    values = context(settings or _STAND_IN, stats)  # the stand-in only lets 前言 be checked
     sections: list[Section] = []
-    used = {a.section for a in activities}
     for raw in raw_sections:
-        if raw.kind == "活動" and raw.number not in used:
+        if raw.kind == "活動" and raw.number not in referenced:
             problems.warning("empty-section", raw.row["節次"].location,
                              f"節次 {raw.number}「{raw.title}」沒有任何活動。",
                              fix="請在「活動」工作表填寫，或刪除這一節。")
-        preface = _render_preface(raw, values, settings.parens, problems)
+        preface = _render_preface(raw, values, parens, problems)
         sections.append(Section(number=raw.number, title=raw.title, kind=raw.kind,  # type: ignore[arg-type]
                                 preface=tuple(preface), source=raw.row.location))
-    if problems.errors:
+    if problems.errors or settings is None:
         return Outcome(None, problems, files, skipped)
     report = Report(settings=settings, sections=tuple(sections),
                     activities=tuple(a for a in activities if a.section in by_number),

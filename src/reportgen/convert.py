@@ -1,0 +1,176 @@
+"""PDF and ODF copies of the chapter through LibreOffice headless, with no processes left behind."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterable
+from importlib.resources import files
+from pathlib import Path
+
+from .output import write_atomic
+from .problems import FatalError
+
+FORMATS = {"pdf": "PDF", "odt": "ODF 文字文件（.odt）"}
+TIMEOUT = 180.0  # seconds per conversion; a first start with a fresh profile takes a few
+SOFFICE_ENV = "REPORTGEN_SOFFICE"  # an explicit soffice path, for installs outside PATH
+SYSTEM_FONTCONFIG = Path("/etc/fonts/fonts.conf")
+_WELL_KNOWN = (
+    Path("C:/Program Files/LibreOffice/program/soffice.exe"),
+    Path("C:/Program Files (x86)/LibreOffice/program/soffice.exe"),
+    Path("/Applications/LibreOffice.app/Contents/MacOS/soffice"),
+    Path("/opt/libreoffice/program/soffice"),
+)
+
+
+def find_soffice() -> str | None:
+    """LibreOffice's command: $REPORTGEN_SOFFICE, then PATH, then the usual install folders."""
+    explicit = os.environ.get(SOFFICE_ENV)
+    if explicit:
+        return explicit if Path(explicit).is_file() else None
+    for name in ("soffice", "libreoffice"):
+        found = shutil.which(name)
+        if found:
+            return found
+    return next((str(p) for p in _WELL_KNOWN if p.is_file()), None)
+
+
+def _missing_message(kinds: Iterable[str]) -> str:
+    wanted = "、".join(FORMATS[k] for k in kinds)
+    return (f"找不到 LibreOffice（soffice），無法轉出 {wanted}。"
+            "請安裝 LibreOffice（https://zh-tw.libreoffice.org/），或將 soffice 所在資料夾加入 PATH，"
+            f"或以環境變數 {SOFFICE_ENV} 指定 soffice 的完整路徑。")
+
+
+def _fontconfig(work: Path) -> Path:
+    """A fontconfig file: reportgen's font stand-ins first, then the system's own configuration.
+
+    LibreOffice on Linux finds fonts through fontconfig, which has no 標楷體; the
+    aliases map it to a Kai face so the PDF looks like the printed report.
+    """
+    aliases = Path(str(files("reportgen") / "fonts" / "aliases.conf"))
+    system = os.environ.get("FONTCONFIG_FILE") or str(SYSTEM_FONTCONFIG)
+    config = work / "fonts.conf"
+    config.write_text(
+        '<?xml version="1.0"?>\n<fontconfig>\n'
+        f"  <include>{_xml_text(aliases)}</include>\n"
+        f'  <include ignore_missing="yes">{_xml_text(Path(system))}</include>\n'
+        "</fontconfig>\n", encoding="utf-8")
+    return config
+
+
+def _xml_text(path: Path) -> str:
+    from xml.sax.saxutils import escape
+
+    return escape(str(path))
+
+
+def _environment(work: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    if sys.platform.startswith(("linux", "freebsd", "openbsd", "netbsd")):
+        env["FONTCONFIG_FILE"] = str(_fontconfig(work))
+    return env
+
+
+def _run(command: list[str], env: dict[str, str], timeout: float) -> subprocess.CompletedProcess[str]:
+    """Run soffice in its own process group, so a hung conversion can be killed entirely."""
+    options: dict[str, object] = {}
+    if os.name == "posix":
+        options["start_new_session"] = True
+    else:
+        options["creationflags"] = subprocess.CREATE_NEW_PROCESS_GROUP  # type: ignore[attr-defined]
+    try:
+        process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                   stderr=subprocess.PIPE, env=env, text=True, errors="replace",
+                                   **options)  # type: ignore[call-overload]
+    except OSError as exc:
+        raise FatalError(f"無法啟動 LibreOffice（{command[0]}）：{exc.strerror or exc}。") from exc
+    try:
+        out, err = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        _kill_group(process)
+        process.communicate()
+        raise FatalError(
+            f"LibreOffice 轉檔超過 {timeout:g} 秒仍未完成，已停止。"
+            "請確認 LibreOffice 可以正常開啟，或稍後再試。") from None
+    except BaseException:  # Ctrl+C: never leave soffice running
+        _kill_group(process)
+        raise
+    return subprocess.CompletedProcess(command, process.returncode, out, err)
+
+
+def _kill_group(process: subprocess.Popen[str]) -> None:
+    if os.name == "posix":
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(process.pid, signal.SIGKILL)
+    else:  # soffice.exe starts soffice.bin: end the whole tree
+        subprocess.run(["taskkill", "/F", "/T", "/PID", str(process.pid)], capture_output=True, check=False)
+        process.kill()
+
+
+class Soffice:
+    """One LibreOffice session: a temporary profile and font set-up, used for one or more conversions.
+
+    Its own profile means an editor's open LibreOffice is neither disturbed nor needed.
+    """
+
+    def __init__(self, timeout: float = TIMEOUT) -> None:
+        self.timeout = timeout
+        self.command = find_soffice()
+        self._temp: tempfile.TemporaryDirectory[str] | None = None
+
+    def __enter__(self) -> Soffice:
+        self._temp = tempfile.TemporaryDirectory(prefix="reportgen-soffice-")
+        self.work = Path(self._temp.name)
+        self.env = _environment(self.work)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._temp is not None:
+            self._temp.cleanup()
+
+    def convert(self, source: Path, kind: str) -> bytes:
+        """The bytes of `source` converted to `kind` (pdf, odt, ods …), or a FatalError."""
+        if self.command is None:
+            raise FatalError(_missing_message([kind]))
+        job = Path(tempfile.mkdtemp(prefix=f"{kind}-", dir=self.work))
+        staged = job / f"input{source.suffix.lower()}"  # an ASCII name: soffice names its output after it
+        shutil.copyfile(source, staged)
+        profile = (self.work / "profile").as_uri()
+        command = [self.command, f"-env:UserInstallation={profile}", "--headless", "--norestore",
+                   "--nolockcheck", "--convert-to", kind, "--outdir", str(job / "out"), str(staged)]
+        result = _run(command, self.env, self.timeout)
+        converted = job / "out" / f"input.{kind}"
+        if result.returncode != 0 or not converted.is_file():
+            detail = (result.stderr or result.stdout).strip().splitlines()[-3:]
+            raise FatalError(
+                f"LibreOffice 無法將 {source.name} 轉成 {FORMATS.get(kind, kind)}（結束代碼 {result.returncode}）"
+                + ("：" + " / ".join(detail) if detail else "") + "。")
+        return converted.read_bytes()
+
+
+def convert(docx: Path, kinds: Iterable[str], *, timeout: float = TIMEOUT) -> list[Path]:
+    """Write a PDF/ODT copy beside `docx` for each kind; each copy replaces the old one atomically."""
+    kinds = list(dict.fromkeys(kinds))
+    if not kinds:
+        return []
+    written = []
+    try:
+        with Soffice(timeout) as office:
+            if office.command is None:
+                raise FatalError(_missing_message(kinds))
+            for kind in kinds:
+                data = office.convert(docx, kind)
+                target = docx.with_suffix(f".{kind}")
+                if target == docx:  # -o chapter.pdf: never overwrite the Word file itself
+                    target = docx.with_name(f"{docx.name}.{kind}")
+                write_atomic(target, data)
+                written.append(target)
+    except FatalError as exc:  # the Word file is done; say so, so nobody rebuilds in vain
+        raise FatalError(f"{exc.message}Word 文件 {docx} 已產生，不受影響。") from exc
+    return written

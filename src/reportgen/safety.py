@@ -1,0 +1,221 @@
+"""Inspects a workbook file before any parser reads it: format, encryption, zip bombs, DTDs, extents."""
+
+from __future__ import annotations
+
+import codecs
+import itertools
+import re
+import struct
+import zipfile
+import zlib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import BinaryIO
+
+from .problems import FatalError
+
+# Limits on what a workbook package may declare before anything is inflated. A real workbook of
+# this office is a few hundred kB; 100,000 rows of activities stay far below every limit.
+MAX_ENTRIES = 10_000  # files inside the zip (a workbook has 10-30, a few hundred with pictures)
+MAX_DIRECTORY = 16 * 1024 * 1024  # bytes of central directory (bounds memory for the entry list)
+MAX_UNCOMPRESSED = 512 * 1024 * 1024  # declared uncompressed bytes of all entries together
+MAX_RATIO = 200  # uncompressed : compressed, for entries larger than RATIO_FLOOR
+RATIO_FLOOR = 1024 * 1024  # small parts may compress better; they cannot do harm
+# The used range of one worksheet (last row × last column). The reader builds a dense grid, so
+# one far-away cell (XFD1048576) in a tiny file would ask for 17 billion cells.
+MAX_CELLS = 5_000_000
+
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
+_XML_SUFFIXES = (".xml", ".rels", ".vml")
+_DTD_MARKERS = (b"<!DOCTYPE", b"<!ENTITY")
+_WORKSHEET = re.compile(r"xl/worksheets/[^/]+\.xml", re.IGNORECASE)
+# A cell or row reference attribute: r="B7" on <c>, r="7" on <row>.
+_REFERENCE = re.compile(rb"""\sr=["']([A-Z]{0,3})([0-9]{1,7})["']""")
+_CHUNK = 1024 * 1024
+_OVERLAP = 64  # bytes carried between chunks so a marker split across them is still found
+
+_SAVE_AS = "請在 Excel 或 Calc 開啟後「另存為」.xlsx 活頁簿再試。"
+_SUSPECT = "為安全起見不予讀取。若這是正常的活頁簿，請在 Excel 或 Calc 開啟後另存新檔再試。"
+
+
+def check_workbook_file(path: Path) -> None:
+    """Raise FatalError, naming the file and what to do, unless `path` is safe to hand a parser."""
+    name = path.name
+    if path.is_dir():
+        raise FatalError(f"{name} 是資料夾，不是活頁簿檔案。請指定活頁簿檔案；"
+                         "若要讀取資料夾中的活頁簿，請將資料夾改名（名稱不要以 .xlsx 結尾）。")
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(8)
+            if not head:
+                raise FatalError(f"{name} 是空檔案（0 位元組），可能是下載或複製時中斷。請重新取得檔案。")
+            if head == OLE_MAGIC:
+                _check_ole(path)
+            if not head.startswith(ZIP_MAGIC):
+                raise FatalError(f"{name}：{_sniff(head)}，不是 .xlsx 活頁簿（可能只是改了副檔名）。{_SAVE_AS}")
+            _check_zip(handle, name)
+    except OSError as exc:
+        raise FatalError(f"無法開啟 {name}：{exc.strerror or exc}。請確認檔案沒有被其他程式鎖住。") from exc
+
+
+def _sniff(head: bytes) -> str:
+    """A guess at what the file really is, for the message."""
+    if head.startswith(b"%PDF"):
+        return "這是 PDF 檔"
+    if head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
+        return "這是網頁（HTML）或 XML 格式的檔案"
+    if all(byte >= 0x20 or byte in b"\t\r\n" for byte in head):
+        return "這是純文字檔（例如 CSV）"
+    return "檔案內容無法辨識"
+
+
+def _check_ole(path: Path) -> None:
+    """OLE2 compound files: an encrypted .xlsx/.ods (Office wraps those in OLE) or an old .xls."""
+    import olefile
+
+    name = path.name
+    try:
+        with olefile.OleFileIO(str(path)) as ole:
+            encrypted = ole.exists("EncryptionInfo") or ole.exists("EncryptedPackage")
+            legacy = ole.exists("Workbook") or ole.exists("Book")
+    except Exception as exc:  # olefile raises assorted types for damaged files
+        raise FatalError(f"{name}：檔案已損壞，無法讀取。{_SAVE_AS}") from exc
+    if encrypted:
+        raise FatalError(f"{name}：檔案已加密（設有開啟密碼），無法讀取。"
+                         "請在 Excel 開啟後移除密碼（檔案 → 資訊 → 保護活頁簿 → 以密碼加密，清空密碼），"
+                         "另存新檔後再試。")
+    if legacy:
+        raise FatalError(f"{name}：這是舊版 Excel 97-2003 活頁簿（.xls），只是副檔名為 {path.suffix}。{_SAVE_AS}")
+    raise FatalError(f"{name}：這是舊版 Office 格式的檔案，不是 .xlsx 活頁簿。{_SAVE_AS}")
+
+
+def _end_of_directory(handle: BinaryIO, name: str) -> tuple[int, int]:
+    """Entry count and central-directory size, read from the end record before zipfile reads the rest."""
+    size = handle.seek(0, 2)
+    tail_start = max(0, size - 22 - 65535)
+    handle.seek(tail_start)
+    tail = handle.read()
+    at = tail.rfind(b"PK\x05\x06")
+    if at < 0 or len(tail) - at < 22:
+        raise FatalError(f"{name}：檔案不完整（可能是下載、複製或寄送時中斷），無法讀取。"
+                         "請重新取得檔案，或請對方在 Excel 開啟後重新存檔寄送。")
+    entries, directory = struct.unpack("<HL", tail[at + 10:at + 16])
+    if entries == 0xFFFF or directory == 0xFFFFFFFF:  # zip64: the real numbers are further back
+        locator = tail[at - 20:at] if at >= 20 else b""
+        if locator[:4] == b"PK\x06\x07":
+            handle.seek(struct.unpack("<Q", locator[8:16])[0])
+            record = handle.read(56)
+            if record[:4] == b"PK\x06\x06":
+                entries, directory = struct.unpack("<QQ", record[32:48])
+    return entries, directory
+
+
+def _check_zip(handle: BinaryIO, name: str) -> None:
+    entries, directory = _end_of_directory(handle, name)
+    if entries > MAX_ENTRIES or directory > MAX_DIRECTORY:
+        raise FatalError(f"{name}：檔案內含 {entries:,} 個項目（上限 {MAX_ENTRIES:,}），"
+                         f"可能是惡意的壓縮炸彈，{_SUSPECT}")
+    handle.seek(0)
+    try:
+        archive = zipfile.ZipFile(handle)
+    except (zipfile.BadZipFile, ValueError, EOFError) as exc:
+        raise FatalError(f"{name}：檔案不完整或已損壞（可能是下載、複製或寄送時中斷），無法讀取。"
+                         "請重新取得檔案，或請對方在 Excel 開啟後重新存檔寄送。") from exc
+    with archive:
+        infos = archive.infolist()
+        total = sum(info.file_size for info in infos)
+        if total > MAX_UNCOMPRESSED:
+            raise FatalError(f"{name}：解壓縮後的大小 {total / 2**20:,.0f} MB 超過上限 "
+                             f"{MAX_UNCOMPRESSED // 2**20:,} MB，可能是惡意的壓縮炸彈，{_SUSPECT}")
+        for info in infos:
+            if info.file_size > RATIO_FLOOR and info.file_size > MAX_RATIO * max(info.compress_size, 1):
+                ratio = info.file_size // max(info.compress_size, 1)
+                raise FatalError(f"{name}：{info.filename} 的壓縮比 {ratio:,}:1 超過上限 {MAX_RATIO}:1，"
+                                 f"可能是惡意的壓縮炸彈，{_SUSPECT}")
+            if info.flag_bits & 0x1:
+                raise FatalError(f"{name}：檔案已加密（設有密碼），無法讀取。請移除密碼後另存新檔再試。")
+            if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+                raise FatalError(f"{name}：{info.filename} 使用了 Excel 不會使用的壓縮方式，{_SUSPECT}")
+        for info in infos:
+            if info.filename.lower().endswith(_XML_SUFFIXES):
+                _check_xml_part(handle, info, name)
+
+
+def _check_xml_part(handle: BinaryIO, info: zipfile.ZipInfo, name: str) -> None:
+    """Inflate one XML part as a stream: its size must match the declaration, and no DTD inside."""
+    worksheet = bool(_WORKSHEET.fullmatch(info.filename))
+    manifest = info.filename == "META-INF/manifest.xml"  # an OpenDocument file's list of parts
+    last_row = last_column = 0
+    carry = b""
+    for text in _utf8(_inflate(handle, info, name)):
+        window = carry + text
+        if any(marker in window for marker in _DTD_MARKERS):
+            raise FatalError(f"{name}：{info.filename} 含有 XML 文件型別宣告（DTD / ENTITY）。"
+                             f"正常的活頁簿不會有這種內容，可能是惡意檔案，{_SUSPECT}")
+        if manifest and b"encryption-data" in window:
+            raise FatalError(f"{name}：檔案已加密（設有開啟密碼），無法讀取。"
+                             "請在 Calc 開啟後移除密碼，另存新檔後再試。")
+        if worksheet:
+            found = _REFERENCE.findall(window)
+            if found:  # distinct values first: a sheet repeats the same few columns on every row
+                last_row = max(last_row, *map(int, {digits for _, digits in found}))
+                last_column = max(last_column, *map(_column_number, {letters for letters, _ in found}))
+        carry = window[-_OVERLAP:]
+    if worksheet and last_row * max(last_column, 1) > MAX_CELLS:
+        raise FatalError(f"{name}：工作表 {info.filename} 的使用範圍過大（到第 {last_row:,} 列、"
+                         f"第 {last_column:,} 欄，上限 {MAX_CELLS:,} 格）。請在 Excel 按 Ctrl+End "
+                         "找到最後一格，刪除多餘的列與欄後存檔再試。")
+
+
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for letter in letters:
+        number = number * 26 + letter - 64
+    return number
+
+
+def _inflate(handle: BinaryIO, info: zipfile.ZipInfo, name: str) -> Iterator[bytes]:
+    """The entry's bytes in bounded chunks; more data than declared is refused, not inflated."""
+    handle.seek(info.header_offset)
+    header = handle.read(30)
+    if len(header) < 30 or header[:4] != b"PK\x03\x04":
+        raise FatalError(f"{name}：檔案已損壞（{info.filename} 找不到）。{_SAVE_AS}")
+    name_length, extra_length = struct.unpack("<HH", header[26:30])
+    handle.seek(info.header_offset + 30 + name_length + extra_length)
+    remaining = info.compress_size
+    inflater = zlib.decompressobj(-15) if info.compress_type == zipfile.ZIP_DEFLATED else None
+    produced = 0
+    while remaining > 0:
+        data = handle.read(min(remaining, _CHUNK))
+        if not data:
+            raise FatalError(f"{name}：檔案不完整（{info.filename} 被截斷）。請重新取得檔案。")
+        remaining -= len(data)
+        while data:
+            if inflater is None:
+                out, data = data, b""
+            else:
+                try:
+                    out = inflater.decompress(data, _CHUNK)
+                except zlib.error as exc:
+                    raise FatalError(f"{name}：檔案已損壞（{info.filename} 無法解壓縮）。{_SAVE_AS}") from exc
+                data = inflater.unconsumed_tail
+            produced += len(out)
+            if produced > info.file_size:
+                raise FatalError(f"{name}：{info.filename} 解壓縮後比檔案宣告的大小還大，"
+                                 f"可能是惡意的壓縮炸彈，{_SUSPECT}")
+            if out:
+                yield out
+
+
+def _utf8(chunks: Iterator[bytes]) -> Iterator[bytes]:
+    """XML parts may be UTF-16; scan them as UTF-8 so the markers above are found either way."""
+    first = next(chunks, b"")
+    if first[:2] in (b"\xff\xfe", b"\xfe\xff") or first[:2] in (b"<\x00", b"\x00<"):
+        decoder = codecs.getincrementaldecoder("utf-16-be" if first[:1] in (b"\xfe", b"\x00") else "utf-16-le")(
+            errors="replace")
+        for chunk in itertools.chain((first,), chunks):
+            yield decoder.decode(chunk).encode("utf-8", "replace")
+        return
+    yield first
+    yield from chunks

@@ -1,0 +1,64 @@
+"""Sheet-level facts staff cannot see from the data: hidden sheets and merged header cells."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from .problems import Location, Problems
+from .schema import Sheet
+
+
+def _letters(index: int) -> str:
+    letters = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def note_hidden_sheet(meta: object, spec: Sheet, file: str, problems: Problems) -> None:
+    """A hidden sheet is still read, but staff checking the workbook would not see its rows."""
+    from python_calamine import SheetVisibleEnum
+
+    if getattr(meta, "visible", SheetVisibleEnum.Visible) == SheetVisibleEnum.Visible:
+        return
+    problems.warning("hidden-sheet", Location(file, spec.name),
+                     f"工作表「{spec.name}」是隱藏的；其中的資料仍會讀取並印入報告。",
+                     fix="請在工作表標籤上按右鍵選「取消隱藏」，確認內容後再產生報告。")
+
+
+def header_merges(sheet: object) -> list[tuple[int, int]]:
+    """Merged ranges in the header row, as 0-based first and last column.
+
+    calamine gives a merged range's value to its top-left cell only, so the other columns of
+    the range have no header.
+    """
+    ranges = getattr(sheet, "merged_cell_ranges", None) or []
+    return [(left, right) for (top, left), (_bottom, right) in ranges if top == 0 and right > left]
+
+
+def _span(left: int, right: int) -> str:
+    return f"{_letters(left)}1:{_letters(right)}1"
+
+
+def merged_header_note(merged: Sequence[tuple[int, int]]) -> str:
+    """Why a header may be missing although staff see it: merging keeps one cell's value."""
+    if not merged:
+        return ""
+    spans = "、".join(_span(left, right) for left, right in merged)
+    return f"第 1 列有合併儲存格（{spans}），合併後只有最左邊一格保有欄名。"
+
+
+def note_merged_header(merged: Sequence[tuple[int, int]], grid: list[list[object]], file: str,
+                       spec: Sheet, problems: Problems) -> None:
+    """Data under the headerless part of a merged header would be ignored without a word."""
+    for left, right in merged:
+        covered = [col for col in range(left + 1, right + 1)
+                   if any(col < len(row) and row[col] not in (None, "") for row in grid[1:])]
+        if covered:
+            letters = "、".join(_letters(col) for col in covered)
+            problems.warning("merged-header", Location(file, spec.name, f"{_letters(left)}1"),
+                             f"第 1 列的 {_span(left, right)} 是合併儲存格，{letters} 欄因此沒有欄名，"
+                             "其中的資料不會讀取。",
+                             fix="請取消合併儲存格，每欄各填一個欄名。")

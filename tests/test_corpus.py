@@ -1,0 +1,80 @@
+"""The bad-input corpus: each workbook holds one defect and must raise exactly its problems."""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from reportgen.reader import read_grids
+from reportgen.validate import validate_paths
+
+CORPUS = Path(__file__).resolve().parent / "corpus"
+TABLE: dict[str, dict] = json.loads((CORPUS / "expected.json").read_text(encoding="utf-8"))
+
+
+def found(problems) -> list[list[str]]:
+    """(file, sheet!cell or sheet, code), the form the expected table is written in."""
+    return sorted([p.location.file,
+                   f"{p.location.sheet}!{p.location.cell}" if p.location.cell else p.location.sheet,
+                   p.code] for p in problems)
+
+
+@pytest.mark.parametrize("name", sorted(TABLE))
+def test_corpus_case_raises_exactly_its_problems(name):
+    case = TABLE[name]
+    outcome = validate_paths([CORPUS / case["input"]])
+    assert found(outcome.problems) == case["problems"]
+    assert outcome.skipped == case["skipped"]
+    has_errors = any(outcome.problems.errors)
+    assert (outcome.report is None) == has_errors
+
+
+def test_corpus_is_complete_and_listed():
+    inputs = {p.name for p in CORPUS.iterdir() if p.suffix == ".xlsx" or p.is_dir()} - {"__pycache__"}
+    assert inputs == {case["input"] for case in TABLE.values()}
+    assert len(TABLE) >= 25
+    assert sum(1 for case in TABLE.values() if not case["problems"]) < len(TABLE) // 3
+
+
+def test_problems_come_sorted_by_file_sheet_and_row():
+    outcome = validate_paths([CORPUS / "duplicate_activity_across_files"])
+    keys = [p.location.sort_key() for p in outcome.problems.sorted()]
+    assert keys == sorted(keys)
+
+
+def test_lowercase_and_uppercase_escapes_are_decoded_once():
+    case = TABLE["escapes_lowercase"]
+    xml = zipfile.ZipFile(CORPUS / case["input"]).read("xl/worksheets/sheet3.xml")
+    assert b"_x000b__x000b_" in xml and b"_x000B_" in xml  # the file really holds both spellings
+    activity = validate_paths([CORPUS / case["input"]]).report.activities[0]
+    assert activity.title == case["title"]
+    assert list(activity.paragraphs) == case["paragraphs"]
+    assert not any("_x" in text for text in (activity.title, *activity.paragraphs))
+
+
+def test_a_formula_uses_its_saved_value():
+    case = TABLE["formula_with_saved_value"]
+    assert validate_paths([CORPUS / case["input"]]).report.visits[0].people == case["people"]
+
+
+def test_formatted_blank_rows_are_not_read():
+    # 10,000 filled but empty rows: the reader must not even see them, so their cost is nil.
+    path = CORPUS / TABLE["formatted_blank_rows"]["input"]
+    assert b"<row r=\"10002\"" in zipfile.ZipFile(path).read("xl/worksheets/sheet3.xml")
+    grids = dict(read_grids(path))
+    assert len(grids["活動"]) == 2
+
+
+def test_hidden_sheet_data_is_still_read():
+    outcome = validate_paths([CORPUS / TABLE["hidden_data_sheet"]["input"]])
+    assert outcome.report is not None and outcome.report.stats.cases == 1
+
+
+def test_merged_header_message_names_the_merged_cells():
+    outcome = validate_paths([CORPUS / TABLE["merged_header"]["input"]])
+    missing = next(p for p in outcome.problems if p.code == "missing-column")
+    assert missing.location.header == "開始日期"
+    assert "B1:C1" in missing.message and "合併儲存格" in missing.message

@@ -1,0 +1,217 @@
+"""The Word template: the house style lives in its styles, and an editor's restyled copy is honoured."""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import zipfile
+from pathlib import Path
+
+import pytest
+from lxml import etree
+
+from helpers import EXPECTED_CHAPTER, REPO
+from template_edits import (
+    INDENT_SHIFT,
+    LOCALIZED_IDS,
+    RESTYLED_CHAPTER_PT,
+    RESTYLED_LATIN,
+    W,
+    restyle,
+    styles_by_name,
+    without_style,
+)
+
+TEMPLATE = REPO / "templates" / "report.docx"
+BUNDLED = REPO / "src" / "reportgen" / "templates" / "report.docx"
+EXPECTED = EXPECTED_CHAPTER.read_text(encoding="utf-8").splitlines()
+HEADINGS = ("heading 1", "heading 2", "heading 3")
+BODIES = ("節內文", "項內文")
+
+
+def part(docx: Path, name: str) -> etree._Element:
+    with zipfile.ZipFile(docx) as archive:
+        return etree.fromstring(archive.read(name))
+
+
+@pytest.fixture(scope="module")
+def styles() -> etree._Element:
+    return part(TEMPLATE, "word/styles.xml")
+
+
+def effective(styles: etree._Element, name: str, path: str) -> etree._Element | None:
+    """The element at `path` (e.g. "pPr/ind") that applies to a style: its own, its bases', the defaults."""
+    by_id = {s.get(f"{W}styleId"): s for s in styles.iter(f"{W}style")}
+    style = styles_by_name(styles)[name]
+    while style is not None:
+        found = style.find("/".join(f"{W}{step}" for step in path.split("/")))
+        if found is not None:
+            return found
+        based = style.find(f"{W}basedOn")
+        style = by_id.get(based.get(f"{W}val")) if based is not None else None
+    kind = "rPrDefault/" if path.startswith("rPr") else "pPrDefault/"
+    return styles.find(f"{W}docDefaults/" + "/".join(f"{W}{s}" for s in (kind + path).split("/")))
+
+
+def twips(element: etree._Element, attribute: str) -> int:
+    return int(element.get(f"{W}{attribute}", "0"))
+
+
+def test_both_template_copies_are_identical():
+    """The repository's templates/ and the copy installed with the package must not drift apart."""
+    assert TEMPLATE.read_bytes() == BUNDLED.read_bytes()
+
+
+def test_template_is_what_the_generator_writes():
+    spec = importlib.util.spec_from_file_location("make_template", REPO / "tools" / "make_template.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert module.package() == TEMPLATE.read_bytes()
+
+
+@pytest.mark.parametrize("name", HEADINGS + BODIES)
+def test_fonts_are_kai_and_times_with_no_theme_fonts(styles, name):
+    fonts = effective(styles, name, "rPr/rFonts")
+    assert fonts.get(f"{W}eastAsia") == "標楷體"
+    assert (fonts.get(f"{W}ascii"), fonts.get(f"{W}hAnsi")) == ("Times New Roman", "Times New Roman")
+    lang = effective(styles, name, "rPr/lang")
+    assert lang.get(f"{W}eastAsia") == "zh-TW"
+
+
+def test_no_style_uses_theme_fonts(styles):
+    """A theme font (asciiTheme, eastAsiaTheme …) overrides the named face in Word."""
+    attributes = {etree.QName(a).localname for f in styles.iter(f"{W}rFonts") for a in f.attrib}
+    assert attributes and not {a for a in attributes if "theme" in a.lower()}
+    assert b"theme" not in TEMPLATE.read_bytes().lower()  # no theme part either
+
+
+@pytest.mark.parametrize("name", HEADINGS)
+def test_headings_keep_with_next_and_have_outline_levels(styles, name):
+    assert effective(styles, name, "pPr/keepNext") is not None
+    assert effective(styles, name, "pPr/keepLines") is not None
+    level = effective(styles, name, "pPr/outlineLvl")
+    assert int(level.get(f"{W}val")) == int(name[-1]) - 1  # for the navigation pane and a TOC
+
+
+def test_widow_control_for_body_text(styles):
+    for name in BODIES:
+        assert effective(styles, name, "pPr/widowControl") is not None
+
+
+@pytest.mark.parametrize("name", HEADINGS + BODIES)
+def test_overflow_punctuation_is_stated_on(styles, name):
+    """Word's default, written out: LibreOffice reads the flag inverted and, when it lets 、 hang
+    past the margin, leaves it out of the PDF (test_render catches the lost character)."""
+    flag = effective(styles, name, "pPr/overflowPunct")
+    assert flag is not None and flag.get(f"{W}val", "1") in ("1", "true", "on")
+
+
+def test_hanging_indents_align_wrapped_lines_and_body_text(styles):
+    section = effective(styles, "heading 2", "pPr/ind")
+    item = effective(styles, "heading 3", "pPr/ind")
+    section_text = twips(section, "left")
+    # 一、 hangs in the margin: the title and its wrapped lines start at the same indent.
+    assert twips(section, "hanging") == section_text > 0
+    assert twips(effective(styles, "節內文", "pPr/ind"), "left") == section_text
+    # (一) starts under the section's text; the title starts after it, at a tab stop.
+    item_text = twips(item, "left")
+    assert item_text - twips(item, "hanging") == section_text
+    tabs = [twips(t, "pos") for t in effective(styles, "heading 3", "pPr/tabs").iter(f"{W}tab")]
+    assert item_text in tabs
+    assert twips(effective(styles, "項內文", "pPr/ind"), "left") == item_text
+    chapter = effective(styles, "heading 1", "pPr/ind")
+    assert chapter is None or twips(chapter, "hanging") == 0
+
+
+def test_page_is_a4_with_a_page_number_in_the_footer():
+    document = part(TEMPLATE, "word/document.xml")
+    size = document.find(f"{W}body/{W}sectPr/{W}pgSz")
+    assert (twips(size, "w"), twips(size, "h")) == (11906, 16838)
+    footer = part(TEMPLATE, "word/footer1.xml")
+    assert "".join(footer.itertext(f"{W}instrText")).split() == ["PAGE"]
+
+
+def test_settings_say_the_east_asian_language_is_traditional_chinese():
+    settings = part(TEMPLATE, "word/settings.xml")
+    assert settings.find(f"{W}themeFontLang").get(f"{W}eastAsia") == "zh-TW"
+
+
+# The generated document -------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def example_docx(tmp_path_factory) -> Path:
+    from helpers import EXAMPLE, run_cli
+
+    out = tmp_path_factory.mktemp("template") / "chapter.docx"
+    result = run_cli("build", EXAMPLE, "-o", out, "--template", TEMPLATE)
+    assert result.code == 0, result.err
+    return out
+
+
+def paragraphs(docx: Path) -> list[etree._Element]:
+    return part(docx, "word/document.xml").find(f"{W}body").findall(f"{W}p")
+
+
+def test_generated_body_has_no_direct_formatting(example_docx):
+    body = part(example_docx, "word/document.xml").find(f"{W}body")
+    assert [etree.QName(c).localname for c in body] == ["p"] * len(EXPECTED) + ["sectPr"]
+    assert body.findall(f".//{W}rPr") == [] and body.findall(f".//{W}numPr") == []
+    for paragraph in body.findall(f"{W}p"):
+        assert [c.tag for c in paragraph.find(f"{W}pPr")] == [f"{W}pStyle"]
+        for run in paragraph.findall(f"{W}r"):
+            assert {c.tag for c in run} <= {f"{W}t", f"{W}tab"}
+
+
+def test_generated_labels_are_literal_text(example_docx):
+    ids = {"Heading1": "chapter", "Heading2": "section", "Heading3": "item",
+           "SectionBody": "body", "ItemBody": "body"}
+    seen = []
+    for paragraph, expected in zip(paragraphs(example_docx), EXPECTED, strict=True):
+        role = ids[paragraph.find(f"{W}pPr/{W}pStyle").get(f"{W}val")]
+        texts = [(etree.QName(c).localname, c.text) for c in paragraph.iter(f"{W}t", f"{W}tab")]
+        if role == "item":  # (一), a tab to the title's indent, the title
+            label = re.match(r"\(\S+\)", expected).group()
+            assert texts == [("t", label), ("tab", None), ("t", expected[len(label) + 1:])]
+        elif role in ("chapter", "section"):
+            label = re.match(r"\S+?、", expected).group()
+            assert texts == [("t", label), ("t", expected[len(label):])]
+        else:
+            assert texts == [("t", expected)]
+        seen.append(role)
+    assert seen.count("chapter") == 1 and seen.count("section") == 2 and seen.count("item") == 14
+
+
+# Editors' templates ------------------------------------------------------------------------
+
+
+def test_restyled_template_with_localized_ids_is_honoured(tmp_path, cli, example_dir):
+    restyled = restyle(TEMPLATE, tmp_path / "編輯後範本.docx")
+    out = tmp_path / "chapter.docx"
+    result = cli("build", example_dir, "-o", out, "--template", restyled)
+    assert result.code == 0, result.err
+    with zipfile.ZipFile(restyled) as a, zipfile.ZipFile(out) as b:
+        assert a.read("word/styles.xml") == b.read("word/styles.xml")  # the editor's styles, untouched
+    used = [p.find(f"{W}pPr/{W}pStyle").get(f"{W}val") for p in paragraphs(out)]
+    assert set(used) == set(LOCALIZED_IDS.values())
+    assert used[:4] == ["1", "2", "3", "a4"]
+    texts = ["".join(t.text or " " for t in p.iter(f"{W}t", f"{W}tab")) for p in paragraphs(out)]
+    assert texts == EXPECTED
+    styles = part(out, "word/styles.xml")
+    assert effective(styles, "項內文", "rPr/rFonts").get(f"{W}ascii") == RESTYLED_LATIN
+    assert effective(styles, "heading 1", "rPr/sz").get(f"{W}val") == str(RESTYLED_CHAPTER_PT * 2)
+    original = part(TEMPLATE, "word/styles.xml")
+    assert (twips(effective(styles, "項內文", "pPr/ind"), "left")
+            == twips(effective(original, "項內文", "pPr/ind"), "left") + INDENT_SHIFT)
+
+
+@pytest.mark.parametrize("name, role", [("項內文", "項目內文"), ("heading 2", "節標題（內建樣式「標題 2」）")])
+def test_template_missing_a_style_exits_2_naming_it(tmp_path, cli, example_dir, name, role):
+    broken = without_style(TEMPLATE, tmp_path / "範本.docx", name)
+    out = tmp_path / "chapter.docx"
+    result = cli("build", example_dir, "-o", out, "--template", broken)
+    assert (result.code, result.out) == (2, "")
+    assert result.err == (
+        f"錯誤：範本 範本.docx 缺少段落樣式「{name}」（用於{role}）。"
+        f"請在 Word 的「樣式」窗格新增名為「{name}」的段落樣式後存檔。\n")
+    assert not out.exists()
