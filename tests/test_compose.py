@@ -67,7 +67,7 @@ def test_key_visitors_paragraph():
 def test_full_width_parentheses_setting():
     doc = compose(report(settings=settings(parens="全形")))
     text = plain_text(doc)
-    assert "(一)" not in text and "（一） 活動1" in text
+    assert "(一) 活動1" in text and "（一）" not in text  # labels stay half-width
     assert "門川大作市長（視訊）" in text
 
 

@@ -35,8 +35,9 @@ class Document:
     date: tuple[int, int, int]  # the period's last day, for reproducible core properties
 
 
-def item_label(n: int, parens: str) -> str:
-    return f"（{lower(n)}）" if parens == "全形" else f"({lower(n)})"
+def item_label(n: int) -> str:
+    """Always half-width, as the document handbook prescribes; 括號 governs prose only."""
+    return f"({lower(n)})"
 
 
 def join_names(names: tuple[str, ...] | list[str]) -> str:
@@ -65,7 +66,7 @@ def compose(report: Report) -> Document:
         blocks.extend(Block(Role.SECTION_BODY, p) for p in section.preface)
         if section.kind == "活動":
             for n, activity in enumerate(by_section.get(section.number, ()), start=1):
-                blocks.append(Block(Role.ITEM, activity.title, item_label(n, settings.parens)))
+                blocks.append(Block(Role.ITEM, activity.title, item_label(n)))
                 blocks.extend(Block(Role.ITEM_BODY, p) for p in activity.paragraphs)
         elif section.kind == "訪賓":
             names = [visitor(v, settings.parens) for v in report.visits if v.key]
