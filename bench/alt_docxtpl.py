@@ -9,9 +9,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from docxtpl import DocxTemplate
-
 from chapter import chapter, read
+from docxtpl import DocxTemplate
 
 
 def main(source: Path, template: Path, target: Path) -> None:

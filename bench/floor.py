@@ -10,11 +10,10 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from chapter import chapter, read
 from docx import Document
 from docx.oxml.ns import qn
 from lxml import etree
-
-from chapter import chapter, read
 
 
 def main(source: Path, template: Path, target: Path) -> None:

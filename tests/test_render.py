@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+import tempfile
+import time
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,6 +15,8 @@ import pytest
 from lxml import etree
 
 from helpers import EXAMPLE, REPO, run_cli, write_workbook
+from reportgen.convert import convert
+from reportgen.problems import FatalError
 from template_edits import INDENT_SHIFT, restyle
 
 pytestmark = [
@@ -155,6 +159,15 @@ def render(out_dir: Path, inputs: list[Path], template: Path = TEMPLATE, *, odt:
     lines = body_lines(pages)
     return Rendered(docx.with_suffix(".pdf"), docx.with_suffix(".odt"), paragraphs, pages, lines,
                     assign(lines, paragraphs))
+
+
+@pytest.fixture(scope="module", autouse=True)
+def soffice_temp(tmp_path_factory):
+    """This module's LibreOffice profiles live here, so leftover processes can be told apart."""
+    folder = tmp_path_factory.mktemp("soffice-temp")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(tempfile, "tempdir", str(folder))
+        yield folder
 
 
 @pytest.fixture(scope="module")
@@ -326,13 +339,34 @@ def test_restyled_template_changes_the_rendered_page(tmp_path, example):
     assert any(k in f for f in fonts for k in KAI_FACES)
 
 
-def test_no_libreoffice_process_is_left_running(example, stress):
-    leftovers = []
+def running_under(folder: Path) -> list[str]:
+    """Command lines of live processes that name `folder` (a zombie's command line is empty)."""
+    found = []
     for proc in Path("/proc").glob("[0-9]*"):
         try:
             command = (proc / "cmdline").read_bytes()
         except OSError:
             continue
-        if b"reportgen-soffice-" in command:
-            leftovers.append(command.replace(b"\0", b" ").decode(errors="replace"))
-    assert leftovers == []
+        if str(folder).encode() in command:
+            found.append(command.replace(b"\0", b" ").decode(errors="replace"))
+    return found
+
+
+def test_no_libreoffice_process_is_left_running(example, stress, soffice_temp):
+    assert list(soffice_temp.glob("reportgen-soffice-*")) == []  # profiles removed
+    assert running_under(soffice_temp) == []
+
+
+def test_a_timed_out_conversion_leaves_no_libreoffice_running(example, tmp_path, soffice_temp):
+    docx = tmp_path / "chapter.docx"
+    shutil.copy(example.pdf.with_suffix(".docx"), docx)
+    with pytest.raises(FatalError, match="秒仍未完成"):
+        convert(docx, ["pdf"], timeout=0.5)
+    survivors = running_under(soffice_temp)
+    for _ in range(100):  # SIGKILL is delivered asynchronously
+        if not survivors:
+            break
+        time.sleep(0.05)
+        survivors = running_under(soffice_temp)
+    assert survivors == []
+    assert not docx.with_suffix(".pdf").exists()

@@ -77,9 +77,11 @@ def _parser() -> argparse.ArgumentParser:
 
 def _load(args: argparse.Namespace, *, problems_to=None, refusal: str | None = "未產生檔案"):
     """Validate the inputs and print problems; returns the outcome and whether to go on."""
+    from . import progress
     from .validate import validate_paths
 
-    outcome = validate_paths(args.inputs or [Path("inputs")])
+    with progress.tracking(args.inputs or [Path("inputs")]):  # a bar on a terminal, if long
+        outcome = validate_paths(args.inputs or [Path("inputs")])
     stream = problems_to or sys.stderr
     for problem in outcome.problems.sorted():
         print(problem.render(), file=stream)

@@ -12,6 +12,7 @@ import tempfile
 from collections.abc import Iterable
 from importlib.resources import files
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 from .output import write_atomic
 from .problems import FatalError
@@ -65,8 +66,6 @@ def _fontconfig(work: Path) -> Path:
 
 
 def _xml_text(path: Path) -> str:
-    from xml.sax.saxutils import escape
-
     return escape(str(path))
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
@@ -18,6 +19,7 @@ STYLES_PART = "word/styles.xml"
 CORE_PART = "docProps/core.xml"
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)  # zip entry times: the same inputs give the same bytes
 MAX_TEMPLATE_PART = 20 * 1024 * 1024
+_BLOCKS_PER_PIECE = 2000  # paragraphs encoded and compressed at a time
 
 # Each role's style, by the name Word shows (built-in names are stored in English, whatever
 # the editor's language; the style *id* may be localized, so it is looked up, never assumed).
@@ -113,8 +115,11 @@ def _paragraph(block: Block, style_id: str, w: str) -> str:
             f"<{w}:r>{runs}</{w}:r></{w}:p>")
 
 
-def _document_xml(template: Template, document: Document) -> bytes:
-    """The template's document part with its body replaced; its section properties stay."""
+def _document_xml(template: Template, document: Document) -> Iterator[bytes]:
+    """The template's document part with its body replaced; its section properties stay.
+
+    Yielded in pieces so that a chapter of 100,000 paragraphs is never held whole in memory.
+    """
     from lxml import etree
 
     data = dict((info.filename, blob) for info, blob in template.parts)
@@ -132,8 +137,13 @@ def _document_xml(template: Template, document: Document) -> bytes:
     head, tail = etree.tostring(root, xml_declaration=True, encoding="UTF-8",
                                 standalone=True).split(b"<!-- reportgen body -->", 1)
     ids = template.style_ids
-    xml = "".join(_paragraph(b, ids[b.role], template.prefix) for b in document.blocks)
-    return head + xml.encode("utf-8") + tail
+    yield head
+    blocks = document.blocks
+    for start in range(0, len(blocks), _BLOCKS_PER_PIECE):
+        xml = "".join(_paragraph(b, ids[b.role], template.prefix)
+                      for b in blocks[start:start + _BLOCKS_PER_PIECE])
+        yield xml.encode("utf-8")
+    yield tail
 
 
 def _core_xml(document: Document) -> bytes:
@@ -156,12 +166,17 @@ def _core_xml(document: Document) -> bytes:
 
 def render_docx(template: Template, document: Document) -> bytes:
     """The finished .docx as bytes; identical inputs give identical bytes."""
-    replace = {DOCUMENT_PART: _document_xml(template, document), CORE_PART: _core_xml(document)}
+    replace = {CORE_PART: _core_xml(document)}
     out = BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
         for info, blob in template.parts:
             entry = zipfile.ZipInfo(info.filename, date_time=FIXED_TIME)
             entry.compress_type = zipfile.ZIP_DEFLATED
             entry.external_attr = 0o644 << 16
-            archive.writestr(entry, replace.get(info.filename, blob))
+            if info.filename == DOCUMENT_PART:
+                with archive.open(entry, "w") as stream:
+                    for piece in _document_xml(template, document):
+                        stream.write(piece)
+            else:
+                archive.writestr(entry, replace.get(info.filename, blob))
     return out.getvalue()

@@ -12,7 +12,9 @@ import defusedxml.ElementTree as SafeET
 
 _REF = re.compile(r"([A-Z]+)(\d+)")
 # A formula element, with or without a namespace prefix (`<f>`, `<f t="shared"/>`, `<x:f>`).
-_MAY_HAVE_FORMULA = re.compile(rb"<(?:\w+:)?f[\s/>]")
+_FORMULA = re.compile(rb"<(\w+:)?f[\s/>]")
+_REF_ATTR = re.compile(rb'\sr="([A-Z]+[0-9]+)"')
+_TYPE_ATTR = re.compile(rb'\st="(\w+)"')
 # A cell whose formula returns text may legitimately save an empty value.
 _TEXT_TYPES = {"str", "inlineStr"}
 
@@ -36,13 +38,15 @@ def unsaved_formula_cells(path: Path) -> dict[str, set[Position]]:
                     data = archive.read(part)
                 except KeyError:
                     continue
-                if not _MAY_HAVE_FORMULA.search(data):
+                if not _FORMULA.search(data):
                     continue
-                cells = _scan(data)
+                cells = _find_quickly(data)
+                if cells is None:
+                    cells = _scan(data)
                 if cells:
                     found[name] = cells
             return found
-    except (zipfile.BadZipFile, OSError, SafeET.ParseError, ValueError):
+    except (zipfile.BadZipFile, OSError, SafeET.ParseError, ValueError, SyntaxError):
         return {}  # the reader has already opened the file; anything odder is its concern
 
 
@@ -66,29 +70,63 @@ def _sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
     return parts
 
 
+def _find_quickly(data: bytes) -> set[Position] | None:
+    """Jump from formula to formula instead of reading every cell: fast on long sheets.
+
+    Every writer puts `r="B7"` on cells and `</c>` after a formula, so the enclosing cell is
+    found by searching back and forth from each `<f`. Nothing is expanded or resolved here;
+    when a cell has no `r`, None sends the caller to the full streaming scan.
+    """
+    found: set[Position] = set()
+    for match in _FORMULA.finditer(data):
+        prefix = match.group(1) or b""
+        start = max(data.rfind(b"<" + prefix + b"c ", 0, match.start()),
+                    data.rfind(b"<" + prefix + b"c>", 0, match.start()))
+        end = data.find(b"</" + prefix + b"c>", match.end())
+        if start < 0 or end < 0:
+            return None
+        head = data[start:data.index(b">", start)]
+        ref = _REF_ATTR.search(head)
+        if ref is None:
+            return None
+        body = data[match.start():end]
+        value = re.search(rb"<" + re.escape(prefix) + rb"v(?:\s[^>]*)?(/>|>([^<]*)<)", body)
+        kind = _TYPE_ATTR.search(head)
+        text_type = kind is not None and kind.group(1).decode() in _TEXT_TYPES
+        if value is None or (value.group(1) == b"/>" or not value.group(2)) and not text_type:
+            found.add(_ref_position(ref.group(1).decode()))
+    return found
+
+
 def _scan(data: bytes) -> set[Position]:
-    """One streaming pass over the sheet XML; elements are dropped as soon as they are read."""
+    """One streaming pass that only surfaces formula and row elements, so it stays fast.
+
+    lxml with entities, DTDs and network access turned off: the sheet XML is untrusted.
+    Rows are dropped once read, keeping memory flat for long sheets.
+    """
+    from lxml import etree
+
     found: set[Position] = set()
     row_index = -1
-    col_index = -1
-    for event, element in SafeET.iterparse(io.BytesIO(data), events=("start", "end")):
-        tag = _local(element.tag)
-        if event == "start":
-            if tag == "row":
+    events = etree.iterparse(io.BytesIO(data), events=("start", "end"), tag=("{*}row", "{*}f"),
+                             resolve_entities=False, no_network=True, load_dtd=False,
+                             huge_tree=False)
+    for event, element in events:
+        if _local(element.tag) == "row":
+            if event == "start":
                 number = element.get("r")
                 row_index = int(number) - 1 if number else row_index + 1
-                col_index = -1
+            else:
+                element.clear()
             continue
-        if tag == "c":
-            row_index, col_index = _position(element.get("r"), row_index, col_index)
-            children = {_local(child.tag): child for child in element}
-            if "f" in children:
-                value = children.get("v")
-                if value is None or (not value.text and element.get("t") not in _TEXT_TYPES):
-                    found.add((row_index, col_index))
-            element.clear()
-        elif tag == "row":
-            element.clear()
+        if event != "end":
+            continue
+        cell = element.getparent()
+        if cell is None or _local(cell.tag) != "c":
+            continue
+        value = next((child for child in cell if _local(child.tag) == "v"), None)
+        if value is None or (not value.text and cell.get("t") not in _TEXT_TYPES):
+            found.add(_position(cell, row_index))
     return found
 
 
@@ -97,10 +135,17 @@ def _local(tag: str) -> str:
     return tag.rpartition("}")[2]
 
 
-def _position(ref: str | None, row: int, col: int) -> Position:
-    match = _REF.fullmatch(ref or "")
-    if not match:
-        return row, col + 1  # `r` is optional: cells then follow one another
+def _position(cell, row: int) -> Position:
+    if not _REF.fullmatch(cell.get("r") or ""):  # `r` is optional: then it follows its sibling
+        previous = cell.getprevious()
+        return row, (_position(previous, row)[1] + 1) if previous is not None else 0
+    return _ref_position(cell.get("r"))
+
+
+def _ref_position(ref: str) -> Position:
+    match = _REF.fullmatch(ref)
+    if match is None:
+        raise ValueError(ref)
     letters, digits = match.groups()
     index = 0
     for letter in letters:

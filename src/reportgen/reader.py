@@ -8,6 +8,7 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import progress
 from .formulas import unsaved_formula_cells
 from .problems import FatalError, Location, Problems
 from .safety import check_workbook_file
@@ -91,12 +92,15 @@ class _TableCells(Mapping[str, Cell]):
         self._layout, self._number, self._values = layout, number, values
 
     def __getitem__(self, header: str) -> Cell:
-        layout = self._layout
+        layout, number, values = self._layout, self._number, self._values
         index = layout.columns[header]
-        value = self._values[index] if index < len(self._values) else None
+        value = values[index] if index < len(values) else None
         return Cell(None if value == "" else value,
-                    Location(layout.file, layout.sheet, f"{layout.letters[header]}{self._number}", header),
-                    unsaved_formula=(self._number - 1, index) in layout.formulas)
+                    Location(layout.file, layout.sheet, f"{layout.letters[header]}{number}", header),
+                    bool(layout.formulas) and (number - 1, index) in layout.formulas)
+
+    def get(self, header: str, default: Cell | None = None) -> Cell | None:
+        return self[header] if header in self._layout.columns else default
 
     def __contains__(self, header: object) -> bool:
         return header in self._layout.columns
@@ -202,6 +206,7 @@ def read_workbook(path: Path, problems: Problems) -> WorkbookData:
                        "這個活頁簿沒有任何可辨識的工作表。",
                        fix="工作表名稱須為 " + "、".join(s.name for s in SHEETS) + "，"
                        "可用 reportgen init 產生空白活頁簿。")
+    progress.workbook_read(data)
     return data
 
 

@@ -32,6 +32,9 @@ _DTD_MARKERS = (b"<!DOCTYPE", b"<!ENTITY")
 _WORKSHEET = re.compile(r"xl/worksheets/[^/]+\.xml", re.IGNORECASE)
 # A cell or row reference attribute: r="B7" on <c>, r="7" on <row>.
 _REFERENCE = re.compile(rb"""\sr=["']([A-Z]{0,3})([0-9]{1,7})["']""")
+# Rows and cells may also omit r= (they then follow the previous one), so the elements are counted.
+_ROW_ELEMENT = re.compile(rb"<(?:\w{1,20}:)?row\b")
+_CELL_ELEMENT = re.compile(rb"<(?:\w{1,20}:)?c\b")
 _CHUNK = 1024 * 1024
 _OVERLAP = 64  # bytes carried between chunks so a marker split across them is still found
 
@@ -146,7 +149,7 @@ def _check_xml_part(handle: BinaryIO, info: zipfile.ZipInfo, name: str) -> None:
     """Inflate one XML part as a stream: its size must match the declaration, and no DTD inside."""
     worksheet = bool(_WORKSHEET.fullmatch(info.filename))
     manifest = info.filename == "META-INF/manifest.xml"  # an OpenDocument file's list of parts
-    last_row = last_column = 0
+    last_row = last_column = rows = cells = 0
     carry = b""
     for text in _utf8(_inflate(handle, info, name)):
         window = carry + text
@@ -157,15 +160,18 @@ def _check_xml_part(handle: BinaryIO, info: zipfile.ZipInfo, name: str) -> None:
             raise FatalError(f"{name}：檔案已加密（設有開啟密碼），無法讀取。"
                              "請在 Calc 開啟後移除密碼，另存新檔後再試。")
         if worksheet:
+            rows += len(_ROW_ELEMENT.findall(text))  # per chunk: one split across chunks is missed
+            cells += len(_CELL_ELEMENT.findall(text))
             found = _REFERENCE.findall(window)
             if found:  # distinct values first: a sheet repeats the same few columns on every row
                 last_row = max(last_row, *map(int, {digits for _, digits in found}))
                 last_column = max(last_column, *map(_column_number, {letters for letters, _ in found}))
         carry = window[-_OVERLAP:]
-    if worksheet and last_row * max(last_column, 1) > MAX_CELLS:
+    last_row = max(last_row, rows)
+    if worksheet and (last_row * max(last_column, 1) > MAX_CELLS or cells > MAX_CELLS):
         raise FatalError(f"{name}：工作表 {info.filename} 的使用範圍過大（到第 {last_row:,} 列、"
-                         f"第 {last_column:,} 欄，上限 {MAX_CELLS:,} 格）。請在 Excel 按 Ctrl+End "
-                         "找到最後一格，刪除多餘的列與欄後存檔再試。")
+                         f"第 {max(last_column, 1):,} 欄，上限 {MAX_CELLS:,} 格）。"
+                         "請在 Excel 按 Ctrl+End 找到最後一格，刪除多餘的列與欄後存檔再試。")
 
 
 def _column_number(letters: bytes) -> int:

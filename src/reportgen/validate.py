@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import normalize
+from . import normalize, progress
 from .dates import DATE_ERROR_FIX, DateError, Day, parse_day, roc_date
 from .limits import fits
 from .models import Activity, Report, Section, Settings, Visit, VisitStats
@@ -297,7 +297,7 @@ def _activities(books: list[WorkbookData], sections: dict[int, _RawSection],
     seen: dict[tuple[int, str, Day], Location] = {}
     for book in books:
         data = book.sheets.get(ACTIVITIES.name)
-        for row in data.rows if data else ():
+        for row in progress.each(data.rows if data else ()):
             include = cells.choice(row["列入報告"], col("列入報告"))
             if include == "否":
                 skipped += 1
@@ -382,7 +382,7 @@ def _visits(books: list[WorkbookData], period: tuple[dt.date, dt.date] | None, c
     seen: dict[tuple[dt.date, str], Location] = {}
     for book in books:
         data = book.sheets.get(VISITS.name)
-        for row in data.rows if data else ():
+        for row in progress.each(data.rows if data else ()):
             day = cells.day(row["日期"], col("日期"), month_ok=False)
             region = cells.line(row["國家或地區"], col("國家或地區")) or ""
             organisation = cells.line(row["單位"], col("單位"))

@@ -1,0 +1,243 @@
+"""Benchmark: reportgen build against the floor and docxtpl, interleaved, in one run.
+
+Usage: python bench/run.py [--sizes 50,1000,10000,50000] [--repeat 5] [--work DIR] [--check]
+
+Generates valid workbooks (half activities, half visits), checks that the three tools write
+the same paragraphs, then times each as a fresh process: wall time and peak RSS, median of
+`--repeat` runs with min and max. Runs are interleaved (every size and tool once per round,
+in a rotating order) so that a busy machine slows all of them alike. Prints a Markdown table
+and the targets of issue 7; `--check` exits 1 when a target is missed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+sys.path.insert(0, str(HERE))
+
+import workbooks  # noqa: E402
+
+TEMPLATE = REPO / "templates" / "report.docx"
+BASELINE = "import docx, openpyxl, pydantic, jinja2"
+TOOLS = ("reportgen", "floor", "docxtpl")
+
+
+@dataclass
+class Runs:
+    wall: list[float] = field(default_factory=list)
+    rss: list[int] = field(default_factory=list)  # peak resident set, KiB
+
+    def add(self, wall: float, rss: int) -> None:
+        self.wall.append(wall)
+        self.rss.append(rss)
+
+    @property
+    def time(self) -> float:
+        return statistics.median(self.wall)
+
+    @property
+    def memory(self) -> float:
+        return statistics.median(self.rss)
+
+
+def child_env() -> dict[str, str]:
+    """As a user runs it: bytecode caches are written once and reused."""
+    env = dict(os.environ)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    return env
+
+
+# Peak RSS is read by a small wrapper process: Linux counts a child's pre-exec copy of its
+# parent in the child's maxrss, so measured from this (large) runner every tool would look alike.
+GNU_TIME = Path("/usr/bin/time")
+WRAPPER = ("import resource, subprocess, sys; code = subprocess.call(sys.argv[2:]); "
+           "open(sys.argv[1], 'w').write(str(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)); "
+           "sys.exit(code)")
+
+
+def measure(command: list[str], cwd: Path) -> tuple[float, int]:
+    """Wall seconds and peak RSS (KiB) of one fresh process."""
+    with tempfile.TemporaryDirectory() as temp:
+        rss_file, errors_file = Path(temp) / "rss", Path(temp) / "errors"
+        if GNU_TIME.exists():
+            wrapped = [str(GNU_TIME), "-q", "-f", "%M", "-o", str(rss_file), *command]
+        else:
+            wrapped = [sys.executable, "-c", WRAPPER, str(rss_file), *command]
+        with errors_file.open("wb") as errors:
+            start = time.perf_counter()
+            code = subprocess.call(wrapped, cwd=cwd, stdout=subprocess.DEVNULL, stderr=errors, env=child_env())
+            wall = time.perf_counter() - start
+        if code != 0:
+            sys.exit(f"failed ({code}): {' '.join(command)}\n" + errors_file.read_text(errors="replace"))
+        rss = int(rss_file.read_text().split()[-1])
+    return wall, rss // 1024 if sys.platform == "darwin" and not GNU_TIME.exists() else rss
+
+
+def reportgen_command() -> list[str]:
+    script = shutil.which("reportgen")
+    return [script] if script else [sys.executable, "-m", "reportgen"]
+
+
+def commands(work: Path, rows: int) -> dict[str, list[str]]:
+    folder = work / f"rows-{rows}"
+    return {
+        "reportgen": [*reportgen_command(), "build", str(folder), "--template", str(TEMPLATE),
+                      "-o", str(work / f"reportgen-{rows}.docx")],
+        "floor": [sys.executable, str(HERE / "floor.py"), str(folder), str(TEMPLATE),
+                  str(work / f"floor-{rows}.docx")],
+        "docxtpl": [sys.executable, str(HERE / "alt_docxtpl.py"), str(folder),
+                    str(work / "tagged.docx"), str(work / f"docxtpl-{rows}.docx")],
+    }
+
+
+def tagged_template(target: Path) -> None:
+    """reportgen's Word template with the chapter written as docxtpl tags, paragraph by paragraph."""
+    from docx import Document
+
+    document = Document(str(TEMPLATE))
+    body = document.element.body
+    for child in list(body):
+        if not child.tag.endswith("}sectPr"):
+            body.remove(child)
+    for style, text in (
+        ("Heading 1", "{{ heading }}"),
+        ("節內文", "{%p for sec in sections %}"),
+        ("Heading 2", "{{ sec.heading }}"),
+        ("節內文", "{%p for text in sec.body %}"),
+        ("節內文", "{{ text }}"),
+        ("節內文", "{%p endfor %}"),
+        ("節內文", "{%p for item in sec.entries %}"),
+        ("Heading 3", "{{ item.label }}\t{{ item.title }}"),
+        ("項內文", "{%p for text in item.body %}"),
+        ("項內文", "{{ text }}"),
+        ("項內文", "{%p endfor %}"),
+        ("節內文", "{%p endfor %}"),
+        ("節內文", "{%p endfor %}"),
+    ):
+        document.add_paragraph(text, style=style)
+    document.save(str(target))
+
+
+def paragraphs(path: Path) -> list[str]:
+    from docx import Document
+
+    return [p.text for p in Document(str(path)).paragraphs]
+
+
+def prepare(work: Path, sizes: list[int]) -> None:
+    """Workbooks and the tagged template; then one run of each tool, whose outputs must agree."""
+    for rows in sizes:
+        workbooks.write(work / f"rows-{rows}" / "book.xlsx", rows)
+    tagged_template(work / "tagged.docx")
+    for rows in sizes:
+        for command in commands(work, rows).values():
+            measure(command, work)
+        texts = {tool: paragraphs(work / f"{tool}-{rows}.docx") for tool in TOOLS}
+        if not texts["reportgen"] == texts["floor"] == texts["docxtpl"]:
+            sys.exit(f"{rows} rows: the three outputs differ; the comparison would be unfair.")
+        print(f"{rows:>6} rows: {len(texts['reportgen']):,} paragraphs, identical in all three outputs",
+              file=sys.stderr)
+
+
+def run(work: Path, sizes: list[int], repeat: int) -> dict[str, Runs]:
+    results: dict[str, Runs] = {}
+    jobs = [("baseline", [sys.executable, "-c", BASELINE], work),
+            ("example", [*reportgen_command(), "build", "-o", str(work / "example.docx")], REPO)]
+    for rows in sizes:
+        jobs += [(f"{tool}-{rows}", command, work) for tool, command in commands(work, rows).items()]
+    for round_ in range(repeat):
+        shift = round_ % len(TOOLS)  # rotate which tool goes first within each size
+        ordered = jobs[:2]
+        for start in range(2, len(jobs), len(TOOLS)):
+            group = jobs[start:start + len(TOOLS)]
+            ordered += group[shift:] + group[:shift]
+        for name, command, cwd in ordered:
+            results.setdefault(name, Runs()).add(*measure(command, cwd))
+        print(f"round {round_ + 1}/{repeat} done", file=sys.stderr)
+    return results
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return (f"{cpu}, {os.cpu_count()} CPUs, {platform.system()} {platform.release()}, "
+            f"Python {platform.python_version()}")
+
+
+def report(results: dict[str, Runs], sizes: list[int], repeat: int) -> tuple[str, list[tuple[str, bool]]]:
+    def cell(runs: Runs) -> str:
+        return f"{runs.time:.2f} ({min(runs.wall):.2f}–{max(runs.wall):.2f})"
+
+    lines = [f"Machine: {machine()}", f"Median of {repeat} runs (min–max), wall seconds; peak RSS in MB.", "",
+             "| rows | reportgen s | floor s | docxtpl s | reportgen MB | floor MB | docxtpl MB "
+             "| rg/floor time | rg/docxtpl time | rg/floor RSS |",
+             "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    targets: list[tuple[str, bool]] = []
+    for rows in sizes:
+        rg, fl, tpl = (results[f"{tool}-{rows}"] for tool in TOOLS)
+        lines.append(f"| {rows:,} | {cell(rg)} | {cell(fl)} | {cell(tpl)} | {rg.memory / 1024:.0f} "
+                     f"| {fl.memory / 1024:.0f} | {tpl.memory / 1024:.0f} | {rg.time / fl.time:.2f} "
+                     f"| {rg.time / tpl.time:.2f} | {rg.memory / fl.memory:.2f} |")
+        ratio = rg.memory / fl.memory
+        targets.append((f"{rows:,} rows: peak RSS {ratio:.2f}× the floor (≤ 1.5)", ratio <= 1.5))
+    base, example = results["baseline"], results["example"]
+    lines += ["", f"`python -c \"{BASELINE}\"`: {cell(base)} s, {base.memory / 1024:.0f} MB; "
+              f"`reportgen build` of the shipped example (inputs/): {cell(example)} s, "
+              f"{example.memory / 1024:.0f} MB."]
+    if 10_000 in sizes:
+        rg, fl, tpl = (results[f"{tool}-10000"] for tool in TOOLS)
+        targets += [(f"10,000 rows: {rg.time / tpl.time:.2f}× docxtpl (≤ 1.0)", rg.time <= tpl.time),
+                    (f"10,000 rows: {rg.time / fl.time:.2f}× the floor (≤ 1.3)", rg.time <= 1.3 * fl.time)]
+    if 10_000 in sizes and 50_000 in sizes:
+        ratio = results["reportgen-50000"].time / results["reportgen-10000"].time
+        targets.append((f"50,000 rows take {ratio:.2f}× the time of 10,000 (≤ 5.5)", ratio <= 5.5))
+    if 50 in sizes:
+        ratio = results["reportgen-50"].time / base.time
+        targets.append((f"50 rows: {ratio:.2f}× the bare imports (≤ 2.0)", ratio <= 2.0))
+    ratio = example.time / base.time
+    targets.append((f"shipped example: {ratio:.2f}× the bare imports (≤ 2.0)", ratio <= 2.0))
+    lines += ["", "Targets:"] + [f"- {'met' if ok else 'MISSED'}: {text}" for text, ok in targets]
+    return "\n".join(lines), targets
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="50,1000,10000,50000", help="rows per workbook, comma-separated")
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--work", type=Path, help="keep workbooks and outputs here (default: a temp dir)")
+    parser.add_argument("--check", action="store_true", help="exit 1 when a target is missed")
+    args = parser.parse_args()
+    sizes = [int(size) for size in args.sizes.split(",")]
+    with tempfile.TemporaryDirectory(prefix="reportgen-bench-") as temp:
+        work = args.work or Path(temp)
+        work.mkdir(parents=True, exist_ok=True)
+        prepare(work, sizes)
+        results = run(work, sizes, args.repeat)
+        text, targets = report(results, sizes, args.repeat)
+        (work / "results.json").write_text(json.dumps(
+            {name: {"wall": runs.wall, "rss_kib": runs.rss} for name, runs in results.items()}, indent=1))
+    print(text)
+    return 1 if args.check and not all(ok for _, ok in targets) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

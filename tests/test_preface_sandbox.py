@@ -1,0 +1,69 @@
+"""前言 templates: only placeholders and simple conditions; tricks and explosions are errors at 章節!D."""
+
+from __future__ import annotations
+
+import pytest
+
+from helpers import SECTIONS, write_workbook
+from reportgen.validate import validate_paths
+
+HOSTILE_PREFACES = {
+    "attribute": "{{ ''.__class__ }}",
+    "subclasses": "{{ ''.__class__.__mro__[1].__subclasses__() }}",
+    "item": "{{ 期間[0] }}",
+    "nested-loops": "{% for a in range(100000) %}{% for b in range(100000) %}{% endfor %}{% endfor %}",
+    "loop-over-placeholder": "{% for c in 期間全稱 %}{{ c }}{% endfor %}",
+    "string-times": "{{ '字' * 1000000000 }}",
+    "power": "{{ 9 ** 9 ** 9 }}",
+    "filter": "{{ 期間 | replace('月', '月' * 1000) }}",
+    "set": "{% set x = 期間 %}{{ x }}",
+    "macro": "{% macro m() %}x{% endmacro %}{{ m() }}",
+    "global-function": "{{ lipsum(1000) }}",
+    "global-object": "{{ cycler }}",
+    "include": "{% include '/etc/passwd' %}",
+}
+
+
+def preface_problems(tmp_path, preface: str) -> list[tuple[str, str, str]]:
+    sections = [SECTIONS[0], {**SECTIONS[1], "前言": preface}]
+    book = write_workbook(tmp_path / "p.xlsx", sections=sections)
+    outcome = validate_paths([book])
+    return [(p.location.file, f"{p.location.sheet}!{p.location.cell}", p.code) for p in outcome.problems]
+
+
+@pytest.mark.parametrize("preface", HOSTILE_PREFACES.values(), ids=HOSTILE_PREFACES.keys())
+def test_hostile_preface_is_an_error_at_its_cell(tmp_path, preface):
+    assert preface_problems(tmp_path, preface) == [("p.xlsx", "章節!D3", "bad-template")]
+
+
+@pytest.mark.parametrize("preface, expected", [
+    ("{{ 期間 }}計{{ 案數 }}案、{{ 人數 }}人。", "7月至12月計1案、5人。"),
+    ("{% if 視訊案數 > 0 %}其中視訊{{ 視訊案數 }}案。{% else %}皆為實體。{% endif %}", "其中視訊1案。"),
+    ("實體{{ 案數 - 視訊案數 }}案{{ '（含線上）' if 視訊案數 else '' }}。", "實體0案(含線上)。"),
+    ("{{ 年度 ~ '年' }}{# 註解不印 #}{% raw %}{{ 原文 }}{% endraw %}", "110年{{ 原文 }}"),
+])
+def test_placeholders_and_simple_conditions_still_work(cli, project, tmp_path, preface, expected):
+    sections = [SECTIONS[0], {**SECTIONS[1], "前言": preface}]
+    book = write_workbook(tmp_path / "ok.xlsx", sections=sections)
+    result = cli("preview", book)
+    assert result.code == 0, result.err
+    assert result.out.splitlines()[4:6] == ["二、訪賓", expected]
+
+
+def test_attribute_trick_message_through_the_cli(cli, project, tmp_path):
+    sections = [SECTIONS[0], {**SECTIONS[1], "前言": HOSTILE_PREFACES["attribute"]}]
+    book = write_workbook(tmp_path / "trick.xlsx", sections=sections)
+    result = cli("build", book, "-o", tmp_path / "out.docx")
+    assert result.code == 1
+    assert result.err.splitlines()[0] == (
+        "錯誤　trick.xlsx 章節!D3（前言）：前言含有不允許的寫法：屬性或索引（. 或 [ ]）。"
+        "　前言只能使用代入值（{{ 期間 }}、{{ 期間全稱 }}、{{ 年度 }}、{{ 案數 }}、{{ 人數 }}、"
+        "{{ 視訊案數 }}、{{ 實體案數 }}）與簡單的 {% if %} 判斷。")
+    assert not (tmp_path / "out.docx").exists()
+
+
+def test_loop_message_names_the_loop(cli, project, tmp_path):
+    sections = [SECTIONS[0], {**SECTIONS[1], "前言": HOSTILE_PREFACES["nested-loops"]}]
+    result = cli("validate", write_workbook(tmp_path / "loop.xlsx", sections=sections))
+    assert result.code == 1
+    assert "章節!D3（前言）：前言含有不允許的寫法：迴圈（{% for %}）。" in result.out

@@ -1,0 +1,71 @@
+"""No quadratic step: building 4n rows must take about four times as long as n, never six."""
+
+from __future__ import annotations
+
+import datetime as dt
+import gc
+import time
+from pathlib import Path
+
+from openpyxl import Workbook
+
+from helpers import HEADERS, REPO
+from reportgen.compose import compose
+from reportgen.docx_writer import load_template, render_docx
+from reportgen.validate import validate_paths
+
+N = 1500  # rows; with 4N the test runs in a few seconds
+MAX_RATIO = 6.0  # linear is 4 (less, with fixed costs); a quadratic step would show 16
+START = dt.date(2021, 7, 1)
+
+
+def _workbook(path: Path, rows: int) -> Path:
+    """Half activities, half visits, all valid and distinct: every check and rule runs on each."""
+    book = Workbook(write_only=True)
+    settings = book.create_sheet("報告設定")
+    for row in (["項目", "內容"], ["章次", 26], ["章名", "國際事務"], ["期間起", "110/7/1"],
+                ["期間迄", "110/12/31"]):
+        settings.append(row)
+    sections = book.create_sheet("章節")
+    sections.append(HEADERS["章節"])
+    sections.append([1, "交流專案", "活動", None])
+    sections.append([2, "交流專案之二", "活動", None])
+    sections.append([3, "訪賓", "訪賓", "{{ 期間 }}計{{ 案數 }}案、{{ 人數 }}人。主要訪團為："])
+    activities = book.create_sheet("活動")
+    activities.append(HEADERS["活動"])
+    for i in range(rows // 2):
+        day = START + dt.timedelta(days=i * 37 % 180)
+        typed = f"{day.year - 1911}/{day.month}/{day.day}" if i % 2 else day
+        activities.append([i % 2 + 1, f"與日本京都市交流會議(第{i}場)", typed, None,
+                           f"{day.year - 1911}年{day.month}月{day.day}日舉行視訊會議，雙方交換意見。"
+                           "\n\n會後同意持續推動合作。", "是", None])
+    visits = book.create_sheet("訪賓")
+    visits.append(HEADERS["訪賓"])
+    for i in range(rows - rows // 2):
+        visits.append([START + dt.timedelta(days=i * 53 % 180), "日本", f"日本京都市第{i}團",
+                       "門川大作市長、松井孝治副市長", i % 5 + 1, "視訊" if i % 3 else "實體",
+                       "是" if i % 10 == 0 else "否", None])
+    book.save(path)
+    return path
+
+
+def _build_seconds(path: Path) -> float:
+    """The fastest of three builds through the pipeline functions (noise only ever adds time)."""
+    template = load_template(REPO / "templates" / "report.docx")
+    best = float("inf")
+    for _ in range(3):
+        gc.collect()
+        start = time.perf_counter()
+        outcome = validate_paths([path])
+        assert outcome.report is not None, [p.code for p in outcome.problems]
+        render_docx(template, compose(outcome.report))
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def test_building_is_linear_in_the_number_of_rows(tmp_path):
+    small = _workbook(tmp_path / "small.xlsx", N)
+    large = _workbook(tmp_path / "large.xlsx", 4 * N)
+    _build_seconds(small)  # warm up: first-use imports and caches are not per-row costs
+    ratio = _build_seconds(large) / _build_seconds(small)
+    assert ratio <= MAX_RATIO, f"{4 * N} rows took {ratio:.1f}× the time of {N}"
