@@ -92,7 +92,7 @@ def test_validate_lists_problems_on_stdout(project, cli, tmp_path):
     result = cli("validate", bad)
     assert result.code == 1
     cells = [line.split("（")[0].split()[-1] for line in result.out.splitlines()[:-1]]
-    assert cells == ["活動!A2", "活動!C2", "章節!A2"]
+    assert cells == ["章節!A2", "活動!A2", "活動!C2"]  # sheets in workbook order
 
 
 def test_main_module_runs(project):
@@ -103,3 +103,12 @@ def test_main_module_runs(project):
                           text=True, encoding="utf-8", check=False)
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines()[0] == "貳拾陸、國際事務"
+
+
+@pytest.mark.parametrize(("people", "ok"), [(1, True), (9999, True), (10000, False), (2**62, False)])
+def test_people_bounds_come_from_the_schema(project, cli, tmp_path, people, ok):
+    book = write_workbook(tmp_path / "p.xlsx", visits=[
+        {"日期": "110/9/10", "單位": "日本京都市", "代表": "門川大作市長", "人數": people}])
+    result = cli("validate", book)
+    assert result.code == (0 if ok else 1)
+    assert ("p.xlsx 訪賓!E2（人數）" in result.out) is not ok

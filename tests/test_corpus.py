@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from helpers import ACTIVITIES, SETTINGS, VISITS, write_workbook
 from reportgen.reader import read_grids
 from reportgen.validate import validate_paths
 
@@ -78,3 +79,20 @@ def test_merged_header_message_names_the_merged_cells():
     missing = next(p for p in outcome.problems if p.code == "missing-column")
     assert missing.location.header == "開始日期"
     assert "B1:C1" in missing.message and "合併儲存格" in missing.message
+
+
+def test_every_problem_is_found_in_one_run(tmp_path):
+    # A broken setting must not hide the problems of the other sheets.
+    path = write_workbook(
+        tmp_path / "many.xlsx",
+        settings={k: v for k, v in SETTINGS.items() if k != "章次"},
+        activities=[{**ACTIVITIES[0], "開始日期": "111/1/5", "內容": "舉行。"},
+                    {**ACTIVITIES[0], "標題": "二", "結束日期": "110/9/1"}],
+        visits=[{**VISITS[0], "人數": 0}, {**VISITS[0], "單位": "美國", "形式": "飛鴿"}])
+    assert found(validate_paths([path]).problems) == [
+        ["many.xlsx", "報告設定", "missing-setting"],
+        ["many.xlsx", "活動!C2", "outside-period"],
+        ["many.xlsx", "活動!D3", "end-before-start"],
+        ["many.xlsx", "訪賓!E2", "bad-number"],
+        ["many.xlsx", "訪賓!F3", "bad-choice"],
+    ]

@@ -32,7 +32,6 @@ from reportgen.schema import (
     DATE_FORMS,
     GUIDE_SHEET,
     MONTH_FORMS,
-    SECTIONS,
     SETTINGS,
     SHEETS,
     VISITS,
@@ -117,7 +116,7 @@ def test_dropdowns_and_number_checks_on_the_data_cells(blank):
             elif spec is ACTIVITIES and col.header == "節次":
                 expected = ("list", f"章節!$A$2:$A${last}", None)
             elif col.kind is Kind.INT:
-                expected = ("whole", "1", "between" if spec is SECTIONS else "greaterThanOrEqual")
+                expected = ("whole", str(col.bounds[0]), "between")  # bounds from the schema
             else:
                 assert validations_at(sheet, f"{letter}2") == [], col.header
                 continue

@@ -94,8 +94,8 @@ def test_escapes_are_not_decoded_twice():
 # Text as staff produce it: CJK, Latin, digits of both widths, punctuation, spaces, breaks and
 # the invisible characters that copy-paste brings along.
 _ALPHABET = st.sampled_from(
-    list("高雄市日本交流協會、。，；：（）()[],;:?! !abcXYZ019０９ＡＺ")
-    + ["\u3000", "\u00a0", "\t", "\n", "\r", "\v", "\u2028", "\u200b", "\x01", "\ufeff", "\ufffe"]
+    [*"高雄市日本交流協會、。，；：（）()[],;:?! !abcXYZ019０９ＡＺ",
+     "\u3000", "\u00a0", "\t", "\n", "\r", "\v", "\u2028", "\u200b", "\x01", "\ufeff", "\ufffe"]
 )
 _TEXT = st.text(_ALPHABET, max_size=40)
 

@@ -164,6 +164,6 @@ def test_every_kind_of_message_prints(project, tmp_path, rare_workbooks, encodin
     assert out_file.is_file()
     assert shown(f"已產生 {out_file}\n") in text["build"]
     assert shown(f"(一) {RARE}交流\n") in text["preview"]
-    assert shown(f"訪賓!E2（人數）：「人數」須為1 以上的整數。（填寫的是「五{RARE}」）") in text["errors"]
+    assert shown(f"訪賓!E2（人數）：「人數」須為 1 到 9999 之間的整數。（填寫的是「五{RARE}」）") in text["errors"]
     assert shown(f"錯誤：密 {RARE}.xlsx：檔案已加密") in text["fatal"]
     assert "用法：" in text["usage"]

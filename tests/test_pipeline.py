@@ -62,3 +62,14 @@ def test_a_folder_of_workbooks_is_one_report(project, cli, tmp_path):
     assert result.out.splitlines() == [
         "貳拾陸、國際事務", "一、交流專案", "(一) 視訊會議", "110年9月8日舉行視訊會議。", "二、訪賓",
         "7月至12月計2案、5人。主要訪團為：", "乙市乙市長及乙副市長、甲市甲市長等。"]
+
+
+def test_unreadable_spreadsheet_in_a_folder_is_a_warning(project, cli, tmp_path):
+    folder = tmp_path / "staff"
+    folder.mkdir()
+    write_workbook(folder / "a.xlsx")
+    (folder / "b_同事.xls").write_bytes(b"\xd0\xcf\x11\xe0 old excel")
+    result = cli("validate", folder)
+    assert result.code == 0
+    assert result.out.splitlines()[0].startswith("警告　b_同事.xls：略過此檔：不支援舊版 Excel 97-2003 格式")
+    assert cli("build", folder, "--strict", "-o", tmp_path / "x.docx").code == 1

@@ -38,7 +38,7 @@ def unsaved_formula_cells(path: Path) -> dict[str, set[Position]]:
                     data = archive.read(part)
                 except KeyError:
                     continue
-                if not _FORMULA.search(data):
+                if (b"<f" not in data and b":f" not in data) or not _FORMULA.search(data):
                     continue
                 cells = _find_quickly(data)
                 if cells is None:
@@ -80,10 +80,10 @@ def _find_quickly(data: bytes) -> set[Position] | None:
     found: set[Position] = set()
     for match in _FORMULA.finditer(data):
         prefix = match.group(1) or b""
-        start = max(data.rfind(b"<" + prefix + b"c ", 0, match.start()),
-                    data.rfind(b"<" + prefix + b"c>", 0, match.start()))
+        start = data.rfind(b"<", 0, match.start())  # `<f>` is a cell's first child
         end = data.find(b"</" + prefix + b"c>", match.end())
-        if start < 0 or end < 0:
+        opening = data[start:start + len(prefix) + 3]
+        if end < 0 or opening not in (b"<" + prefix + b"c ", b"<" + prefix + b"c>"):
             return None
         head = data[start:data.index(b">", start)]
         ref = _REF_ATTR.search(head)
@@ -93,7 +93,7 @@ def _find_quickly(data: bytes) -> set[Position] | None:
         value = re.search(rb"<" + re.escape(prefix) + rb"v(?:\s[^>]*)?(/>|>([^<]*)<)", body)
         kind = _TYPE_ATTR.search(head)
         text_type = kind is not None and kind.group(1).decode() in _TEXT_TYPES
-        if value is None or (value.group(1) == b"/>" or not value.group(2)) and not text_type:
+        if value is None or ((value.group(1) == b"/>" or not value.group(2)) and not text_type):
             found.add(_ref_position(ref.group(1).decode()))
     return found
 

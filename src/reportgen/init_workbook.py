@@ -265,13 +265,12 @@ def _checks(col: Column, sheet: Sheet) -> DataValidation | None:
             error=_clip(f"請從下拉選單選擇「{SECTIONS.name}」工作表中類型為「活動」的節次。",
                         _ERROR_LIMIT))
     if col.kind is Kind.INT:
-        high = 999 if col.header in ("節次", "章次") else None
-        bounds = "1 以上" if high is None else f"1 到 {high} 之間"
+        low, high = col.bounds
         return DataValidation(
-            type="whole", operator="greaterThanOrEqual" if high is None else "between",
-            formula1="1", formula2=None if high is None else str(high), allow_blank=True,
+            type="whole", operator="between", formula1=str(low), formula2=str(high), allow_blank=True,
             showErrorMessage=True, errorStyle="stop", errorTitle=title,
-            error=_clip(f"請填{bounds}的整數（只填數字），例如 {col.example or 1}。", _ERROR_LIMIT))
+            error=_clip(f"請填 {low} 到 {high} 之間的整數（只填數字），例如 {col.example or low}。",
+                        _ERROR_LIMIT))
     return None
 
 

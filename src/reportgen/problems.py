@@ -6,10 +6,24 @@ import re
 from dataclasses import dataclass
 from enum import Enum
 
+from .schema import SHEETS
+
+_SHEET_ORDER = {sheet.name: index for index, sheet in enumerate(SHEETS)}
+
 
 class Severity(str, Enum):
     ERROR = "錯誤"
     WARNING = "警告"
+
+
+def column_letter(index: int) -> str:
+    """0 → A, 25 → Z, 26 → AA."""
+    letters = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
 
 
 @dataclass(frozen=True, order=True)
@@ -30,9 +44,11 @@ class Location:
     def column(self) -> str:
         return re.sub(r"\d+$", "", self.cell)
 
-    def sort_key(self) -> tuple[str, str, int, int, str]:
+    def sort_key(self) -> tuple[str, int, str, int, int, str]:
+        """File, then sheets in workbook order (報告設定, 章節, 活動, 訪賓), then row and column."""
         col = self.column
-        return (self.file, self.sheet, self.row, len(col), col)
+        order = _SHEET_ORDER.get(self.sheet, len(_SHEET_ORDER))
+        return (self.file, order, self.sheet, self.row, len(col), col)
 
     def __str__(self) -> str:
         parts = [self.file] if self.file else []

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from . import progress
 from .formulas import unsaved_formula_cells
-from .problems import FatalError, Location, Problems
+from .problems import FatalError, Location, Problems, column_letter
 from .safety import check_workbook_file
 from .schema import SETTINGS, SHEETS, WORKBOOK_SUFFIXES, Sheet
 from .sheet_notes import header_merges, merged_header_note, note_hidden_sheet, note_merged_header
@@ -21,16 +21,6 @@ UNSUPPORTED = {
     ".csv": "CSV 純文字檔",
     ".numbers": "Numbers 試算表",
 }
-
-
-def column_letter(index: int) -> str:
-    """0 → A, 25 → Z, 26 → AA."""
-    letters = ""
-    index += 1
-    while index:
-        index, rem = divmod(index - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
 
 
 def fold(text: object) -> str:
@@ -126,16 +116,24 @@ class WorkbookData:
     sheets: dict[str, SheetData] = field(default_factory=dict)
 
 
-def expand_inputs(inputs: Iterable[Path]) -> list[Path]:
-    """Workbooks named directly, plus every workbook in a named folder (not recursive)."""
+def expand_inputs(inputs: Iterable[Path], problems: Problems | None = None) -> list[Path]:
+    """Workbooks named directly, plus every workbook in a named folder (not recursive).
+
+    A spreadsheet in a folder that cannot be read (.xls, .csv …) is a warning, so a
+    colleague's rows are never dropped without a word.
+    """
     files: list[Path] = []
     for path in inputs:
         if path.is_dir() and path.suffix.lower() not in WORKBOOK_SUFFIXES:  # `x.xlsx/` is refused in _open
-            found = sorted(
-                p for p in path.iterdir()
-                if p.suffix.lower() in WORKBOOK_SUFFIXES and not p.name.startswith(("~$", "."))
-                and p.is_file()
-            )
+            entries = sorted(p for p in path.iterdir()
+                             if not p.name.startswith(("~$", ".")) and p.is_file())
+            found = [p for p in entries if p.suffix.lower() in WORKBOOK_SUFFIXES]
+            for skipped in (p for p in entries if p.suffix.lower() in UNSUPPORTED):
+                if problems is not None:
+                    problems.warning("skipped-file", Location(skipped.name),
+                                     f"略過此檔：不支援{UNSUPPORTED[skipped.suffix.lower()]}，"
+                                     "其中的資料不會列入報告。",
+                                     fix="請在 Excel 或 Calc 開啟後「另存為」.xlsx 活頁簿，放回資料夾。")
             if not found:
                 raise FatalError(f"資料夾 {path} 中沒有 .xlsx、.xlsm 或 .ods 活頁簿。")
             files.extend(found)

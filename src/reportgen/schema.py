@@ -28,6 +28,7 @@ class Column:
     choices: dict[str, str] = field(default_factory=dict)  # accepted spelling -> canonical
     default: str | None = None
     width: int = 12  # characters, for `init`
+    bounds: tuple[int, int] = (1, 999)  # for Kind.INT: the smallest and largest whole number
 
     @property
     def canonical_choices(self) -> tuple[str, ...]:
@@ -121,7 +122,7 @@ VISITS = Sheet(
         Column("單位", Kind.LINE, True, "來訪的機關或城市。", "日本京都市", width=28),
         Column("代表", Kind.LINE, True, "代表姓名加職稱；多位以「、」或換行分隔。", "門川大作市長",
                width=28),
-        Column("人數", Kind.INT, True, "本案來訪人數，1 以上的整數。", "3", width=8),
+        Column("人數", Kind.INT, True, "本案來訪人數，1 到 9999 的整數。", "3", width=8, bounds=(1, 9999)),
         Column("形式", Kind.CHOICE, False, "實體（預設）或視訊（線上亦可）。", "視訊",
                choices=VISIT_FORMS, default="實體", width=10),
         Column("主要訪團", Kind.CHOICE, False, "是：在報告中列名；否（預設）：只計入統計。", "是",

@@ -4,17 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from .problems import Location, Problems
+from .problems import Location, Problems, column_letter
 from .schema import Sheet
-
-
-def _letters(index: int) -> str:
-    letters = ""
-    index += 1
-    while index:
-        index, rem = divmod(index - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
 
 
 def note_hidden_sheet(meta: object, spec: Sheet, file: str, problems: Problems) -> None:
@@ -39,7 +30,7 @@ def header_merges(sheet: object) -> list[tuple[int, int]]:
 
 
 def _span(left: int, right: int) -> str:
-    return f"{_letters(left)}1:{_letters(right)}1"
+    return f"{column_letter(left)}1:{column_letter(right)}1"
 
 
 def merged_header_note(merged: Sequence[tuple[int, int]]) -> str:
@@ -57,8 +48,8 @@ def note_merged_header(merged: Sequence[tuple[int, int]], grid: list[list[object
         covered = [col for col in range(left + 1, right + 1)
                    if any(col < len(row) and row[col] not in (None, "") for row in grid[1:])]
         if covered:
-            letters = "、".join(_letters(col) for col in covered)
-            problems.warning("merged-header", Location(file, spec.name, f"{_letters(left)}1"),
+            letters = "、".join(column_letter(col) for col in covered)
+            problems.warning("merged-header", Location(file, spec.name, f"{column_letter(left)}1"),
                              f"第 1 列的 {_span(left, right)} 是合併儲存格，{letters} 欄因此沒有欄名，"
                              "其中的資料不會讀取。",
                              fix="請取消合併儲存格，每欄各填一個欄名。")

@@ -35,8 +35,8 @@ class Outcome:
 
 def validate_paths(paths: Iterable[Path]) -> Outcome:
     """Read every workbook named (folders expanded) and validate them as one report."""
-    files = expand_inputs(paths)
     problems = Problems()
+    files = expand_inputs(paths, problems)
     books = [read_workbook(path, problems) for path in files]
     return validate_books(books, problems)
 
@@ -108,7 +108,7 @@ class _Cells:
                             fix=f"請填入{col.help}")
         return None
 
-    def integer(self, cell: Cell, col: Column, low: int = 1, high: int | None = None) -> int | None:
+    def integer(self, cell: Cell, col: Column) -> int | None:
         if not self.present(cell, col):
             return None
         value = cell.value
@@ -123,10 +123,10 @@ class _Cells:
             text = unicodedata.normalize("NFKC", value).strip().replace(",", "")
             if re.fullmatch(r"[+-]?\d{1,9}", text):
                 number = int(text)
-        bounds = f"{low} 以上" if high is None else f"{low} 到 {high} 之間"
-        if number is None or number < low or (high is not None and number > high):
+        low, high = col.bounds
+        if number is None or not low <= number <= high:
             self.problems.error("bad-number", cell.location,
-                                f"「{col.header}」須為{bounds}的整數。", found=_as_text(value),
+                                f"「{col.header}」須為 {low} 到 {high} 之間的整數。", found=_as_text(value),
                                 fix=f"請只填數字，例如 {col.example or low}。")
             return None
         return number
@@ -187,7 +187,7 @@ def _settings(data: SheetData, problems: Problems) -> Settings | None:
             problems.error("missing-setting", Location(data.file, SETTINGS.name, "", column.header),
                            f"報告設定缺少「{column.header}」。",
                            fix=f"請在 A 欄加一列「{column.header}」，B 欄填入{column.help}")
-    chapter = cells.integer(row["章次"], col("章次"), 1, 999) if "章次" in row.cells else None
+    chapter = cells.integer(row["章次"], col("章次")) if "章次" in row.cells else None
     title = cells.line(row["章名"], col("章名")) if "章名" in row.cells else None
     start = cells.day(row["期間起"], col("期間起")) if "期間起" in row.cells else None
     end = cells.day(row["期間迄"], col("期間迄")) if "期間迄" in row.cells else None
@@ -219,7 +219,7 @@ def _frame(data: SheetData | None) -> tuple[tuple[dt.date, dt.date] | None, str]
 def _section_numbers(data: SheetData) -> set[int]:
     """Every readable 節次 of the 章節 sheet, valid row or not."""
     cells, col = _Cells(Problems()), SECTIONS.column("節次")
-    return {n for row in data.rows if (n := cells.integer(row["節次"], col, 1, 999)) is not None}
+    return {n for row in data.rows if (n := cells.integer(row["節次"], col)) is not None}
 
 
 @dataclass
@@ -240,7 +240,7 @@ def _sections(data: SheetData, cells: _Cells, problems: Problems) -> list[_RawSe
     out: list[_RawSection] = []
     seen: dict[int, Row] = {}
     for row in data.rows:
-        number = cells.integer(row["節次"], col("節次"), 1, 999)
+        number = cells.integer(row["節次"], col("節次"))
         title = cells.line(row["節名"], col("節名"))
         kind = cells.choice(row["類型"], col("類型"))
         preface = cells.prose(row["前言"], col("前言")) or []
@@ -302,7 +302,7 @@ def _activities(books: list[WorkbookData], sections: dict[int, _RawSection],
             if include == "否":
                 skipped += 1
                 continue
-            number = cells.integer(row["節次"], col("節次"), 1, 999)
+            number = cells.integer(row["節次"], col("節次"))
             title = cells.line(row["標題"], col("標題"))
             start = cells.day(row["開始日期"], col("開始日期"))
             end = cells.day(row["結束日期"], col("結束日期")) if not row["結束日期"].blank else None
@@ -387,7 +387,7 @@ def _visits(books: list[WorkbookData], period: tuple[dt.date, dt.date] | None, c
             region = cells.line(row["國家或地區"], col("國家或地區")) or ""
             organisation = cells.line(row["單位"], col("單位"))
             representatives = cells.items(row["代表"], col("代表"))
-            people = cells.integer(row["人數"], col("人數"), 1)
+            people = cells.integer(row["人數"], col("人數"))
             form = cells.choice(row["形式"], col("形式"))
             key = cells.choice(row["主要訪團"], col("主要訪團"))
             if day and period and not period[0] <= day.date <= period[1]:

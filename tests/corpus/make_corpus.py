@@ -169,7 +169,7 @@ CASES = [
          [("hidden_data_sheet.xlsx", "訪賓", "hidden-sheet")]),
     Case("formatted_blank_rows", edited(book(), formatted_blank_rows), []),
     Case("skipped_broken_activity",
-         book(activities=ACTIVITIES + [{"節次": "x", "標題": None, "開始日期": "110/2/30",
+         book(activities=[*ACTIVITIES, {"節次": "x", "標題": None, "開始日期": "110/2/30",
                                         "內容": None, "列入報告": "否"}]),
          [], skipped=1),
     Case("escapes_lowercase",
