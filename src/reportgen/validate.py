@@ -178,7 +178,22 @@ def _one_source(sheet: Sheet, books: list[WorkbookData], problems: Problems) -> 
     return found[0]
 
 
-def _settings(data: SheetData, problems: Problems) -> Settings | None:
+@dataclass(frozen=True)
+class _Frame:
+    """What 報告設定 yields: the settings when all are valid, else as much as is valid.
+
+    The period and 括號 alone let the other sheets be checked, so one wrong setting
+    does not hide their problems.
+    """
+
+    settings: Settings | None
+    period: tuple[dt.date, dt.date] | None = None
+    parens: str = "半形"
+
+
+def _settings(data: SheetData | None, problems: Problems) -> _Frame:
+    if data is None:
+        return _Frame(None)
     row = data.rows[0]
     cells = _Cells(problems)
     col = SETTINGS.column
@@ -192,28 +207,15 @@ def _settings(data: SheetData, problems: Problems) -> Settings | None:
     start = cells.day(row["期間起"], col("期間起")) if "期間起" in row.cells else None
     end = cells.day(row["期間迄"], col("期間迄")) if "期間迄" in row.cells else None
     parens = cells.choice(row["括號"], col("括號"))
-    if start and end and end.last < start.first:
+    period = (start.first, end.last) if start and end else None
+    if period and period[1] < period[0]:
         problems.error("end-before-start", row["期間迄"].location, "期間迄早於期間起。",
                        found=_as_text(row["期間迄"].value), fix="請確認報告期間的起迄日期。")
-        return None
-    if chapter is None or title is None or start is None or end is None or parens is None:
-        return None
-    return Settings(chapter=chapter, title=title, start=start.first, end=end.last, parens=parens)
-
-
-def _frame(data: SheetData | None) -> tuple[tuple[dt.date, dt.date] | None, str]:
-    """The period and 括號 as far as they are valid (their problems are reported by _settings)."""
-    if data is None:
-        return None, "半形"
-    row = data.rows[0]
-    cells = _Cells(Problems())
-    col = SETTINGS.column
-    start = cells.day(row["期間起"], col("期間起")) if "期間起" in row.cells else None
-    end = cells.day(row["期間迄"], col("期間迄")) if "期間迄" in row.cells else None
-    parens = cells.choice(row["括號"], col("括號")) or "半形"
-    if start is None or end is None or end.last < start.first:
-        return None, parens
-    return (start.first, end.last), parens
+        period = None
+    if chapter is None or title is None or period is None or parens is None:
+        return _Frame(None, period, parens or "半形")
+    settings = Settings(chapter=chapter, title=title, start=period[0], end=period[1], parens=parens)
+    return _Frame(settings, period, parens)
 
 
 def _section_numbers(data: SheetData) -> set[int]:
@@ -260,8 +262,7 @@ def _sections(data: SheetData, cells: _Cells, problems: Problems) -> list[_RawSe
 
 def setup_of(book: WorkbookData, problems: Problems) -> tuple[Settings | None, list[_RawSection]]:
     """One workbook's 報告設定 and 章節, checked as a build checks them (`init --from` carries them)."""
-    settings_data = _one_source(SETTINGS, [book], problems)
-    settings = _settings(settings_data, problems) if settings_data else None
+    settings = _settings(_one_source(SETTINGS, [book], problems), problems).settings
     sections_data = _one_source(SECTIONS, [book], problems)
     cells = _Cells(problems, settings.parens if settings else "半形")
     return settings, _sections(sections_data, cells, problems) if sections_data else []
@@ -425,11 +426,10 @@ def validate_books(books: list[WorkbookData], problems: Problems | None = None) 
     files = [book.name for book in books]
     settings_data = _one_source(SETTINGS, books, problems)
     sections_data = _one_source(SECTIONS, books, problems)
-    settings = _settings(settings_data, problems) if settings_data else None
+    frame = _settings(settings_data, problems)
+    settings, period, parens = frame.settings, frame.period, frame.parens
     if settings_data:
-        _check_same(SETTINGS, books, problems, lambda data: _settings(data, Problems()))
-    # A wrong setting must not hide the other sheets' problems: check them with what is valid.
-    period, parens = _frame(settings_data)
+        _check_same(SETTINGS, books, problems, lambda data: _settings(data, Problems()).settings)
     cells = _Cells(problems, parens)
     raw_sections = _sections(sections_data, cells, problems) if sections_data else []
     if sections_data:
