@@ -112,3 +112,24 @@ def test_people_bounds_come_from_the_schema(project, cli, tmp_path, people, ok):
     result = cli("validate", book)
     assert result.code == (0 if ok else 1)
     assert ("p.xlsx 訪賓!E2（人數）" in result.out) is not ok
+
+
+def test_duplicate_is_reported_even_when_the_first_row_has_other_errors(project, cli, tmp_path):
+    book = write_workbook(tmp_path / "d.xlsx", visits=[
+        {"日期": "110/9/10", "單位": "日本京都市", "代表": "門川大作市長", "人數": "五"},
+        {"日期": "110/9/10", "單位": "日本京都市", "代表": "門川大作市長", "人數": 2}])
+    result = cli("validate", book)
+    found = [(line.split("（")[0].split()[-1]) for line in result.out.splitlines()[:-1]]
+    assert found == ["訪賓!E2", "訪賓!C3"]
+    assert "另一筆在 d.xlsx 訪賓!C2" in result.out
+
+
+def test_a_thousand_items_in_one_section_is_an_error_not_a_crash(project, cli, tmp_path):
+    rows = [{"節次": 1, "標題": f"活動{n}", "開始日期": "110/9/8", "內容": "內容"} for n in range(1000)]
+    book = write_workbook(tmp_path / "many.xlsx", activities=rows)
+    result = cli("build", book, "-o", tmp_path / "many.docx")
+    assert result.code == 1
+    assert "many.xlsx 章節!A2（節次）：節次 1「交流專案」有 1,000 項活動，一節最多 999 項。" in result.err
+    rows.pop()
+    assert cli("build", write_workbook(tmp_path / "ok.xlsx", activities=rows), "-o",
+               tmp_path / "ok.docx").code == 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +21,7 @@ from .templating import TemplateProblem, context, render
 
 # Settings used to check 前言 templates when the real ones have errors (nothing is built then).
 _STAND_IN = Settings(chapter=1, title="-", start=dt.date(2021, 7, 1), end=dt.date(2021, 12, 31))
+MAX_ITEMS = 999  # items in one section: the largest label numerals.lower can spell
 _ROC_DATE_IN_TEXT = re.compile(r"(?<!\d)(\d{2,3})年(\d{1,2})月(\d{1,2})日")
 
 
@@ -69,7 +71,7 @@ class _Cells:
             return fits(cell, col, self.problems)  # over-long text is an error at its cell
         if col.required and cell.location.cell:  # no cell: the column is missing, reported once
             self.problems.error("required", cell.location, f"「{col.header}」必須填寫。",
-                                fix=f"請填入{col.help}" + (f"例如：{col.example}" if col.example
+                                fix=f"請填入{col.help}" + (f"例如：{col.example}。" if col.example
                                                            else ""))
         return False
 
@@ -337,15 +339,17 @@ def _activities(books: list[WorkbookData], sections: dict[int, _RawSection],
                                    f"{roc_date(period[1])}；請確認年份，或將此列「列入報告」改為否。")
                 if paragraphs:
                     _dates_in_text(paragraphs, start.first, last, row["內容"], problems)
+            if number is not None and title is not None and start is not None:
+                # judged even when other cells of either row are wrong: both places get fixed at once
+                key = (number, title, start)
+                if key in seen:
+                    problems.error("duplicate-activity", row["標題"].location,
+                                   f"同一活動重複填寫（節次 {number}、{start.roc()}「{shorten(title)}」）。",
+                                   fix=f"另一筆在 {seen[key]}；請刪除其中一筆。")
+                    continue
+                seen[key] = row["標題"].location
             if number is None or title is None or start is None or not paragraphs:
                 continue
-            key = (number, title, start)
-            if key in seen:
-                problems.error("duplicate-activity", row["標題"].location,
-                               f"同一活動重複填寫（節次 {number}、{start.roc()}「{shorten(title)}」）。",
-                               fix=f"另一筆在 {seen[key]}；請刪除其中一筆。")
-                continue
-            seen[key] = row["標題"].location
             out.append(Activity(section=number, title=title, start=start, end=end,
                                 paragraphs=tuple(paragraphs), source=row.location))
     out.sort(key=lambda a: a.start.first)  # stable: ties keep workbook, then row order
@@ -397,16 +401,17 @@ def _visits(books: list[WorkbookData], period: tuple[dt.date, dt.date] | None, c
                                fix=f"報告期間是 {roc_date(period[0])} 至 "
                                f"{roc_date(period[1])}；請確認年份。")
                 continue
+            if day is not None and organisation is not None:
+                ident = (day.date, organisation)
+                if ident in seen:
+                    problems.error("duplicate-visit", row["單位"].location,
+                                   f"同一訪賓重複填寫（{day.roc()}「{shorten(organisation)}」）。",
+                                   fix=f"另一筆在 {seen[ident]}；請刪除其中一筆。")
+                    continue
+                seen[ident] = row["單位"].location
             if (day is None or organisation is None or representatives is None or people is None
                     or form is None or key is None):
                 continue
-            ident = (day.date, organisation)
-            if ident in seen:
-                problems.error("duplicate-visit", row["單位"].location,
-                               f"同一訪賓重複填寫（{day.roc()}「{shorten(organisation)}」）。",
-                               fix=f"另一筆在 {seen[ident]}；請刪除其中一筆。")
-                continue
-            seen[ident] = row["單位"].location
             out.append(Visit(date=day.date, region=region, organisation=organisation,
                              representatives=tuple(representatives), people=people,
                              video=form == "視訊", key=key == "是", source=row.location))
@@ -447,11 +452,16 @@ def validate_books(books: list[WorkbookData], problems: Problems | None = None) 
     stats = _stats(visits)
     values = context(settings or _STAND_IN, stats)  # the stand-in only lets 前言 be checked
     sections: list[Section] = []
+    items = Counter(a.section for a in activities)
     for raw in raw_sections:
         if raw.kind == "活動" and raw.number not in referenced:
             problems.warning("empty-section", raw.row["節次"].location,
                              f"節次 {raw.number}「{raw.title}」沒有任何活動。",
                              fix="請在「活動」工作表填寫，或刪除這一節。")
+        if items[raw.number] > MAX_ITEMS:  # labels (一) … (九百九十九) end there
+            problems.error("too-many-items", raw.row["節次"].location,
+                           f"節次 {raw.number}「{raw.title}」有 {items[raw.number]:,} 項活動，"
+                           f"一節最多 {MAX_ITEMS} 項。", fix="請把活動分到幾個節。")
         preface = _render_preface(raw, values, parens, problems)
         sections.append(Section(number=raw.number, title=raw.title, kind=raw.kind,  # type: ignore[arg-type]
                                 preface=tuple(preface), source=raw.row.location))
