@@ -6,7 +6,7 @@ import datetime as dt
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -297,7 +297,7 @@ def _activities(books: list[WorkbookData], sections: dict[int, _RawSection],
     out: list[Activity] = []
     skipped = 0
     referenced: set[int] = set()
-    seen: dict[tuple[int, str, Day], Location] = {}
+    seen: dict[Hashable, Location] = {}
     for book in books:
         data = book.sheets.get(ACTIVITIES.name)
         for row in progress.each(data.rows if data else ()):
@@ -339,21 +339,27 @@ def _activities(books: list[WorkbookData], sections: dict[int, _RawSection],
                                    f"{roc_date(period[1])}；請確認年份，或將此列「列入報告」改為否。")
                 if paragraphs:
                     _dates_in_text(paragraphs, start.first, last, row["內容"], problems)
-            if number is not None and title is not None and start is not None:
-                # judged even when other cells of either row are wrong: both places get fixed at once
-                key = (number, title, start)
-                if key in seen:
-                    problems.error("duplicate-activity", row["標題"].location,
-                                   f"同一活動重複填寫（節次 {number}、{start.roc()}「{shorten(title)}」）。",
-                                   fix=f"另一筆在 {seen[key]}；請刪除其中一筆。")
-                    continue
-                seen[key] = row["標題"].location
+            # judged even when other cells of either row are wrong: both places get fixed at once
+            if number is not None and title is not None and start is not None and _repeated(
+                    seen, (number, title, start), row["標題"], problems, "duplicate-activity",
+                    f"同一活動重複填寫（節次 {number}、{start.roc()}「{shorten(title)}」）。"):
+                continue
             if number is None or title is None or start is None or not paragraphs:
                 continue
             out.append(Activity(section=number, title=title, start=start, end=end,
                                 paragraphs=tuple(paragraphs), source=row.location))
     out.sort(key=lambda a: a.start.first)  # stable: ties keep workbook, then row order
     return out, skipped, referenced
+
+
+def _repeated(seen: dict[Hashable, Location], key: Hashable, cell: Cell, problems: Problems,
+              code: str, message: str) -> bool:
+    """Whether `key` was entered before; if so, an error here that names the first place."""
+    if key in seen:
+        problems.error(code, cell.location, message, fix=f"另一筆在 {seen[key]}；請刪除其中一筆。")
+        return True
+    seen[key] = cell.location
+    return False
 
 
 def _section_fix(sections: dict[int, _RawSection]) -> str:
@@ -384,7 +390,7 @@ def _visits(books: list[WorkbookData], period: tuple[dt.date, dt.date] | None, c
             problems: Problems) -> list[Visit]:
     col = VISITS.column
     out: list[Visit] = []
-    seen: dict[tuple[dt.date, str], Location] = {}
+    seen: dict[Hashable, Location] = {}
     for book in books:
         data = book.sheets.get(VISITS.name)
         for row in progress.each(data.rows if data else ()):
@@ -401,14 +407,10 @@ def _visits(books: list[WorkbookData], period: tuple[dt.date, dt.date] | None, c
                                fix=f"報告期間是 {roc_date(period[0])} 至 "
                                f"{roc_date(period[1])}；請確認年份。")
                 continue
-            if day is not None and organisation is not None:
-                ident = (day.date, organisation)
-                if ident in seen:
-                    problems.error("duplicate-visit", row["單位"].location,
-                                   f"同一訪賓重複填寫（{day.roc()}「{shorten(organisation)}」）。",
-                                   fix=f"另一筆在 {seen[ident]}；請刪除其中一筆。")
-                    continue
-                seen[ident] = row["單位"].location
+            if day is not None and organisation is not None and _repeated(
+                    seen, (day.date, organisation), row["單位"], problems, "duplicate-visit",
+                    f"同一訪賓重複填寫（{day.roc()}「{shorten(organisation)}」）。"):
+                continue
             if (day is None or organisation is None or representatives is None or people is None
                     or form is None or key is None):
                 continue
