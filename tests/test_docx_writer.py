@@ -129,3 +129,16 @@ def test_doctype_in_template_is_refused(tmp_path):
         return data.replace(b"<w:styles", b'<!DOCTYPE x [<!ENTITY a "b">]><w:styles', 1)
     with pytest.raises(FatalError, match="DTD"):
         load_template(_template_with_styles(tmp_path, evil))
+
+
+def test_template_that_inflates_too_far_is_refused(tmp_path):
+    """Many small parts that together declare more than the limit: refused before inflating."""
+    bomb = tmp_path / "bomb.docx"
+    with zipfile.ZipFile(TEMPLATE) as src, zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            dst.writestr(info, src.read(info))
+        for n in range(4):
+            dst.writestr(f"word/media/pad{n}.bin", b"\0" * (19 * 1024 * 1024))
+    assert bomb.stat().st_size < 1024 * 1024
+    with pytest.raises(FatalError, match="解壓縮後過大"):
+        load_template(bomb)

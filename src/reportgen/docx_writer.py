@@ -19,6 +19,7 @@ STYLES_PART = "word/styles.xml"
 CORE_PART = "docProps/core.xml"
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)  # zip entry times: the same inputs give the same bytes
 MAX_TEMPLATE_PART = 20 * 1024 * 1024
+MAX_TEMPLATE_TOTAL = 64 * 1024 * 1024  # a template with a letterhead picture is a few MB
 _BLOCKS_PER_PIECE = 2000  # paragraphs encoded and compressed at a time
 
 # Each role's style, by the name Word shows (built-in names are stored in English, whatever
@@ -71,11 +72,12 @@ def load_template(path: Path) -> Template:
     except (zipfile.BadZipFile, OSError) as exc:
         raise FatalError(f"範本 {path.name} 不是 Word 文件（.docx）。請用 Word 另存為 .docx。") from exc
     with archive:
-        parts = []
-        for info in archive.infolist():
-            if info.file_size > MAX_TEMPLATE_PART:
-                raise FatalError(f"範本 {path.name} 的 {info.filename} 過大，請確認範本是否正確。")
-            parts.append((info, archive.read(info)))
+        infos = archive.infolist()
+        # zipfile never inflates past a part's declared size, so declared sizes bound memory
+        if sum(info.file_size for info in infos) > MAX_TEMPLATE_TOTAL or any(
+                info.file_size > MAX_TEMPLATE_PART for info in infos):
+            raise FatalError(f"範本 {path.name} 解壓縮後過大，請確認範本是否正確。")
+        parts = [(info, archive.read(info)) for info in infos]
     data = dict((info.filename, blob) for info, blob in parts)
     for part in (DOCUMENT_PART, STYLES_PART):
         if part not in data:
