@@ -37,7 +37,7 @@ def test_cell_values(value):
 
 @pytest.mark.parametrize("text", [
     "110/2/30", "110/13/1", "110/0/5", "110/9/0", "110/9/31", "0/1/1", "abc", "", "110",
-    "2021/02/29", "11009080",
+    "2021/02/29", "11009080", "9999/12/31", "1911/12/31",
 ])
 def test_impossible_or_unknown(text):
     with pytest.raises(DateError):
@@ -47,6 +47,16 @@ def test_impossible_or_unknown(text):
 def test_leap_day():
     assert parse_day("109/2/29").date == dt.date(2020, 2, 29)
     assert parse_day("110/2").last == dt.date(2021, 2, 28)
+
+
+@pytest.mark.parametrize("value", [dt.date(9999, 12, 31), dt.datetime(1900, 1, 1), dt.date(1, 1, 1)])
+def test_date_cells_outside_roc_years_are_refused(value):
+    with pytest.raises(DateError):
+        parse_day(value)
+
+
+def test_last_day_of_the_last_year_is_a_month_end():
+    assert period_text(dt.date(2910, 12, 1), dt.date(2910, 12, 31), with_year=True) == "999年12月"
 
 
 def test_bool_is_not_a_date():

@@ -73,3 +73,20 @@ def test_unreadable_spreadsheet_in_a_folder_is_a_warning(project, cli, tmp_path)
     assert result.code == 0
     assert result.out.splitlines()[0].startswith("警告　b_同事.xls：略過此檔：不支援舊版 Excel 97-2003 格式")
     assert cli("build", folder, "--strict", "-o", tmp_path / "x.docx").code == 1
+
+
+def test_full_width_setting_applies_to_every_text_cell(project, cli, tmp_path):
+    book = write_workbook(tmp_path / "w.xlsx", settings={
+        "章次": 26, "章名": "國際事務(含兩岸)", "期間起": "110/7/1", "期間迄": "110/12/31", "括號": "全形"},
+        sections=[{"節次": 1, "節名": "交流(專案)", "類型": "活動"}])
+    result = cli("preview", book)
+    assert result.out.splitlines()[:3] == ["貳拾陸、國際事務（含兩岸）", "一、交流（專案）", "(一) 視訊會議"]
+
+
+def test_a_row_with_only_a_note_or_an_extra_column_is_not_data(project, cli, tmp_path):
+    heads = {"活動": ["節次", "標題", "開始日期", "結束日期", "內容", "列入報告", "備註", "我的筆記"]}
+    book = write_workbook(tmp_path / "n.xlsx", headers=heads, activities=[
+        {"節次": 1, "標題": "視訊會議", "開始日期": "110/9/8", "內容": "內容。"},
+        {"備註": "下週補上"}, {"我的筆記": "記得問處長"}])
+    result = cli("validate", book)
+    assert (result.code, result.out.splitlines()[0]) == (0, "檢核完成：錯誤 0 項、警告 0 項。")

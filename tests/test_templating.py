@@ -45,3 +45,13 @@ def test_unknown_placeholder_lists_the_known_ones():
 def test_syntax_error_is_a_problem():
     with pytest.raises(TemplateProblem, match="語法"):
         render("計{{ 案數 案", context(SETTINGS, STATS))
+
+
+@pytest.mark.parametrize("source", [
+    "{{ " + "-" * 3000 + "1 }}",
+    "{{ " + "(" * 1500 + "1" + ")" * 1500 + " }}",
+    "{% if 1 %}" * 400 + "x" + "{% endif %}" * 400,
+])
+def test_deep_nesting_is_a_problem_not_a_crash(source):
+    with pytest.raises(TemplateProblem, match="巢狀太深"):
+        render(source, context(SETTINGS, STATS))

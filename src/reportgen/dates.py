@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from .schema import DATE_FORMS, MONTH_FORMS
 
 ROC_OFFSET = 1911
+LAST_YEAR = ROC_OFFSET + 999  # the last year a three-digit ROC year can name
 
 _SEP = r"\s*[/\-.．／－]\s*"
 _PATTERNS = (
@@ -53,10 +54,11 @@ class Day:
 
 def parse_day(value: object) -> Day:
     """Read a cell value: a real date, a number like 1100908, or text in an accepted form."""
-    if isinstance(value, dt.datetime):
-        return Day(value.date())
-    if isinstance(value, dt.date):
-        return Day(value)
+    if isinstance(value, dt.date):  # a real date cell (datetime is a date too)
+        date = value.date() if isinstance(value, dt.datetime) else value
+        if not ROC_OFFSET < date.year <= LAST_YEAR:
+            raise DateError(date.isoformat())
+        return Day(date)
     if isinstance(value, bool):
         raise DateError(str(value))
     if isinstance(value, float) and value.is_integer():
@@ -70,7 +72,7 @@ def parse_day(value: object) -> Day:
         raise DateError(text)
     year_text = match.group("y")
     year = int(year_text) + (ROC_OFFSET if len(year_text) <= 3 else 0)
-    if year <= ROC_OFFSET:  # ROC year 0, or a Gregorian year before the ROC
+    if not ROC_OFFSET < year <= LAST_YEAR:  # ROC year 0, a year before the ROC, or 9999
         raise DateError(text)
     month = int(match.group("m"))
     day_text = match.groupdict().get("d")
@@ -100,7 +102,7 @@ def is_month_start(date: dt.date) -> bool:
 
 
 def is_month_end(date: dt.date) -> bool:
-    return (date + dt.timedelta(days=1)).day == 1
+    return date.day == calendar.monthrange(date.year, date.month)[1]
 
 
 def period_text(start: dt.date, end: dt.date, *, with_year: bool) -> str:

@@ -175,6 +175,7 @@ def render_docx(template: Template, document: Document) -> bytes:
             entry = zipfile.ZipInfo(info.filename, date_time=FIXED_TIME)
             entry.compress_type = zipfile.ZIP_DEFLATED
             entry.external_attr = 0o644 << 16
+            entry.create_system = 3  # zipfile writes 0 on Windows: the bytes must not depend on the OS
             if info.filename == DOCUMENT_PART:
                 with archive.open(entry, "w") as stream:
                     for piece in _document_xml(template, document):

@@ -163,7 +163,8 @@ def half_year_of(day: dt.date) -> Period:
 
 def next_half_year(period: Period) -> Period:
     """The half-year after the one the old period ends in: 110 下半年 → 111 上半年."""
-    return half_year_of(half_year_of(period.end).end + dt.timedelta(days=1))
+    end = half_year_of(period.end).end  # 6/30 or 12/31
+    return half_year_of(dt.date(end.year + 1, 1, 1) if end.month == 12 else dt.date(end.year, 7, 1))
 
 
 def period_cell(day: dt.date) -> str:
@@ -234,11 +235,9 @@ def _clip(text: str, limit: int) -> str:
 def _prompt(col: Column, sheet: Sheet) -> DataValidation:
     """The input message Excel and Calc show when the header cell is selected."""
     need = "必填" if col.required else "可空白"
-    text = f"（{need}）{col.help}"
+    text = f"（{need}）{col.hint}"
     if col.canonical_choices:
         text += "可選：" + "、".join(col.canonical_choices) + "。"
-    if col.example and col.example not in col.help:
-        text += f"例如：{col.example}。"
     if sheet is not SETTINGS and col.kind is Kind.DATE:
         text += "日期欄為文字格式，照常輸入即可。"
     if col.kind is Kind.PROSE:
@@ -328,7 +327,7 @@ def _settings_sheet(sheet: Worksheet, setup: Setup) -> None:
         value = sheet.cell(number, 2, values[col.header])
         if col.kind is Kind.DATE:
             value.number_format = TEXT_FORMAT
-        sheet.cell(number, 3, f"{col.help}例如：{col.example}").alignment = _WRAP
+        sheet.cell(number, 3, col.hint).alignment = _WRAP
         prompt = _prompt(col, SETTINGS)
         prompt.add(key.coordinate)
         sheet.add_data_validation(prompt)

@@ -208,15 +208,23 @@ def read_workbook(path: Path, problems: Problems) -> WorkbookData:
     return data
 
 
+def _filled(value: object) -> bool:
+    return value is not None and value != "" and not (isinstance(value, str) and not value.strip())
+
+
 def _nonblank_rows(grid: list[list[object]], start: int,
-                   formulas: AbstractSet[tuple[int, int]] = frozenset()) -> Iterator[tuple[int, list[object]]]:
+                   formulas: AbstractSet[tuple[int, int]] = frozenset(),
+                   counted: Sequence[int] | None = None) -> Iterator[tuple[int, list[object]]]:
+    """Rows with something in them; with `counted`, only those columns count (not notes)."""
     formula_rows = {row for row, _ in formulas}
     last = max(len(grid), max(formula_rows, default=-1) + 1)
     for index in range(start, last):
         values = grid[index] if index < len(grid) else []
-        if index in formula_rows or any(
-                v is not None and v != "" and not (isinstance(v, str) and not v.strip())
-                for v in values):
+        if counted is None:
+            filled = any(_filled(v) for v in values)
+        else:
+            filled = any(i < len(values) and _filled(values[i]) for i in counted)
+        if index in formula_rows or filled:
             yield index + 1, values
 
 
@@ -246,8 +254,10 @@ def _read_table(spec: Sheet, file: str, sheet: str, grid: list[list[object]],
     note_merged_header(merged, grid, file, spec, problems)
     layout = _TableLayout(file, spec.name, columns,
                           {header: column_letter(index) for header, index in columns.items()}, formulas)
+    notes = {col.header for col in spec.columns if col.note}
+    counted = sorted(index for header, index in columns.items() if header not in notes)
     rows = [Row(file, spec.name, number, _TableCells(layout, number, values))
-            for number, values in _nonblank_rows(grid, 1, formulas)]
+            for number, values in _nonblank_rows(grid, 1, formulas, counted)]
     return SheetData(spec, file, rows)
 
 

@@ -29,6 +29,14 @@ class Column:
     default: str | None = None
     width: int = 12  # characters, for `init`
     bounds: tuple[int, int] = (1, 999)  # for Kind.INT: the smallest and largest whole number
+    note: bool = False  # a staff member's own remark: never printed, and alone it makes no row
+
+    @property
+    def hint(self) -> str:
+        """The help text with its example, for messages and the workbook's guidance."""
+        if self.example and self.example not in self.help:
+            return f"{self.help}例如：{self.example}。"
+        return self.help
 
     @property
     def canonical_choices(self) -> tuple[str, ...]:
@@ -109,7 +117,8 @@ ACTIVITIES = Sheet(
                width=80),
         Column("列入報告", Kind.CHOICE, False, "是（預設）或否；「否」的列不印也不檢核。", "是",
                choices=YES_NO, default="是", width=10),
-        Column("備註", Kind.LINE, False, "承辦人自用，不印出。", "資料來源：9/10 新聞稿", width=20),
+        Column("備註", Kind.LINE, False, "承辦人自用，不印出。", "資料來源：9/10 新聞稿", width=20,
+               note=True),
     ),
 )
 
@@ -127,7 +136,7 @@ VISITS = Sheet(
                choices=VISIT_FORMS, default="實體", width=10),
         Column("主要訪團", Kind.CHOICE, False, "是：在報告中列名；否（預設）：只計入統計。", "是",
                choices=YES_NO, default="否", width=10),
-        Column("備註", Kind.LINE, False, "承辦人自用，不印出。", "由觀光局協助接待", width=20),
+        Column("備註", Kind.LINE, False, "承辦人自用，不印出。", "由觀光局協助接待", width=20, note=True),
     ),
 )
 

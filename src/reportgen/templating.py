@@ -82,6 +82,13 @@ def render(source: str, values: dict[str, object]) -> str:
     """Render one 前言; raise TemplateProblem with a message staff can act on."""
     if "{" not in source:
         return source
+    try:
+        return _render(source, values)
+    except RecursionError as exc:  # Jinja parses and compiles recursively: deep nesting ends here
+        raise TemplateProblem("前言的括號或條件巢狀太深，無法處理。", "請簡化前言。") from exc
+
+
+def _render(source: str, values: dict[str, object]) -> str:
     from jinja2 import TemplateSyntaxError, meta
     from jinja2.exceptions import SecurityError, TemplateError
 

@@ -71,8 +71,7 @@ class _Cells:
             return fits(cell, col, self.problems)  # over-long text is an error at its cell
         if col.required and cell.location.cell:  # no cell: the column is missing, reported once
             self.problems.error("required", cell.location, f"「{col.header}」必須填寫。",
-                                fix=f"請填入{col.help}" + (f"例如：{col.example}。" if col.example
-                                                           else ""))
+                                fix=f"請填入{col.hint}")
         return False
 
     def _removed(self, cell: Cell, removed: tuple[str, ...]) -> None:
@@ -204,11 +203,12 @@ def _settings(data: SheetData | None, problems: Problems) -> _Frame:
             problems.error("missing-setting", Location(data.file, SETTINGS.name, "", column.header),
                            f"報告設定缺少「{column.header}」。",
                            fix=f"請在 A 欄加一列「{column.header}」，B 欄填入{column.help}")
+    parens = cells.choice(row["括號"], col("括號"))
+    cells.parens = parens or "半形"  # 章名 is prose like any other cell
     chapter = cells.integer(row["章次"], col("章次")) if "章次" in row.cells else None
     title = cells.line(row["章名"], col("章名")) if "章名" in row.cells else None
     start = cells.day(row["期間起"], col("期間起")) if "期間起" in row.cells else None
     end = cells.day(row["期間迄"], col("期間迄")) if "期間迄" in row.cells else None
-    parens = cells.choice(row["括號"], col("括號"))
     period = (start.first, end.last) if start and end else None
     if period and period[1] < period[0]:
         problems.error("end-before-start", row["期間迄"].location, "期間迄早於期間起。",
