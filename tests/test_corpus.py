@@ -40,10 +40,20 @@ def test_corpus_is_complete_and_listed():
     assert sum(1 for case in TABLE.values() if not case["problems"]) < len(TABLE) // 3
 
 
-def test_problems_come_sorted_by_file_sheet_and_row():
-    outcome = validate_paths([CORPUS / "duplicate_activity_across_files"])
-    keys = [p.location.sort_key() for p in outcome.problems.sorted()]
-    assert keys == sorted(keys)
+def test_problems_come_sorted_by_file_sheet_and_row(tmp_path):
+    """File by name; sheets in workbook order (not by name); rows by number, 10 after 9."""
+    rows = [{"節次": 1, "標題": f"t{n}", "開始日期": "110/9/8", "內容": "x"} for n in range(2, 10)]
+    rows[0]["開始日期"] = "y"
+    write_workbook(tmp_path / "b.xlsx", settings=None, sections=None, visits=None,
+                   activities=[*rows, {"節次": 1, "標題": "bad", "開始日期": "x", "內容": "x"}])
+    write_workbook(tmp_path / "a.xlsx", activities=[
+        {"節次": 1, "標題": "x", "開始日期": "110/13/1", "內容": "x"}], visits=[
+        {"日期": "110/9/10", "單位": "甲", "代表": "乙", "人數": 0}], sections=[
+        {"節次": 1, "節名": "交流專案", "類型": "活動"}, {"節次": 2, "節名": "", "類型": "訪賓"}])
+    outcome = validate_paths([tmp_path])
+    assert [(p.location.file, f"{p.location.sheet}!{p.location.cell}") for p in outcome.problems.sorted()] == [
+        ("a.xlsx", "章節!B3"), ("a.xlsx", "活動!C2"), ("a.xlsx", "訪賓!E2"), ("b.xlsx", "活動!C2"),
+        ("b.xlsx", "活動!C10")]
 
 
 def test_lowercase_and_uppercase_escapes_are_decoded_once():

@@ -27,6 +27,9 @@ _ARGPARSE_TEXT = {
     "argument %(argument_name)s: %(message)s": "參數 %(argument_name)s：%(message)s",
     "invalid choice: %(value)r (choose from %(choices)s)": "無效的選擇：%(value)r（可選：%(choices)s）",
     "ambiguous option: %(option)s could match %(matches)s": "選項不明確：%(option)s 可能是 %(matches)s",
+    "ignored explicit argument %r": "此選項不接受值：%r",
+    "expected at least one argument": "需要至少一個值",
+    "not allowed with argument %s": "不能與參數 %s 同時使用",
 }
 argparse._ = lambda text: _ARGPARSE_TEXT.get(text, text)  # type: ignore[attr-defined]
 

@@ -7,7 +7,7 @@ import re
 import unicodedata
 from collections import Counter
 from collections.abc import Callable, Hashable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from . import normalize, progress
@@ -31,7 +31,6 @@ class Outcome:
 
     report: Report | None
     problems: Problems
-    files: list[str] = field(default_factory=list)
     skipped: int = 0
 
 
@@ -430,7 +429,6 @@ def _stats(visits: list[Visit]) -> VisitStats:
 def validate_books(books: list[WorkbookData], problems: Problems | None = None) -> Outcome:
     """Validate workbooks already read; the order of `books` is the file order."""
     problems = problems if problems is not None else Problems()
-    files = [book.name for book in books]
     settings_data = _one_source(SETTINGS, books, problems)
     sections_data = _one_source(SECTIONS, books, problems)
     frame = _settings(settings_data, problems)
@@ -468,11 +466,11 @@ def validate_books(books: list[WorkbookData], problems: Problems | None = None) 
         sections.append(Section(number=raw.number, title=raw.title, kind=raw.kind,  # type: ignore[arg-type]
                                 preface=tuple(preface), source=raw.row.location))
     if problems.errors or settings is None:
-        return Outcome(None, problems, files, skipped)
+        return Outcome(None, problems, skipped)
     report = Report(settings=settings, sections=tuple(sections),
                     activities=tuple(a for a in activities if a.section in by_number),
                     visits=tuple(visits), stats=stats, skipped=skipped)
-    return Outcome(report, problems, files, skipped)
+    return Outcome(report, problems, skipped)
 
 
 def _render_preface(raw: _RawSection, values: dict[str, object], parens: str,
