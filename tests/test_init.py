@@ -19,12 +19,11 @@ from reportgen.init_workbook import (
     DATA_ROWS,
     Period,
     create,
-    display_width,
     half_year_of,
     next_half_year,
     parse_period,
 )
-from reportgen.problems import FatalError, Problems
+from reportgen.problems import FatalError, Problems, display_width
 from reportgen.reader import read_workbook
 from reportgen.schema import (
     ACTIVITIES,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
+from . import normalize
 from .dates import period_text
 from .models import Activity, Report, Visit
 from .numerals import formal, lower
@@ -50,7 +51,7 @@ def join_names(names: tuple[str, ...] | list[str]) -> str:
 def visitor(visit: Visit, parens: str) -> str:
     text = visit.organisation + join_names(visit.representatives)
     if visit.video:
-        text += "（視訊）" if parens == "全形" else "(視訊)"
+        text += normalize.unify_parens("(視訊)", parens)
     return text
 
 

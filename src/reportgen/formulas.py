@@ -10,6 +10,8 @@ from pathlib import Path
 
 import defusedxml.ElementTree as SafeET
 
+from .problems import cell_position
+
 _REF = re.compile(r"([A-Z]+)(\d+)")
 # A formula element, with or without a namespace prefix (`<f>`, `<f t="shared"/>`, `<x:f>`).
 _FORMULA = re.compile(rb"<(\w+:)?f[\s/>]")
@@ -143,11 +145,7 @@ def _position(cell, row: int) -> Position:
 
 
 def _ref_position(ref: str) -> Position:
-    match = _REF.fullmatch(ref)
-    if match is None:
+    position = cell_position(ref)
+    if position is None:
         raise ValueError(ref)
-    letters, digits = match.groups()
-    index = 0
-    for letter in letters:
-        index = index * 26 + ord(letter) - 64
-    return int(digits) - 1, index - 1
+    return position

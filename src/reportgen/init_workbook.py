@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,7 +15,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from .dates import DATE_ERROR_FIX, DateError, parse_day, roc_date, roc_year
 from .output import write_atomic
-from .problems import FatalError, Problems
+from .problems import FatalError, Problems, display_width
 from .schema import (
     ACTIVITIES,
     DATE_FORMS,
@@ -218,11 +217,6 @@ def build_workbook(setup: Setup) -> Workbook:
     return book
 
 
-def display_width(text: str) -> int:
-    """Columns a text takes on screen: CJK characters count double."""
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
-
-
 def _width(col: Column) -> int:
     """Wide enough for the header, its dropdown arrow, and a typical value (schema width)."""
     return max(col.width, display_width(col.header) + 4)
@@ -345,6 +339,10 @@ def _page_setup(sheet: Worksheet) -> None:
     """Frozen header row on screen; on paper the header repeats and the width fits one page."""
     sheet.freeze_panes = "A2"
     sheet.print_title_rows = "1:1"
+    _fit_landscape(sheet)
+
+
+def _fit_landscape(sheet: Worksheet) -> None:
     sheet.page_setup.orientation = "landscape"
     sheet.page_setup.fitToWidth = 1
     sheet.page_setup.fitToHeight = 0
@@ -427,7 +425,4 @@ def _guide_sheet(sheet: Worksheet) -> None:
             sheet.row_dimensions[number].height = 16 * lines
     for index, width in enumerate(GUIDE_WIDTHS, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = width
-    sheet.page_setup.orientation = "landscape"
-    sheet.page_setup.fitToWidth = 1
-    sheet.page_setup.fitToHeight = 0
-    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    _fit_landscape(sheet)

@@ -70,7 +70,7 @@ def _line(text: str, parens: str) -> str:
     """
     if _ANY_FULLWIDTH_ALNUM.search(text):
         text = text.translate(_FULLWIDTH_ALNUM)
-    text = _parens(text, parens)
+    text = unify_parens(text, parens)
     text = _SPACES.sub(" ", text).strip()
     while True:
         widened = (_PUNCT_NEAR_CJK.sub(lambda m: _NARROW_PUNCT[m.group().strip()], text)
@@ -81,7 +81,8 @@ def _line(text: str, parens: str) -> str:
         text = tightened
 
 
-def _parens(text: str, width: str) -> str:
+def unify_parens(text: str, width: str) -> str:
+    """Parentheses in prose take the 括號 setting's width (半形 or 全形)."""
     if width == "全形":  # replace() is much faster than translate() on CJK text
         return text.replace("(", "（").replace(")", "）")
     return text.replace("（", "(").replace("）", ")")

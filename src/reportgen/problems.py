@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from enum import Enum
 
@@ -24,6 +25,28 @@ def column_letter(index: int) -> str:
         index, rem = divmod(index - 1, 26)
         letters = chr(65 + rem) + letters
     return letters
+
+
+def column_index(letters: str) -> int:
+    """A → 0, Z → 25, AA → 26: the inverse of column_letter."""
+    index = 0
+    for letter in letters:
+        index = index * 26 + ord(letter) - 64
+    return index - 1
+
+
+_CELL_REF = re.compile(r"([A-Z]{1,3})([0-9]{1,7})")
+
+
+def cell_position(ref: str) -> tuple[int, int] | None:
+    """`C10` → (9, 2), 0-based row and column; None when `ref` is not a cell address."""
+    match = _CELL_REF.fullmatch(ref)
+    return (int(match.group(2)) - 1, column_index(match.group(1))) if match else None
+
+
+def display_width(text: str) -> int:
+    """Columns a text takes on a screen or in a spreadsheet: CJK characters count double."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
 @dataclass(frozen=True, order=True)

@@ -5,13 +5,13 @@ from __future__ import annotations
 import os
 import sys
 import time
-import unicodedata
 import zipfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO, TypeVar
 
+from .problems import display_width
 from .schema import ACTIVITIES, VISITS
 
 if TYPE_CHECKING:
@@ -61,10 +61,6 @@ def estimate_rows(paths: Iterable[Path]) -> int:
         except (OSError, ValueError, zipfile.BadZipFile):
             continue  # the reader reports unreadable files
     return total // XML_BYTES_PER_ROW
-
-
-def _display_width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
 class Bar:
@@ -124,7 +120,7 @@ class Bar:
         else:
             label = f"檢核 {min(self.checked, self.rows):,}/{self.rows:,} 列"
         line = f"[{'#' * filled}{'.' * (WIDTH - filled)}] {fraction:4.0%} {label}"
-        width = _display_width(line)
+        width = display_width(line)
         self._write("\r" + line + " " * max(self._width - width, 0))
         self._width = width
 

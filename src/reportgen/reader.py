@@ -28,6 +28,14 @@ def fold(text: object) -> str:
     return "".join(unicodedata.normalize("NFKC", str(text)).split())
 
 
+_SHEETS_BY_FOLD = {fold(spec.name): spec for spec in SHEETS}
+
+
+def schema_sheet(name: str) -> Sheet | None:
+    """The contract's sheet a workbook's tab stands for: `活 動 ` is 活動."""
+    return _SHEETS_BY_FOLD.get(fold(name))
+
+
 @dataclass(frozen=True)
 class Cell:
     value: object  # str | int | float | bool | date | datetime | None
@@ -180,11 +188,10 @@ def read_workbook(path: Path, problems: Problems) -> WorkbookData:
     """Read the known sheets of one workbook; unknown sheets and columns are ignored."""
     book = _open(path)
     data = WorkbookData(path, path.name)
-    by_fold = {fold(spec.name): spec for spec in SHEETS}
     unsaved = unsaved_formula_cells(path)
     try:
         for meta in book.sheets_metadata:
-            spec = by_fold.get(fold(meta.name))
+            spec = schema_sheet(meta.name)
             if spec is None or spec.name in data.sheets:
                 continue
             sheet, grid = _load_sheet(book, meta.name, path)

@@ -13,11 +13,11 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.comments import Comment
 from openpyxl.styles import Font, PatternFill
-from openpyxl.utils import column_index_from_string, get_column_letter
+from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.hyperlink import Hyperlink
 
-from .problems import FatalError, Problem, Problems
-from .reader import expand_inputs, fold, read_grids
+from .problems import FatalError, Problem, Problems, cell_position
+from .reader import expand_inputs, read_grids, schema_sheet
 
 SUMMARY_SHEET = "檢核結果"
 FILLS = {True: PatternFill("solid", fgColor="FFFF8080"),  # error: red
@@ -27,7 +27,6 @@ _WIDTHS = (8, 28, 14, 12, 60, 24, 60, 20)
 _MAX_CELL = 32_767  # Excel's limit on characters in a cell
 _BAD_IN_TITLE = re.compile(r"[\[\]:*?/\\]")
 _SURROGATES = re.compile("[\ud800-\udfff]")
-_CELL_REF = re.compile(r"([A-Z]{1,3})([0-9]+)")
 Position = tuple[int, int]  # 0-based row and column
 
 
@@ -55,12 +54,12 @@ def report_bytes(inputs: Sequence[Path], problems: Problems) -> bytes:
         for name, grid in read_grids(file):
             title = _title(titles, name, file, index if len(files) > 1 else 0)
             titles.add(title)
-            by_file[file.name].setdefault(_canonical(name), title)
+            by_file[file.name].setdefault((spec.name if (spec := schema_sheet(name)) else name), title)
             copies.append((title, grid))
     marks: dict[str, dict[Position, list[Problem]]] = defaultdict(lambda: defaultdict(list))
     for problem in problems:
         title = by_file.get(problem.location.file, {}).get(problem.location.sheet)
-        position = _position(problem.location.cell)
+        position = cell_position(problem.location.cell)
         if title and position:
             marks[title][position].append(problem)
     _write_summary(book.create_sheet(SUMMARY_SHEET), problems, by_file, files)
@@ -69,11 +68,6 @@ def report_bytes(inputs: Sequence[Path], problems: Problems) -> bytes:
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
-
-
-def _position(ref: str) -> Position | None:
-    match = _CELL_REF.fullmatch(ref)
-    return (int(match.group(2)) - 1, column_index_from_string(match.group(1)) - 1) if match else None
 
 
 def _write_copy(sheet, grid: list[list[object]], marks: dict[Position, list[Problem]]) -> None:
@@ -104,13 +98,6 @@ def _title(taken: set[str], name: str, file: Path, index: int) -> str:
         title = f"{base[:28]}({n})"
         n += 1
     return title
-
-
-def _canonical(name: str) -> str:
-    """Problems name sheets by their schema name; staff may have typed it with spaces."""
-    from .schema import SHEETS
-
-    return next((s.name for s in SHEETS if fold(s.name) == fold(name)), name)
 
 
 def _marked(sheet, value: object, found: list[Problem]) -> WriteOnlyCell:

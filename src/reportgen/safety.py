@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
-from .problems import FatalError
+from .problems import FatalError, column_index
 
 # Limits on what a workbook package may declare before anything is inflated. A real workbook of
 # this office is a few hundred kB; 100,000 rows of activities stay far below every limit.
@@ -165,20 +165,14 @@ def _check_xml_part(handle: BinaryIO, info: zipfile.ZipInfo, name: str) -> None:
             found = _REFERENCE.findall(window)
             if found:  # distinct values first: a sheet repeats the same few columns on every row
                 last_row = max(last_row, *map(int, {digits for _, digits in found}))
-                last_column = max(last_column, *map(_column_number, {letters for letters, _ in found}))
+                columns = {letters for letters, _ in found}
+                last_column = max(last_column, *(column_index(letters.decode()) + 1 for letters in columns))
         carry = window[-_OVERLAP:]
     last_row = max(last_row, rows)
     if worksheet and (last_row * max(last_column, 1) > MAX_CELLS or cells > MAX_CELLS):
         raise FatalError(f"{name}：工作表 {info.filename} 的使用範圍過大（到第 {last_row:,} 列、"
                          f"第 {max(last_column, 1):,} 欄，上限 {MAX_CELLS:,} 格）。"
                          "請在 Excel 按 Ctrl+End 找到最後一格，刪除多餘的列與欄後存檔再試。")
-
-
-def _column_number(letters: bytes) -> int:
-    number = 0
-    for letter in letters:
-        number = number * 26 + letter - 64
-    return number
 
 
 def _inflate(handle: BinaryIO, info: zipfile.ZipInfo, name: str) -> Iterator[bytes]:
