@@ -49,6 +49,8 @@ class Template:
     parts: tuple[tuple[zipfile.ZipInfo, bytes], ...]
     style_ids: dict[Role, str]
     prefix: str  # the document part's prefix for the WordprocessingML namespace
+    head: bytes  # the document part up to where the body's paragraphs go …
+    tail: bytes  # … and from there on: the final section properties and the closing tags
 
 
 def _parse(data: bytes, part: str, path: Path):  # -> lxml.etree._Element
@@ -102,7 +104,31 @@ def load_template(path: Path) -> Template:
     prefix = next((p for p, uri in document.nsmap.items() if uri == W and p), None)
     if prefix is None or document.find(f"{{{W}}}body") is None:
         raise FatalError(f"範本 {path.name} 的 {DOCUMENT_PART} 格式不符，請用 Word 重新存檔。")
-    return Template(path, tuple(parts), style_ids, prefix)
+    head, tail = _around_body(document)
+    return Template(path, tuple(parts), style_ids, prefix, head, tail)
+
+
+def _around_body(root) -> tuple[bytes, bytes]:  # root: lxml.etree._Element
+    """The document part without its body's content, split where the new paragraphs go.
+
+    The template's own paragraphs (samples for the editors) go; its last section properties
+    (page size, margins, footer) stay.
+    """
+    from lxml import etree
+
+    body = root.find(f"{{{W}}}body")
+    section = body[-1] if len(body) and body[-1].tag == f"{{{W}}}sectPr" else None
+    for child in list(body):
+        if child is not section:
+            body.remove(child)
+    marker = etree.Comment(" reportgen body ")
+    if section is not None:
+        section.addprevious(marker)
+    else:
+        body.append(marker)
+    head, tail = etree.tostring(root, xml_declaration=True, encoding="UTF-8",
+                                standalone=True).split(b"<!-- reportgen body -->", 1)
+    return head, tail
 
 
 def _paragraph(block: Block, style_id: str, w: str) -> str:
@@ -118,34 +144,18 @@ def _paragraph(block: Block, style_id: str, w: str) -> str:
 
 
 def _document_xml(template: Template, document: Document) -> Iterator[bytes]:
-    """The template's document part with its body replaced; its section properties stay.
+    """The template's document part with the chapter as its body.
 
     Yielded in pieces so that a chapter of 100,000 paragraphs is never held whole in memory.
     """
-    from lxml import etree
-
-    data = dict((info.filename, blob) for info, blob in template.parts)
-    root = _parse(data[DOCUMENT_PART], DOCUMENT_PART, template.path)
-    body = root.find(f"{{{W}}}body")
-    section = body[-1] if len(body) and body[-1].tag == f"{{{W}}}sectPr" else None
-    for child in list(body):
-        if child is not section:
-            body.remove(child)
-    marker = etree.Comment(" reportgen body ")
-    if section is not None:
-        section.addprevious(marker)
-    else:
-        body.append(marker)
-    head, tail = etree.tostring(root, xml_declaration=True, encoding="UTF-8",
-                                standalone=True).split(b"<!-- reportgen body -->", 1)
     ids = template.style_ids
-    yield head
+    yield template.head
     blocks = document.blocks
     for start in range(0, len(blocks), _BLOCKS_PER_PIECE):
         xml = "".join(_paragraph(b, ids[b.role], template.prefix)
                       for b in blocks[start:start + _BLOCKS_PER_PIECE])
         yield xml.encode("utf-8")
-    yield tail
+    yield template.tail
 
 
 def _core_xml(document: Document) -> bytes:
