@@ -74,7 +74,8 @@ def test_file_held_open_by_word(cli, project, previous, monkeypatch):
     monkeypatch.setattr(os, "replace", locked)
     result = cli("build")
     assert result.code == 2
-    assert "若檔案正在 Word 中開啟，請先關閉後再試" in result.err
+    assert "無法寫入 outputs/國際事務.docx：沒有權限。若檔案正在 Word 中開啟，請先關閉後再試" in result.err
+    assert "Permission" not in result.err  # the OS's English stays out of the message
     assert previous.read_bytes() == b"previous report"
     assert _leftovers(previous.parent) == []
 

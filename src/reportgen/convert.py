@@ -15,7 +15,7 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 
 from .output import write_atomic
-from .problems import FatalError
+from .problems import FatalError, os_reason
 
 FORMATS = {"pdf": "PDF", "odt": "ODF 文字文件（.odt）"}
 TIMEOUT = 180.0  # seconds per conversion; a first start with a fresh profile takes a few
@@ -88,7 +88,7 @@ def _run(command: list[str], env: dict[str, str], timeout: float) -> subprocess.
                                    stderr=subprocess.PIPE, env=env, text=True, errors="replace",
                                    **options)  # type: ignore[call-overload]
     except OSError as exc:
-        raise FatalError(f"無法啟動 LibreOffice（{command[0]}）：{exc.strerror or exc}。") from exc
+        raise FatalError(f"無法啟動 LibreOffice（{command[0]}）：{os_reason(exc)}。") from exc
     try:
         out, err = process.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:

@@ -7,7 +7,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from .problems import FatalError
+from .problems import FatalError, os_reason
 
 
 def write_atomic(path: Path, data: bytes) -> None:
@@ -16,7 +16,7 @@ def write_atomic(path: Path, data: bytes) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     except OSError as exc:
-        raise FatalError(f"無法寫入 {path}：{exc.strerror or exc}。請確認資料夾存在且有寫入權限。") from exc
+        raise FatalError(f"無法寫入 {path}：{os_reason(exc)}。請確認資料夾存在且有寫入權限。") from exc
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
@@ -28,5 +28,5 @@ def write_atomic(path: Path, data: bytes) -> None:
         with contextlib.suppress(OSError):
             os.unlink(temp)
         raise FatalError(
-            f"無法寫入 {path}：{exc.strerror or exc}。"
+            f"無法寫入 {path}：{os_reason(exc)}。"
             "若檔案正在 Word 中開啟，請先關閉後再試。") from exc

@@ -180,7 +180,7 @@ def _load_sheet(book, name: str, path: Path):  # -> (CalamineSheet, grid)
         sheet = book.get_sheet_by_name(name)
         return sheet, sheet.to_python(skip_empty_area=False)
     except python_calamine.CalamineError as exc:
-        raise FatalError(f"{path.name}：工作表「{name}」的內容已損壞，無法讀取（{exc}）。"
+        raise FatalError(f"{path.name}：工作表「{name}」的內容已損壞，無法讀取。"
                          "請在 Excel 或 Calc 開啟後另存新檔再試。") from exc
 
 
@@ -257,7 +257,7 @@ def _read_table(spec: Sheet, file: str, sheet: str, grid: list[list[object]],
             problems.error("missing-column", Location(file, spec.name, "", col.header),
                            f"工作表「{spec.name}」缺少必要欄位「{col.header}」。"
                            + merged_header_note(merged),
-                           fix=f"請在第 1 列加上欄名「{col.header}」（{col.help}）。")
+                           fix=f"請在第 1 列加上欄名「{col.header}」（{col.help.rstrip('。')}）。")
     note_merged_header(merged, grid, file, spec, problems)
     layout = _TableLayout(file, spec.name, columns,
                           {header: column_letter(index) for header, index in columns.items()}, formulas)

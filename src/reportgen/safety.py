@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
-from .problems import FatalError, column_index
+from .problems import FatalError, column_index, os_reason
 
 # Limits on what a workbook package may declare before anything is inflated. A real workbook of
 # this office is a few hundred kB; 100,000 rows of activities stay far below every limit.
@@ -59,7 +59,7 @@ def check_workbook_file(path: Path) -> None:
                 raise FatalError(f"{name}：{_sniff(head)}，不是 .xlsx 活頁簿（可能只是改了副檔名）。{_SAVE_AS}")
             _check_zip(handle, name)
     except OSError as exc:
-        raise FatalError(f"無法開啟 {name}：{exc.strerror or exc}。請確認檔案沒有被其他程式鎖住。") from exc
+        raise FatalError(f"無法開啟 {name}：{os_reason(exc)}。請確認檔案沒有被其他程式鎖住。") from exc
 
 
 def _sniff(head: bytes) -> str:

@@ -96,7 +96,7 @@ def _render(source: str, values: dict[str, object]) -> str:
     try:
         ast = env.parse(source)
     except TemplateSyntaxError as exc:
-        raise TemplateProblem(f"代入語法有誤：{exc.message}。",
+        raise TemplateProblem(f"代入語法有誤（前言第 {exc.lineno} 行）。",
                               "代入值請寫成 {{ 名稱 }}，大括號成對。") from exc
     _refuse_unsafe(ast)
     unknown = sorted(meta.find_undeclared_variables(ast) - PLACEHOLDERS.keys())
@@ -114,5 +114,5 @@ def _render(source: str, values: dict[str, object]) -> str:
     except SecurityError as exc:
         raise TemplateProblem("前言含有不允許的寫法。", f"只能使用代入值：{_known()}。") from exc
     except (TemplateError, ArithmeticError, TypeError, ValueError, OverflowError) as exc:
-        raise TemplateProblem(f"前言無法產生：{exc}。", f"可用的代入值：{_known()}。") from exc
+        raise TemplateProblem("前言無法產生：計算或寫法有誤。", f"可用的代入值：{_known()}。") from exc
     return "".join(chunks)

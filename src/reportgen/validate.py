@@ -172,7 +172,7 @@ def _one_source(sheet: Sheet, books: list[WorkbookData], problems: Problems) -> 
         where = books[0].name if len(books) == 1 else ""
         problems.error("missing-sheet", Location(where, sheet.name),
                        f"找不到工作表「{sheet.name}」。",
-                       fix=f"請加入名為「{sheet.name}」的工作表（{sheet.help}），"
+                       fix=f"請加入名為「{sheet.name}」的工作表（{sheet.help.rstrip('。')}），"
                        "或用 reportgen init 產生空白活頁簿。")
         return None
     return found[0]
@@ -249,7 +249,7 @@ def _sections(data: SheetData, cells: _Cells, problems: Problems) -> list[_RawSe
         preface = cells.prose(row["前言"], col("前言")) or []
         if number is not None and number in seen:
             problems.error("duplicate-section", row["節次"].location, f"節次 {number} 重複。",
-                           fix=f"與 {seen[number]['節次'].location} 重複；節次不可重複。")
+                           fix=f"另一列在 {seen[number]['節次'].location}；節次不可重複。")
             continue
         if number is None or title is None or kind is None:
             continue
