@@ -36,6 +36,14 @@ def test_missing_input_exits_2(project, cli):
     assert result.err == "錯誤：找不到檔案 nothing-here.xlsx。請確認路徑是否正確。\n"
 
 
+def test_missing_default_folder_says_what_to_do(tmp_path, cli, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = cli("validate")
+    assert (result.code, result.out) == (2, "")
+    assert result.err == ("錯誤：找不到資料夾 inputs。請確認路徑是否正確。"
+                          "未指定活頁簿時讀取 inputs 資料夾；請指定活頁簿或資料夾。\n")
+
+
 def test_broken_workbook_exits_2_without_traceback(project, cli):
     (project / "broken.xlsx").write_bytes(b"this is not a workbook")
     result = cli("validate", "broken.xlsx")

@@ -42,7 +42,7 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="指令", title="指令")
 
     inputs = argparse.ArgumentParser(add_help=False)
-    inputs.add_argument("inputs", nargs="*", type=Path, metavar="INPUT",
+    inputs.add_argument("inputs", nargs="*", type=Path, metavar="INPUT", default=[Path("inputs")],
                         help="活頁簿或資料夾（資料夾內所有 .xlsx/.xlsm/.ods），預設 inputs/")
     inputs.add_argument("--strict", action="store_true", help="警告也視為錯誤")
 
@@ -83,8 +83,8 @@ def _load(args: argparse.Namespace, *, problems_to=None, refusal: str | None = "
     from . import progress
     from .validate import validate_paths
 
-    with progress.tracking(args.inputs or [Path("inputs")]):  # a bar on a terminal, if long
-        outcome = validate_paths(args.inputs or [Path("inputs")])
+    with progress.tracking(args.inputs):  # a bar on a terminal, if long
+        outcome = validate_paths(args.inputs)
     stream = problems_to or sys.stderr
     for problem in outcome.problems.sorted():
         print(problem.render(), file=stream)
@@ -123,7 +123,7 @@ def _validate(args: argparse.Namespace) -> int:
     if args.report is not None:
         from .report_xlsx import check_report_path
 
-        check_report_path(args.report, args.inputs or [Path("inputs")])
+        check_report_path(args.report, args.inputs)
     outcome, ok = _load(args, problems_to=sys.stdout, refusal=None)
     strict = "（--strict：警告視為錯誤）" if not ok and not outcome.problems.errors else ""
     print(f"檢核完成：{outcome.problems.summary()}{strict}。")
@@ -133,7 +133,7 @@ def _validate(args: argparse.Namespace) -> int:
         from .output import write_atomic
         from .report_xlsx import report_bytes
 
-        write_atomic(args.report, report_bytes(args.inputs or [Path("inputs")], outcome.problems))
+        write_atomic(args.report, report_bytes(args.inputs, outcome.problems))
         print(f"已產生檢核報告 {args.report}")
     return EXIT_OK if ok else EXIT_INPUT_ERRORS
 

@@ -148,7 +148,9 @@ def expand_inputs(inputs: Iterable[Path], problems: Problems | None = None) -> l
         elif path.exists():
             files.append(path)
         else:
-            raise FatalError(f"找不到檔案 {path}。請確認路徑是否正確。")
+            kind = "檔案" if path.suffix else "資料夾"
+            default = "未指定活頁簿時讀取 inputs 資料夾；請指定活頁簿或資料夾。" if path == Path("inputs") else ""
+            raise FatalError(f"找不到{kind} {path}。請確認路徑是否正確。{default}")
     return files
 
 
