@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import math
 import os
 import sys
 import time
 import zipfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO, TypeVar
 
@@ -149,11 +150,13 @@ def tracking(inputs: Sequence[Path], stream: TextIO | None = None,
     from .problems import FatalError
     from .reader import expand_inputs
 
-    try:
-        files = expand_inputs(inputs)
-    except FatalError:
-        files = []  # the pipeline reports it
-    bar = Bar(stream or sys.stderr, len(files), os.environ if environ is None else environ)
+    stream = stream or sys.stderr
+    environ = os.environ if environ is None else environ
+    files: list[Path] = []
+    if should_show(math.inf, stream, environ):  # only a terminal is worth opening the inputs for
+        with suppress(FatalError):  # the pipeline reports it
+            files = expand_inputs(inputs)
+    bar = Bar(stream, len(files), environ)
     bar.decide(expected_seconds(estimate_rows(files)))
     previous, _active = _active, bar
     try:
