@@ -23,7 +23,7 @@ from template_edits import (
 )
 
 TEMPLATE = REPO / "templates" / "report.docx"
-BUNDLED = REPO / "src" / "reportgen" / "templates" / "report.docx"
+BUNDLED = REPO / "reportgen" / "templates" / "report.docx"
 EXPECTED = EXPECTED_CHAPTER.read_text(encoding="utf-8").splitlines()
 HEADINGS = ("heading 1", "heading 2", "heading 3")
 BODIES = ("節內文", "項內文")

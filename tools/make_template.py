@@ -13,7 +13,7 @@ from io import BytesIO
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-TARGETS = (ROOT / "templates" / "report.docx", ROOT / "src" / "reportgen" / "templates" / "report.docx")
+TARGETS = (ROOT / "templates" / "report.docx", ROOT / "reportgen" / "templates" / "report.docx")
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"

@@ -81,10 +81,10 @@ def _parser() -> argparse.ArgumentParser:
 def _load(args: argparse.Namespace, *, problems_to=None, refusal: str | None = "未產生檔案"):
     """Validate the inputs and print problems; returns the outcome and whether to go on."""
     from . import progress
-    from .validate import validate_paths
+    from .api import load
 
     with progress.tracking(args.inputs):  # a bar on a terminal, if long
-        outcome = validate_paths(args.inputs)
+        outcome = load(args.inputs)
     stream = problems_to or sys.stderr
     for problem in outcome.problems.sorted():
         print(problem.render(), file=stream)
@@ -178,14 +178,9 @@ def _safe_name(title: str) -> str:
 
 
 def _template_path(option: Path | None) -> Path:
-    if option is not None:
-        return option
-    local = Path("templates") / "report.docx"
-    if local.is_file():
-        return local
-    from importlib.resources import files
+    from .api import default_template
 
-    return Path(str(files("reportgen") / "templates" / "report.docx"))
+    return option if option is not None else default_template()
 
 
 def main(argv: Sequence[str] | None = None) -> int:

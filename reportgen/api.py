@@ -1,0 +1,57 @@
+"""The library API: the one path every front end (CLI, web page, tests, benchmarks) takes.
+
+`load` reads and checks workbooks; `render_docx` turns a checked outcome into the chapter's
+bytes. Front ends only decide where bytes go and how problems are shown.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+from .problems import FatalError
+from .validate import Outcome
+
+
+def load(paths: Iterable[Path | str], progress=None) -> Outcome:
+    """Read every workbook named (folders expanded) and check them as one report.
+
+    Raises FatalError for conditions that stop the run (unreadable file, no inputs).
+    """
+    from .validate import validate_paths
+
+    return validate_paths([Path(p) for p in paths])
+
+
+def default_template() -> Path:
+    """`templates/report.docx` in the current folder when present, else the bundled one."""
+    local = Path("templates") / "report.docx"
+    if local.is_file():
+        return local
+    from importlib.resources import files
+
+    return Path(str(files("reportgen") / "templates" / "report.docx"))
+
+
+def render_docx(outcome: Outcome, template: Path | str | None = None) -> bytes:
+    """The chapter as .docx bytes; identical inputs and template give identical bytes."""
+    from .compose import compose
+    from .docx_writer import load_template
+    from .docx_writer import render_docx as write
+
+    if outcome.report is None:
+        raise FatalError("資料有錯誤，無法產生本章。")
+    loaded = load_template(Path(template) if template is not None else default_template())
+    return write(loaded, compose(outcome.report))
+
+
+def preview_text(outcome: Outcome) -> str:
+    """The chapter as plain text, one paragraph a line."""
+    from .compose import compose, plain_text
+
+    if outcome.report is None:
+        raise FatalError("資料有錯誤，無法產生本章。")
+    return plain_text(compose(outcome.report))
+
+
+__all__ = ["FatalError", "Outcome", "default_template", "load", "preview_text", "render_docx"]
