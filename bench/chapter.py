@@ -50,6 +50,28 @@ def read(folder: Path) -> dict[str, list[tuple]]:
     return sheets
 
 
+def read_calamine(folder: Path) -> dict[str, list[tuple]]:
+    """The same rows as `read`, through python-calamine: the fastest reader there is for Python."""
+    from python_calamine import CalamineWorkbook
+
+    sheets: dict[str, list[tuple]] = {}
+    for path in sorted(folder.glob("*.xlsx")):
+        book = CalamineWorkbook.from_path(str(path))
+        for name in book.sheet_names:
+            grid = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+            width = len(grid[0]) if grid else 0
+            sheets.setdefault(name, []).extend(
+                tuple(None if value == "" else _whole(value) for value in row) + (None,) * (width - len(row))
+                for row in grid[1:])
+        book.close()
+    return sheets
+
+
+def _whole(value: object) -> object:
+    """calamine gives every number as a float; the sheets hold whole numbers."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
 def chapter(sheets: dict[str, list[tuple]]) -> dict:
     """The chapter as nested data: what a docxtpl template loops over."""
     settings = {row[0]: row[1] for row in sheets["報告設定"]}
