@@ -193,9 +193,12 @@ def describe_removed(chars: tuple[str, ...]) -> str:
 def visible(text: str) -> str:
     """Text as a message may quote it: each character a person cannot see shown by its code point.
 
-    `110/9/8\\u200b` → `110/9/8⟨U+200B⟩`; a line break → ⟨換行⟩. Ordinary spaces and
-    printable characters, private-use ones included (a font's own ideographs), are left alone.
+    `110/9/8\\u200b` → `110/9/8⟨U+200B⟩`; a line break → ⟨換行⟩. Escapes are decoded first, as
+    Excel shows them (`締盟儀式_xFFFE_。` → `締盟儀式⟨U+FFFE⟩。`). Ordinary spaces and printable
+    characters, private-use ones included (a font's own ideographs), are left alone.
     """
+    while "_" in text and (decoded := decode_escapes(text)) != text:
+        text = decoded
     if text.isprintable():
         return text
     return "".join(_shown(c) for c in text)
