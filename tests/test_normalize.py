@@ -243,3 +243,35 @@ def test_visible_shows_every_removed_character(text):
     assert shown.isprintable() or any("\ue000" <= c <= "\uf8ff" for c in shown)
     for char in strip_invisible(text)[1]:  # escaped ones included
         assert f"⟨U+{ord(char):04X}⟩" in shown
+
+
+# Through a workbook: the sheet XML holds the escapes the way Excel writes them, and calamine
+# decodes only those up to U+00FF (`_x005F_` among them) before normalization sees the text.
+def test_escapes_in_a_workbook_print_as_excel_shows_them(cli, project, tmp_path):
+    from helpers import ACTIVITIES, write_workbook
+    from zipparts import ACTIVITY_SHEET, replace_text, rewrite
+
+    base = write_workbook(tmp_path / "base.xlsx", activities=[
+        {**ACTIVITIES[0], "標題": "MARKTITLE", "內容": "MARKBODY"}])
+    title = "_x8996__x8A0A_會議_x000B__x005F_x0041_".encode()  # `_x0041_` typed, Excel-escaped
+    body = "締盟儀式_xFFFE_。".encode()
+    book = rewrite(base, tmp_path / "escapes.xlsx", {ACTIVITY_SHEET: lambda data: replace_text(
+        "MARKBODY", body)(replace_text("MARKTITLE", title)(data))})
+    result = cli("preview", book)
+    assert result.code == 0, result.err
+    assert result.out.splitlines()[2:4] == ["(一) 視訊會議 _x0041_", "締盟儀式。"]
+    result = cli("validate", book)
+    assert result.out.splitlines()[0] == (
+        "警告　escapes.xlsx 活動!E2（內容）：已移除看不見的控制字元或零寬字元（非字元 U+FFFE）。"
+        "　多半來自複製貼上，請確認文字無誤。")
+
+
+def test_a_typed_escape_above_latin1_reads_as_its_character(cli, project, tmp_path):
+    """Known limit: Excel saves a typed `_x4E2D_` as `_x005F_x4E2D_`, and calamine hands us `_x4E2D_`,
+    the same text as a real escape of 中. Real escapes are the ones the issue saw, so 中 it is."""
+    from helpers import ACTIVITIES, write_workbook
+    from zipparts import ACTIVITY_SHEET, replace_text, rewrite
+
+    base = write_workbook(tmp_path / "base.xlsx", activities=[{**ACTIVITIES[0], "標題": "MARKTITLE"}])
+    book = rewrite(base, tmp_path / "typed.xlsx", {ACTIVITY_SHEET: replace_text("MARKTITLE", b"A_x005F_x4E2D_B")})
+    assert cli("preview", book).out.splitlines()[2] == "(一) A中B"
