@@ -40,12 +40,13 @@ _CJK = (
 )
 # For spacing, parentheses of either width sit with CJK text, so both widths behave alike.
 _TIGHT = _CJK + "()"
-_SPACE_BETWEEN_TIGHT = re.compile(rf"(?<=[{_TIGHT}]) (?=[{_TIGHT}])")
-_NARROW_PUNCT = {",": "，", ";": "；", ":": "：", "?": "？", "!": "！"}
-_PUNCT_NEAR_CJK = re.compile(rf"(?<=[{_CJK}]) ?[,;:?!]|[,;:?!](?= ?[{_CJK}])")
+_MARKS = "，。、；：？！"
 # A full-width sentence mark carries its own spacing: a space typed beside it (`主題: Smart City`
 # widened to `主題： Smart City`) would print as a gap, so it goes even next to Latin text.
-_SPACE_NEAR_MARK = re.compile("(?<=[，。、；：？！]) | (?=[，。、；：？！])")
+# (Each branch starts with the space itself, which lets the regex engine skip ahead quickly.)
+_SPACE_BETWEEN_TIGHT = re.compile(rf" (?:(?<=[{_TIGHT}] )(?=[{_TIGHT}])|(?<=[{_MARKS}] )|(?=[{_MARKS}]))")
+_NARROW_PUNCT = {",": "，", ";": "；", ":": "：", "?": "？", "!": "！"}
+_PUNCT_NEAR_CJK = re.compile(rf"(?<=[{_CJK}]) ?[,;:?!]|[,;:?!](?= ?[{_CJK}])")
 _PARAGRAPH_BREAK = re.compile(r"\n[^\S\n]*\n\s*")  # a line holding only spaces is blank
 
 # What staff call the characters that are removed (shown in the warning with their code point).
@@ -135,8 +136,7 @@ def _line(text: str, parens: str) -> str:
     while True:
         widened = (_PUNCT_NEAR_CJK.sub(lambda m: _NARROW_PUNCT[m.group().strip()], text)
                    if _ANY_NARROW_PUNCT.search(text) else text)
-        tightened = (_SPACE_NEAR_MARK.sub("", _SPACE_BETWEEN_TIGHT.sub("", widened))
-                     if " " in widened else widened)
+        tightened = _SPACE_BETWEEN_TIGHT.sub("", widened) if " " in widened else widened
         if tightened == text:
             return text
         text = tightened
