@@ -61,7 +61,11 @@ def parse_day(value: object) -> Day:
         return Day(date)
     if isinstance(value, bool):
         raise DateError(str(value))
-    if isinstance(value, float) and value.is_integer():
+    if isinstance(value, float):
+        # `110.9` typed into Excel is the number 110.9, and `110.10` the number 110.1: a number
+        # with a fraction cannot say which month was meant, so it is refused, never guessed.
+        if not value.is_integer():
+            raise DateError(str(value))
         value = int(value)
     text = str(value).translate(_FULLWIDTH_DIGITS).strip()
     for pattern in _PATTERNS:

@@ -3,20 +3,28 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 # Line separators staff paste in: Word's Shift+Enter arrives as a vertical tab.
 _BREAKS = re.compile(r"\r\n|[\r\v\f\x85\u2028\u2029]")
 # Control, zero-width, bidi and non-characters: invisible in Excel, harmful in print.
-# (calamine has already decoded the `_xHHHH_` escapes of the file, so they are not decoded again:
-# a second decoding would turn text staff typed as `_x0041_` into `A`.)
 _NONCHARACTERS = "".join(f"{chr(plane + 0xFFFE)}{chr(plane + 0xFFFF)}"
                          for plane in range(0x10000, 0x110000, 0x10000))
 _INVISIBLE = re.compile(
-    "[\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f\u00ad\u180e\u200b-\u200f\u202a-\u202e"
+    "[\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e"
     "\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb\ufffe\uffff\ufdd0-\ufdef\ud800-\udfff"
     + _NONCHARACTERS + "]"
 )
+# Excel's `_xHHHH_` escape for a character XML cannot hold. python-calamine decodes the escapes up
+# to U+00FF, the escaped underscore `_x005F_` among them; the rest reach us as typed text. So an
+# escape above U+00FF is decoded here, while one at or below U+00FF is what staff typed (Excel
+# wrote its underscore as `_x005F_`, and calamine turned that back) and stays, together with what
+# it protects: `_x005F_x4E2D_` stays as typed. The full-width forms of `x` and the digits count
+# too, because width folding later would otherwise make an escape out of them.
+_ESCAPE = re.compile("_[xｘ]([0-9A-Fa-f０-９Ａ-Ｆａ-ｆ]{4})_")
+_ESCAPE_HINT = re.compile("_[xｘ]")
+_HEX_WIDTH = str.maketrans("０１２３４５６７８９ＡＢＣＤＥＦａｂｃｄｅｆ", "0123456789ABCDEFabcdef")
 _FULLWIDTH_ALNUM = {cp: cp - 0xFEE0 for r in ((0xFF10, 0xFF19), (0xFF21, 0xFF3A), (0xFF41, 0xFF5A))
                     for cp in range(r[0], r[1] + 1)}
 # Fast paths: translate() looks up every character, and most cells need none of these rules.
@@ -28,14 +36,32 @@ _SPACES = re.compile(r"[ \t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]+")
 _CJK = (
     "\u2e80-\u2fdf\u3001-\u303f\u3040-\u30ff\u3100-\u312f\u31a0-\u31ff\u3400-\u4dbf"
     "\u4e00-\u9fff\uf900-\ufaff\ufe10-\ufe1f\ufe30-\ufe4f\uff01-\uff0f\uff1a-\uff20"
-    "\uff3b-\uff40\uff5b-\uff65\U00020000-\U0003134f\u00b7\u2014\u2015\u2026\u2027"
+    "\uff3b-\uff40\uff5b-\uff65\U00020000-\U000323af\u00b7\u2014\u2015\u2026\u2027"
 )
 # For spacing, parentheses of either width sit with CJK text, so both widths behave alike.
 _TIGHT = _CJK + "()"
-_SPACE_BETWEEN_TIGHT = re.compile(rf"(?<=[{_TIGHT}]) (?=[{_TIGHT}])")
+_MARKS = "，。、；：？！"
+# A full-width sentence mark carries its own spacing: a space typed beside it (`主題: Smart City`
+# widened to `主題： Smart City`) would print as a gap, so it goes even next to Latin text.
+# (Each branch starts with the space itself, which lets the regex engine skip ahead quickly.)
+_SPACE_BETWEEN_TIGHT = re.compile(rf" (?:(?<=[{_TIGHT}] )(?=[{_TIGHT}])|(?<=[{_MARKS}] )|(?=[{_MARKS}]))")
 _NARROW_PUNCT = {",": "，", ";": "；", ":": "：", "?": "？", "!": "！"}
 _PUNCT_NEAR_CJK = re.compile(rf"(?<=[{_CJK}]) ?[,;:?!]|[,;:?!](?= ?[{_CJK}])")
 _PARAGRAPH_BREAK = re.compile(r"\n[^\S\n]*\n\s*")  # a line holding only spaces is blank
+
+# What staff call the characters that are removed (shown in the warning with their code point).
+_NAMES = {
+    0x00AD: "軟連字號", 0x061C: "阿拉伯字母標記", 0x180E: "蒙古文母音分隔符",
+    0x200B: "零寬空格", 0x200C: "零寬不連字", 0x200D: "零寬連字",
+    0x200E: "由左至右標記", 0x200F: "由右至左標記", 0x2060: "字組連接符", 0xFEFF: "BOM",
+    0xFFFE: "非字元", 0xFFFF: "非字元",
+}
+_NAMED_RANGES = (
+    (0x0000, 0x001F, "控制字元"), (0x007F, 0x009F, "控制字元"),
+    (0x202A, 0x202E, "雙向文字控制字元"), (0x2066, 0x2069, "雙向文字控制字元"),
+    (0x2061, 0x2064, "不可見的數學符號"), (0x206A, 0x206F, "已停用的格式字元"),
+    (0xFFF9, 0xFFFB, "行間註解字元"), (0xFDD0, 0xFDEF, "非字元"), (0xD800, 0xDFFF, "不成對的代理字元"),
+)
 
 
 @dataclass(frozen=True)
@@ -51,14 +77,49 @@ class Cleaned:
 
 
 def strip_invisible(text: str) -> tuple[str, tuple[str, ...]]:
-    """Turn line separators into \\n and drop invisible characters, saying which."""
-    if text.isprintable():  # every line separator and invisible character is unprintable
+    """Decode escapes, turn line separators into \\n and drop invisible characters, saying which.
+
+    Removing a character or decoding an escape can join its neighbours into a new escape
+    (`_x4E_x200B_2D_`), so the three steps repeat until nothing changes: that keeps normalizing
+    idempotent. Each decoding shortens the text, so the loop ends.
+    """
+    if text.isprintable() and "_" not in text:  # line separators and invisibles are unprintable
         return text, ()
-    text = _BREAKS.sub("\n", text)
-    removed = tuple(dict.fromkeys(_INVISIBLE.findall(text)))
-    if removed:
-        text = _INVISIBLE.sub("", text)
-    return text, removed
+    removed: list[str] = []
+    while True:
+        found = _INVISIBLE.findall(text)
+        if found:
+            removed.extend(found)
+            text = _INVISIBLE.sub("", text)
+        text = _BREAKS.sub("\n", text)
+        decoded = decode_escapes(text)
+        if decoded == text:
+            return text, tuple(dict.fromkeys(removed))
+        text = decoded
+
+
+def decode_escapes(text: str) -> str:
+    """Decode the `_xHHHH_` escapes calamine leaves (above U+00FF); see _ESCAPE for why not below.
+
+    A pair of escaped surrogates (`_xD83D__xDE00_`, how Excel escapes one emoji) becomes the one
+    character it encodes; a lone surrogate is left for strip_invisible to remove and report.
+    """
+    if not _ESCAPE_HINT.search(text):
+        return text
+
+    def one(match: re.Match[str]) -> str:
+        code = int(match.group(1).translate(_HEX_WIDTH), 16)
+        return match.group() if code <= 0xFF else chr(code)
+
+    decoded = _ESCAPE.sub(one, text)
+    if decoded != text and re.search("[\ud800-\udbff][\udc00-\udfff]", decoded):
+        decoded = re.sub("[\ud800-\udbff][\udc00-\udfff]", _join_surrogates, decoded)
+    return decoded
+
+
+def _join_surrogates(match: re.Match[str]) -> str:
+    high, low = (ord(c) for c in match.group())
+    return chr(0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00))
 
 
 def _line(text: str, parens: str) -> str:
@@ -108,6 +169,44 @@ def clean_list(text: str, *, parens: str = "半形") -> tuple[list[str], tuple[s
     return [item for item in items if item], removed
 
 
+def char_name(char: str) -> str:
+    """What a removed or unseen character is called, in Chinese, with its code point."""
+    code = ord(char)
+    name = _NAMES.get(code)
+    if name is None:
+        name = next((n for low, high, n in _NAMED_RANGES if low <= code <= high), None)
+    if name is None:
+        if (code & 0xFFFE) == 0xFFFE:
+            name = "非字元"
+        elif char.isspace():
+            name = "空白字元"
+        else:
+            name = "看不見的字元"
+    return f"{name} U+{code:04X}"
+
+
 def describe_removed(chars: tuple[str, ...]) -> str:
-    """Name removed characters by code point, since they cannot be shown."""
-    return "、".join(f"U+{ord(c):04X}" for c in chars)
+    """Name removed characters (`零寬空格 U+200B、BOM U+FEFF`), since they cannot be shown."""
+    return "、".join(char_name(c) for c in chars)
+
+
+def visible(text: str) -> str:
+    """Text as a message may quote it: each character a person cannot see shown by its code point.
+
+    `110/9/8\\u200b` → `110/9/8⟨U+200B⟩`; a line break → ⟨換行⟩. Escapes are decoded first, as
+    Excel shows them (`締盟儀式_xFFFE_。` → `締盟儀式⟨U+FFFE⟩。`). Ordinary spaces and printable
+    characters, private-use ones included (a font's own ideographs), are left alone.
+    """
+    while "_" in text and (decoded := decode_escapes(text)) != text:
+        text = decoded
+    if text.isprintable():
+        return text
+    return "".join(_shown(c) for c in text)
+
+
+def _shown(char: str) -> str:
+    if char.isprintable() or unicodedata.category(char) == "Co":
+        return char
+    if char == "\n":
+        return "⟨換行⟩"
+    return f"⟨U+{ord(char):04X}⟩"

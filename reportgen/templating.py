@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+import re
 from functools import lru_cache
 
 from .dates import period_text, roc_year
@@ -40,13 +42,98 @@ class TemplateProblem(ValueError):
         self.fix = fix
 
 
+# Delimiters as a Chinese input method types them: `｛｛ 期間 ｝｝`, `｛％ if … ％｝`, or mixed (`{｛`).
+_TAG = re.compile(
+    r"[{｛](?:(?P<var>[{｛])(?P<vbody>.*?)[}｝][}｝]"
+    r"|(?P<block>[%％])(?P<bbody>.*?)[%％][}｝]"
+    r"|[#＃].*?[#＃][}｝])",
+    re.S,
+)
+_RAW = re.compile(r"[-+]?\s*raw\s*[-+]?")
+_ENDRAW = re.compile(r"[{｛][%％][-+]?[\s\u3000]*endraw[\s\u3000]*[-+]?[%％][}｝]")
+# Inside a tag, outside quotes, full-width ASCII (`＞`, `！＝`, `（`, `ｉｆ`) and U+3000 are Jinja's.
+_TAG_WIDTH = {**{cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)}, 0x3000: " "}
+_QUOTES = {"'": "'", "＇": "'", "‘": "'", '"': '"', "＂": '"', "“": '"'}
+_CLOSING = {"'": "'＇", "＇": "'＇", "‘": "’'", '"': '"＂', "＂": '"＂', "“": '”"'}
+
+
+def jinja_source(source: str) -> str:
+    """The 前言 with full-width or mixed delimiters, and what a Chinese IME types inside them, as Jinja's.
+
+    Text outside the tags, quoted text inside them, and a {% raw %} block's content stay as typed.
+    """
+    out: list[str] = []
+    pos = 0
+    while (match := _TAG.search(source, pos)) is not None:
+        out.append(source[pos:match.start()])
+        pos = match.end()
+        if match.group("var") is not None:
+            out.append("{{" + _tag_body(match.group("vbody")) + "}}")
+        elif match.group("block") is not None:
+            body = _tag_body(match.group("bbody"))
+            out.append("{%" + body + "%}")
+            if _RAW.fullmatch(body.strip()) and (end := _ENDRAW.search(source, pos)) is not None:
+                out.append(source[pos:end.start()] + "{% endraw %}")
+                pos = end.end()
+        else:
+            out.append("{# #}")
+    out.append(source[pos:])
+    return "".join(out)
+
+
+def _tag_body(body: str) -> str:
+    """Fold full-width ASCII to Jinja's outside quoted strings; IME quotes become ASCII quotes."""
+    out: list[str] = []
+    closing = ""
+    for char in body:
+        if closing:
+            if char in closing:
+                out.append(_QUOTES.get(char, "'" if char in "’" else '"'))
+                closing = ""
+            else:
+                out.append(char)
+        elif char in _QUOTES:
+            out.append(_QUOTES[char])
+            closing = _CLOSING[char]
+        else:
+            out.append(char.translate(_TAG_WIDTH))
+    return "".join(out)
+
+
+class _NotPrintable(TemplateProblem):
+    """Raised while rendering when a {{ }} would print something that is not text or a number."""
+
+
+def _printable(value: object) -> object:
+    """Jinja's finalize: text and numbers print; True/False, None and objects are errors."""
+    from jinja2 import Undefined
+
+    if isinstance(value, Undefined):  # `{{ '（含線上）' if 視訊案數 }}` with no else: nothing
+        return ""
+    if isinstance(value, bool):
+        raise _NotPrintable(*_COMPARISON)
+    if value is None:
+        raise _NotPrintable("前言的 {{ }} 會印出空值（None）。", _only_values())
+    if isinstance(value, str) or (isinstance(value, (int, float)) and math.isfinite(value)):
+        return value
+    raise _NotPrintable("前言的 {{ }} 只能印出文字或數字。", _only_values())
+
+
+def _only_values() -> str:
+    return f"{{{{ }}}} 裡請只放代入值（{_known()}）或引號內的文字。"
+
+
+_COMPARISON = ("前言的 {{ }} 會印出判斷的結果（True 或 False），不是文字或數字。",
+               "判斷請寫在 {% if … %} 裡，例如 {% if 視訊案數 %}其中視訊{{ 視訊案數 }}案。{% endif %}。")
+
+
 @lru_cache(maxsize=1)
 def _environment():
     from jinja2 import StrictUndefined
     from jinja2.sandbox import ImmutableSandboxedEnvironment
 
     env = ImmutableSandboxedEnvironment(undefined=StrictUndefined, autoescape=False,
-                                        keep_trailing_newline=False)
+                                        keep_trailing_newline=False, finalize=_printable)
     env.globals.clear()  # range, cycler, lipsum …: a 前言 sees the placeholders and nothing else
     return env
 
@@ -78,18 +165,50 @@ def _refuse_unsafe(ast) -> None:  # ast: jinja2.nodes.Template
                                   f"前言只能使用代入值（{_known()}）與簡單的 {{% if %}} 判斷。")
 
 
+def _refuse_unknown_names(ast) -> None:
+    """Every name must be a placeholder: `self`, `loop`, `range` … are Jinja's, not the report's."""
+    from jinja2 import nodes
+
+    unknown = sorted({node.name for node in ast.find_all(nodes.Name)} - PLACEHOLDERS.keys())
+    if unknown:
+        raise TemplateProblem("不認得的代入值：" + "、".join(unknown) + "。", f"可用的代入值：{_known()}。")
+
+
+def _refuse_unprintable(ast) -> None:
+    """A {{ }} that could print True/False or None is an error even in a branch not taken today."""
+    from jinja2 import nodes
+
+    def check(node) -> None:
+        if isinstance(node, (nodes.Compare, nodes.Not)):
+            raise TemplateProblem(*_COMPARISON)
+        if isinstance(node, (nodes.And, nodes.Or)):
+            check(node.left)
+            check(node.right)
+        elif isinstance(node, nodes.CondExpr):
+            check(node.expr1)
+            if node.expr2 is not None:
+                check(node.expr2)
+        elif isinstance(node, nodes.Const):
+            _printable(node.value)
+
+    for output in ast.find_all(nodes.Output):
+        for child in output.nodes:
+            if not isinstance(child, nodes.TemplateData):
+                check(child)
+
+
 def render(source: str, values: dict[str, object]) -> str:
     """Render one 前言; raise TemplateProblem with a message staff can act on."""
-    if "{" not in source:
+    if "{" not in source and "｛" not in source:
         return source
     try:
-        return _render(source, values)
+        return _render(jinja_source(source), values)
     except RecursionError as exc:  # Jinja parses and compiles recursively: deep nesting ends here
         raise TemplateProblem("前言的括號或條件巢狀太深，無法處理。", "請簡化前言。") from exc
 
 
 def _render(source: str, values: dict[str, object]) -> str:
-    from jinja2 import TemplateSyntaxError, meta
+    from jinja2 import TemplateSyntaxError
     from jinja2.exceptions import SecurityError, TemplateError
 
     env = _environment()
@@ -98,11 +217,11 @@ def _render(source: str, values: dict[str, object]) -> str:
     except TemplateSyntaxError as exc:
         raise TemplateProblem(f"代入語法有誤（前言第 {exc.lineno} 行）。",
                               "代入值請寫成 {{ 名稱 }}，大括號成對。") from exc
+    except (ValueError, OverflowError) as exc:  # a number literal of thousands of digits
+        raise TemplateProblem("前言裡的數字太長，無法處理。", "請改用較短的數字。") from exc
     _refuse_unsafe(ast)
-    unknown = sorted(meta.find_undeclared_variables(ast) - PLACEHOLDERS.keys())
-    if unknown:
-        raise TemplateProblem("不認得的代入值：" + "、".join(unknown) + "。",
-                              f"可用的代入值：{_known()}。")
+    _refuse_unknown_names(ast)
+    _refuse_unprintable(ast)
     chunks: list[str] = []
     size = 0
     try:
@@ -111,6 +230,8 @@ def _render(source: str, values: dict[str, object]) -> str:
             size += len(chunk)
             if size > MAX_OUTPUT:
                 raise TemplateProblem(f"前言產生的文字過長（超過 {MAX_OUTPUT:,} 字）。", "請簡化前言。")
+    except TemplateProblem:
+        raise
     except SecurityError as exc:
         raise TemplateProblem("前言含有不允許的寫法。", f"只能使用代入值：{_known()}。") from exc
     except (TemplateError, ArithmeticError, TypeError, ValueError, OverflowError) as exc:

@@ -16,13 +16,16 @@ D = dt.date(2021, 9, 8)
 @pytest.mark.parametrize("text", [
     "110/9/8", "110-9-8", "110.9.8", "110.09.08", "110年9月8日", "民國110年9月8日", "1100908",
     "2021/9/8", "2021-09-08", "2021年9月8日", "１１０/９/８", "110 / 9 / 8", "110年 9月 8日",
-    "110年9月8",
+    "110年9月8", "110/09/08", "110年09月08日", "民國 110 年 9 月 8 日", "民國110/9/8", "１１０．９．８",
+    "１１０．０９．０８", "民國１１０年９月８日", "１１００９０８", "２０２１－０９－０８", "110年9月8號",
+    "110\u3000年\u30009月\u30008日", "2021.9.8", "20210908",
 ])
 def test_day_forms(text):
     assert parse_day(text) == Day(D)
 
 
-@pytest.mark.parametrize("text", ["110/9", "110年9月", "2021/9", "110-09"])
+@pytest.mark.parametrize("text", ["110/9", "110年9月", "2021/9", "110-09", "１１０／９", "１１０年９月", "民國110年9月",
+                                  "110年09月", "110.9"])
 def test_month_forms(text):
     day = parse_day(text)
     assert day.month_only
@@ -30,7 +33,8 @@ def test_month_forms(text):
     assert day.roc() == "110年9月"
 
 
-@pytest.mark.parametrize("value", [dt.date(2021, 9, 8), dt.datetime(2021, 9, 8, 0, 0), 1100908.0, 1100908])
+@pytest.mark.parametrize("value", [dt.date(2021, 9, 8), dt.datetime(2021, 9, 8, 0, 0), 1100908.0, 1100908,
+                                   20210908, 20210908.0])
 def test_cell_values(value):
     assert parse_day(value) == Day(D)
 
@@ -42,6 +46,13 @@ def test_cell_values(value):
 def test_impossible_or_unknown(text):
     with pytest.raises(DateError):
         parse_day(text)
+
+
+@pytest.mark.parametrize("value", [110.9, 110.1, 110.12, 1100908.5])
+def test_a_number_with_a_fraction_is_not_guessed(value):
+    # `110.10` typed into an Excel cell is stored as the number 110.1: October or January?
+    with pytest.raises(DateError):
+        parse_day(value)
 
 
 def test_leap_day():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from helpers import SECTIONS, write_workbook
+from helpers import SECTIONS, SETTINGS, write_workbook
 from reportgen.validate import validate_paths
 
 HOSTILE_PREFACES = {
@@ -21,6 +21,12 @@ HOSTILE_PREFACES = {
     "global-function": "{{ lipsum(1000) }}",
     "global-object": "{{ cycler }}",
     "include": "{% include '/etc/passwd' %}",
+    "self": "{{ self }}",
+    "full-width-self": "｛｛ self ｝｝",
+    "printed-comparison": "{{ 案數 == 案數 }}",
+    "printed-none": "{{ None }}",
+    "printed-bool": "{{ 視訊案數 > 0 }}",
+    "full-width-attribute": "｛｛ 期間．__class__ ｝｝",
 }
 
 
@@ -41,6 +47,11 @@ def test_hostile_preface_is_an_error_at_its_cell(tmp_path, preface):
     ("{% if 視訊案數 > 0 %}其中視訊{{ 視訊案數 }}案。{% else %}皆為實體。{% endif %}", "其中視訊1案。"),
     ("實體{{ 案數 - 視訊案數 }}案{{ '（含線上）' if 視訊案數 else '' }}。", "實體0案(含線上)。"),
     ("{{ 年度 ~ '年' }}{# 註解不印 #}{% raw %}{{ 原文 }}{% endraw %}", "110年{{ 原文 }}"),
+    # full-width delimiters, as a Chinese input method types them, and mixed forms
+    ("｛｛ 期間 ｝｝計｛｛ 案數 ｝｝案、{｛ 人數 }｝人。", "7月至12月計1案、5人。"),
+    ("｛％ if 視訊案數 ％｝其中視訊｛｛ 視訊案數 ｝｝案。｛％ endif ％｝", "其中視訊1案。"),
+    ("｛％ if 案數 != 0 ％｝有訪賓。｛％ endif ％｝", "有訪賓。"),  # `!` is widened beside CJK first
+    ("｛｛　期間全稱　｝｝\n辦理訪賓接待。", "110年7月至12月辦理訪賓接待。"),
 ])
 def test_placeholders_and_simple_conditions_still_work(cli, project, tmp_path, preface, expected):
     sections = [SECTIONS[0], {**SECTIONS[1], "前言": preface}]
@@ -67,3 +78,25 @@ def test_loop_message_names_the_loop(cli, project, tmp_path):
     result = cli("validate", write_workbook(tmp_path / "loop.xlsx", sections=sections))
     assert result.code == 1
     assert "章節!D3（前言）：前言含有不允許的寫法：迴圈（{% for %}）。" in result.out
+
+
+@pytest.mark.parametrize(("preface", "message"), [
+    ("{{ self }}", "不認得的代入值：self。"),
+    ("｛｛ 案數 == 案數 ｝｝", "前言的 {{ }} 會印出判斷的結果（True 或 False），不是文字或數字。"),
+    ("{{ None }}", "前言的 {{ }} 會印出空值（None）。"),
+])
+def test_what_cannot_print_is_an_error_at_the_cell(cli, tmp_path, preface, message):
+    sections = [SECTIONS[0], {**SECTIONS[1], "前言": preface}]
+    result = cli("build", write_workbook(tmp_path / "print.xlsx", sections=sections), "-o", tmp_path / "out.docx")
+    assert result.code == 1
+    assert result.err.splitlines()[0].startswith(f"錯誤　print.xlsx 章節!D3（前言）：{message}　")
+    assert not (tmp_path / "out.docx").exists()
+
+
+def test_full_width_parentheses_setting_leaves_tags_working(cli, project, tmp_path):
+    # With 括號 全形 the parentheses of a tag are widened along with the prose; Jinja still reads them.
+    sections = [SECTIONS[0], {**SECTIONS[1], "前言": "實體{{ (案數 - 視訊案數) }}案(含線上)。"}]
+    book = write_workbook(tmp_path / "wide.xlsx", settings={**SETTINGS, "括號": "全形"}, sections=sections)
+    result = cli("preview", book)
+    assert result.code == 0, result.err
+    assert result.out.splitlines()[4:6] == ["二、訪賓", "實體0案（含線上）。"]

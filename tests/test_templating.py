@@ -8,7 +8,7 @@ import pytest
 
 from reportgen.models import Settings, VisitStats
 from reportgen.schema import PLACEHOLDERS
-from reportgen.templating import TemplateProblem, context, render
+from reportgen.templating import TemplateProblem, context, jinja_source, render
 
 SETTINGS = Settings(chapter=26, title="國際事務", start=dt.date(2021, 7, 1), end=dt.date(2021, 12, 31))
 STATS = VisitStats(cases=16, people=101, video_cases=4, in_person_cases=12)
@@ -55,3 +55,97 @@ def test_syntax_error_is_a_problem():
 def test_deep_nesting_is_a_problem_not_a_crash(source):
     with pytest.raises(TemplateProblem, match="巢狀太深"):
         render(source, context(SETTINGS, STATS))
+
+
+VALUES = context(SETTINGS, STATS)
+
+
+@pytest.mark.parametrize(("source", "expected"), [
+    ("｛｛ 期間 ｝｝", "7月至12月"),  # what a Chinese input method types
+    ("｛｛期間｝｝計｛｛案數｝｝案", "7月至12月計16案"),  # after normalization removed the spaces
+    ("{｛ 期間 }｝", "7月至12月"),  # half and full forms mixed
+    ("｛{ 期間 ｝}", "7月至12月"),
+    ("｛｛　期間　｝｝", "7月至12月"),  # ideographic spaces inside
+    ("｛％ if 視訊案數 ％｝其中視訊｛｛ 視訊案數 ｝｝案。｛％ endif ％｝", "其中視訊4案。"),
+    ("{％ if 視訊案數 %｝有{% else ％}無｛% endif %}", "有"),
+    ("｛％if 視訊案數＞０％｝有｛％else％｝無｛％endif％｝", "有"),  # full-width operators and digits
+    ("{% if 案數！= 0 %}有{% endif %}", "有"),  # `!` widened beside CJK by normalization
+    ("｛｛ （案數 － 視訊案數） ｝｝", "12"),  # 括號 全形 widens the parentheses of a tag too
+    ("｛｛ ＂（含線上）＂ if 視訊案數 else ＂＂ ｝｝", "（含線上）"),  # quotes typed full-width
+    ("｛｛ “共” ~ 案數 ~ “案” ｝｝", "共16案"),  # curly quotes
+    ("｛｛ '，：' ~ 期間 ｝｝", "，：7月至12月"),  # quoted text stays as typed
+    ("｛＃ 註解 ＃｝計｛｛ 案數 ｝｝案", "計16案"),
+    ("{% raw %}｛｛ 原文 ｝｝{% endraw %}", "｛｛ 原文 ｝｝"),  # raw content stays as typed
+    ("｛％ raw ％｝{{ 原文 }}｛％ endraw ％｝", "{{ 原文 }}"),
+    ("全形大括號｛註｝不是代入值", "全形大括號｛註｝不是代入值"),
+])
+def test_full_width_delimiters_are_jinja_delimiters(source, expected):
+    assert render(source, VALUES) == expected
+
+
+def test_jinja_source_keeps_the_lines():
+    source = "第一段｛｛ 期間 ｝｝\n\n第二段｛％ if 案數 ％｝有｛％ endif ％｝"
+    assert jinja_source(source) == "第一段{{ 期間 }}\n\n第二段{% if 案數 %}有{% endif %}"
+
+
+def test_syntax_error_line_counts_full_width_tags():
+    with pytest.raises(TemplateProblem, match="第 3 行"):
+        render("｛｛ 期間 ｝｝\n\n計｛｛ 案數 案 ｝｝", VALUES)
+
+
+@pytest.mark.parametrize("source", [
+    "{{ 案數 == 案數 }}", "{{ 視訊案數 > 0 }}", "{{ not 案數 }}", "{{ 案數 > 1 and 人數 }}",
+    "{{ 期間 if 案數 else 案數 == 0 }}", "{{ true }}", "{{ False }}", "｛｛ 案數 ＝＝ 案數 ｝｝",
+    # printed only when the branch is taken, but refused before rendering all the same
+    "{% if 視訊案數 == 0 %}{{ 案數 != 0 }}{% endif %}",
+])
+def test_a_printed_comparison_is_an_error(source):
+    with pytest.raises(TemplateProblem) as caught:
+        render(source, VALUES)
+    assert caught.value.message == "前言的 {{ }} 會印出判斷的結果（True 或 False），不是文字或數字。"
+    assert "{% if" in caught.value.fix
+
+
+@pytest.mark.parametrize(("source", "message"), [
+    ("{{ None }}", "前言的 {{ }} 會印出空值（None）。"),
+    ("{{ none }}", "前言的 {{ }} 會印出空值（None）。"),
+    ("{{ 案數 if 視訊案數 else none }}", "前言的 {{ }} 會印出空值（None）。"),
+    ("{{ 1e999 }}", "前言的 {{ }} 只能印出文字或數字。"),
+    ("{{ " + "1" * 5000 + " }}", "前言裡的數字太長，無法處理。"),
+])
+def test_only_text_and_numbers_print(source, message):
+    with pytest.raises(TemplateProblem) as caught:
+        render(source, VALUES)
+    assert caught.value.message == message
+
+
+@pytest.mark.parametrize("name", ["self", "loop", "super", "range", "varargs", "caller", "namespace"])
+def test_jinja_names_are_unknown_placeholders(name):
+    with pytest.raises(TemplateProblem) as caught:
+        render(f"{{{{ {name} }}}}", VALUES)
+    assert caught.value.message == f"不認得的代入值：{name}。"
+    assert caught.value.fix == ("可用的代入值：{{ 期間 }}、{{ 期間全稱 }}、{{ 年度 }}、{{ 案數 }}、{{ 人數 }}、"
+                                "{{ 視訊案數 }}、{{ 實體案數 }}。")
+
+
+def test_unknown_names_inside_a_condition_are_listed_too():
+    with pytest.raises(TemplateProblem) as caught:
+        render("{% if 視訊 %}{{ 件數 }}{% endif %}", VALUES)
+    assert caught.value.message == "不認得的代入值：件數、視訊。"
+
+
+@pytest.mark.parametrize(("source", "expected"), [
+    ("{% if 視訊案數 %}其中視訊{{ 視訊案數 }}案。{% endif %}", "其中視訊4案。"),
+    ("{% if 視訊案數 == 0 %}皆為實體。{% else %}實體{{ 實體案數 }}案。{% endif %}", "實體12案。"),
+    ("{{ '（含線上）' if 視訊案數 }}", "（含線上）"),  # no else: prints nothing when false
+    ("{{ '（含線上）' if 視訊案數 == 0 }}", ""),
+    ("{{ 年度 }}年{{ 案數 - 視訊案數 }}案{{ 1.5 }}", "110年12案1.5"),
+])
+def test_conditions_and_numbers_still_work(source, expected):
+    assert render(source, VALUES) == expected
+
+
+def test_output_limit_message_is_not_swallowed(monkeypatch):
+    monkeypatch.setattr("reportgen.templating.MAX_OUTPUT", 10)
+    with pytest.raises(TemplateProblem, match="過長"):
+        render("{{ 期間全稱 }}{{ 期間全稱 }}{{ 期間全稱 }}", VALUES)
