@@ -189,8 +189,8 @@ def _drop_stale(docx: Path, kinds: Iterable[str], written: list[Path]) -> str:
             continue
         try:
             target.unlink()
-            notes.append(f"先前產生的 {target.name} 已刪除（內容與新的 Word 文件不符）。")
+            notes.append(f"先前產生的 {target.name} 已刪除，以免與新的 Word 文件混淆。")
         except OSError as exc:
-            notes.append(f"注意：先前產生的 {target.name} 仍在，內容是舊版，與新的 Word 文件不符"
+            notes.append(f"注意：先前產生的 {target.name} 仍在，內容是舊版，可能與新的 Word 文件不同"
                          f"（無法刪除：{os_reason(exc)}）。")
     return "".join(notes)

@@ -7,7 +7,8 @@ import stat
 from collections.abc import Iterable
 from pathlib import Path
 
-from .problems import FatalError, Location, Problems, os_reason
+from .paths import describe
+from .problems import FatalError, Location, Problems
 from .schema import WORKBOOK_SUFFIXES
 
 _SPECIAL = {stat.S_IFIFO: "具名管道（FIFO）", stat.S_IFCHR: "裝置", stat.S_IFBLK: "裝置",
@@ -76,14 +77,12 @@ def _stat(path: Path) -> os.stat_result:
     try:
         return path.stat()
     except FileNotFoundError:
-        if path.parent != path and _is_file(path.parent):
-            raise FatalError(f"找不到 {path}：{path.parent} 是檔案，不是資料夾。請確認路徑是否正確。") from None
         kind = "檔案" if path.suffix else "資料夾"
         default = ("未指定活頁簿時讀取 inputs 資料夾；請指定活頁簿或資料夾。"
                    if path == DEFAULT_INPUTS else "")
         raise FatalError(f"找不到{kind} {path}。請確認路徑是否正確。{default}") from None
     except OSError as exc:
-        raise FatalError(f"無法讀取 {path}：{_reason(path, exc)}。") from None
+        raise FatalError(f"無法讀取 {path}：{describe(path, exc)}。") from None
 
 
 def _folder_workbooks(folder: Path) -> tuple[list[tuple[Path, os.stat_result]], list[str]]:
@@ -96,7 +95,7 @@ def _folder_workbooks(folder: Path) -> tuple[list[tuple[Path, os.stat_result]], 
         with os.scandir(folder) as entries:
             names = sorted(entry.name for entry in entries)
     except OSError as exc:
-        raise FatalError(f"無法讀取資料夾 {folder}：{_reason(folder, exc)}。"
+        raise FatalError(f"無法讀取資料夾 {folder}：{describe(folder, exc)}。"
                          "請確認您有開啟這個資料夾的權限。") from None
     for name in names:
         suffix = Path(name).suffix.lower()
@@ -108,7 +107,7 @@ def _folder_workbooks(folder: Path) -> tuple[list[tuple[Path, os.stat_result]], 
         except FileNotFoundError:
             continue  # a dangling link or a file removed meanwhile: nothing to read
         except OSError as exc:
-            raise FatalError(f"無法讀取 {path}：{_reason(path, exc)}。") from None
+            raise FatalError(f"無法讀取 {path}：{describe(path, exc)}。") from None
         kind = special_kind(info.st_mode)
         if kind and suffix in WORKBOOK_SUFFIXES:
             raise FatalError(f"{path} 是{kind}，不是活頁簿檔案，不會開啟。請將它移出資料夾。")
@@ -119,16 +118,3 @@ def _folder_workbooks(folder: Path) -> tuple[list[tuple[Path, os.stat_result]], 
         else:
             skipped.append(name)
     return found, skipped
-
-
-def _is_file(path: Path) -> bool:
-    try:
-        return not stat.S_ISDIR(path.stat().st_mode)
-    except OSError:
-        return False
-
-
-def _reason(path: Path, exc: OSError) -> str:
-    if isinstance(exc, NotADirectoryError):
-        return "路徑中有一段是檔案，不是資料夾"
-    return os_reason(exc)

@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from .inputs import expand_inputs, special_kind
 from .problems import FatalError, os_reason
 
 
@@ -38,6 +37,9 @@ _MAX_PART = 16 * 1024 * 1024
 def check_output(path: Path, kind: OutputKind, *, inputs: Sequence[Path] = (),
                  template: Path | None = None, force: bool = False) -> None:
     """Raise FatalError unless writing `path` can replace nothing it must not."""
+    from .inputs import expand_inputs, special_kind
+
+    check_name_length(path)
     info = _stat(path)
     if info is not None:
         if stat.S_ISDIR(info.st_mode):
@@ -52,7 +54,6 @@ def check_output(path: Path, kind: OutputKind, *, inputs: Sequence[Path] = (),
     if path.suffix.lower() != kind.suffix:
         hint = "（PDF 或 .odt 請加 --pdf 或 --odt，會另存在 .docx 旁）" if kind is DOCX else ""
         raise FatalError(f"{kind.what} {path} 的副檔名須為 {kind.suffix}{hint}。請改用以 {kind.suffix} 結尾的檔名。")
-    check_name_length(path)
     if kind is REPORT:
         for folder in _folders(inputs):
             if same_file(path.parent, folder):
@@ -72,6 +73,8 @@ def check_output(path: Path, kind: OutputKind, *, inputs: Sequence[Path] = (),
 
 def refuse_special(path: Path, what: str) -> None:
     """A FIFO or device named where a file is read would block or never end: refuse it unopened."""
+    from .inputs import special_kind
+
     try:
         kind = special_kind(path.stat().st_mode)
     except OSError:
