@@ -159,7 +159,10 @@ def _preview(args: argparse.Namespace) -> int:
 
 def _init(args: argparse.Namespace) -> int:
     from .init_workbook import create
+    from .paths import refuse_special
 
+    if args.source is not None:
+        refuse_special(args.source, "活頁簿")
     outcome = create(args.file, period=args.period, source=args.source)
     for problem in outcome.problems.sorted():
         print(problem.render(), file=sys.stderr)
@@ -222,11 +225,11 @@ def _main(argv: Sequence[str] | None) -> int:
     except OSError as exc:  # a path failure no check foresaw: still its reason, in Chinese
         from .problems import os_reason
 
+        if os.environ.get("REPORTGEN_DEBUG"):
+            raise
         where = f" {exc.filename}" if exc.filename else ""
         print(f"錯誤：無法存取{where}：{os_reason(exc)}。", file=sys.stderr)
         return EXIT_FATAL
-    except KeyboardInterrupt:
-        raise
     except Exception as exc:
         if os.environ.get("REPORTGEN_DEBUG"):
             raise

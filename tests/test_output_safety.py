@@ -289,6 +289,15 @@ def test_a_fifo_as_template_or_output_is_refused(scene):
 
 
 @posix_only
+def test_a_fifo_as_the_workbook_to_carry_over_is_refused(scene):
+    fifo = scene.root / "old.xlsx"
+    os.mkfifo(fifo)
+    guard = _fifo_guard(fifo)
+    scene.refuses("init", "new.xlsx", "--from", fifo, message="old.xlsx 是具名管道（FIFO）")
+    _end_guard(fifo, guard)
+
+
+@posix_only
 def test_a_device_is_refused(scene):
     scene.refuses("validate", "/dev/null", message="/dev/null 是裝置，不是活頁簿檔案")
 
