@@ -19,6 +19,7 @@ PREFIX = "reportgen:sha256:"
 EMPTY = "<dc:identifier></dc:identifier>"
 _MARK = re.compile(rb"<dc:identifier>(reportgen:sha256:[0-9a-f]{64})</dc:identifier>")
 _MAX_TOTAL = 2 * 1024**3  # declared uncompressed size beyond which a file is not one of ours
+_MAX_CORE = 1 << 20
 _CHUNK = 1 << 20
 
 
@@ -44,7 +45,9 @@ def origin(path: Path) -> Origin:
     try:
         with zipfile.ZipFile(path) as archive:
             infos = archive.infolist()
-            if sum(info.file_size for info in infos) > _MAX_TOTAL or CORE_PART not in archive.namelist():
+            core_info = next((info for info in infos if info.filename == CORE_PART), None)
+            if (core_info is None or core_info.file_size > _MAX_CORE
+                    or sum(info.file_size for info in infos) > _MAX_TOTAL):
                 return Origin.FOREIGN
             core = archive.read(CORE_PART)
             mark = _MARK.search(core)
@@ -55,8 +58,8 @@ def origin(path: Path) -> Origin:
             parts += [(info.filename, _pieces(archive, info))
                       for info in infos if info.filename != CORE_PART]
             same = digest(parts) == mark.group(1).decode()  # reads the parts: inside the `with`
-    except (OSError, zipfile.BadZipFile, RuntimeError, ValueError, EOFError):
-        return Origin.FOREIGN  # unreadable or encrypted: not something reportgen wrote
+    except Exception:  # unreadable, damaged, encrypted, odd compression: not something reportgen wrote
+        return Origin.FOREIGN
     return Origin.OWN if same else Origin.EDITED
 
 

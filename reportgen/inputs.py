@@ -58,6 +58,9 @@ def expand_inputs(inputs: Iterable[Path], problems: Problems | None = None) -> l
         if not stat.S_ISDIR(info.st_mode) or path.suffix.lower() in WORKBOOK_SUFFIXES:
             add(path, info)  # `x.xlsx/` (a folder) is refused, with its own message, by the reader
             continue
+        if identity(path, info) in seen:
+            continue  # the same folder again: its warnings were given once
+        seen.add(identity(path, info))
         found, skipped = _folder_workbooks(path)
         for name in skipped:
             if problems is not None:

@@ -107,7 +107,7 @@ def is_report(path: Path) -> bool:
             sheet = f'name="{REPORT_SHEET}"'.encode()
             mark = f'name="{REPORT_MARK}"'.encode()
             return sheet in archive.read(book) and mark in archive.read(custom)
-    except (OSError, zipfile.BadZipFile, RuntimeError, ValueError, EOFError):
+    except Exception:  # unreadable or damaged: not a report reportgen can vouch for
         return False
 
 

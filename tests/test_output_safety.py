@@ -247,6 +247,12 @@ def test_a_file_named_twice_keeps_its_first_position(tmp_path):
     assert expand_inputs([b, folder, Path(f"{a}")]) == [b, a]
 
 
+def test_a_folder_named_twice_warns_once(scene):
+    (scene.root / "inputs" / "old.xls").write_bytes(b"old")
+    result = scene.run("validate", "inputs", "./inputs", code=0)
+    assert [line.split("：")[0] for line in result.out.splitlines()[:-2]] == ["警告　old.xls"]
+
+
 def _fifo_guard(fifo: Path) -> threading.Thread:
     """Should reportgen open the FIFO, unblock it after a while, so the test fails, not hangs."""
     def release() -> None:
