@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 from collections.abc import Sequence
@@ -12,6 +13,7 @@ from . import __version__
 from .problems import FatalError
 
 EXIT_OK, EXIT_INPUT_ERRORS, EXIT_FATAL = 0, 1, 2
+EXIT_BROKEN_PIPE = 141  # as a shell reports a command ended by SIGPIPE
 
 # argparse is localized through gettext; these are the strings it shows users.
 _ARGPARSE_TEXT = {
@@ -222,13 +224,17 @@ def _main(argv: Sequence[str] | None) -> int:
     except FatalError as exc:
         print(f"錯誤：{exc.message}", file=sys.stderr)
         return EXIT_FATAL
+    except BrokenPipeError:  # `reportgen preview | head`: the reader left; stop quietly, like other tools
+        with contextlib.suppress(OSError, ValueError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
     except OSError as exc:  # a path failure no check foresaw: still its reason, in Chinese
         from .problems import os_reason
 
         if os.environ.get("REPORTGEN_DEBUG"):
             raise
-        where = f" {exc.filename}" if exc.filename else ""
-        print(f"錯誤：無法存取{where}：{os_reason(exc)}。", file=sys.stderr)
+        where = f"無法存取 {exc.filename}：" if exc.filename else ""
+        print(f"錯誤：{where}{os_reason(exc)}。", file=sys.stderr)
         return EXIT_FATAL
     except Exception as exc:
         if os.environ.get("REPORTGEN_DEBUG"):

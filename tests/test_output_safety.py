@@ -534,3 +534,17 @@ def test_fresh_output_is_recognised_and_an_edit_is_not(tmp_path, project):
     edit_docx(out, "國際事務".encode(), "國際事務。".encode())
     assert origin(out) is Origin.EDITED
     assert stat.S_ISREG(out.stat().st_mode)
+
+
+@posix_only
+@pytest.mark.parametrize("command", [("build",), ("preview",), ("validate",)])
+def test_a_closed_pipe_ends_quietly(scene, command):
+    """`reportgen preview | head -1`: the reader left; no traceback, no 「內部錯誤」."""
+    read, write = os.pipe()
+    os.close(read)
+    try:
+        done = subprocess.run([sys.executable, "-m", "reportgen", *command], stdout=write,
+                              stderr=subprocess.PIPE, cwd=scene.root, timeout=120)
+    finally:
+        os.close(write)
+    assert (done.returncode, done.stderr) == (141, b"")
