@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 from collections.abc import Sequence
@@ -12,6 +13,7 @@ from . import __version__
 from .problems import FatalError
 
 EXIT_OK, EXIT_INPUT_ERRORS, EXIT_FATAL = 0, 1, 2
+EXIT_BROKEN_PIPE = 141  # as a shell reports a command ended by SIGPIPE
 
 # argparse is localized through gettext; these are the strings it shows users.
 _ARGPARSE_TEXT = {
@@ -54,6 +56,8 @@ def _parser() -> argparse.ArgumentParser:
                        help="Word 範本，預設 templates/report.docx（沒有時用內建範本）")
     build.add_argument("--pdf", action="store_true", help="另以 LibreOffice 轉出 PDF（與 .docx 同名同資料夾）")
     build.add_argument("--odt", action="store_true", help="另以 LibreOffice 轉出 ODF 文字文件（.odt）")
+    build.add_argument("--force", action="store_true",
+                       help="輸出檔在產生後曾被修改（或不是 reportgen 產生的）時，仍以新版取代")
     build.set_defaults(run=_build)
 
     validate = commands.add_parser("validate", parents=[inputs], help="只檢核，列出所有問題",
@@ -100,14 +104,21 @@ def _build(args: argparse.Namespace) -> int:
     from .compose import compose
     from .docx_writer import load_template, render_docx
     from .output import write_atomic
+    from .paths import DOCX, check_output, refuse_special
 
-    template = load_template(_template_path(args.template))
+    template_path = _template_path(args.template)
+    refuse_special(template_path, "範本")
+    check = {"inputs": args.inputs, "template": template_path, "force": args.force}
+    if args.output is not None:  # refused before any work; the default name needs the 章名
+        check_output(args.output, DOCX, **check)
+    template = load_template(template_path)
     outcome, ok = _load(args)
     if not ok:
         return EXIT_INPUT_ERRORS
     report = outcome.report
     document = compose(report)
     output = args.output or Path("outputs") / f"{_safe_name(report.settings.title)}.docx"
+    check_output(output, DOCX, **check)
     write_atomic(output, render_docx(template, document))
     print(f"已產生 {output}")
     print(_summary(outcome))
@@ -120,10 +131,10 @@ def _build(args: argparse.Namespace) -> int:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    if args.report is not None:
-        from .report_xlsx import check_report_path
+    if args.report is not None:  # refused before any work
+        from .paths import REPORT, check_output
 
-        check_report_path(args.report, args.inputs)
+        check_output(args.report, REPORT, inputs=args.inputs)
     outcome, ok = _load(args, problems_to=sys.stdout, refusal=None)
     strict = "（--strict：警告視為錯誤）" if not ok and not outcome.problems.errors else ""
     print(f"檢核完成：{outcome.problems.summary()}{strict}。")
@@ -150,7 +161,10 @@ def _preview(args: argparse.Namespace) -> int:
 
 def _init(args: argparse.Namespace) -> int:
     from .init_workbook import create
+    from .paths import refuse_special
 
+    if args.source is not None:
+        refuse_special(args.source, "活頁簿")
     outcome = create(args.file, period=args.period, source=args.source)
     for problem in outcome.problems.sorted():
         print(problem.render(), file=sys.stderr)
@@ -184,6 +198,19 @@ def _template_path(option: Path | None) -> Path:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    import gc
+
+    try:
+        return _main(argv)
+    except KeyboardInterrupt as exc:  # Ctrl+C anywhere, even before a command starts
+        _quiet_after_interrupt()  # before the traceback, and the writers it holds, is let go
+        note = str(exc)
+    gc.collect()  # the abandoned writers go now, while nobody listens
+    print(f"已中斷。{note}", file=sys.stderr)
+    return 130
+
+
+def _main(argv: Sequence[str] | None) -> int:
     for stream in (sys.stdout, sys.stderr):  # a Big5 console must not crash on rare characters
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(errors="replace")
@@ -197,9 +224,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     except FatalError as exc:
         print(f"錯誤：{exc.message}", file=sys.stderr)
         return EXIT_FATAL
-    except KeyboardInterrupt:
-        print("已中斷。", file=sys.stderr)
-        return 130
+    except BrokenPipeError:  # `reportgen preview | head`: the reader left; stop quietly, like other tools
+        with contextlib.suppress(OSError, ValueError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
+    except OSError as exc:  # a path failure no check foresaw: still its reason, in Chinese
+        from .problems import os_reason
+
+        if os.environ.get("REPORTGEN_DEBUG"):
+            raise
+        where = f"無法存取 {exc.filename}：" if exc.filename else ""
+        print(f"錯誤：{where}{os_reason(exc)}。", file=sys.stderr)
+        return EXIT_FATAL
     except Exception as exc:
         if os.environ.get("REPORTGEN_DEBUG"):
             raise
@@ -207,6 +243,14 @@ def main(argv: Sequence[str] | None = None) -> int:
               "這是 reportgen 的問題，不是您的資料；請設定 REPORTGEN_DEBUG=1 重新執行，"
               "並將訊息提供給維護人員。", file=sys.stderr)
         return EXIT_FATAL
+
+
+def _quiet_after_interrupt() -> None:
+    """After Ctrl+C, half-finished writers (openpyxl's, lxml's) complain when collected; not to staff."""
+    import threading
+
+    sys.unraisablehook = lambda unraisable: None
+    threading.excepthook = lambda args: None
 
 
 if __name__ == "__main__":

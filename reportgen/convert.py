@@ -171,5 +171,26 @@ def convert(docx: Path, kinds: Iterable[str], *, timeout: float = TIMEOUT) -> li
                 write_atomic(target, data)
                 written.append(target)
     except FatalError as exc:  # the Word file is done; say so, so nobody rebuilds in vain
-        raise FatalError(f"{exc.message}Word 文件 {docx} 已產生，不受影響。") from exc
+        raise FatalError(f"{exc.message}Word 文件 {docx} 已產生，不受影響。"
+                         + _drop_stale(docx, kinds, written)) from exc
+    except KeyboardInterrupt as exc:
+        raise KeyboardInterrupt(f"Word 文件 {docx} 已產生。{_drop_stale(docx, kinds, written)}") from exc
     return written
+
+
+def _drop_stale(docx: Path, kinds: Iterable[str], written: list[Path]) -> str:
+    """An earlier build's PDF/ODT beside the new .docx would be mistaken for it: remove it, or say so."""
+    notes = []
+    for kind in kinds:
+        target = docx.with_suffix(f".{kind}")
+        if target == docx:
+            target = docx.with_name(f"{docx.name}.{kind}")
+        if target in written or not target.is_file():
+            continue
+        try:
+            target.unlink()
+            notes.append(f"先前產生的 {target.name} 已刪除，以免與新的 Word 文件混淆。")
+        except OSError as exc:
+            notes.append(f"注意：先前產生的 {target.name} 仍在，內容是舊版，可能與新的 Word 文件不同"
+                         f"（無法刪除：{os_reason(exc)}）。")
+    return "".join(notes)

@@ -158,10 +158,13 @@ def _document_xml(template: Template, document: Document) -> Iterator[bytes]:
     yield template.tail
 
 
-def _core_xml(document: Document) -> bytes:
+def _core_xml(document: Document, template: Template) -> bytes:
+    """The core properties, marked with a digest of the whole package (see fingerprint.py)."""
+    from .fingerprint import EMPTY, digest
+
     year, month, day = document.date
     stamp = f"{year:04d}-{month:02d}-{day:02d}T00:00:00Z"
-    return (
+    core = (
         '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
         '<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/'
         'core-properties" xmlns:dc="http://purl.org/dc/elements/1.1/" '
@@ -169,16 +172,20 @@ def _core_xml(document: Document) -> bytes:
         f"<dc:title>{escape(document.title)}</dc:title>"
         f"<dc:subject>{escape(document.subject)}</dc:subject>"
         "<dc:creator>reportgen</dc:creator><cp:lastModifiedBy>reportgen</cp:lastModifiedBy>"
-        "<dc:language>zh-TW</dc:language><cp:revision>1</cp:revision>"
+        f"<dc:language>zh-TW</dc:language>{EMPTY}<cp:revision>1</cp:revision>"
         f'<dcterms:created xsi:type="dcterms:W3CDTF">{stamp}</dcterms:created>'
         f'<dcterms:modified xsi:type="dcterms:W3CDTF">{stamp}</dcterms:modified>'
         "</cp:coreProperties>"
     ).encode()
+    parts = [(info.filename, [blob]) for info, blob in template.parts
+             if info.filename not in (CORE_PART, DOCUMENT_PART)]
+    mark = digest([*parts, (CORE_PART, [core]), (DOCUMENT_PART, _document_xml(template, document))])
+    return core.replace(EMPTY.encode(), f"<dc:identifier>{mark}</dc:identifier>".encode(), 1)
 
 
 def render_docx(template: Template, document: Document) -> bytes:
     """The finished .docx as bytes; identical inputs give identical bytes."""
-    replace = {CORE_PART: _core_xml(document)}
+    replace = {CORE_PART: _core_xml(document, template)}
     out = BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
         for info, blob in template.parts:

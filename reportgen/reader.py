@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import progress
 from .formulas import unsaved_formula_cells
+from .inputs import expand_inputs  # noqa: F401  (moved; imported from here by older code)
 from .problems import FatalError, Location, Problems, column_letter
 from .safety import check_workbook_file
 from .schema import SETTINGS, SHEETS, WORKBOOK_SUFFIXES, Sheet
@@ -122,36 +123,6 @@ class WorkbookData:
     path: Path
     name: str
     sheets: dict[str, SheetData] = field(default_factory=dict)
-
-
-def expand_inputs(inputs: Iterable[Path], problems: Problems | None = None) -> list[Path]:
-    """Workbooks named directly, plus every workbook in a named folder (not recursive).
-
-    A spreadsheet in a folder that cannot be read (.xls, .csv …) is a warning, so a
-    colleague's rows are never dropped without a word.
-    """
-    files: list[Path] = []
-    for path in inputs:
-        if path.is_dir() and path.suffix.lower() not in WORKBOOK_SUFFIXES:  # `x.xlsx/` is refused in _open
-            entries = sorted(p for p in path.iterdir()
-                             if not p.name.startswith(("~$", ".")) and p.is_file())
-            found = [p for p in entries if p.suffix.lower() in WORKBOOK_SUFFIXES]
-            for skipped in (p for p in entries if p.suffix.lower() in UNSUPPORTED):
-                if problems is not None:
-                    problems.warning("skipped-file", Location(skipped.name),
-                                     f"略過此檔：不支援{UNSUPPORTED[skipped.suffix.lower()]}，"
-                                     "其中的資料不會列入報告。",
-                                     fix="請在 Excel 或 Calc 開啟後「另存為」.xlsx 活頁簿，放回資料夾。")
-            if not found:
-                raise FatalError(f"資料夾 {path} 中沒有 .xlsx、.xlsm 或 .ods 活頁簿。")
-            files.extend(found)
-        elif path.exists():
-            files.append(path)
-        else:
-            kind = "檔案" if path.suffix else "資料夾"
-            default = "未指定活頁簿時讀取 inputs 資料夾；請指定活頁簿或資料夾。" if path == Path("inputs") else ""
-            raise FatalError(f"找不到{kind} {path}。請確認路徑是否正確。{default}")
-    return files
 
 
 def _open(path: Path):  # -> python_calamine.CalamineWorkbook

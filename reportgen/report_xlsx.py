@@ -12,14 +12,17 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.comments import Comment
+from openpyxl.packaging.custom import StringProperty
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.hyperlink import Hyperlink
 
-from .problems import FatalError, Problem, Problems, cell_position
-from .reader import expand_inputs, read_grids, schema_sheet
+from .inputs import expand_inputs
+from .paths import REPORT_MARK, REPORT_SHEET
+from .problems import Problem, Problems, cell_position
+from .reader import read_grids, schema_sheet
 
-SUMMARY_SHEET = "檢核結果"
+SUMMARY_SHEET = REPORT_SHEET
 FILLS = {True: PatternFill("solid", fgColor="FFFF8080"),  # error: red
          False: PatternFill("solid", fgColor="FFFFEB84")}  # warning: yellow
 _HEADERS = ("嚴重度", "檔案", "位置", "欄位", "問題", "填寫的是", "修正方式", "代碼")
@@ -30,28 +33,23 @@ _SURROGATES = re.compile("[\ud800-\udfff]")
 Position = tuple[int, int]  # 0-based row and column
 
 
-def check_report_path(report: Path, inputs: Sequence[Path]) -> None:
-    """Refuse, before any work, a report name that is not .xlsx or would replace an input."""
-    if report.suffix.lower() != ".xlsx":
-        raise FatalError(f"檢核報告 {report} 的副檔名須為 .xlsx。")
-    target = report.resolve()
-    if any(target == path.resolve() for path in expand_inputs(inputs)):
-        raise FatalError(f"檢核報告 {report} 與輸入的活頁簿是同一個檔案；輸入檔不會被修改，請另取檔名。")
-
-
 def report_bytes(inputs: Sequence[Path], problems: Problems) -> bytes:
     """The report workbook as bytes; the caller writes it atomically (inputs are only read).
 
     Written in openpyxl's streaming mode, so a 50,000-row workbook costs seconds, not minutes.
     """
-    files = expand_inputs(inputs)
+    sources = [(file, read_grids(file)) for file in expand_inputs(inputs)]
+    sources = [(file, grids) for file, grids in sources  # an earlier report among the inputs is not data
+               if not any(name == SUMMARY_SHEET for name, _ in grids)]
+    files = [file for file, _ in sources]
     book = Workbook(write_only=True)
+    book.custom_doc_props.append(StringProperty(name=REPORT_MARK, value="reportgen 檢核報告"))
     copies: list[tuple[str, list[list[object]]]] = []
     by_file: dict[str, dict[str, str]] = {}  # file name → canonical sheet → title in the report
     titles: set[str] = {SUMMARY_SHEET}
-    for index, file in enumerate(files, start=1):
+    for index, (file, grids) in enumerate(sources, start=1):
         by_file[file.name] = {}
-        for name, grid in read_grids(file):
+        for name, grid in grids:
             title = _title(titles, name, file, index if len(files) > 1 else 0)
             titles.add(title)
             by_file[file.name].setdefault((spec.name if (spec := schema_sheet(name)) else name), title)

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from conftest import digest
-from helpers import ACTIVITIES, REPO, VISITS, write_workbook
+from helpers import ACTIVITIES, REPO, VISITS, run_cli, write_workbook
 
 RARE = "𠮷野家😀"  # neither character exists in Big5 (cp950)
 
@@ -20,12 +20,16 @@ def _leftovers(folder: Path) -> list[str]:
     return sorted(p.name for p in folder.iterdir() if p.name.endswith(".tmp"))
 
 
+EARLIER: dict[Path, bytes] = {}  # what each `previous` output held
+
+
 @pytest.fixture
-def previous(project: Path) -> Path:
-    """An earlier build's output that a failed build must leave exactly as it was."""
+def previous(project: Path, tmp_path: Path) -> Path:
+    """An earlier build's output (of other data) that a failed build must leave exactly as it was."""
     out = project / "outputs" / "國際事務.docx"
-    out.parent.mkdir()
-    out.write_bytes(b"previous report")
+    earlier = write_workbook(tmp_path / "earlier.xlsx", activities=[{**ACTIVITIES[0], "標題": "上一版"}])
+    assert run_cli("build", earlier, "-o", out).code == 0
+    EARLIER[out] = out.read_bytes()
     return out
 
 
@@ -43,7 +47,7 @@ def test_missing_output_folders_are_created(cli, project, tmp_path):
 def test_input_errors_leave_the_previous_output(cli, project, previous, tmp_path):
     book = write_workbook(tmp_path / "bad.xlsx", visits=[{**VISITS[0], "人數": "很多"}])
     assert cli("build", book).code == 1
-    assert previous.read_bytes() == b"previous report"
+    assert previous.read_bytes() == EARLIER[previous]
 
 
 def test_output_parent_is_a_file(cli, project, tmp_path):
@@ -76,7 +80,7 @@ def test_file_held_open_by_word(cli, project, previous, monkeypatch):
     assert result.code == 2
     assert "無法寫入 outputs/國際事務.docx：沒有權限。若檔案正在 Word 中開啟，請先關閉後再試" in result.err
     assert "Permission" not in result.err  # the OS's English stays out of the message
-    assert previous.read_bytes() == b"previous report"
+    assert previous.read_bytes() == EARLIER[previous]
     assert _leftovers(previous.parent) == []
 
 
@@ -90,7 +94,7 @@ def test_immutable_output_file(cli, project, previous):
         subprocess.run(["chattr", "-i", previous], check=True)
     assert result.code == 2
     assert result.err.startswith("錯誤：無法寫入 outputs/國際事務.docx")
-    assert previous.read_bytes() == b"previous report"
+    assert previous.read_bytes() == EARLIER[previous]
     assert _leftovers(previous.parent) == []
 
 
@@ -102,7 +106,7 @@ def test_read_only_output_folder(cli, project, previous):
     finally:
         previous.parent.chmod(0o755)
     assert result.code == 2
-    assert previous.read_bytes() == b"previous report"
+    assert previous.read_bytes() == EARLIER[previous]
 
 
 @pytest.mark.parametrize("kind", ["valid", "with-errors"])

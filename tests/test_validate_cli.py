@@ -92,7 +92,7 @@ def test_build_refuses_every_corpus_error_and_leaves_output_untouched(project, c
     output.write_bytes(b"previous chapter")
     source = corpus_copy(name, tmp_path)
     before = digests(source)
-    result = cli("build", source, "-o", output)
+    result = cli("build", source, "-o", output, "--force")  # even where replacing is allowed
     assert result.code == 1, result.err
     assert output.read_bytes() == b"previous chapter"
     assert [p.name for p in output.parent.iterdir()] == ["previous.docx"]

@@ -1,0 +1,69 @@
+"""reportgen's mark on its own .docx: a digest of the package, so an edited copy is recognised.
+
+The mark is the core property `dc:identifier`, a SHA-256 over every part (the core part with
+the mark left empty). Word, LibreOffice and other editors rewrite the parts when they save, so
+a file whose parts no longer match its mark has been changed since reportgen wrote it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import zipfile
+from collections.abc import Iterable
+from enum import Enum
+from pathlib import Path
+
+CORE_PART = "docProps/core.xml"
+PREFIX = "reportgen:sha256:"
+EMPTY = "<dc:identifier></dc:identifier>"
+_MARK = re.compile(rb"<dc:identifier>(reportgen:sha256:[0-9a-f]{64})</dc:identifier>")
+_MAX_TOTAL = 2 * 1024**3  # declared uncompressed size beyond which a file is not one of ours
+_MAX_CORE = 1 << 20
+_CHUNK = 1 << 20
+
+
+class Origin(Enum):
+    OWN = "own"  # written by reportgen and unchanged since
+    EDITED = "edited"  # written by reportgen, changed afterwards
+    FOREIGN = "foreign"  # no reportgen mark: another program's file (or not a .docx at all)
+
+
+def digest(parts: Iterable[tuple[str, Iterable[bytes]]]) -> str:
+    """The mark for a package given as (part name, content in pieces); order does not matter."""
+    total = hashlib.sha256()
+    for name, pieces in sorted(parts, key=lambda part: part[0]):
+        part = hashlib.sha256()
+        for piece in pieces:
+            part.update(piece)
+        total.update(name.encode("utf-8") + b"\0" + part.digest())
+    return PREFIX + total.hexdigest()
+
+
+def origin(path: Path) -> Origin:
+    """Whether the .docx at `path` is reportgen's own unedited output."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            infos = archive.infolist()
+            core_info = next((info for info in infos if info.filename == CORE_PART), None)
+            if (core_info is None or core_info.file_size > _MAX_CORE
+                    or sum(info.file_size for info in infos) > _MAX_TOTAL):
+                return Origin.FOREIGN
+            core = archive.read(CORE_PART)
+            mark = _MARK.search(core)
+            if mark is None:
+                return Origin.FOREIGN
+            blank = core[:mark.start()] + EMPTY.encode() + core[mark.end():]
+            parts: list[tuple[str, Iterable[bytes]]] = [(CORE_PART, [blank])]
+            parts += [(info.filename, _pieces(archive, info))
+                      for info in infos if info.filename != CORE_PART]
+            same = digest(parts) == mark.group(1).decode()  # reads the parts: inside the `with`
+    except Exception:  # unreadable, damaged, encrypted, odd compression: not something reportgen wrote
+        return Origin.FOREIGN
+    return Origin.OWN if same else Origin.EDITED
+
+
+def _pieces(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> Iterable[bytes]:
+    with archive.open(info) as stream:
+        while piece := stream.read(_CHUNK):
+            yield piece

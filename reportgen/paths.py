@@ -1,0 +1,203 @@
+"""Where an output may go, checked before any work: people's files are never replaced.
+
+An output may not be an input, the template, or (for a report) land in an input folder; an
+existing .docx is replaced only when it is reportgen's own unedited output, an existing report
+only when it is an earlier report. Every refusal says why in words staff read.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import stat
+import sys
+import zipfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from .problems import FatalError, os_reason
+
+
+@dataclass(frozen=True)
+class OutputKind:
+    what: str  # how messages name the output
+    suffix: str
+    example: str  # a file name to suggest when a folder was given
+
+
+DOCX = OutputKind("輸出檔", ".docx", "國際事務.docx")
+REPORT = OutputKind("檢核報告", ".xlsx", "檢核報告.xlsx")
+REPORT_SHEET = "檢核結果"
+REPORT_MARK = "reportgen-report"  # a custom document property every report carries
+_MAX_PART = 16 * 1024 * 1024
+
+
+def check_output(path: Path, kind: OutputKind, *, inputs: Sequence[Path] = (),
+                 template: Path | None = None, force: bool = False) -> None:
+    """Raise FatalError unless writing `path` can replace nothing it must not."""
+    from .inputs import expand_inputs, special_kind
+
+    check_name_length(path)
+    info = _stat(path)
+    if info is not None:
+        if stat.S_ISDIR(info.st_mode):
+            raise FatalError(f"無法寫入 {path}：這是資料夾，不是檔案。請指定檔名，例如 {path / kind.example}。")
+        special = special_kind(info.st_mode)
+        if special:
+            raise FatalError(f"無法寫入 {path}：這是{special}，不是一般檔案。請另取檔名。")
+        if template is not None and same_file(path, template):
+            raise FatalError(f"{kind.what} {path} 就是 Word 範本；範本不會被覆寫。請另取檔名。")
+        if any(same_file(path, file) for file in expand_inputs(inputs)):
+            raise FatalError(f"{kind.what} {path} 就是輸入的活頁簿；輸入檔不會被修改。請另取檔名。")
+    if path.suffix.lower() != kind.suffix:
+        hint = "（PDF 或 .odt 請加 --pdf 或 --odt，會另存在 .docx 旁）" if kind is DOCX else ""
+        raise FatalError(f"{kind.what} {path} 的副檔名須為 {kind.suffix}{hint}。請改用以 {kind.suffix} 結尾的檔名。")
+    if kind is REPORT:
+        for folder in _folders(inputs):
+            if same_file(path.parent, folder):
+                raise FatalError(
+                    f"檢核報告 {path} 位於輸入資料夾 {folder} 中，下次執行時會被當成活頁簿讀入。"
+                    "請存到其他資料夾，例如 outputs/。")
+    if info is None:
+        return  # nothing there yet: nothing to protect
+    if not info.st_mode & stat.S_IWUSR:
+        raise FatalError(f"{path} 設為唯讀，不會覆寫。請另取檔名，或先取消該檔的唯讀屬性。")
+    if kind is REPORT and not is_report(path):
+        raise FatalError(f"{path} 已存在，但不是 reportgen 的檢核報告（可能是活頁簿或其他文件），不會覆寫。"
+                         "請另取檔名，例如 outputs/檢核報告.xlsx。")
+    if kind is DOCX and not force:
+        _check_docx(path)
+
+
+def refuse_special(path: Path, what: str) -> None:
+    """A FIFO or device named where a file is read would block or never end: refuse it unopened."""
+    from .inputs import special_kind
+
+    try:
+        kind = special_kind(path.stat().st_mode)
+    except OSError:
+        return  # the reader says why, in its own words
+    if kind:
+        raise FatalError(f"{what} {path} 是{kind}，不是一般檔案，不會開啟。請指定檔案。")
+
+
+def _check_docx(path: Path) -> None:
+    from .fingerprint import Origin, origin
+
+    found = origin(path)
+    if found is Origin.OWN:
+        return
+    keep = ("若要保留它，請先將它改名或移到別處，或以 -o 指定另一個檔名；"
+            "確定要以新產生的版本取代時，請加上 --force。")
+    if found is Origin.EDITED:
+        raise FatalError(f"{path} 在 reportgen 產生後曾被修改（例如在 Word 中校訂），不會覆寫。{keep}")
+    raise FatalError(f"{path} 已存在，但不是 reportgen 產生的文件（或由舊版產生、已被其他程式改寫），不會覆寫。{keep}")
+
+
+def is_report(path: Path) -> bool:
+    """An earlier `validate --report`: its 檢核結果 sheet and reportgen's document property."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            parts = {info.filename: info for info in archive.infolist()}
+            book, custom = parts.get("xl/workbook.xml"), parts.get("docProps/custom.xml")
+            if book is None or custom is None or max(book.file_size, custom.file_size) > _MAX_PART:
+                return False
+            sheet = f'name="{REPORT_SHEET}"'.encode()
+            mark = f'name="{REPORT_MARK}"'.encode()
+            return sheet in archive.read(book) and mark in archive.read(custom)
+    except Exception:  # unreadable or damaged: not a report reportgen can vouch for
+        return False
+
+
+def check_name_length(path: Path) -> None:
+    """The name the user asked for, measured against the file system's limit (not a temporary name)."""
+    if os.name == "nt":
+        length, limit = len(path.name.encode("utf-16-le")) // 2, 255
+    else:
+        length, limit = len(os.fsencode(path.name)), _name_max(path.parent)
+    if length > limit:
+        raise FatalError(f"無法寫入 {path}：檔名過長（{length} 位元組，此磁碟上限為 {limit}）。請取短一點的檔名。")
+
+
+def _name_max(folder: Path) -> int:
+    existing = next((p for p in (folder, *folder.parents) if os.path.isdir(p)), Path("."))
+    try:
+        return int(os.pathconf(existing, "PC_NAME_MAX"))
+    except (OSError, ValueError, AttributeError):
+        return 255
+
+
+def blocking_file(path: Path) -> Path | None:
+    """The first part of `path` that exists but is not a folder (`ex.xlsx` in `ex.xlsx/out.docx`)."""
+    for parent in reversed(path.parents):
+        try:
+            mode = parent.stat().st_mode
+        except OSError:
+            return None
+        if not stat.S_ISDIR(mode):
+            return parent
+    return None
+
+
+def describe(path: Path, exc: OSError) -> str:
+    """os_reason, naming the file that stands where a folder should be."""
+    if exc.errno in (errno.ENOTDIR, errno.EEXIST):
+        blocker = blocking_file(path) or (path if path.exists() and not path.is_dir() else None)
+        if blocker is not None:
+            return f"{blocker} 是檔案，不是資料夾"
+    if exc.errno == getattr(errno, "EDQUOT", None):
+        return "磁碟配額已滿"
+    return os_reason(exc)
+
+
+def _stat(path: Path) -> os.stat_result | None:
+    try:
+        return path.stat()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise FatalError(f"無法寫入 {path}：{describe(path, exc)}。") from None
+
+
+def _folders(inputs: Sequence[Path]) -> list[Path]:
+    folders = []
+    for path in inputs:
+        try:
+            if stat.S_ISDIR(path.stat().st_mode):
+                folders.append(path)
+        except OSError:
+            continue  # reported when the inputs are read
+    return folders
+
+
+def same_file(a: Path, b: Path) -> bool:
+    """Whether two names reach one file: links, `./`, `..` and the file system's case rules count."""
+    try:
+        return os.path.samefile(a, b)
+    except OSError:  # one of them does not exist (yet), or cannot be examined
+        return _key(a) == _key(b)
+
+
+def _key(path: Path) -> str:
+    real = os.path.normcase(os.path.realpath(path))
+    return real.casefold() if _case_insensitive(os.path.dirname(real)) else real
+
+
+@lru_cache(maxsize=64)
+def _case_insensitive(folder: str) -> bool:
+    """Probe: does the nearest existing folder's name in the other case reach the same folder?"""
+    current = folder
+    while True:
+        name = os.path.basename(current)
+        if name.lower() != name.upper() and os.path.isdir(current):
+            other = os.path.join(os.path.dirname(current), name.swapcase())
+            try:
+                return os.path.samefile(current, other)
+            except OSError:
+                return False
+        parent = os.path.dirname(current)
+        if parent == current:
+            return os.name == "nt" or sys.platform == "darwin"
+        current = parent
