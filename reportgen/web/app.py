@@ -163,7 +163,7 @@ class Guard:
                 headers["Content-Security-Policy"] = CSP
                 headers["X-Content-Type-Options"] = "nosniff"
                 headers["X-Frame-Options"] = "DENY"
-                headers["Referrer-Policy"] = "no-referrer"
+                headers["Referrer-Policy"] = "same-origin"  # "no-referrer" makes form posts say Origin: null
                 headers["Cross-Origin-Opener-Policy"] = "same-origin"
                 headers["Cross-Origin-Resource-Policy"] = "same-origin"
                 if not static:
@@ -344,7 +344,7 @@ def _guarded(fn: Callable[..., T], *args: Any) -> T:
 
 async def _read_upload(request: Request, config: ServeConfig) -> tuple[list[pipeline.Upload], pipeline.Upload | None]:
     """The workbooks and template of a multipart post, within the limits; a Chinese message if not."""
-    limit = config.max_total_bytes + MB  # the form's own fields and boundaries
+    limit = config.max_total_bytes + 256 * 1024  # the form's own fields and boundaries
     declared = request.headers.get("content-length")
     too_much = (f"上傳的檔案合計超過 {_mb(config.max_total_bytes)} 的上限；請分批上傳，"
                 f"或移除活頁簿中不需要的工作表或圖片後再試。")
@@ -389,6 +389,8 @@ async def _read_upload(request: Request, config: ServeConfig) -> tuple[list[pipe
         raise Refused(408, "上傳時間過長，已停止接收；請檢查網路連線後再試。") from None
     if not workbooks:
         raise Refused(400, "請先選擇至少一本活頁簿（.xlsx、.xlsm 或 .ods）再按「檢核並預覽」。")
+    if sum(len(u.data) for u in workbooks) + (len(template.data) if template else 0) > config.max_total_bytes:
+        raise TooLarge(too_much)
     if len(workbooks) > config.max_files:
         raise TooLarge(f"一次最多上傳 {config.max_files} 個活頁簿，這次有 {len(workbooks)} 個；請分批上傳。")
     names = [w.name for w in workbooks]
