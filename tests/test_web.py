@@ -360,8 +360,9 @@ def test_a_body_larger_than_its_content_length_says_is_cut_off():
     """The limit counts what arrives, not what the header claims."""
     import asyncio
 
-    from reportgen.web.app import MB, TooLarge, _read_upload
     from starlette.requests import Request
+
+    from reportgen.web.app import MB, TooLarge, _read_upload
 
     config = ServeConfig(max_total_bytes=10)
     chunks = [b"--x\r\n", b"a" * MB, b"--x--\r\n"]

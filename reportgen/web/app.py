@@ -396,7 +396,8 @@ async def _read_upload(request: Request, config: ServeConfig) -> tuple[list[pipe
     names = [w.name for w in workbooks]
     for upload in workbooks:
         if not upload.name.lower().endswith(pipeline.WORKBOOK_SUFFIXES):
-            raise Refused(400, f"「{upload.name}」不是活頁簿（.xlsx、.xlsm 或 .ods）；Word 範本請放在「使用其他 Word 範本」。")
+            raise Refused(400, f"「{upload.name}」不是活頁簿（.xlsx、.xlsm 或 .ods）；"
+                          "Word 範本請放在「使用其他 Word 範本」。")
         if names.count(upload.name) > 1:
             raise Refused(400, f"有兩個檔案都叫「{upload.name}」；請將其中一個改名後再上傳。")
     return workbooks, template

@@ -46,7 +46,8 @@ def _bind(host: str, port: int) -> socket.socket:
         if exc.errno in (98, 48, 10048):  # EADDRINUSE on Linux, macOS, Windows
             raise FatalError(f"連接埠 {port} 已被其他程式使用；請以 --port 指定其他號碼，例如 --port 8001。") from exc
         if isinstance(exc, socket.gaierror):
-            raise FatalError(f"找不到主機位址 {host}；請以 --host 指定本機的 IP，或用 0.0.0.0 接受所有網路介面。") from exc
+            raise FatalError(f"找不到主機位址 {host}；請以 --host 指定本機的 IP，"
+                             "或用 0.0.0.0 接受所有網路介面。") from exc
         raise FatalError(f"無法在 {host}:{port} 提供服務：{os_reason(exc)}。") from exc
     sock.listen(128)
     sock.set_inheritable(True)
