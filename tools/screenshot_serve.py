@@ -25,7 +25,8 @@ EXAMPLE = next((REPO / "inputs").glob("*.xlsx"))
 
 
 def bad_copy(folder: Path) -> Path:
-    """The example with the mistakes staff make: text in 人數, an impossible date, a blank title."""
+    """The example with the mistakes staff make: text in 人數, impossible dates, a blank title, and
+    a zero-width space pasted from a web page (a warning)."""
     book = load_workbook(EXAMPLE)
     visits, activities = book["訪賓"], book["活動"]
     heads = {cell.value: cell.column_letter for cell in visits[1]}
@@ -34,6 +35,7 @@ def bad_copy(folder: Path) -> Path:
     heads = {cell.value: cell.column_letter for cell in activities[1]}
     activities[f"{heads['標題']}5"] = None
     activities[f"{heads['開始日期']}6"] = "110/13/1"
+    activities[f"{heads['標題']}7"] = f"{activities[heads['標題'] + '7'].value}\u200b"  # a warning
     path = folder / "承辦人A_有錯誤.xlsx"
     book.save(path)
     return path
@@ -45,7 +47,7 @@ def main() -> int:
         bad = bad_copy(Path(work))
         browser = p.chromium.launch(executable_path=CHROMIUM)
         page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="zh-TW")
-        for name, workbook, height in (("serve-good.png", EXAMPLE, 1700), ("serve-bad.png", bad, 1400)):
+        for name, workbook, height in (("serve-good.png", EXAMPLE, 1700), ("serve-bad.png", bad, 1500)):
             page.goto(base + "/")
             page.set_input_files("#workbooks", str(workbook))
             page.click("#submit")
