@@ -151,6 +151,13 @@ def test_several_workbooks_are_read_in_name_order_like_a_folder(tmp_path, bad):
     assert by_id(response.text, "status") == cli.out.splitlines()[-1]
 
 
+def test_an_ods_workbook_gives_the_same_chapter():
+    ods = FIXTURES / "範例_110年下半年_國際事務.ods"
+    response = upload(client(), ods)
+    assert response.status_code == 200
+    assert by_id(response.text, "plain-text") + "\n" == EXPECTED_CHAPTER.read_text(encoding="utf-8")
+
+
 def test_a_chosen_template_is_used(tmp_path):
     from helpers import REPO
 
@@ -285,7 +292,7 @@ def test_access_code_in_the_link_then_a_cookie():
 
 
 def test_access_code_typed_into_the_login_form():
-    c = client(ServeConfig(access_code="right-code", loopback=False))
+    c = client(ServeConfig(access_code="right-code", loopback=False, login_delay=0))
     assert c.post("/login", data={"code": "nope"}, headers=SAME_ORIGIN).status_code == 403
     assert c.get("/").status_code == 401
     ok = c.post("/login", data={"code": "right-code"}, headers=SAME_ORIGIN, follow_redirects=False)

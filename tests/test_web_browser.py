@@ -150,7 +150,7 @@ def test_files_dropped_on_the_box_are_uploaded(page, server):
 
 
 def test_a_wrong_access_code_is_refused_and_the_right_one_lets_in(browser):
-    with running(ServeConfig(access_code=ACCESS_CODE, loopback=False)) as base:
+    with running(ServeConfig(access_code=ACCESS_CODE, loopback=False, login_delay=0)) as base:
         context = browser.new_context()
         page = context.new_page()
         try:

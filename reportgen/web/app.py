@@ -31,8 +31,8 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .. import __version__
-from ..problems import FatalError, shorten
 from . import pipeline
+from .pipeline import FatalError, shorten
 
 log = logging.getLogger("reportgen.web")
 HERE = Path(__file__).resolve().parent
@@ -58,6 +58,7 @@ class ServeConfig:
     pdf_timeout: float = 240.0
     upload_timeout: float = 120.0  # seconds to receive an upload
     keep_seconds: float = 600.0  # how long generated files wait in memory for their download
+    login_delay: float = 1.0  # seconds before a wrong access code is answered
     session: str = field(default_factory=lambda: secrets.token_urlsafe(32))
 
 
@@ -310,6 +311,7 @@ def create_app(config: ServeConfig | None = None) -> Starlette:
             code = form.get("code")
         if not isinstance(code, str) or not _equal(code, config.access_code):
             log.warning("存取碼不正確（登入表單）")
+            await anyio.sleep(config.login_delay)  # slows guessing a configured password
             return page(request, "login.html", 403, error="存取碼不正確，請再試一次。")
         response = RedirectResponse("/", status_code=303)
         _set_cookie(response, config.session)

@@ -15,8 +15,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import api
+from ..api import FatalError
 from ..compose import Role, compose
-from ..problems import FatalError, Problem
+from ..problems import Problem, shorten
+
+__all__ = ["Checked", "Download", "FatalError", "HalfYear", "Paragraph", "Upload", "blank_workbook", "check",
+           "half_year", "half_years", "pdf", "safe_name", "shorten", "soffice_available", "summary"]
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".ods")
 TEMPLATE_SUFFIX = ".docx"
