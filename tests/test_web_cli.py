@@ -115,6 +115,11 @@ def test_a_busy_port_is_a_clear_message():
     assert f"連接埠 {port} 已被其他程式使用" in result.err
 
 
+def test_an_impossible_port_is_a_clear_message():
+    result = run_cli("serve", "--port", "70000")
+    assert result.code == 2 and "連接埠 70000 不存在" in result.err
+
+
 @pytest.mark.parametrize("args", [["--help"]])
 def test_serve_help_is_chinese(args):
     result = run_cli("serve", *args)

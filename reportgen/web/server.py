@@ -36,6 +36,8 @@ def _lan_address() -> str:
 
 
 def _bind(host: str, port: int) -> socket.socket:
+    if not 0 <= port <= 65535:
+        raise FatalError(f"連接埠 {port} 不存在；請指定 1 到 65535 之間的號碼，例如 --port 8000。")
     family = socket.AF_INET6 if ":" in host.strip("[]") else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     if os.name != "nt":  # on Windows SO_REUSEADDR would let a second server share a busy port
