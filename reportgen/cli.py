@@ -79,6 +79,14 @@ def _parser() -> argparse.ArgumentParser:
     init.add_argument("--from", dest="source", type=Path, metavar="OLD.xlsx",
                       help="沿用舊活頁簿的報告設定（期間順延半年）與章節")
     init.set_defaults(run=_init)
+
+    serve = commands.add_parser("serve", help="以網頁提供檢核與產生（給不用終端機的同仁）",
+                                description="啟動網頁：上傳活頁簿、查看每個問題所在的儲存格與本章預覽，下載 Word、"
+                                "檢核報告、PDF 與空白活頁簿。預設只有本機能開啟；其他位址需要存取碼。")
+    serve.add_argument("--host", default="127.0.0.1",
+                       help="接受連線的位址，預設 127.0.0.1（只限本機）；0.0.0.0 開放給辦公室網路（需存取碼）")
+    serve.add_argument("--port", type=int, default=8000, help="連接埠，預設 8000")
+    serve.set_defaults(run=_serve)
     return parser
 
 
@@ -174,6 +182,12 @@ def _init(args: argparse.Namespace) -> int:
         return EXIT_INPUT_ERRORS
     print(outcome.summary())
     return EXIT_OK
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from .web.server import run
+
+    return run(args.host, args.port)
 
 
 def _summary(outcome) -> str:

@@ -1,0 +1,249 @@
+"""The page's one adapter to the library API: the same calls `reportgen build`/`validate`/`init` make.
+
+Every function here works in a private temporary folder of its own, removed before it returns,
+so nothing uploaded stays on the server's disk. Only public library functions are called.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+import tempfile
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .. import api
+from ..api import FatalError
+from ..compose import Role, compose
+from ..problems import Problem, shorten
+
+__all__ = ["Checked", "Download", "FatalError", "HalfYear", "Paragraph", "Upload", "blank_workbook", "check",
+           "half_year", "half_years", "pdf", "safe_name", "shorten", "soffice_available", "summary"]
+
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".ods")
+TEMPLATE_SUFFIX = ".docx"
+REPORT_NAME = "檢核報告.xlsx"
+_UNSAFE_NAME = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f]')
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A file as the browser sent it: its own name (no folders) and its bytes."""
+
+    name: str
+    data: bytes
+
+
+@dataclass(frozen=True)
+class Download:
+    name: str
+    data: bytes
+    media_type: str
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    """One printed paragraph for the HTML preview: role, literal label, text."""
+
+    role: str
+    label: str
+    text: str
+    visitors: bool = False  # the key-visitor list of a 訪賓 section
+
+
+@dataclass
+class Checked:
+    """What the page shows after an upload, and the files it offers."""
+
+    files: list[str]
+    status: str = ""  # 檢核完成：錯誤 0 項、警告 0 項。
+    summary: str = ""  # 共 2 節、14 項活動 … (only when there are no errors)
+    problems: list[Problem] = field(default_factory=list)
+    fatal: str = ""  # a condition that stopped the run (unreadable file, bad template)
+    title: str = ""
+    paragraphs: list[Paragraph] = field(default_factory=list)
+    text: str = ""
+    widths: str = ""  # CSS classes sizing the hanging indents to the widest labels present
+    docx: Download | None = None
+    report: Download | None = None
+    build_refusal: str = ""  # why there is no .docx
+
+
+def safe_name(name: str) -> str:
+    """The browser's file name without folders or characters a file system refuses."""
+    base = re.split(r"[\\/]", name)[-1]
+    cleaned = _UNSAFE_NAME.sub("_", base).strip(" .")
+    if len(cleaned) > 120:
+        stem, dot, suffix = cleaned.rpartition(".")
+        cleaned = stem[: 110] + dot + suffix if dot else cleaned[:120]
+    return cleaned or "活頁簿.xlsx"
+
+
+def summary(outcome: api.Outcome) -> str:
+    """The line `reportgen build` and `validate` print after a clean check."""
+    report = outcome.report
+    stats = report.stats
+    text = (f"共 {len(report.sections)} 節、{len(report.activities)} 項活動、"
+            f"{stats.cases} 案訪賓（{stats.people} 人）")
+    if report.skipped:
+        text += f"；{report.skipped} 項活動標為不列入報告"
+    return text + f"；警告 {len(outcome.problems.warnings)} 項。"
+
+
+def _paragraphs(outcome: api.Outcome) -> tuple[str, list[Paragraph]]:
+    """The compose tree as the page prints it, with the key-visitor list marked."""
+    document = compose(outcome.report)
+    kinds = iter([s.kind for s in outcome.report.sections])
+    has_list = any(v.key for v in outcome.report.visits)
+    result: list[Paragraph] = []
+    kind, last_body = "", -1
+
+    def close_section() -> None:
+        if kind == "訪賓" and has_list and last_body >= 0:
+            body = result[last_body]
+            result[last_body] = Paragraph(body.role, body.label, body.text, visitors=True)
+
+    for block in document.blocks:
+        if block.role is Role.SECTION:
+            close_section()
+            kind, last_body = next(kinds, ""), -1
+        elif block.role is Role.SECTION_BODY:
+            last_body = len(result)
+        result.append(Paragraph(block.role.value, block.label, block.text))
+    close_section()
+    return document.title, result
+
+
+def _ems(label: str) -> float:
+    return sum(1 if unicodedata.east_asian_width(c) in "WF" else 0.5 for c in label)
+
+
+def label_widths(paragraphs: list[Paragraph]) -> str:
+    """`s2 i4`: section labels take 2 characters, item labels with their gap 4, as the template's
+    indents do (Heading 2 hangs 2 characters, Heading 3 four); wider labels widen them."""
+    section = max([_ems(p.label) for p in paragraphs if p.role == Role.SECTION.value] or [2])
+    item = max([_ems(p.label) + 1 for p in paragraphs if p.role == Role.ITEM.value] or [4])
+    return f"s{min(max(math.ceil(section), 2), 6)} i{min(max(math.ceil(item), 4), 8)}"
+
+
+def check(workbooks: list[Upload], template: Upload | None = None) -> Checked:
+    """Validate the uploads as `reportgen validate` would, and build what `reportgen build` would.
+
+    The workbooks are read in name order, as `reportgen build FOLDER` reads a folder.
+    """
+    ordered = sorted(workbooks, key=lambda u: u.name)
+    checked = Checked(files=[u.name for u in ordered])
+    with tempfile.TemporaryDirectory(prefix="reportgen-web-") as work:
+        folder = Path(work) / "inputs"
+        folder.mkdir()
+        paths = []
+        for upload in ordered:
+            path = folder / upload.name
+            path.write_bytes(upload.data)
+            paths.append(path)
+        template_path = None
+        if template is not None:
+            template_path = Path(work) / "template.docx"
+            template_path.write_bytes(template.data)
+        try:
+            outcome = api.load(paths)
+        except FatalError as exc:
+            checked.fatal = _without_folder(exc.message, work)
+            return checked
+        checked.problems = outcome.problems.sorted()
+        checked.status = f"檢核完成：{outcome.problems.summary()}。"
+        from ..report_xlsx import report_bytes
+
+        checked.report = Download(REPORT_NAME, report_bytes(paths, outcome.problems), XLSX)
+        if outcome.report is None:
+            checked.build_refusal = f"{outcome.problems.summary()}，未產生 Word 文件；請依下表修正後重新上傳。"
+            return checked
+        checked.summary = summary(outcome)
+        checked.title, checked.paragraphs = _paragraphs(outcome)
+        checked.widths = label_widths(checked.paragraphs)
+        checked.text = api.preview_text(outcome)
+        try:
+            data = api.render_docx(outcome, template_path)
+        except FatalError as exc:
+            checked.build_refusal = _without_folder(exc.message, work)
+            return checked
+        checked.docx = Download(f"{_file_title(outcome.report.settings.title)}.docx", data, DOCX)
+    return checked
+
+
+def _without_folder(message: str, work: str) -> str:
+    """Messages name the file as staff named it, never the server's temporary folder."""
+    for prefix in (str(Path(work) / "inputs") + "/", str(Path(work)) + "/", str(Path(work))):
+        message = message.replace(prefix, "")
+    return message
+
+
+def _file_title(title: str) -> str:
+    cleaned = "".join("_" if c in '\\/:*?"<>|' else c for c in title).strip(" .")
+    return cleaned or "chapter"
+
+
+def soffice_available() -> bool:
+    from ..convert import find_soffice
+
+    return find_soffice() is not None
+
+
+def pdf(docx: Download) -> Download:
+    """The chapter as PDF through LibreOffice, as `reportgen build --pdf` makes it."""
+    from ..convert import convert
+
+    with tempfile.TemporaryDirectory(prefix="reportgen-web-") as work:
+        path = Path(work) / "chapter.docx"
+        path.write_bytes(docx.data)
+        try:
+            (converted,) = convert(path, ["pdf"])
+        except FatalError as exc:
+            raise FatalError(_without_folder(exc.message.split("Word 文件")[0], work)) from exc
+        return Download(str(Path(docx.name).with_suffix(".pdf")), converted.read_bytes(), "application/pdf")
+
+
+@dataclass(frozen=True)
+class HalfYear:
+    key: str  # 111-1
+    label: str  # 111年上半年（1月至6月）
+    period: str  # 111/1/1-111/6/30 as `reportgen init --period` takes it
+
+
+def half_year(key: str) -> HalfYear:
+    """`111-1` → the first half of ROC year 111; ValueError for anything else."""
+    match = re.fullmatch(r"(\d{2,3})-([12])", key)
+    if not match:
+        raise ValueError(key)
+    year, half = int(match.group(1)), int(match.group(2))
+    if not 1 <= year <= 999:
+        raise ValueError(key)
+    if half == 1:
+        return HalfYear(key, f"{year}年上半年（1月至6月）", f"{year}/1/1-{year}/6/30")
+    return HalfYear(key, f"{year}年下半年（7月至12月）", f"{year}/7/1-{year}/12/31")
+
+
+def half_years(today: dt.date | None = None) -> tuple[list[HalfYear], str]:
+    """The half-years offered for a blank workbook (a year back to a year ahead), and today's."""
+    today = today or dt.date.today()
+    year, half = today.year - 1911, 1 if today.month <= 6 else 2
+    index = year * 2 + half - 1
+    keys = [f"{i // 2}-{i % 2 + 1}" for i in range(index - 2, index + 3)]
+    return [half_year(k) for k in keys], f"{year}-{half}"
+
+
+def blank_workbook(choice: HalfYear) -> Download:
+    """A new workbook to fill, as `reportgen init FILE --period …` writes it."""
+    from ..init_workbook import create
+
+    name = f"國際事務_{choice.label.split('（')[0]}.xlsx"
+    with tempfile.TemporaryDirectory(prefix="reportgen-web-") as work:
+        path = Path(work) / "blank.xlsx"
+        create(path, period=choice.period, source=None)
+        return Download(name, path.read_bytes(), XLSX)
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"

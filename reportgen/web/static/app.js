@@ -1,0 +1,98 @@
+// reportgen serve: enhancements only. Without JavaScript the form posts and the server renders
+// the same result page; with it, files can be dropped on the box, limits are checked before the
+// upload, and the problem table can be filtered by file and severity.
+"use strict";
+
+(function () {
+  function formatMb(bytes) {
+    return (bytes / (1024 * 1024)).toFixed(0) + " MB";
+  }
+
+  function setupUpload() {
+    var form = document.getElementById("upload-form");
+    var input = document.getElementById("workbooks");
+    var drop = document.getElementById("drop");
+    var list = document.getElementById("chosen");
+    var hint = document.getElementById("drop-hint");
+    var message = document.getElementById("client-error");
+    if (!form || !input || !drop) return;
+    var accepted = /\.(xlsx|xlsm|ods)$/i;
+    if (hint) hint.hidden = false;
+
+    function showChosen() {
+      list.textContent = "";
+      Array.prototype.forEach.call(input.files, function (file) {
+        var item = document.createElement("li");
+        item.textContent = file.name + "（" + Math.max(1, Math.round(file.size / 1024)) + " KB）";
+        list.appendChild(item);
+      });
+    }
+
+    function problem() {
+      var maxFile = Number(form.dataset.maxFile), maxTotal = Number(form.dataset.maxTotal);
+      var maxCount = Number(form.dataset.maxCount), total = 0;
+      var files = Array.prototype.slice.call(input.files);
+      if (files.length > maxCount) return "一次最多上傳 " + maxCount + " 個活頁簿，您選了 " + files.length + " 個。";
+      for (var i = 0; i < files.length; i++) {
+        if (!accepted.test(files[i].name)) return "「" + files[i].name + "」不是活頁簿（.xlsx、.xlsm 或 .ods）。";
+        if (files[i].size > maxFile) return "「" + files[i].name + "」超過每個檔案 " + formatMb(maxFile) + " 的上限。";
+        total += files[i].size;
+      }
+      if (total > maxTotal) return "檔案合計超過 " + formatMb(maxTotal) + " 的上限，請分批上傳。";
+      return "";
+    }
+
+    input.addEventListener("change", showChosen);
+    ["dragenter", "dragover"].forEach(function (name) {
+      drop.addEventListener(name, function (event) {
+        event.preventDefault();
+        drop.classList.add("over");
+      });
+    });
+    ["dragleave", "drop"].forEach(function (name) {
+      drop.addEventListener(name, function () { drop.classList.remove("over"); });
+    });
+    drop.addEventListener("drop", function (event) {
+      event.preventDefault();
+      if (event.dataTransfer && event.dataTransfer.files.length) {
+        input.files = event.dataTransfer.files;
+        showChosen();
+      }
+    });
+    form.addEventListener("submit", function (event) {
+      var text = problem();
+      message.hidden = !text;
+      message.textContent = text;
+      if (text) event.preventDefault();
+    });
+  }
+
+  function setupFilters() {
+    var table = document.getElementById("problems");
+    var box = document.getElementById("filters");
+    if (!table || !box) return;
+    var severity = document.getElementById("filter-severity");
+    var file = document.getElementById("filter-file");
+    var count = document.getElementById("filter-count");
+    box.hidden = false;
+    function apply() {
+      var shown = 0, rows = table.tBodies[0].rows;
+      for (var i = 0; i < rows.length; i++) {
+        var row = rows[i];
+        var visible = (!severity.value || row.dataset.severity === severity.value) &&
+                      (!file.value || row.dataset.file === file.value);
+        row.classList.toggle("hidden", !visible);
+        if (visible) shown++;
+      }
+      count.textContent = "顯示 " + shown + " / " + rows.length + " 項";
+    }
+    severity.addEventListener("change", apply);
+    file.addEventListener("change", apply);
+    apply();
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    setupUpload();
+    setupFilters();
+  });
+})();
