@@ -28,6 +28,7 @@ from .label_fit import label_em, widest_labels
 from .problems import FatalError
 
 A4_TWIPS = (11906, 16838)
+LABEL_TOLERANCE_EM = 0.1  # label widths are estimates (parentheses vary by face)
 PAGE_TOLERANCE = 30  # twips; Word rounds A4 to 11906 × 16838, other tools by a few twips
 LANGUAGE = "zh-TW"
 CHAPTER_ROLES = (Role.CHAPTER, Role.SECTION, Role.ITEM, Role.SECTION_BODY, Role.ITEM_BODY)
@@ -193,8 +194,9 @@ def _hanging_indents(chain: _Chain, styles: dict, widest: dict[Role, str]) -> li
         first = chain.paragraph_format(style, "first_line_indent")
         left = chain.paragraph_format(style, "left_indent")
         hanging = -first.twips if first is not None and first < 0 else 0
-        needed = label_em(label) * chain.size_twips(style)
-        if hanging < needed:
+        size = chain.size_twips(style)
+        needed = label_em(label) * size
+        if hanging < needed - size * LABEL_TOLERANCE_EM:
             note = ("reportgen 產生本章時已自動加寬，但本章併入套用這個範本樣式的總報告後，會改用範本的凸排。"
                     if label != base else "")
             findings.append(Finding(False, (

@@ -10,6 +10,7 @@ Run: python tools/make_template.py
 
 from __future__ import annotations
 
+import math
 import zipfile
 from io import BytesIO
 from pathlib import Path
@@ -34,7 +35,7 @@ SECTION_HANG = 2 * SECTION_PT * PT  # 一、 is two full-width characters of the
 SECTION_TEXT = SECTION_HANG  # where a section's title (and its body text) starts
 # (一) then one character's gap: the item title follows its label as the document handbook sets it.
 # reportgen widens this (and moves the item text with it) when a chapter has (十一) or longer labels.
-ITEM_HANG = round(2 * PAREN_EM * BODY_PT * PT) + CHAR + CHAR
+ITEM_HANG = math.ceil(2 * PAREN_EM * BODY_PT * PT) + CHAR + CHAR
 ITEM_TEXT = SECTION_TEXT + ITEM_HANG  # where an item's title (and its body text) starts
 
 CONTENT_TYPES = DECL + (
