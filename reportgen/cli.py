@@ -123,7 +123,10 @@ def _build(args: argparse.Namespace) -> int:
     print(f"已產生 {output}")
     print(_summary(outcome))
     if args.pdf or args.odt:
-        from .convert import convert
+        from .convert import convert, pdf_font_warning
+
+        if args.pdf and (font_warning := pdf_font_warning()):
+            print(font_warning, file=sys.stderr)
 
         for copy in convert(output, [k for k in ("pdf", "odt") if getattr(args, k)]):
             print(f"已產生 {copy}")
