@@ -11,7 +11,7 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 
 from .compose import Block, Document, Role
-from .label_fit import LabelWidths, fit_labels, label_widths
+from .label_fit import LabelWidths, fit_labels, label_widths, widest_labels
 from .problems import FatalError
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
@@ -302,7 +302,8 @@ def render_docx(template: Template, document: Document) -> bytes:
     widths = label_widths(document)
     replace = {CORE_PART: _core_xml(document)}
     if widths.section or widths.item:
-        replace[STYLES_PART] = fit_labels(template.styles_xml, template.style_ids, template.lead_id, widths)
+        replace[STYLES_PART] = fit_labels(template.styles_xml, template.style_ids, template.lead_id,
+                                          widest_labels(document))
     out = BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
         for info, blob in template.parts:

@@ -8,6 +8,7 @@ with them, so wrapped titles still start after their labels and body text stays 
 
 from __future__ import annotations
 
+import math
 import unicodedata
 from dataclasses import dataclass
 
@@ -17,6 +18,8 @@ W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 BASE_LABELS = {Role.SECTION: "一、", Role.ITEM: "(一)"}
 DEFAULT_HALF_POINTS = 20  # Word's size when no style or default states one (10 pt)
 PAREN_EM = 1 / 3  # ( and ) in Times New Roman and most Latin faces, for estimates
+ITEM_GAP_EM = 1.0  # (一) then one character, as the document handbook sets item titles
+SECTION_GAP_EM = 0.25  # 、 is its own gap; a little room so the tab after 十一、 reaches its stop
 # Children of w:pPr in the schema's order, for inserting an element a style did not have.
 _PPR_ORDER = ("pStyle", "keepNext", "keepLines", "pageBreakBefore", "framePr", "widowControl", "numPr",
               "suppressLineNumbers", "pBdr", "shd", "tabs", "suppressAutoHyphens", "kinsoku", "wordWrap",
@@ -56,6 +59,7 @@ def widest_labels(document: Document) -> dict[Role, str]:
 
 
 def label_widths(document: Document) -> LabelWidths:
+    """How much wider than 一、 and (一) the chapter's widest labels are, in full-width characters."""
     widest = widest_labels(document)
 
     def extra(role: Role) -> int:
@@ -167,17 +171,33 @@ def _shift(styles: _Styles, style_id: str | None, left: int, hanging: int = 0) -
                 tab.set(_q("pos"), str(old + left))
 
 
-def fit_labels(styles_xml: bytes, ids: dict[Role, str], lead_id: str | None, widths: LabelWidths) -> bytes:
-    """styles.xml with the heading indents grown for the chapter's widest labels (see module doc)."""
+def _needed(styles: _Styles, style_id: str, label: str, gap_em: float) -> int:
+    """Twips a style's hanging indent must grow so `label` and a gap fit before the text edge."""
+    size = styles.size_twips(style_id)
+    ind = styles.find(style_id, "pPr/ind")
+    hanging = int(ind.get(_q("hanging"), "0")) if ind is not None else 0
+    return max(0, math.ceil(label_em(label) * size + gap_em * size - hanging))
+
+
+def fit_labels(styles_xml: bytes, ids: dict[Role, str], lead_id: str | None, widest: dict[Role, str]) -> bytes:
+    """styles.xml with the heading indents grown for the chapter's widest labels (see module doc).
+
+    An item title follows the widest label after one character; a section title after its 、
+    and a quarter character, room for the tab that lines titles up. A template that already
+    leaves that much room is not changed.
+    """
     from lxml import etree
 
     parser = etree.XMLParser(resolve_entities=False, no_network=True)
     pristine = _Styles(etree.fromstring(styles_xml, parser))
     styles = _Styles(etree.fromstring(styles_xml, parser), pristine)
-    section = widths.section * styles.size_twips(ids[Role.SECTION])
-    if section:
-        section += styles.size_twips(ids[Role.SECTION]) // 4  # the tab needs room past the widest label
-    item = widths.item * styles.size_twips(ids[Role.ITEM])
+    section = item = 0
+    if wide_chars(widest.get(Role.SECTION, "")) > wide_chars(BASE_LABELS[Role.SECTION]):
+        section = _needed(pristine, ids[Role.SECTION], widest[Role.SECTION], SECTION_GAP_EM)
+    if wide_chars(widest.get(Role.ITEM, "")) > wide_chars(BASE_LABELS[Role.ITEM]):
+        item = _needed(pristine, ids[Role.ITEM], widest[Role.ITEM], ITEM_GAP_EM)
+    if not (section or item):
+        return styles_xml
     _shift(styles, ids[Role.SECTION], section, section)
     _shift(styles, ids[Role.SECTION_BODY], section)
     _shift(styles, lead_id, section)
