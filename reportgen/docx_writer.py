@@ -19,6 +19,7 @@ DOCUMENT_PART = "word/document.xml"
 STYLES_PART = "word/styles.xml"
 CORE_PART = "docProps/core.xml"
 APP_PART = "docProps/app.xml"
+SETTINGS_PART = "word/settings.xml"
 CONTENT_TYPES_PART = "[Content_Types].xml"
 DOCUMENT_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"
 # A Word template (.dotx, .dotm) differs from a document only in its main part's content type.
@@ -173,8 +174,18 @@ def as_document(parts: list[tuple[zipfile.ZipInfo, bytes]], path: Path
             blob = _relationships(info.filename, blob, gone, path)
         elif info.filename == APP_PART:
             blob = NEUTRAL_APP
+        elif info.filename == SETTINGS_PART and b"attachedTemplate" in blob:
+            blob = _without_attached_template(blob, path)
         kept.append((info, blob))
     return kept, dropped
+
+
+def _without_attached_template(blob: bytes, path: Path) -> bytes:
+    """settings.xml without the link to the template's own template (its relationship goes too)."""
+    root = _parse(blob, SETTINGS_PART, path)
+    for element in root.findall(f"{{{W}}}attachedTemplate"):
+        root.remove(element)
+    return _serialize(root)
 
 
 def _content_types(blob: bytes, gone: set[str], path: Path) -> bytes:

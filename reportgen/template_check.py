@@ -146,7 +146,8 @@ def check_template(path: Path, widest: dict[Role, str] | None = None) -> list[Fi
     findings += _language_and_fonts(chain, styles)
     findings += _hanging_indents(chain, styles, widest or {})
     findings += _overflow(chain, styles, by_name.get(LEAD_STYLE_NAME.lower()))
-    findings += _leaks(dropped, dict((info.filename, blob) for info, blob in raw).get(APP_PART))
+    stored = {info.filename: blob for info, blob in raw}
+    findings += _leaks(dropped, stored.get(APP_PART), stored.get("word/_rels/settings.xml.rels", b""))
     return findings
 
 
@@ -228,8 +229,11 @@ def _overflow(chain: _Chain, styles: dict, lead) -> list[Finding]:
         "請在樣式的「段落」→「中文印刷樣式」勾選「允許標點符號溢出邊界」。"))]
 
 
-def _leaks(dropped: list[str] | tuple[str, ...], app: bytes | None) -> list[Finding]:
+def _leaks(dropped: list[str] | tuple[str, ...], app: bytes | None, settings_rels: bytes) -> list[Finding]:
     findings = []
+    if b"attachedTemplate" in settings_rels:
+        findings.append(Finding(False, "記錄了它所依附的範本檔（例如 Normal.dotm）的路徑；"
+                                       "reportgen 產生的文件不會帶這個路徑。"))
     kinds = {
         "thumbnail": ("docProps/thumbnail", "範本的縮圖（第一頁的小圖）"),
         "custom": ("docProps/custom.xml", "自訂文件摘要資訊"),

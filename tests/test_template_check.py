@@ -119,6 +119,29 @@ def test_leaked_parts_never_reach_the_chapter(tmp_path, cli, example_dir, python
     assert docx.Document(out).paragraphs[0].text == "貳拾陸、國際事務"  # still a valid package
 
 
+def test_the_link_to_the_templates_own_template_is_dropped(tmp_path, cli, example_dir):
+    """Word saves a document's template path (C:\\Users\\…\\Normal.dotm) in settings.xml and its .rels."""
+    rels = (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Relationships xmlns="http://schemas.'
+            b'openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.'
+            b'openxmlformats.org/officeDocument/2006/relationships/attachedTemplate" '
+            b'Target="file:///C:/Users/editor/Normal.dotm" TargetMode="External"/></Relationships>')
+    linked = tmp_path / "linked.docx"
+    rewrite(TEMPLATE, linked, lambda name, data: replace_text(
+        "<w:zoom", '<w:attachedTemplate r:id="rId1" xmlns:r="http://schemas.openxmlformats.org/officeDocument/'
+        '2006/relationships"/><w:zoom')(data) if name == "word/settings.xml" else data)
+    with zipfile.ZipFile(linked, "a") as archive:
+        archive.writestr("word/_rels/settings.xml.rels", rels)
+    out = tmp_path / "chapter.docx"
+    result = cli("build", example_dir, "-o", out, "--template", linked)
+    assert result.code == 0
+    assert result.err == ("警告：範本 linked.docx：記錄了它所依附的範本檔（例如 Normal.dotm）的路徑；"
+                          "reportgen 產生的文件不會帶這個路徑。\n")
+    with zipfile.ZipFile(out) as archive:
+        assert b"attachedTemplate" not in archive.read("word/settings.xml")
+        assert b"Normal.dotm" not in archive.read("word/_rels/settings.xml.rels")
+    docx.Document(out)
+
+
 def test_a_dotx_template_gives_a_document(tmp_path, cli, example_dir):
     """The editors' master template (總報告.dotx): accepted, and the output is a .docx, not a template."""
     dotx = rewrite(TEMPLATE, tmp_path / "總報告.dotx", lambda name, data: replace_text(
