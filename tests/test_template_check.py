@@ -3,6 +3,7 @@ describes the template (thumbnail, customXml, its own template's name) never rea
 
 from __future__ import annotations
 
+import shutil
 import zipfile
 from pathlib import Path
 
@@ -163,3 +164,26 @@ def test_an_unreadable_template_exits_2(tmp_path, cli):
     result = cli("template", broken)
     assert result.code == 2
     assert result.err == "錯誤：範本 壞掉.docx 不是 Word 文件（.docx）。請用 Word 另存為 .docx。\n"
+
+
+def test_template_command_has_help(cli):
+    result = cli("template", "--help")
+    assert result.code == 0 and result.out.startswith("用法：reportgen template [-h] [FILE]")
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) is not installed")
+def test_a_template_resaved_by_libreoffice_is_warned_about_punctuation_only(tmp_path, cli):
+    """Writer's Word export turns overflowPunct off in every style; the rest of the house style survives."""
+    from reportgen.convert import Soffice
+
+    with Soffice() as office:
+        data = office.convert(TEMPLATE, "docx")
+    resaved = tmp_path / "另存.docx"
+    resaved.write_bytes(data)
+    result = cli("template", resaved)
+    assert result.code == 0
+    lines = result.out.splitlines()
+    assert len(lines) == 2
+    assert lines[0].startswith("警告：範本 另存.docx：「允許標點符號溢出邊界」被關閉："
+                               "標題 1、標題 2、標題 3、節內文、項內文")
