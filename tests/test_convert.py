@@ -180,3 +180,19 @@ def _alias_prefer(family: str):
     root = etree.parse(str(Path(convert.__file__).parent / "fonts" / "aliases.conf"))
     alias = next(a for a in root.iter("alias") if a.findtext("family") == family)
     return alias.find("prefer").iter("family")
+
+
+@needs_fontconfig
+@posix_only
+def test_build_pdf_prints_the_font_warning(project, cli, tmp_path, monkeypatch):
+    monkeypatch.setenv("FONTCONFIG_FILE", str(_without_tw_kai(tmp_path)))
+    if convert.pdf_font_warning() is None:
+        pytest.skip("no other Kai face installed either")
+    fake_soffice(tmp_path, 'while [ "$1" != "--outdir" ]; do shift; done\nmkdir -p "$2"; '
+                 'cp "$3" "$2/input.pdf"; cp "$3" "$2/input.odt"\n', monkeypatch)
+    result = cli("build", "--pdf")
+    assert result.code == 0
+    assert result.err.startswith("警告：PDF 中的標楷體由「AR PL UKai")
+    assert result.out.splitlines()[-1] == "已產生 outputs/國際事務.pdf"
+    monkeypatch.delenv("FONTCONFIG_FILE")
+    assert cli("build", "--odt").err == ""  # only a PDF shows the glyphs
