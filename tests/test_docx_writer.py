@@ -193,3 +193,26 @@ def test_fitting_copies_an_inherited_indent_before_moving_it(tmp_path):
     original = _ind(etree.fromstring(template.styles_xml), "SectionBody")[0]
     assert _ind(after, "SectionBody")[0] - original == 400
     assert _ind(after, "ItemBody")[0] - original == 400 + 560  # its copy of 節內文's indent, moved once
+
+
+def test_a_section_paragraph_ending_in_a_colon_keeps_with_the_next(tmp_path):
+    """Only when followed by something, and only with the style; an older template gets 節內文."""
+    doc = Document(title="t", subject="s", date=(2021, 12, 31), blocks=(
+        Block(Role.CHAPTER, "國際事務", "貳拾陸、"), Block(Role.SECTION, "訪賓", "一、"),
+        Block(Role.SECTION_BODY, "主要訪團代表為："), Block(Role.SECTION_BODY, "日本京都市等。"),
+        Block(Role.SECTION_BODY, "結尾也是冒號：")))
+
+    def used(template) -> list[str]:
+        return [p.find(f"{W}pPr/{W}pStyle").get(f"{W}val")
+                for p in body_paragraphs(parts(render_docx(template, doc)))][2:]
+
+    assert used(load_template(TEMPLATE)) == ["SectionLead", "SectionBody", "SectionBody"]
+
+    def drop_lead(data: bytes) -> bytes:
+        root = etree.fromstring(data)
+        lead = next(s for s in root.iter(f"{W}style") if s.get(f"{W}styleId") == "SectionLead")
+        root.remove(lead)
+        return etree.tostring(root)
+    older = load_template(_template_with_styles(tmp_path, drop_lead))
+    assert older.lead_id is None
+    assert used(older) == ["SectionBody", "SectionBody", "SectionBody"]
