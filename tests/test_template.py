@@ -59,8 +59,9 @@ def test_the_package_finds_the_one_template():
     """templates/report.docx is the only copy in the repository; a checkout's package falls back to it."""
     from reportgen.templates import bundled
 
+    assert not (REPO / "reportgen" / "templates" / "report.docx").exists()  # no second copy to drift
     assert bundled().resolve() == TEMPLATE.resolve()
-    assert not (REPO / "reportgen" / "templates" / "report.docx").exists() or bundled().name == "report.docx"
+    assert "templates/report.docx" in (REPO / "MANIFEST.in").read_text()  # in the sdist, for setup.py's copy
 
 
 def test_the_template_passes_its_own_check():
