@@ -28,9 +28,9 @@ def default_template() -> Path:
     local = Path("templates") / "report.docx"
     if local.is_file():
         return local
-    from importlib.resources import files
+    from .templates import bundled
 
-    return Path(str(files("reportgen") / "templates" / "report.docx"))
+    return bundled()
 
 
 def render_docx(outcome: Outcome, template: Path | str | None = None) -> bytes:

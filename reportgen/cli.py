@@ -87,6 +87,12 @@ def _parser() -> argparse.ArgumentParser:
                        help="接受連線的位址，預設 127.0.0.1（只限本機）；0.0.0.0 開放給辦公室網路（需存取碼）")
     serve.add_argument("--port", type=int, default=8000, help="連接埠，預設 8000")
     serve.set_defaults(run=_serve)
+    template = commands.add_parser("template", help="檢查 Word 範本",
+                                   description="檢查 Word 範本（.docx 或 .dotx）的樣式、紙張、語言、字型、"
+                                   "凸排與定位點，以及會被帶進每一章的部分。缺少樣式時結束代碼為 2。")
+    template.add_argument("file", type=Path, nargs="?", metavar="FILE",
+                          help="範本檔，預設為 build 會使用的範本（templates/report.docx，沒有時用內建範本）")
+    template.set_defaults(run=_template)
     return parser
 
 
@@ -125,16 +131,38 @@ def _build(args: argparse.Namespace) -> int:
         return EXIT_INPUT_ERRORS
     report = outcome.report
     document = compose(report)
+    from .template_check import build_warnings
+
+    for line in build_warnings(template.path, document):  # the same check as `reportgen template`
+        print(line, file=sys.stderr)
     output = args.output or Path("outputs") / f"{_safe_name(report.settings.title)}.docx"
     check_output(output, DOCX, **check)
     write_atomic(output, render_docx(template, document))
     print(f"已產生 {output}")
     print(_summary(outcome))
     if args.pdf or args.odt:
-        from .convert import convert
+        from .convert import convert, pdf_font_warning
+
+        if args.pdf and (font_warning := pdf_font_warning()):
+            print(font_warning, file=sys.stderr)
 
         for copy in convert(output, [k for k in ("pdf", "odt") if getattr(args, k)]):
             print(f"已產生 {copy}")
+    return EXIT_OK
+
+
+def _template(args: argparse.Namespace) -> int:
+    from .template_check import blocking, check_template
+
+    path = _template_path(args.file)
+    findings = check_template(path)
+    for finding in findings:
+        print(finding.render(path))
+    if blocking(findings):
+        print(f"範本 {path} 缺少必要的樣式，無法用來產生本章。")
+        return EXIT_FATAL
+    warnings = len(findings)
+    print(f"範本 {path} 檢查完成：" + (f"警告 {warnings} 項，仍可使用。" if warnings else "沒有問題。"))
     return EXIT_OK
 
 

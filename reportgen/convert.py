@@ -65,6 +65,34 @@ def _fontconfig(work: Path) -> Path:
     return config
 
 
+# Faces that draw the standard character forms (教育部標準字體) 標楷體 stands for.
+STANDARD_KAI = ("TW-Kai", "標楷體", "DFKai-SB", "BiauKai")
+
+
+def pdf_font_warning() -> str | None:
+    """A warning when the PDF's 標楷體 would be drawn by a Kai face with non-standard forms.
+
+    Asks fontconfig, through the same configuration LibreOffice gets, which face answers for
+    標楷體. None where fontconfig is not used (Windows, macOS) or cannot be asked.
+    """
+    if not sys.platform.startswith(("linux", "freebsd", "openbsd", "netbsd")) or not shutil.which("fc-match"):
+        return None
+    with tempfile.TemporaryDirectory(prefix="reportgen-fonts-") as work:
+        env = _environment(Path(work))
+        try:
+            found = subprocess.run(["fc-match", "-f", "%{family}", "標楷體"], capture_output=True, text=True,
+                                   env=env, timeout=30, check=False).stdout.strip()
+        except (OSError, subprocess.SubprocessError):
+            return None
+    families = [f.replace("\\", "") for f in found.split(",")]
+    if any(f in STANDARD_KAI for f in families):
+        return None
+    face = families[0] if families and families[0] else "其他字型"
+    return (f"警告：PDF 中的標楷體由「{face}」代替，部分字形不是教育部標準字體（例如「為」會印成「爲」）。"
+            "PDF 僅供校對，正式字形以 Word 文件為準；若要 PDF 也用標準字形，請安裝全字庫正楷體 TW-Kai"
+            "（Debian／Ubuntu：sudo apt install fonts-cns11643-kai；或由 https://www.cns11643.gov.tw 下載）。")
+
+
 def _xml_text(path: Path) -> str:
     return escape(str(path))
 

@@ -2,21 +2,44 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
-from xml.sax.saxutils import escape
 
 from .compose import Block, Document, Role
+from .fingerprint import EMPTY, combine
+from .label_fit import LabelWidths, fit_labels, label_widths, widest_labels
 from .problems import FatalError
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 DOCUMENT_PART = "word/document.xml"
 STYLES_PART = "word/styles.xml"
 CORE_PART = "docProps/core.xml"
+APP_PART = "docProps/app.xml"
+SETTINGS_PART = "word/settings.xml"
+CONTENT_TYPES_PART = "[Content_Types].xml"
+DOCUMENT_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"
+# A Word template (.dotx, .dotm) differs from a document only in its main part's content type.
+TEMPLATE_TYPES = (
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.template.main+xml",
+    "application/vnd.ms-word.template.macroEnabledTemplate.main+xml",
+    "application/vnd.ms-word.document.macroEnabled.main+xml",
+)
+# Parts of a template that describe the template, not the chapter: every chapter built from it
+# would carry them (a picture of the template's first page, a SharePoint form's data, custom
+# properties, AutoText entries, macros). They are never copied into the output.
+_LEAKED = re.compile(
+    r"^(docProps/thumbnail\.[^/]+|docProps/custom\.xml|customXml/.*|word/glossary/.*"
+    r"|word/vbaProject\.bin|word/vbaData\.xml|word/_rels/vbaProject\.bin\.rels)$", re.IGNORECASE)
+# app.xml as a chapter should carry it: no template name (Normal.dotm), company, editing time.
+NEUTRAL_APP = (
+    b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    b'<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/extended-properties">'
+    b"<Application>reportgen</Application></Properties>")
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)  # zip entry times: the same inputs give the same bytes
 MAX_TEMPLATE_PART = 20 * 1024 * 1024
 MAX_TEMPLATE_TOTAL = 64 * 1024 * 1024  # a template with a letterhead picture is a few MB
@@ -31,6 +54,10 @@ STYLE_NAMES: dict[Role, str] = {
     Role.SECTION_BODY: "節內文",
     Role.ITEM_BODY: "項內文",
 }
+# A 節內文 paragraph that ends with a colon announces the next one (「主要訪團代表為：」); this
+# optional style keeps it on the page of what it announces. Without it, 節內文 is used.
+LEAD_STYLE_NAME = "節內文（與下段同頁）"
+LEAD_ENDINGS = ("：", ":")
 STYLE_HELP: dict[Role, str] = {
     Role.CHAPTER: "章標題（內建樣式「標題 1」）",
     Role.SECTION: "節標題（內建樣式「標題 2」）",
@@ -41,16 +68,27 @@ STYLE_HELP: dict[Role, str] = {
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
+def escape(text: str) -> str:
+    """XML text escaping (xml.sax.saxutils would import urllib, http and ssl at start-up)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 @dataclass(frozen=True)
 class Template:
     """A template package read into memory, with its style ids resolved."""
 
     path: Path
-    parts: tuple[tuple[zipfile.ZipInfo, bytes], ...]
+    parts: tuple[tuple[zipfile.ZipInfo, bytes], ...]  # as a document: leaked parts dropped, see as_document
     style_ids: dict[Role, str]
     prefix: str  # the document part's prefix for the WordprocessingML namespace
     head: bytes  # the document part up to where the body's paragraphs go …
     tail: bytes  # … and from there on: the final section properties and the closing tags
+    lead_id: str | None = None  # the optional 節內文（與下段同頁） style
+    dropped: tuple[str, ...] = ()  # the template's parts that were left out (leaks)
+
+    @property
+    def styles_xml(self) -> bytes:
+        return next(blob for info, blob in self.parts if info.filename == STYLES_PART)
 
 
 def _parse(data: bytes, part: str, path: Path):  # -> lxml.etree._Element
@@ -65,8 +103,8 @@ def _parse(data: bytes, part: str, path: Path):  # -> lxml.etree._Element
         raise FatalError(f"範本 {path.name} 的 {part} 已損壞，請用 Word 重新存檔。") from exc
 
 
-def load_template(path: Path) -> Template:
-    """Read and check a template; every failure is a FatalError naming what to fix."""
+def read_package(path: Path) -> list[tuple[zipfile.ZipInfo, bytes]]:
+    """A template's parts as stored, size-checked; a FatalError when it is not a readable package."""
     try:
         archive = zipfile.ZipFile(path)
     except FileNotFoundError as exc:
@@ -79,7 +117,12 @@ def load_template(path: Path) -> Template:
         if sum(info.file_size for info in infos) > MAX_TEMPLATE_TOTAL or any(
                 info.file_size > MAX_TEMPLATE_PART for info in infos):
             raise FatalError(f"範本 {path.name} 解壓縮後過大，請確認範本是否正確。")
-        parts = [(info, archive.read(info)) for info in infos]
+        return [(info, archive.read(info)) for info in infos]
+
+
+def load_template(path: Path) -> Template:
+    """Read and check a template; every failure is a FatalError naming what to fix."""
+    parts, dropped = as_document(read_package(path), path)
     data = dict((info.filename, blob) for info, blob in parts)
     for part in (DOCUMENT_PART, STYLES_PART):
         if part not in data:
@@ -96,16 +139,102 @@ def load_template(path: Path) -> Template:
     for role, name in STYLE_NAMES.items():
         style_id = by_name.get(name.lower())
         if not style_id:
-            raise FatalError(
-                f"範本 {path.name} 缺少段落樣式「{name}」（用於{STYLE_HELP[role]}）。"
-                f"請在 Word 的「樣式」窗格新增名為「{name}」的段落樣式後存檔。")
+            raise FatalError(missing_style_message(path, role))
         style_ids[role] = style_id
     document = _parse(data[DOCUMENT_PART], DOCUMENT_PART, path)
     prefix = next((p for p, uri in document.nsmap.items() if uri == W and p), None)
     if prefix is None or document.find(f"{{{W}}}body") is None:
         raise FatalError(f"範本 {path.name} 的 {DOCUMENT_PART} 格式不符，請用 Word 重新存檔。")
     head, tail = _around_body(document)
-    return Template(path, tuple(parts), style_ids, prefix, head, tail)
+    return Template(path, tuple(parts), style_ids, prefix, head, tail,
+                    lead_id=by_name.get(LEAD_STYLE_NAME.lower()), dropped=tuple(dropped))
+
+
+def missing_style_message(path: Path, role: Role) -> str:
+    name = STYLE_NAMES[role]
+    return (f"範本 {path.name} 缺少段落樣式「{name}」（用於{STYLE_HELP[role]}）。"
+            f"請在 Word 的「樣式」窗格新增名為「{name}」的段落樣式後存檔。")
+
+
+def leaked(name: str) -> bool:
+    """A template part that must never reach a chapter (see _LEAKED)."""
+    return bool(_LEAKED.match(name))
+
+
+def as_document(parts: list[tuple[zipfile.ZipInfo, bytes]], path: Path
+                 ) -> tuple[list[tuple[zipfile.ZipInfo, bytes]], list[str]]:
+    """The template's parts as a chapter's: a .dotx's main part typed as a document, leaks left out.
+
+    Relationships and content types that name a dropped part go with it, so Word finds
+    nothing missing; app.xml is replaced by neutral values.
+    """
+    dropped = [info.filename for info, _ in parts if leaked(info.filename)]
+    gone = {"/" + name.lower() for name in dropped}
+    kept = []
+    for info, blob in parts:
+        if info.filename in dropped:
+            continue
+        if info.filename == CONTENT_TYPES_PART:
+            blob = _content_types(blob, gone, path)
+        elif info.filename.endswith(".rels"):
+            blob = _relationships(info.filename, blob, gone, path)
+        elif info.filename == APP_PART:
+            blob = NEUTRAL_APP
+        elif info.filename == SETTINGS_PART and b"attachedTemplate" in blob:
+            blob = _without_attached_template(blob, path)
+        kept.append((info, blob))
+    return kept, dropped
+
+
+def _without_attached_template(blob: bytes, path: Path) -> bytes:
+    """settings.xml without the link to the template's own template (its relationship goes too)."""
+    root = _parse(blob, SETTINGS_PART, path)
+    for element in root.findall(f"{{{W}}}attachedTemplate"):
+        root.remove(element)
+    return _serialize(root)
+
+
+def _content_types(blob: bytes, gone: set[str], path: Path) -> bytes:
+    root = _parse(blob, CONTENT_TYPES_PART, path)
+    changed = False
+    for override in list(root):
+        name = (override.get("PartName") or "").lower()
+        kind = override.get("ContentType") or ""
+        if name in gone:
+            root.remove(override)
+            changed = True
+        elif name == "/" + DOCUMENT_PART and kind in TEMPLATE_TYPES:
+            override.set("ContentType", DOCUMENT_TYPE)
+            changed = True
+    return _serialize(root) if changed else blob
+
+
+def _relationships(name: str, blob: bytes, gone: set[str], path: Path) -> bytes:
+    """A .rels part without relationships to dropped parts (and without a template's link to its own template)."""
+    import posixpath
+
+    owner_dir = posixpath.dirname(posixpath.dirname(name))  # word/_rels/document.xml.rels → word
+    root = _parse(blob, name, path)
+    changed = False
+    for rel in list(root):
+        target = rel.get("Target") or ""
+        kind = rel.get("Type") or ""
+        if rel.get("TargetMode") == "External":
+            if kind.endswith("/attachedTemplate"):  # a path on the editor's disk, e.g. Normal.dotm
+                root.remove(rel)
+                changed = True
+            continue
+        resolved = posixpath.normpath(target if target.startswith("/") else "/" + posixpath.join(owner_dir, target))
+        if resolved.lower() in gone:
+            root.remove(rel)
+            changed = True
+    return _serialize(root) if changed else blob
+
+
+def _serialize(root) -> bytes:  # root: lxml.etree._Element
+    from lxml import etree
+
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
 
 
 def _around_body(root) -> tuple[bytes, bytes]:  # root: lxml.etree._Element
@@ -131,40 +260,47 @@ def _around_body(root) -> tuple[bytes, bytes]:  # root: lxml.etree._Element
     return head, tail
 
 
-def _paragraph(block: Block, style_id: str, w: str) -> str:
+def _paragraph(block: Block, style_id: str, w: str, section_tab: bool = False) -> str:
     text = _XML_ILLEGAL.sub("", block.text)
     runs = ""
     if block.label:
         runs += f"<{w}:t>{escape(block.label)}</{w}:t>"
-        if block.role is Role.ITEM:
+        if block.role is Role.ITEM or (section_tab and block.role is Role.SECTION):
             runs += f"<{w}:tab/>"
     runs += f'<{w}:t xml:space="preserve">{escape(text)}</{w}:t>'
     return (f'<{w}:p><{w}:pPr><{w}:pStyle {w}:val="{style_id}"/></{w}:pPr>'
             f"<{w}:r>{runs}</{w}:r></{w}:p>")
 
 
-def _document_xml(template: Template, document: Document) -> Iterator[bytes]:
+def _document_xml(template: Template, document: Document, widths: LabelWidths) -> Iterator[bytes]:
     """The template's document part with the chapter as its body.
 
     Yielded in pieces so that a chapter of 100,000 paragraphs is never held whole in memory.
     """
-    ids = template.style_ids
     yield template.head
     blocks = document.blocks
+    section_tab = widths.section > 0  # labels of unequal width: a tab lines every title up
     for start in range(0, len(blocks), _BLOCKS_PER_PIECE):
-        xml = "".join(_paragraph(b, ids[b.role], template.prefix)
-                      for b in blocks[start:start + _BLOCKS_PER_PIECE])
+        xml = "".join(_paragraph(b, _style_of(template, blocks, start + i), template.prefix, section_tab)
+                      for i, b in enumerate(blocks[start:start + _BLOCKS_PER_PIECE]))
         yield xml.encode("utf-8")
     yield template.tail
 
 
-def _core_xml(document: Document, template: Template) -> bytes:
-    """The core properties, marked with a digest of the whole package (see fingerprint.py)."""
-    from .fingerprint import EMPTY, digest
+def _style_of(template: Template, blocks: tuple[Block, ...], index: int) -> str:
+    """The block's style id; a section paragraph ending in a colon keeps with what follows it."""
+    block = blocks[index]
+    if (block.role is Role.SECTION_BODY and template.lead_id and index + 1 < len(blocks)
+            and block.text.rstrip().endswith(LEAD_ENDINGS)):
+        return template.lead_id
+    return template.style_ids[block.role]
 
+
+def _core_xml(document: Document) -> bytes:
+    """The core properties with an empty mark; render_docx fills it in last (fingerprint.py)."""
     year, month, day = document.date
     stamp = f"{year:04d}-{month:02d}-{day:02d}T00:00:00Z"
-    core = (
+    return (
         '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
         '<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/'
         'core-properties" xmlns:dc="http://purl.org/dc/elements/1.1/" '
@@ -177,26 +313,49 @@ def _core_xml(document: Document, template: Template) -> bytes:
         f'<dcterms:modified xsi:type="dcterms:W3CDTF">{stamp}</dcterms:modified>'
         "</cp:coreProperties>"
     ).encode()
-    parts = [(info.filename, [blob]) for info, blob in template.parts
-             if info.filename not in (CORE_PART, DOCUMENT_PART)]
-    mark = digest([*parts, (CORE_PART, [core]), (DOCUMENT_PART, _document_xml(template, document))])
-    return core.replace(EMPTY.encode(), f"<dc:identifier>{mark}</dc:identifier>".encode(), 1)
+
+
+def _entry(name: str) -> zipfile.ZipInfo:
+    entry = zipfile.ZipInfo(name, date_time=FIXED_TIME)
+    entry.compress_type = zipfile.ZIP_DEFLATED
+    entry.external_attr = 0o644 << 16
+    entry.create_system = 3  # zipfile writes 0 on Windows: the bytes must not depend on the OS
+    return entry
 
 
 def render_docx(template: Template, document: Document) -> bytes:
-    """The finished .docx as bytes; identical inputs give identical bytes."""
-    replace = {CORE_PART: _core_xml(document, template)}
+    """The finished .docx as bytes; identical inputs give identical bytes.
+
+    Every part is hashed as it is written and the core properties go last, carrying the digest
+    of the package exactly as written (fingerprint.py), so a later edit is recognised.
+    """
+    widths = label_widths(document)
+    replace: dict[str, bytes] = {}
+    if widths.section or widths.item:
+        replace[STYLES_PART] = fit_labels(template.styles_xml, template.style_ids, template.lead_id,
+                                          widest_labels(document))
+    hashes: list[tuple[str, bytes]] = []
+    has_core = False
     out = BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
         for info, blob in template.parts:
-            entry = zipfile.ZipInfo(info.filename, date_time=FIXED_TIME)
-            entry.compress_type = zipfile.ZIP_DEFLATED
-            entry.external_attr = 0o644 << 16
-            entry.create_system = 3  # zipfile writes 0 on Windows: the bytes must not depend on the OS
+            if info.filename == CORE_PART:
+                has_core = True
+                continue
+            digest = hashlib.sha256()
             if info.filename == DOCUMENT_PART:
-                with archive.open(entry, "w") as stream:
-                    for piece in _document_xml(template, document):
+                with archive.open(_entry(info.filename), "w") as stream:
+                    for piece in _document_xml(template, document, widths):
+                        digest.update(piece)
                         stream.write(piece)
             else:
-                archive.writestr(entry, replace.get(info.filename, blob))
+                data = replace.get(info.filename, blob)
+                digest.update(data)
+                archive.writestr(_entry(info.filename), data)
+            hashes.append((info.filename, digest.digest()))
+        if has_core:
+            core = _core_xml(document)
+            hashes.append((CORE_PART, hashlib.sha256(core).digest()))
+            mark = f"<dc:identifier>{combine(hashes)}</dc:identifier>".encode()
+            archive.writestr(_entry(CORE_PART), core.replace(EMPTY.encode(), mark, 1))
     return out.getvalue()

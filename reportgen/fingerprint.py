@@ -31,12 +31,20 @@ class Origin(Enum):
 
 def digest(parts: Iterable[tuple[str, Iterable[bytes]]]) -> str:
     """The mark for a package given as (part name, content in pieces); order does not matter."""
-    total = hashlib.sha256()
-    for name, pieces in sorted(parts, key=lambda part: part[0]):
+    hashes = []
+    for name, pieces in parts:
         part = hashlib.sha256()
         for piece in pieces:
             part.update(piece)
-        total.update(name.encode("utf-8") + b"\0" + part.digest())
+        hashes.append((name, part.digest()))
+    return combine(hashes)
+
+
+def combine(hashes: Iterable[tuple[str, bytes]]) -> str:
+    """The mark from each part's own SHA-256, whatever order the parts were written in."""
+    total = hashlib.sha256()
+    for name, part in sorted(hashes):
+        total.update(name.encode("utf-8") + b"\0" + part)
     return PREFIX + total.hexdigest()
 
 

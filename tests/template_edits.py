@@ -12,7 +12,8 @@ WNS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 W = f"{{{WNS}}}"
 
 # Chinese Word stores built-in styles with numeric ids and its own styles with ids like "a3".
-LOCALIZED_IDS = {"Heading1": "1", "Heading2": "2", "Heading3": "3", "SectionBody": "a3", "ItemBody": "a4"}
+LOCALIZED_IDS = {"Heading1": "1", "Heading2": "2", "Heading3": "3", "SectionBody": "a3", "ItemBody": "a4",
+                 "SectionLead": "a5"}
 RESTYLED_LATIN = "Arial"
 RESTYLED_CHAPTER_PT = 24
 INDENT_SHIFT = 280  # twips: item titles and their text move one 14 pt character to the right

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -132,3 +134,65 @@ def test_output_named_like_a_pdf_never_overwrites_the_docx(tmp_path, monkeypatch
     docx.write_bytes(b"word")
     assert convert.convert(docx, ["pdf"]) == [tmp_path / "chapter.pdf.pdf"]
     assert docx.read_bytes() == b"word"
+
+
+needs_fontconfig = pytest.mark.skipif(
+    not sys.platform.startswith("linux") or not shutil.which("fc-match"), reason="fontconfig is Linux's")
+
+
+def _without_tw_kai(tmp_path: Path) -> Path:
+    """A fontconfig set-up like a machine without fonts-cns11643-kai: TW-Kai's files rejected."""
+    config = tmp_path / "no-tw-kai.conf"
+    config.write_text(
+        '<?xml version="1.0"?>\n<fontconfig>\n  <include>/etc/fonts/fonts.conf</include>\n'
+        "  <selectfont><rejectfont><glob>/usr/share/fonts/truetype/cns11643/*</glob>"
+        "</rejectfont></selectfont>\n</fontconfig>\n", encoding="utf-8")
+    return config
+
+
+@needs_fontconfig
+def test_kai_stand_in_is_tw_kai_first():
+    """TW-Kai (全字庫正楷體) draws the standard forms; AR PL UKai only fills in after it."""
+    families = [f.text for f in _alias_prefer("標楷體")]
+    assert families.index("TW-Kai") < families.index("AR PL UKai TW")
+    if "TW-Kai" in subprocess.run(["fc-list", ":", "family"], capture_output=True, text=True).stdout.replace("\\", ""):
+        assert convert.pdf_font_warning() is None
+
+
+@needs_fontconfig
+def test_a_non_standard_kai_face_is_warned(tmp_path, monkeypatch):
+    monkeypatch.setenv("FONTCONFIG_FILE", str(_without_tw_kai(tmp_path)))
+    warning = convert.pdf_font_warning()
+    if warning is None:
+        pytest.skip("no other Kai face installed either")
+    assert warning.startswith("警告：PDF 中的標楷體由「AR PL UKai")
+    assert "「為」會印成「爲」" in warning and "fonts-cns11643-kai" in warning
+
+
+def test_no_font_warning_where_fontconfig_is_not_used(monkeypatch):
+    monkeypatch.setattr(convert.sys, "platform", "win32")
+    assert convert.pdf_font_warning() is None
+
+
+def _alias_prefer(family: str):
+    from lxml import etree
+
+    root = etree.parse(str(Path(convert.__file__).parent / "fonts" / "aliases.conf"))
+    alias = next(a for a in root.iter("alias") if a.findtext("family") == family)
+    return alias.find("prefer").iter("family")
+
+
+@needs_fontconfig
+@posix_only
+def test_build_pdf_prints_the_font_warning(project, cli, tmp_path, monkeypatch):
+    monkeypatch.setenv("FONTCONFIG_FILE", str(_without_tw_kai(tmp_path)))
+    if convert.pdf_font_warning() is None:
+        pytest.skip("no other Kai face installed either")
+    fake_soffice(tmp_path, 'while [ "$1" != "--outdir" ]; do shift; done\nmkdir -p "$2"; '
+                 'cp "$3" "$2/input.pdf"; cp "$3" "$2/input.odt"\n', monkeypatch)
+    result = cli("build", "--pdf")
+    assert result.code == 0
+    assert result.err.startswith("警告：PDF 中的標楷體由「AR PL UKai")
+    assert result.out.splitlines()[-1] == "已產生 outputs/國際事務.pdf"
+    monkeypatch.delenv("FONTCONFIG_FILE")
+    assert cli("build", "--odt").err == ""  # only a PDF shows the glyphs

@@ -85,7 +85,9 @@ def test_core_properties(package):
 def test_other_parts_are_the_templates(package):
     with zipfile.ZipFile(TEMPLATE) as archive:
         names = archive.namelist()
-        assert list(package) == names
+        assert sorted(package) == sorted(names)
+        assert list(package)[0] == names[0] == "[Content_Types].xml"
+        assert list(package)[-1] == "docProps/core.xml"  # written last, carrying the package's digest
         assert package["word/styles.xml"] == archive.read("word/styles.xml")
 
 
@@ -143,3 +145,76 @@ def test_template_that_inflates_too_far_is_refused(tmp_path):
     assert bomb.stat().st_size < 1024 * 1024
     with pytest.raises(FatalError, match="解壓縮後過大"):
         load_template(bomb)
+
+
+def _wide_chapter() -> Document:
+    from reportgen.numerals import lower
+
+    blocks = [Block(Role.CHAPTER, "國際事務", "貳拾陸、")]
+    for n in range(1, 12):
+        blocks.append(Block(Role.SECTION, f"第{n}節", lower(n) + "、"))
+        blocks.append(Block(Role.SECTION_BODY, "前言。"))
+    blocks += [Block(Role.ITEM, f"第{n}項", f"({lower(n)})") for n in range(1, 22)]
+    return Document(title="t", subject="s", date=(2021, 12, 31), blocks=tuple(blocks))
+
+
+def _ind(styles, style_id: str):
+    style = next(s for s in styles.iter(f"{W}style") if s.get(f"{W}styleId") == style_id)
+    ind = style.find(f"{W}pPr/{W}ind")
+    return int(ind.get(f"{W}left")), int(ind.get(f"{W}hanging", "0"))
+
+
+def test_wide_labels_grow_the_indents_in_the_written_styles():
+    """十一、 and (二十一): hanging indents grow, text columns move with them, label edges stay."""
+    written = parts(render_docx(load_template(TEMPLATE), _wide_chapter()))
+    before = etree.fromstring(parts(render_docx(load_template(TEMPLATE), DOC))["word/styles.xml"])
+    after = etree.fromstring(written["word/styles.xml"])
+    (s_left, s_hang), (s_left2, s_hang2) = _ind(before, "Heading2"), _ind(after, "Heading2")
+    (_, i_hang), (i_left2, i_hang2) = _ind(before, "Heading3"), _ind(after, "Heading3")
+    assert s_left2 - s_hang2 == s_left - s_hang == 0  # 十一、 still hangs from the margin
+    assert s_hang2 - s_hang == 320 + 80  # one 16 pt character and a quarter for the tab
+    assert i_left2 - i_hang2 == s_left2  # (一) starts where section text starts
+    assert i_hang2 - i_hang == 2 * 280  # (二十一) is two characters wider than (一)
+    assert _ind(after, "SectionBody")[0] == _ind(after, "SectionLead")[0] == s_left2
+    assert _ind(after, "ItemBody")[0] == i_left2
+    body = etree.fromstring(written["word/document.xml"]).find(f"{W}body")
+    sections = [p for p in body.findall(f"{W}p") if p.find(f"{W}pPr/{W}pStyle").get(f"{W}val") == "Heading2"]
+    assert all([c.tag for c in p.find(f"{W}r")] == [f"{W}t", f"{W}tab", f"{W}t"] for p in sections)
+
+
+def test_fitting_copies_an_inherited_indent_before_moving_it(tmp_path):
+    """An editor's 項內文 based on 節內文 with no indent of its own: moved once, from the original value."""
+    def inherit(data: bytes) -> bytes:
+        root = etree.fromstring(data)
+        item = next(s for s in root.iter(f"{W}style") if s.get(f"{W}styleId") == "ItemBody")
+        item.find(f"{W}pPr").remove(item.find(f"{W}pPr/{W}ind"))
+        item.insert(1, etree.fromstring(f'<w:basedOn xmlns:w="{W[1:-1]}" w:val="SectionBody"/>'))
+        return etree.tostring(root)
+    template = load_template(_template_with_styles(tmp_path, inherit))
+    after = etree.fromstring(parts(render_docx(template, _wide_chapter()))["word/styles.xml"])
+    original = _ind(etree.fromstring(template.styles_xml), "SectionBody")[0]
+    assert _ind(after, "SectionBody")[0] - original == 400
+    assert _ind(after, "ItemBody")[0] - original == 400 + 560  # its copy of 節內文's indent, moved once
+
+
+def test_a_section_paragraph_ending_in_a_colon_keeps_with_the_next(tmp_path):
+    """Only when followed by something, and only with the style; an older template gets 節內文."""
+    doc = Document(title="t", subject="s", date=(2021, 12, 31), blocks=(
+        Block(Role.CHAPTER, "國際事務", "貳拾陸、"), Block(Role.SECTION, "訪賓", "一、"),
+        Block(Role.SECTION_BODY, "主要訪團代表為："), Block(Role.SECTION_BODY, "日本京都市等。"),
+        Block(Role.SECTION_BODY, "結尾也是冒號：")))
+
+    def used(template) -> list[str]:
+        return [p.find(f"{W}pPr/{W}pStyle").get(f"{W}val")
+                for p in body_paragraphs(parts(render_docx(template, doc)))][2:]
+
+    assert used(load_template(TEMPLATE)) == ["SectionLead", "SectionBody", "SectionBody"]
+
+    def drop_lead(data: bytes) -> bytes:
+        root = etree.fromstring(data)
+        lead = next(s for s in root.iter(f"{W}style") if s.get(f"{W}styleId") == "SectionLead")
+        root.remove(lead)
+        return etree.tostring(root)
+    older = load_template(_template_with_styles(tmp_path, drop_lead))
+    assert older.lead_id is None
+    assert used(older) == ["SectionBody", "SectionBody", "SectionBody"]

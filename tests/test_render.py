@@ -17,7 +17,7 @@ from lxml import etree
 from helpers import EXAMPLE, REPO, run_cli, write_workbook
 from reportgen.convert import convert
 from reportgen.problems import FatalError
-from template_edits import INDENT_SHIFT, restyle
+from template_edits import INDENT_SHIFT, restyle, rewrite
 
 pytestmark = [
     pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) is not installed"),
@@ -370,3 +370,110 @@ def test_a_timed_out_conversion_leaves_no_libreoffice_running(example, tmp_path,
         survivors = running_under(soffice_temp)
     assert survivors == []
     assert not docx.with_suffix(".pdf").exists()
+
+
+# Labels, pages and fonts --------------------------------------------------------------------
+
+ONE_CHAR = 14.0  # points: one full-width character of 標題 3 and body text
+LEAD = "本節引言說明下列事項之辦理情形及相關單位之意見如下："
+
+
+def labels_workbook(path: Path) -> Path:
+    """Twelve sections (十一、 and 十二、), 21 items ((二十一)), long titles that wrap, and lead-ins
+    ending in a colon in many places, so some of them would fall at a page's last line."""
+    activities = [{"節次": 1, "標題": LONG_TITLE if n % 5 == 1 else f"第{n}項活動",
+                   "開始日期": f"110/{7 + n % 6}/{1 + n % 28}", "內容": SENTENCE * (1 + n % 4)}
+                  for n in range(1, 22)]
+    sections = [{"節次": 1, "節名": "交流專案", "類型": "活動"}]
+    for n in range(2, 13):
+        title = (LONG_TITLE if n in (2, 11) else f"第{n}節")
+        sections.append({"節次": n, "節名": title, "類型": "文字",
+                         "前言": SENTENCE * (n % 5) + LEAD + "\n\n" + SENTENCE * (1 + n % 3)})
+    sections.append({"節次": 13, "節名": "訪賓", "類型": "訪賓", "前言": "{{ 期間 }}計{{ 案數 }}案。主要訪團為："})
+    return write_workbook(path, sections=sections, activities=activities)
+
+
+@pytest.fixture(scope="module")
+def labels(tmp_path_factory) -> Rendered:
+    folder = tmp_path_factory.mktemp("labels")
+    return render(folder / "out", [labels_workbook(folder / "labels.xlsx")])
+
+
+def gap_after_label(rendered: Rendered, index: int) -> float:
+    label, title = rendered.lines_of(index)[0].words[:2]
+    return title.x0 - label.x1
+
+
+def test_item_title_follows_the_widest_label_after_one_character(example):
+    """(十四) is the widest label: one character to the title; (一) has one more, so titles align."""
+    items = [i for i, p in enumerate(example.paragraphs) if role(p, i) == "item"]
+    widest = next(i for i in items if example.paragraphs[i].startswith("(十四)"))
+    assert abs(gap_after_label(example, widest) - ONE_CHAR) < 1.5
+    assert abs(gap_after_label(example, items[0]) - 2 * ONE_CHAR) < 1.5
+
+
+@pytest.mark.slow
+def test_short_chapter_title_follows_its_label_after_one_character(tmp_path, workbook):
+    short = render(tmp_path, [workbook()])
+    index = next(i for i, p in enumerate(short.paragraphs) if role(p, i) == "item")
+    assert abs(gap_after_label(short, index) - ONE_CHAR) < 1.5
+
+
+@pytest.mark.slow
+def test_wide_labels_keep_wrapped_titles_aligned(labels):
+    sections = [i for i, p in enumerate(labels.paragraphs) if role(p, i) == "section"]
+    assert labels.paragraphs[sections[10]].startswith("十一、")
+    title_x = {round(labels.lines_of(i)[0].words[1].x0, 0) for i in sections}
+    assert len(title_x) == 1  # a tab after every section label: all titles start together
+    wrapped = [i for i in sections if len(labels.lines_of(i)) > 1]
+    assert len(wrapped) >= 2
+    for index in wrapped:
+        title = labels.lines_of(index)[0].words[1]
+        assert all(abs(line.x - title.x0) < TOLERANCE for line in labels.lines_of(index)[1:])
+    items = [i for i, p in enumerate(labels.paragraphs) if role(p, i) == "item"]
+    assert labels.paragraphs[items[-1]].startswith("(二十一)")
+    assert abs(gap_after_label(labels, items[-1]) - ONE_CHAR) < 1.5
+    for index in items:
+        first, *rest = labels.lines_of(index)
+        for line in rest + labels.lines_of(index + 1):  # wrapped title, then the item's body
+            assert abs(line.x - first.words[1].x0) < TOLERANCE, labels.paragraphs[index]
+
+
+def pages_ending_with_a_lead_in(rendered: Rendered) -> list[int]:
+    last = {}
+    for line, owner in zip(rendered.lines, rendered.owner, strict=True):
+        last[line.page] = owner
+    return [page for page, owner in last.items() if rendered.paragraphs[owner].endswith("：")]
+
+
+@pytest.mark.slow
+def test_a_lead_in_ending_in_a_colon_is_never_last_on_its_page(labels, tmp_path):
+    assert len(labels.pages) >= 5
+    assert pages_ending_with_a_lead_in(labels) == []
+    # The same chapter with 與下段同頁 taken off the lead-in style: some page does end with one,
+    # so the layout above really puts a lead-in where it would be left behind.
+    loose = rewrite(TEMPLATE, tmp_path / "loose.docx", lambda name, data: data.replace(
+        b"<w:keepNext/><w:widowControl/><w:kinsoku/>", b"<w:widowControl/><w:kinsoku/>")
+        if name == "word/styles.xml" else data)
+    folder = tmp_path / "loose"
+    assert pages_ending_with_a_lead_in(render(folder, [labels_workbook(tmp_path / "labels.xlsx")], loose))
+
+
+@pytest.mark.slow
+def test_wei_is_drawn_in_tw_kai(tmp_path):
+    """為 (U+70BA) in the Ministry of Education's standard form: TW-Kai, not AR PL UKai's 爲 shape."""
+    if "TW-Kai" not in subprocess.run(["fc-list", ":", "family"], capture_output=True, text=True).stdout.replace(
+            "\\", ""):
+        pytest.skip("TW-Kai (fonts-cns11643-kai) is not installed")
+    from reportgen.compose import Block, Document, Role
+    from reportgen.docx_writer import load_template, render_docx
+
+    only_wei = Document(title="為", subject="為", date=(2021, 12, 31),
+                        blocks=(Block(Role.SECTION_BODY, "為" * 20),))
+    docx = tmp_path / "wei.docx"
+    docx.write_bytes(render_docx(load_template(TEMPLATE), only_wei))
+    (pdf,) = convert(docx, ["pdf"])
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True).stdout
+    assert squeeze(text) == "為" * 20 + "1"
+    kai = {f for f in pdf_fonts(pdf) if not any(t in f for t in TIMES_FACES)}
+    assert kai and all(f.startswith("TW-Kai") for f in kai), kai  # pdffonts: TW-Kai-98_1

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import re
 import zipfile
 from pathlib import Path
@@ -23,7 +22,6 @@ from template_edits import (
 )
 
 TEMPLATE = REPO / "templates" / "report.docx"
-BUNDLED = REPO / "reportgen" / "templates" / "report.docx"
 EXPECTED = EXPECTED_CHAPTER.read_text(encoding="utf-8").splitlines()
 HEADINGS = ("heading 1", "heading 2", "heading 3")
 BODIES = ("節內文", "項內文")
@@ -57,16 +55,57 @@ def twips(element: etree._Element, attribute: str) -> int:
     return int(element.get(f"{W}{attribute}", "0"))
 
 
-def test_both_template_copies_are_identical():
-    """The repository's templates/ and the copy installed with the package must not drift apart."""
-    assert TEMPLATE.read_bytes() == BUNDLED.read_bytes()
+def test_the_package_finds_the_one_template():
+    """templates/report.docx is the only copy in the repository; a checkout's package falls back to it."""
+    from reportgen.templates import bundled
+
+    assert not (REPO / "reportgen" / "templates" / "report.docx").exists()  # no second copy to drift
+    assert bundled().resolve() == TEMPLATE.resolve()
+    assert "templates/report.docx" in (REPO / "MANIFEST.in").read_text()  # in the sdist, for setup.py's copy
 
 
-def test_template_is_what_the_generator_writes():
-    spec = importlib.util.spec_from_file_location("make_template", REPO / "tools" / "make_template.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    assert module.package() == TEMPLATE.read_bytes()
+def test_the_template_passes_its_own_check():
+    from reportgen.template_check import check_template
+
+    assert check_template(TEMPLATE) == []
+
+
+CHAPTER_STYLES = HEADINGS + BODIES + ("節內文（與下段同頁）",)
+# What a master report's Normal or document defaults would otherwise decide for the chapter.
+OWN = ("rPr/rFonts", "rPr/sz", "rPr/szCs", "rPr/b", "rPr/i", "rPr/color", "rPr/lang", "pPr/spacing",
+       "pPr/ind", "pPr/jc", "pPr/widowControl", "pPr/overflowPunct", "pPr/snapToGrid", "pPr/outlineLvl")
+
+
+@pytest.mark.parametrize("name", CHAPTER_STYLES)
+def test_chapter_styles_state_every_property_themselves(styles, name):
+    """Self-contained: nothing that shapes the chapter comes from Normal or the document defaults."""
+    style = styles_by_name(styles)[name]
+    assert style.find(f"{W}basedOn") is None
+    missing = [path for path in OWN if style.find("/".join(f"{W}{p}" for p in path.split("/"))) is None]
+    assert missing == []
+    fonts = style.find(f"{W}rPr/{W}rFonts")
+    assert (fonts.get(f"{W}ascii"), fonts.get(f"{W}hAnsi"), fonts.get(f"{W}eastAsia")) == (
+        "Times New Roman", "Times New Roman", "標楷體")
+    spacing = style.find(f"{W}pPr/{W}spacing")
+    assert spacing.get(f"{W}lineRule") == "exact" and spacing.get(f"{W}line")
+    assert style.find(f"{W}pPr/{W}jc").get(f"{W}val") == "both"
+
+
+def test_item_title_follows_its_label_after_one_character(styles):
+    """(一) is two parentheses (a third of an em each in Times New Roman) and one full-width character."""
+    item = effective(styles, "heading 3", "pPr/ind")
+    size = int(effective(styles, "heading 3", "rPr/sz").get(f"{W}val")) * 10  # one em, in twips
+    label = size * (1 + 2 * 333 / 1000)
+    assert abs(twips(item, "hanging") - label - size) < size / 10
+
+
+def test_chapter_starts_on_a_new_page_and_the_lead_in_keeps_with_its_list(styles):
+    assert effective(styles, "heading 1", "pPr/pageBreakBefore") is not None
+    assert effective(styles, "節內文（與下段同頁）", "pPr/keepNext") is not None
+    assert effective(styles, "節內文", "pPr/keepNext") is None
+    for path in ("pPr/ind", "pPr/spacing", "rPr/sz"):  # otherwise a 節內文 paragraph
+        assert etree.tostring(effective(styles, "節內文（與下段同頁）", path)) == etree.tostring(
+            effective(styles, "節內文", path))
 
 
 @pytest.mark.parametrize("name", HEADINGS + BODIES)
@@ -165,7 +204,7 @@ def test_generated_body_has_no_direct_formatting(example_docx):
 
 def test_generated_labels_are_literal_text(example_docx):
     ids = {"Heading1": "chapter", "Heading2": "section", "Heading3": "item",
-           "SectionBody": "body", "ItemBody": "body"}
+           "SectionBody": "body", "SectionLead": "body", "ItemBody": "body"}
     seen = []
     for paragraph, expected in zip(paragraphs(example_docx), EXPECTED, strict=True):
         role = ids[paragraph.find(f"{W}pPr/{W}pStyle").get(f"{W}val")]
@@ -182,6 +221,34 @@ def test_generated_labels_are_literal_text(example_docx):
     assert seen.count("chapter") == 1 and seen.count("section") == 2 and seen.count("item") == 14
 
 
+def test_the_key_visitor_lead_in_uses_the_keep_with_next_style(example_docx):
+    """The one 節內文 paragraph ending in a colon (「主要訪團代表為：」) is followed by its list."""
+    used = [(p.find(f"{W}pPr/{W}pStyle").get(f"{W}val"), "".join(t.text for t in p.iter(f"{W}t")))
+            for p in paragraphs(example_docx)]
+    leads = [i for i, (style, _) in enumerate(used) if style == "SectionLead"]
+    assert leads == [i for i, (style, text) in enumerate(used)
+                     if style in ("SectionBody", "SectionLead") and text.endswith("：")]
+    assert len(leads) == 1 and used[leads[0] + 1][0] == "SectionBody"
+
+
+def test_indents_grow_for_the_widest_label_present(example_docx, tmp_path, workbook, cli):
+    """(十四) is one character wider than (一): 標題 3 hangs one character more, 項內文 moves with it."""
+    original, fitted = part(TEMPLATE, "word/styles.xml"), part(example_docx, "word/styles.xml")
+    size = int(effective(original, "heading 3", "rPr/sz").get(f"{W}val")) * 10
+    for name, left, hanging in (("heading 3", size, size), ("項內文", size, 0), ("heading 2", 0, 0),
+                                ("節內文", 0, 0)):
+        before, after = effective(original, name, "pPr/ind"), effective(fitted, name, "pPr/ind")
+        assert twips(after, "left") - twips(before, "left") == left, name
+        assert twips(after, "hanging") - twips(before, "hanging") == hanging, name
+    tabs = [twips(t, "pos") for t in effective(fitted, "heading 3", "pPr/tabs").iter(f"{W}tab")]
+    assert tabs == [twips(effective(fitted, "heading 3", "pPr/ind"), "left")]
+    # A chapter whose labels are no wider than 一、 and (一) keeps the template's styles byte for byte.
+    out = tmp_path / "short.docx"
+    assert cli("build", workbook(), "-o", out).code == 0
+    with zipfile.ZipFile(TEMPLATE) as a, zipfile.ZipFile(out) as b:
+        assert a.read("word/styles.xml") == b.read("word/styles.xml")
+
+
 # Editors' templates ------------------------------------------------------------------------
 
 
@@ -190,8 +257,6 @@ def test_restyled_template_with_localized_ids_is_honoured(tmp_path, cli, example
     out = tmp_path / "chapter.docx"
     result = cli("build", example_dir, "-o", out, "--template", restyled)
     assert result.code == 0, result.err
-    with zipfile.ZipFile(restyled) as a, zipfile.ZipFile(out) as b:
-        assert a.read("word/styles.xml") == b.read("word/styles.xml")  # the editor's styles, untouched
     used = [p.find(f"{W}pPr/{W}pStyle").get(f"{W}val") for p in paragraphs(out)]
     assert set(used) == set(LOCALIZED_IDS.values())
     assert used[:4] == ["1", "2", "3", "a4"]
@@ -201,8 +266,12 @@ def test_restyled_template_with_localized_ids_is_honoured(tmp_path, cli, example
     assert effective(styles, "項內文", "rPr/rFonts").get(f"{W}ascii") == RESTYLED_LATIN
     assert effective(styles, "heading 1", "rPr/sz").get(f"{W}val") == str(RESTYLED_CHAPTER_PT * 2)
     original = part(TEMPLATE, "word/styles.xml")
+    widened = 280  # (十四) is one 14 pt character wider than (一)
     assert (twips(effective(styles, "項內文", "pPr/ind"), "left")
-            == twips(effective(original, "項內文", "pPr/ind"), "left") + INDENT_SHIFT)
+            == twips(effective(original, "項內文", "pPr/ind"), "left") + INDENT_SHIFT + widened)
+    edited = part(restyled, "word/styles.xml")  # everything else is the editor's, untouched
+    for name in ("heading 1", "heading 2", "節內文"):
+        assert etree.tostring(styles_by_name(styles)[name]) == etree.tostring(styles_by_name(edited)[name])
 
 
 @pytest.mark.parametrize("name, role", [("項內文", "項目內文"), ("heading 2", "節標題（內建樣式「標題 2」）")])

@@ -1,19 +1,22 @@
-"""Write templates/report.docx (and the package's bundled copy) from first principles.
+"""Write templates/report.docx from first principles.
 
 The template is the editors' file: they restyle the chapter by editing its styles in
 Word or Writer. This script is how the maintainers made the first version; once an
 editor has restyled the template, their saved file is the source and this script is
-only a reference. Run: python tools/make_template.py
+only a reference (the tests check the template's properties, never these bytes).
+The installed package carries a copy that setup.py's build step takes from templates/.
+Run: python tools/make_template.py
 """
 
 from __future__ import annotations
 
+import math
 import zipfile
 from io import BytesIO
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-TARGETS = (ROOT / "templates" / "report.docx", ROOT / "reportgen" / "templates" / "report.docx")
+TARGET = ROOT / "templates" / "report.docx"
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -24,11 +27,15 @@ LATIN = "Times New Roman"
 PT = 20  # twips per point
 BODY_PT = 14
 CHAR = BODY_PT * PT  # one full-width character of body text, in twips
+PAREN_EM = 333 / 1000  # advance of ( and ) in Times New Roman (bold too) and its stand-in, Liberation Serif
 
+CHAPTER_PT = 20
 SECTION_PT = 16
-SECTION_HANG = 2 * SECTION_PT * PT  # 一、 is two characters of the heading's size
+SECTION_HANG = 2 * SECTION_PT * PT  # 一、 is two full-width characters of the heading's size
 SECTION_TEXT = SECTION_HANG  # where a section's title (and its body text) starts
-ITEM_HANG = 4 * CHAR  # room for (一) … (九十九) in bold, or full-width （一）…（十）, and a tab
+# (一) then one character's gap: the item title follows its label as the document handbook sets it.
+# reportgen widens this (and moves the item text with it) when a chapter has (十一) or longer labels.
+ITEM_HANG = math.ceil(2 * PAREN_EM * BODY_PT * PT) + CHAR + CHAR
 ITEM_TEXT = SECTION_TEXT + ITEM_HANG  # where an item's title (and its body text) starts
 
 CONTENT_TYPES = DECL + (
@@ -70,7 +77,35 @@ def size(pt: int) -> str:
     return f'<w:sz w:val="{pt * 2}"/><w:szCs w:val="{pt * 2}"/>'
 
 
-def style(style_id: str, name: str, ppr: str, rpr: str, *, based: str | None = "Normal",
+def run_properties(pt: int, bold: bool) -> str:
+    """Every character property a receiving document's Normal could otherwise change, stated."""
+    flag = "1" if bold else "0"
+    return (FONTS + f'<w:b w:val="{flag}"/><w:bCs w:val="{flag}"/><w:i w:val="0"/><w:iCs w:val="0"/>'
+            '<w:caps w:val="0"/><w:smallCaps w:val="0"/><w:strike w:val="0"/><w:vanish w:val="0"/>'
+            '<w:color w:val="auto"/><w:spacing w:val="0"/><w:w w:val="100"/><w:kern w:val="0"/>'
+            f'<w:position w:val="0"/>{size(pt)}<w:u w:val="none"/><w:vertAlign w:val="baseline"/>'
+            f'<w:em w:val="none"/>{LANG}')
+
+
+def paragraph_properties(*, line_pt: int, before: int, after: int, left: int, hanging: int = 0,
+                         tab: int | None = None, keep: str = "", outline: int | None = None) -> str:
+    """Every paragraph property that shapes the chapter's layout, stated in the style itself.
+
+    Editors put this chapter into a master report whose Normal and document defaults differ;
+    a property left unstated would be taken from there. Elements follow the schema's order.
+    """
+    first = f'w:hanging="{hanging}"' if hanging else 'w:firstLine="0"'
+    tabs = f'<w:tabs><w:tab w:val="left" w:pos="{tab}"/></w:tabs>' if tab is not None else ""
+    level = f'<w:outlineLvl w:val="{outline}"/>' if outline is not None else '<w:outlineLvl w:val="9"/>'
+    return (f'{keep}<w:widowControl/>{tabs}<w:kinsoku/><w:wordWrap/><w:overflowPunct w:val="1"/>'
+            '<w:autoSpaceDE/><w:autoSpaceDN/><w:adjustRightInd w:val="0"/><w:snapToGrid w:val="0"/>'
+            f'<w:spacing w:before="{before}" w:beforeAutospacing="0" w:after="{after}" w:afterAutospacing="0" '
+            f'w:line="{line_pt * PT}" w:lineRule="exact"/>'
+            f'<w:ind w:left="{left}" w:right="0" {first}/><w:contextualSpacing w:val="0"/>'
+            f'<w:jc w:val="both"/><w:textAlignment w:val="auto"/>{level}')
+
+
+def style(style_id: str, name: str, ppr: str, rpr: str, *, based: str | None = None,
           nxt: str | None = None, kind: str = "paragraph", extra: str = "") -> str:
     parts = [f'<w:style w:type="{kind}" w:styleId="{style_id}"{extra}>', f'<w:name w:val="{name}"/>']
     if based:
@@ -86,12 +121,35 @@ def style(style_id: str, name: str, ppr: str, rpr: str, *, based: str | None = "
     return "".join(parts)
 
 
-def heading(level: int, pt: int, ppr: str, nxt: str) -> str:
-    keep = '<w:keepNext/><w:keepLines/>'
-    return style(f"Heading{level}", f"heading {level}",
-                 keep + ppr + f'<w:outlineLvl w:val="{level - 1}"/>',
-                 f"<w:b/><w:bCs/>{size(pt)}", nxt=nxt)
+KEEP = "<w:keepNext/><w:keepLines/>"
 
+# The chapter's styles are based on nothing: every property is their own, so a master's
+# Normal cannot reach them. Heading 1 starts the chapter on a new page (pageBreakBefore):
+# an editor who wants chapters to run on can untick it in Word (段落 → 分行與分頁設定 → 段落前分頁).
+CHAPTER_STYLES = (
+    style("Heading1", "heading 1",
+          paragraph_properties(line_pt=24, before=240, after=240, left=0, outline=0,
+                               keep=KEEP + "<w:pageBreakBefore/>"),
+          run_properties(CHAPTER_PT, bold=True), nxt="Heading2")
+    + style("Heading2", "heading 2",
+            paragraph_properties(line_pt=22, before=240, after=60, left=SECTION_TEXT, hanging=SECTION_HANG,
+                                 tab=SECTION_TEXT, keep=KEEP, outline=1),
+            run_properties(SECTION_PT, bold=True), nxt="SectionBody")
+    + style("Heading3", "heading 3",
+            paragraph_properties(line_pt=20, before=160, after=40, left=ITEM_TEXT, hanging=ITEM_HANG,
+                                 tab=ITEM_TEXT, keep=KEEP, outline=2),
+            run_properties(BODY_PT, bold=True), nxt="ItemBody")
+    + style("SectionBody", "節內文",
+            paragraph_properties(line_pt=20, before=0, after=120, left=SECTION_TEXT),
+            run_properties(BODY_PT, bold=False), nxt="SectionBody")
+    # A section's lead-in that announces what follows (「主要訪團代表為：」) stays on the page of its list.
+    + style("SectionLead", "節內文（與下段同頁）",
+            paragraph_properties(line_pt=20, before=0, after=120, left=SECTION_TEXT, keep="<w:keepNext/>"),
+            run_properties(BODY_PT, bold=False), nxt="SectionBody")
+    + style("ItemBody", "項內文",
+            paragraph_properties(line_pt=20, before=0, after=120, left=ITEM_TEXT),
+            run_properties(BODY_PT, bold=False), nxt="ItemBody")
+)
 
 STYLES = DECL + (
     f'<w:styles xmlns:w="{W}">'
@@ -102,24 +160,10 @@ STYLES = DECL + (
     # overflowPunct on is Word's own default, stated because LibreOffice reads the flag inverted:
     # absent (or off) it lets 、 hang past the margin and then leaves it out of the PDF.
     + style("Normal", "Normal", '<w:widowControl/><w:overflowPunct w:val="1"/><w:jc w:val="both"/>',
-            FONTS + LANG, based=None,
-            extra=' w:default="1"')
-    + heading(1, 20, '<w:spacing w:before="240" w:after="240" w:line="480" w:lineRule="exact"/>',
-              "Heading2")
-    + heading(2, SECTION_PT,
-              '<w:spacing w:before="240" w:after="60" w:line="440" w:lineRule="exact"/>'
-              f'<w:ind w:left="{SECTION_TEXT}" w:hanging="{SECTION_HANG}"/>',
-              "SectionBody")
-    + heading(3, BODY_PT,
-              f'<w:tabs><w:tab w:val="left" w:pos="{ITEM_TEXT}"/></w:tabs>'
-              '<w:spacing w:before="160" w:after="40"/>'
-              f'<w:ind w:left="{ITEM_TEXT}" w:hanging="{ITEM_HANG}"/>',
-              "ItemBody")
-    + style("SectionBody", "節內文", f'<w:spacing w:after="120"/><w:ind w:left="{SECTION_TEXT}"/>', "",
-            nxt="SectionBody")
-    + style("ItemBody", "項內文", f'<w:spacing w:after="120"/><w:ind w:left="{ITEM_TEXT}"/>', "",
-            nxt="ItemBody")
-    + style("Footer", "footer", '<w:jc w:val="center"/>', size(10))
+            FONTS + LANG, extra=' w:default="1"')
+    + CHAPTER_STYLES
+    + style("Footer", "footer", '<w:overflowPunct w:val="1"/><w:jc w:val="center"/>', FONTS + size(10) + LANG,
+            based="Normal")
     + '<w:style w:type="character" w:default="1" w:styleId="DefaultParagraphFont">'
     '<w:name w:val="Default Paragraph Font"/><w:uiPriority w:val="1"/><w:semiHidden/>'
     "<w:unhideWhenUsed/></w:style>"
@@ -182,6 +226,8 @@ DOCUMENT = DECL + (
     + paragraph("Heading1", "章名（樣式：標題 1）", "貳拾陸、")
     + paragraph("Heading2", "節名（樣式：標題 2）；標題太長換行時，第二行對齊在「一、」之後", "一、")
     + paragraph("SectionBody", "節的前言與主要訪團名單（樣式：節內文），左緣對齊節名。")
+    + paragraph("SectionLead", "以「：」結尾、引出下一段的前言（樣式：節內文（與下段同頁））：")
+    + paragraph("SectionBody", "主要訪團名單與引言同頁（樣式：節內文）。")
     + paragraph("Heading3", "項目標題（樣式：標題 3）；標題太長換行時，第二行對齊在「(一)」之後",
                 "(一)", tab=True)
     + paragraph("ItemBody", "項目內文（樣式：項內文），左緣對齊項目標題。Latin text and digits 2021 "
@@ -230,11 +276,9 @@ def package() -> bytes:
 
 
 def main() -> None:
-    data = package()
-    for target in TARGETS:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
-        print(f"wrote {target.relative_to(ROOT)}")
+    TARGET.parent.mkdir(parents=True, exist_ok=True)
+    TARGET.write_bytes(package())
+    print(f"wrote {TARGET.relative_to(ROOT)}")
 
 
 if __name__ == "__main__":

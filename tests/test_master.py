@@ -1,0 +1,162 @@
+"""The chapter inside the editors' master report: LibreOffice inserts it (Insert → Text from File)
+into a master whose Normal, document defaults and headings differ, and the PDF shows the layout kept.
+
+In Writer (and in Word, for styles the master already defines) the master's definition of a style
+wins over the inserted document's. So the chapter's own styles (節內文, 項內文 …) must carry every
+property themselves, and headings follow the master's 標題 1–3: editors build against the master's
+own template (`--template 總報告.docx`), which `reportgen template` checks.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import docx
+import pytest
+
+from helpers import EXAMPLE, REPO, run_cli, write_workbook
+from test_render import (
+    ITEM_HEADING,
+    SECTION_HEADING,
+    TOLERANCE,
+    assign,
+    pdf_fonts,
+    pdf_pages,
+    squeeze,
+)
+from tools.render_master_preview import font_env, insert_into_master, make_master
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) is not installed"),
+    pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils (pdftotext) is not installed"),
+]
+TEMPLATE = REPO / "templates" / "report.docx"
+
+
+def preview(source: Path = EXAMPLE) -> list[str]:
+    return run_cli("preview", source).out.splitlines()
+
+
+def build(out: Path, template: Path, source: Path = EXAMPLE) -> Path:
+    result = run_cli("build", source, "-o", out, "--template", template, "--pdf")
+    assert (result.code, result.err) == (0, "")  # the template fits this chapter: nothing to warn about
+    return out
+
+
+def kind(paragraph: str, index: int) -> str:
+    if index == 0:
+        return "chapter"
+    if SECTION_HEADING.match(paragraph):
+        return "section"
+    return "item" if ITEM_HEADING.match(paragraph) else "body"
+
+
+def wrapping_workbook(path: Path) -> Path:
+    from test_render import LONG_TITLE, SENTENCE
+
+    activities = [{"節次": 1, "標題": LONG_TITLE if n % 4 == 1 else f"第{n}項交流活動",
+                   "開始日期": f"110/{7 + n % 6}/{1 + n % 28}", "內容": SENTENCE * (1 + (n * 5) % 7)}
+                  for n in range(1, 21)]
+    sections = [{"節次": 1, "節名": "姊妹市及友好城市與國際交流專案暨市府各機關辦理之國際合作計畫與活動成果摘要說明",
+                 "類型": "活動", "前言": SENTENCE * 2},
+                {"節次": 2, "節名": "推展與國際訪賓之友誼互動暨駐台使節與各國代表團來訪接待之成果與未來推動方向說明",
+                 "類型": "訪賓", "前言": "{{ 期間 }}計{{ 案數 }}案、{{ 人數 }}人。主要訪團為："}]
+    return write_workbook(path, sections=sections, activities=activities)
+
+
+@pytest.fixture(scope="module")
+def editors(tmp_path_factory):
+    """Built with the master's own template, then inserted into that master after a previous chapter.
+
+    The chapter has a section title and item titles long enough to wrap and twenty items, whose
+    labels (二十) the master's 標題 3 was sized for; page breaks fall in many places.
+    """
+    folder = tmp_path_factory.mktemp("editors")
+    master = make_master(TEMPLATE, folder / "總報告.docx", editors_headings=True)
+    assert run_cli("template", master).code == 0
+    source = wrapping_workbook(folder / "wrapping.xlsx")
+    chapter = build(folder / "chapter.docx", master, source)
+    merged = insert_into_master(master, chapter, folder / "merged.pdf", env=font_env(folder))
+    return chapter.with_suffix(".pdf"), merged, preview(source)
+
+
+def test_chapter_in_the_master_starts_a_new_page_and_keeps_every_line(editors):
+    _alone, merged, paragraphs = editors
+    pages = pdf_pages(merged)
+    first = [squeeze(line.text) for line in pages[0].lines]
+    assert first[0].startswith("貳拾伍、前一章") and not any("國際事務" in t for t in first)
+    lines = [line for page in pages[1:] for line in page.lines[:-1]]
+    assert [page.lines[-1].text for page in pages] == [str(n) for n in range(1, len(pages) + 1)]
+    assign(lines, paragraphs)
+
+
+def test_headings_and_bodies_align_in_the_master_as_alone(editors):
+    """Wrapped section and item titles continue after their labels; item text sits under the title."""
+    *pdfs, paragraphs = editors
+    wrapped = {"section": 0, "item": 0}
+    for pdf, skip in zip(pdfs, (0, 1), strict=True):
+        lines = [line for page in pdf_pages(pdf)[skip:] for line in page.lines[:-1]]  # no page numbers
+        owner = assign(lines, paragraphs)
+        checked, title_x, under = 0, None, None
+        for index, paragraph in enumerate(paragraphs):
+            own = [line for line, o in zip(lines, owner, strict=True) if o == index]
+            role = kind(paragraph, index)
+            if role in ("section", "item"):
+                under = role
+                title_x = own[0].words[1].x0 if role == "item" else None
+                rest = own[1:]
+                if role == "section" and rest:
+                    title_x = rest[0].x
+                for line in rest:
+                    assert abs(line.x - title_x) < TOLERANCE, (pdf.name, paragraph)
+                    wrapped[role] += 1
+            elif role == "body" and under == "item":
+                for line in own:
+                    assert abs(line.x - title_x) < TOLERANCE, (pdf.name, paragraph[:10])
+                    checked += 1
+        assert checked > 50
+    assert wrapped["section"] >= 2 and wrapped["item"] >= 10
+
+
+def test_own_styles_survive_a_foreign_normal_and_foreign_headings(tmp_path):
+    """python-docx's template as the master: Calibri/ja-JP Normal, blue headings. The chapter's
+    body styles still have their 20 pt lines, Kai face and indents (headings are the master's)."""
+    master = tmp_path / "foreign.docx"
+    document = docx.Document()
+    document.add_paragraph("總報告的前一段內文。")
+    document.save(master)
+    chapter = build(tmp_path / "chapter.docx", TEMPLATE)
+    merged = insert_into_master(master, chapter, tmp_path / "merged.pdf", env=font_env(tmp_path))
+    paragraphs = preview()
+    bodies, under = {}, "chapter"
+    for i, p in enumerate(paragraphs):
+        if kind(p, i) != "body":
+            under = kind(p, i)
+        elif len(p) > 60:  # long enough to wrap
+            bodies[squeeze(p)[:12]] = under
+    offsets = []
+    for pdf in (chapter.with_suffix(".pdf"), merged):
+        edges: dict[str, set[float]] = {"section": set(), "item": set()}
+        pitches = set()
+        for page in pdf_pages(pdf):
+            previous = None
+            for line in page.lines:
+                start = next((k for k in bodies if line.text.startswith(k)), None)
+                if start is not None:
+                    edges["section" if bodies[start] == "section" else "item"].add(round(line.x, 0))
+                    previous = line
+                elif previous is not None and abs(line.x - previous.x) < TOLERANCE:
+                    pitches.add(round(line.y - previous.y, 1))
+                    previous = line
+                else:
+                    previous = None
+        assert pitches == {20.0}, (pdf.name, pitches)  # 節內文/項內文: exactly 20 pt, whatever Normal says
+        assert len(edges["item"]) == 1 and len(edges["section"]) == 1
+        offsets.append(next(iter(edges["item"])) - next(iter(edges["section"])))
+    assert offsets[0] == pytest.approx(offsets[1], abs=1)  # the same indents as alone
+    assert {f for f in pdf_fonts(merged) if "Kai" in f}, pdf_fonts(merged)
+    text = subprocess.run(["pdftotext", str(merged), "-"], capture_output=True, text=True).stdout
+    assert "總報告的前一段內文" in text

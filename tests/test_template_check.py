@@ -1,0 +1,189 @@
+"""`reportgen template` and `build --template`: a template is checked before it is used, and what
+describes the template (thumbnail, customXml, its own template's name) never reaches a chapter."""
+
+from __future__ import annotations
+
+import shutil
+import zipfile
+from pathlib import Path
+
+import docx
+import pytest
+from lxml import etree
+
+from helpers import REPO
+from template_edits import rewrite
+from zipparts import replace_text
+
+TEMPLATE = REPO / "templates" / "report.docx"
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+CT = "{http://schemas.openxmlformats.org/package/2006/content-types}"
+DOCUMENT_CT = "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"
+TEMPLATE_CT = "application/vnd.openxmlformats-officedocument.wordprocessingml.template.main+xml"
+
+
+@pytest.fixture
+def python_docx_default(tmp_path) -> Path:
+    """python-docx's own default template: US Letter, en-US/ja-JP, a thumbnail, customXml, Normal.dotm."""
+    path = tmp_path / "預設.docx"
+    docx.Document().save(path)
+    return path
+
+
+def edit_styles(source: Path, target: Path, change) -> Path:
+    def edit(name: str, data: bytes) -> bytes:
+        if name != "word/styles.xml":
+            return data
+        root = etree.fromstring(data)
+        change({s.find(f"{W}name").get(f"{W}val"): s for s in root.iter(f"{W}style")})
+        return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+    return rewrite(source, target, edit)
+
+
+def test_the_default_template_has_nothing_to_report(project, cli):
+    result = cli("template")
+    assert (result.code, result.err) == (0, "")
+    assert result.out == "範本 templates/report.docx 檢查完成：沒有問題。\n"
+
+
+def test_python_docx_default_template_is_refused_with_every_reason(cli, python_docx_default):
+    result = cli("template", python_docx_default)
+    assert result.code == 2
+    lines = result.out.splitlines()
+    prefix = "錯誤：範本 預設.docx："
+    assert [line.split("「")[1].split("」")[0] for line in lines if line.startswith(prefix)] == ["節內文", "項內文"]
+    warnings = "\n".join(line for line in lines if line.startswith("警告："))
+    for expected in ("紙張不是 A4（目前 21.59 公分 × 27.94 公分", "東亞語言不是繁體中文（zh-TW）：標題 1（en-US）",
+                     "沒有指定中文字型", "「標題 3」的凸排 0.00 公分", "含有範本的縮圖", "含有自訂 XML 資料",
+                     "Template=Normal.dotm", "沒有段落樣式「節內文（與下段同頁）」"):
+        assert expected in warnings
+    assert lines[-1] == f"範本 {python_docx_default} 缺少必要的樣式，無法用來產生本章。"
+
+
+def test_build_with_a_missing_style_still_names_the_first_one(tmp_path, cli, example_dir, python_docx_default):
+    result = cli("build", example_dir, "-o", tmp_path / "x.docx", "--template", python_docx_default)
+    assert result.code == 2
+    assert result.err.startswith("錯誤：範本 預設.docx 缺少段落樣式「節內文」")
+    assert not (tmp_path / "x.docx").exists()
+
+
+def test_overflow_punctuation_off_and_a_missing_tab_stop_are_warned(tmp_path, cli, example_dir):
+    """What re-saving the template in LibreOffice does, and an editor deleting 標題 3's tab stop."""
+    def change(styles):
+        for name in ("節內文", "項內文"):
+            styles[name].find(f"{W}pPr/{W}overflowPunct").set(f"{W}val", "0")
+        tabs = styles["heading 3"].find(f"{W}pPr/{W}tabs")
+        tabs.getparent().remove(tabs)
+    edited = edit_styles(TEMPLATE, tmp_path / "範本.docx", change)
+    result = cli("template", edited)
+    assert result.code == 0
+    lines = result.out.splitlines()
+    assert lines[0].startswith("警告：範本 範本.docx：「標題 3」在左縮排 2.45 公分 的位置沒有定位點。")
+    assert lines[1].startswith("警告：範本 範本.docx：「允許標點符號溢出邊界」被關閉：節內文、項內文（")
+    assert lines[2] == f"範本 {edited} 檢查完成：警告 2 項，仍可使用。"
+    built = cli("build", example_dir, "-o", tmp_path / "x.docx", "--template", edited)
+    assert built.code == 0
+    assert built.err.splitlines() == lines[:2]  # build runs the same check
+
+
+def test_a_label_wider_than_the_templates_hanging_indent_is_warned_at_build(tmp_path, cli, workbook):
+    activities = [{"節次": 1, "標題": f"活動{n}", "開始日期": "110/9/8", "內容": "內容。"} for n in range(1, 22)]
+    out = tmp_path / "x.docx"
+    result = cli("build", workbook(activities=activities), "-o", out)
+    assert result.code == 0
+    assert result.err.startswith("警告：範本 report.docx：「標題 3」的凸排 1.32 公分 比編號「(二十一)」")
+    assert "reportgen 產生本章時已自動加寬" in result.err
+    assert any(p.text.startswith("(二十一)\t") for p in docx.Document(out).paragraphs)
+
+
+def test_leaked_parts_never_reach_the_chapter(tmp_path, cli, example_dir, python_docx_default):
+    """python-docx's template with the chapter's styles added: buildable, but its leftovers stay behind."""
+    with zipfile.ZipFile(TEMPLATE) as ours:
+        styles = ours.read("word/styles.xml")
+    leaky = rewrite(python_docx_default, tmp_path / "leaky.docx",
+                    lambda name, data: styles if name == "word/styles.xml" else data)
+    with zipfile.ZipFile(leaky) as archive:
+        names = archive.namelist()
+    assert "docProps/thumbnail.jpeg" in names and any(n.startswith("customXml/") for n in names)
+    out = tmp_path / "chapter.docx"
+    result = cli("build", example_dir, "-o", out, "--template", leaky)
+    assert result.code == 0, result.err
+    assert "含有範本的縮圖" in result.err and "Template=Normal.dotm" in result.err
+    with zipfile.ZipFile(out) as archive:
+        written = archive.namelist()
+        app = archive.read("docProps/app.xml")
+        types = archive.read("[Content_Types].xml")
+        rels = archive.read("_rels/.rels") + archive.read("word/_rels/document.xml.rels")
+    assert not [n for n in written if "thumbnail" in n or n.startswith("customXml/")]
+    assert b"Normal.dotm" not in app and b"<Application>reportgen</Application>" in app
+    assert b"thumbnail" not in types + rels and b"customXml" not in types + rels
+    assert docx.Document(out).paragraphs[0].text == "貳拾陸、國際事務"  # still a valid package
+
+
+def test_the_link_to_the_templates_own_template_is_dropped(tmp_path, cli, example_dir):
+    """Word saves a document's template path (C:\\Users\\…\\Normal.dotm) in settings.xml and its .rels."""
+    rels = (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Relationships xmlns="http://schemas.'
+            b'openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.'
+            b'openxmlformats.org/officeDocument/2006/relationships/attachedTemplate" '
+            b'Target="file:///C:/Users/editor/Normal.dotm" TargetMode="External"/></Relationships>')
+    linked = tmp_path / "linked.docx"
+    rewrite(TEMPLATE, linked, lambda name, data: replace_text(
+        "<w:zoom", '<w:attachedTemplate r:id="rId1" xmlns:r="http://schemas.openxmlformats.org/officeDocument/'
+        '2006/relationships"/><w:zoom')(data) if name == "word/settings.xml" else data)
+    with zipfile.ZipFile(linked, "a") as archive:
+        archive.writestr("word/_rels/settings.xml.rels", rels)
+    out = tmp_path / "chapter.docx"
+    result = cli("build", example_dir, "-o", out, "--template", linked)
+    assert result.code == 0
+    assert result.err == ("警告：範本 linked.docx：記錄了它所依附的範本檔（例如 Normal.dotm）的路徑；"
+                          "reportgen 產生的文件不會帶這個路徑。\n")
+    with zipfile.ZipFile(out) as archive:
+        assert b"attachedTemplate" not in archive.read("word/settings.xml")
+        assert b"Normal.dotm" not in archive.read("word/_rels/settings.xml.rels")
+    docx.Document(out)
+
+
+def test_a_dotx_template_gives_a_document(tmp_path, cli, example_dir):
+    """The editors' master template (總報告.dotx): accepted, and the output is a .docx, not a template."""
+    dotx = rewrite(TEMPLATE, tmp_path / "總報告.dotx", lambda name, data: replace_text(
+        DOCUMENT_CT, TEMPLATE_CT)(data) if name == "[Content_Types].xml" else data)
+    assert cli("template", dotx).out == f"範本 {dotx} 檢查完成：沒有問題。\n"
+    out = tmp_path / "chapter.docx"
+    result = cli("build", example_dir, "-o", out, "--template", dotx)
+    assert (result.code, result.err) == (0, "")
+    with zipfile.ZipFile(out) as archive:
+        types = etree.fromstring(archive.read("[Content_Types].xml"))
+    main = next(o for o in types.iter(f"{CT}Override") if o.get("PartName") == "/word/document.xml")
+    assert main.get("ContentType") == DOCUMENT_CT
+    assert len(docx.Document(out).paragraphs) > 30
+
+
+def test_an_unreadable_template_exits_2(tmp_path, cli):
+    broken = tmp_path / "壞掉.docx"
+    broken.write_bytes(b"not a zip")
+    result = cli("template", broken)
+    assert result.code == 2
+    assert result.err == "錯誤：範本 壞掉.docx 不是 Word 文件（.docx）。請用 Word 另存為 .docx。\n"
+
+
+def test_template_command_has_help(cli):
+    result = cli("template", "--help")
+    assert result.code == 0 and result.out.startswith("用法：reportgen template [-h] [FILE]")
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) is not installed")
+def test_a_template_resaved_by_libreoffice_is_warned_about_punctuation_only(tmp_path, cli):
+    """Writer's Word export turns overflowPunct off in every style; the rest of the house style survives."""
+    from reportgen.convert import Soffice
+
+    with Soffice() as office:
+        data = office.convert(TEMPLATE, "docx")
+    resaved = tmp_path / "另存.docx"
+    resaved.write_bytes(data)
+    result = cli("template", resaved)
+    assert result.code == 0
+    lines = result.out.splitlines()
+    assert len(lines) == 2
+    assert lines[0].startswith("警告：範本 另存.docx：「允許標點符號溢出邊界」被關閉："
+                               "標題 1、標題 2、標題 3、節內文、項內文")
