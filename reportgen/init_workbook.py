@@ -232,7 +232,7 @@ def _prompt(col: Column, sheet: Sheet) -> DataValidation:
     text = f"（{need}）{col.hint}"
     if col.canonical_choices:
         text += "可選：" + "、".join(col.canonical_choices) + "。"
-    if sheet is not SETTINGS and col.kind is Kind.DATE:
+    if sheet is not SETTINGS and col.kind.is_date:
         text += "日期欄為文字格式，照常輸入即可。"
     if col.kind is Kind.PROSE:
         text += "儲存格內換行：Excel 按 Alt+Enter，Calc 按 Ctrl+Enter。"
@@ -295,7 +295,7 @@ def _table_sheet(sheet: Worksheet, spec: Sheet, rows: list[dict[str, object]]) -
         dimension = sheet.column_dimensions[letter]
         dimension.width = _width(col)
         # Column styles: every cell typed into the column takes them, however far down.
-        if col.kind is Kind.DATE:
+        if col.kind.is_date:
             dimension.number_format = TEXT_FORMAT
         elif col.kind is Kind.PROSE:
             dimension.alignment = _WRAP
@@ -319,7 +319,7 @@ def _settings_sheet(sheet: Worksheet, setup: Setup) -> None:
         key = sheet.cell(number, 1, col.header)
         key.font = _BOLD
         value = sheet.cell(number, 2, values[col.header])
-        if col.kind is Kind.DATE:
+        if col.kind.is_date:
             value.number_format = TEXT_FORMAT
         sheet.cell(number, 3, col.hint).alignment = _WRAP
         prompt = _prompt(col, SETTINGS)

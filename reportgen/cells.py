@@ -1,0 +1,59 @@
+"""Cell addresses and text widths: the one place that turns (row, column) into `E7` and back."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from openpyxl.utils import column_index_from_string, get_column_letter
+
+_CELL_REF = re.compile(r"([A-Z]{1,3})([0-9]{1,7})")
+
+
+def column_letter(index: int) -> str:
+    """0 → A, 25 → Z, 26 → AA (0-based, as calamine's grid)."""
+    return get_column_letter(index + 1)
+
+
+def column_index(letters: str) -> int:
+    """A → 0, Z → 25, AA → 26: the inverse of column_letter ("" → -1: a row's own `r`)."""
+    return column_index_from_string(letters) - 1 if letters else -1
+
+
+def cell_ref(row: int, col: int) -> str:
+    """(7, 4) → `E7`: a 1-based row and a 0-based column, as a person reads them."""
+    return f"{column_letter(col)}{row}"
+
+
+def cell_position(ref: str) -> tuple[int, int] | None:
+    """`C10` → (9, 2), 0-based row and column; None when `ref` is not a cell address."""
+    match = _CELL_REF.fullmatch(ref)
+    return (int(match.group(2)) - 1, column_index(match.group(1))) if match else None
+
+
+def fold_width(text: str) -> str:
+    """Full-width letters, digits and punctuation as their half-width forms (NFKC): one rule for all."""
+    return unicodedata.normalize("NFKC", text)
+
+
+def fold(text: object) -> str:
+    """Compare headers, sheet names and choices tolerantly: width-folded, without spaces."""
+    return "".join(fold_width(str(text)).split())
+
+
+def display_width(text: str) -> int:
+    """Columns a text takes on a screen or in a spreadsheet: CJK characters count double."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def visible(text: str, removed: tuple[str, ...] | str = ()) -> str:
+    """`110/9/8\\u200b` → `110/9/8⟨U+200B⟩`: invisible characters shown where they sit."""
+    marks = set(removed) if removed else None
+    out = []
+    for char in text:
+        if (marks is not None and char in marks) or (marks is None and not char.isprintable()
+                                                     and char not in "\n\t"):
+            out.append(f"⟨U+{ord(char):04X}⟩")
+        else:
+            out.append(char)
+    return "".join(out)
