@@ -204,8 +204,11 @@ def _read(opened: OpenWorkbook, problems: Problems, progress) -> WorkbookData:
         problems.add("no-known-sheet", Location(path.name),
                      sheets="、".join(s.name for s in SHEETS))
     if progress is not None:
-        progress.workbook_read(sum(len(sheet.rows) for sheet in data.sheets.values()
-                                   if sheet.spec is not SETTINGS))
+        from .sections import TYPES  # the rows validation checks one by one: the types' sheets
+
+        checked = {kind.sheet.name for kind in TYPES if kind.sheet is not None}
+        progress.workbook_read(sum(len(data.sheets[name].rows) for name in checked
+                                   if name in data.sheets))
     return data
 
 

@@ -172,10 +172,17 @@ def single_sections(raw: Sequence[RawSection], rows_of: dict[str, list[Converted
 
 
 def empty_sections(raw: Sequence[RawSection], referenced: dict[str, set[int]],
-                   rows_of: dict[str, list[Converted]], problems: Problems) -> None:
-    """A section with nothing to print beyond its heading is a warning naming its 章節 row."""
+                   rows_of: dict[str, list[Converted]], present: set[str], problems: Problems) -> set[int]:
+    """A section with nothing to print beyond its heading is a warning naming its 章節 row.
+
+    Not when its data sheet is missing altogether: that is already an error. Returns the
+    numbers of the sections warned about.
+    """
+    warned: set[int] = set()
     for section in raw:
         kind = section_types.of(section.kind)
+        if kind.sheet is not None and kind.sheet.name not in present:
+            continue
         if kind.sheet is None:
             empty = not section.preface
         elif kind.by_number:
@@ -183,8 +190,10 @@ def empty_sections(raw: Sequence[RawSection], referenced: dict[str, set[int]],
         else:
             empty = not rows_of.get(kind.sheet.name)
         if empty:
+            warned.add(section.number)
             problems.add("empty-section", section.row["節次"].location, number=section.number,
                          title=section.title, nothing=kind.nothing, advice=kind.advice)
+    return warned
 
 
 def too_many_items(raw: Sequence[RawSection], activities: Sequence[Activity], problems: Problems) -> None:
@@ -282,12 +291,14 @@ def _describe(c: Converted) -> dict[str, object]:
 
 # --- what would print ------------------------------------------------------------------------
 
-def dangling_intros(report: Report, by_number: dict[int, RawSection], problems: Problems) -> Report:
+def dangling_intros(report: Report, by_number: dict[int, RawSection], problems: Problems,
+                    quiet: set[int] = frozenset()) -> Report:
     """No paragraph ends with `：` and nothing after it.
 
     A 前言 whose last sentence introduces a list (「主要訪團代表為：」) loses that sentence when the
     section has no list to print (no key visitors, no activities); a paragraph that is only that
-    sentence is left out. A warning says what was cut.
+    sentence is left out. A warning says what was cut, unless the section already has its
+    empty-section warning (`quiet`).
     """
     items: dict[int, list[Activity]] = {}
     for activity in report.activities:
@@ -305,7 +316,8 @@ def dangling_intros(report: Report, by_number: dict[int, RawSection], problems: 
                 preface.append(kept)
             raw = by_number.get(section.number)
             where = raw.row["前言"].location if raw else section.source
-            problems.add("dangling-intro", where, sentence=last[len(kept):])
+            if section.number not in quiet:
+                problems.add("dangling-intro", where, sentence=last[len(kept):])
             section = section.model_copy(update={"preface": tuple(preface)})
             changed = True
         sections.append(section)

@@ -205,7 +205,8 @@ def validate_books(books: list[WorkbookData], problems: Problems | None = None,
     visits.sort(key=lambda v: v.date)
     stats = _stats(visits)
     values = context(settings or _STAND_IN, stats)  # the stand-in only lets 前言 be checked
-    rules.empty_sections(raw_sections, referenced, rows_of, problems)
+    present = {name for book in books for name in book.sheets}
+    empty = rules.empty_sections(raw_sections, referenced, rows_of, present, problems)
     rules.too_many_items(raw_sections, activities, problems)
     sections = [Section(number=raw.number, title=raw.title, kind=raw.kind,
                         preface=tuple(_render_preface(raw, values, parens, problems)),
@@ -215,7 +216,7 @@ def validate_books(books: list[WorkbookData], problems: Problems | None = None,
     report = Report(settings=settings, sections=tuple(sections),
                     activities=tuple(a for a in activities if a.section in by_number),
                     visits=tuple(visits), stats=stats, skipped=skipped)
-    return Outcome(rules.dangling_intros(report, by_number, problems), problems, skipped)
+    return Outcome(rules.dangling_intros(report, by_number, problems, empty), problems, skipped)
 
 
 def _render_preface(raw: rules.RawSection, values: dict[str, object], parens: str,

@@ -78,7 +78,7 @@ def test_unreadable_spreadsheet_in_a_folder_is_a_warning(project, cli, tmp_path)
 def test_full_width_setting_applies_to_every_text_cell(project, cli, tmp_path):
     book = write_workbook(tmp_path / "w.xlsx", settings={
         "章次": 26, "章名": "國際事務(含兩岸)", "期間起": "110/7/1", "期間迄": "110/12/31", "括號": "全形"},
-        sections=[{"節次": 1, "節名": "交流(專案)", "類型": "活動"}])
+        sections=[{"節次": 1, "節名": "交流(專案)", "類型": "活動"}], visits=[])
     result = cli("preview", book)
     assert result.out.splitlines()[:3] == ["貳拾陸、國際事務（含兩岸）", "一、交流（專案）", "(一) 視訊會議"]
 
