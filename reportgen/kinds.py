@@ -40,13 +40,22 @@ class Context:
     parens: str = "半形"  # the 括號 setting: prose takes its parentheses' width
 
 
-@dataclass(frozen=True)
 class _Text:
     """A cell's value after the common cleaning, with what was removed and how to quote it."""
 
-    value: object  # str after removing invisible characters, or the cell's own number/date
-    removed: tuple[str, ...]
-    found: str  # the value as typed, invisible characters shown as ⟨U+200B⟩
+    __slots__ = ("raw", "removed", "value")
+
+    def __init__(self, value: object, removed: tuple[str, ...], raw: object) -> None:
+        self.value = value  # str after removing invisible characters, or the cell's number/date
+        self.removed = removed
+        self.raw = raw
+
+    @property
+    def found(self) -> str:
+        """The value as typed, invisible characters shown as ⟨U+200B⟩ (for messages only)."""
+        if self.removed:
+            return visible(str(self.raw), self.removed)
+        return as_text(self.raw)
 
     @property
     def invisible(self) -> str:
@@ -70,36 +79,33 @@ def as_text(value: object) -> str:
 def _clean(cell: Cell, ctx: Context) -> _Text:
     value = cell.value
     if not isinstance(value, str):
-        return _Text(value, (), as_text(value))
+        return _Text(value, (), value)
     text, removed = normalize.strip_invisible(value)
     if removed:
         ctx.problems.add("invisible-chars", cell.location, chars=normalize.describe_removed(removed),
                          shown=visible(value, removed))
-        return _Text(text, removed, visible(value, removed))
-    return _Text(text, (), value)
-
-
-def _blank(value: object) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
+    return _Text(text, removed, value)
 
 
 def convert(cell: Cell, col: Column, ctx: Context) -> object:
     """The cell's value for its column: converted, None when blank and optional, else INVALID."""
-    problems = ctx.problems
-    if cell.unsaved_formula:
-        problems.add("formula-no-value", cell.location)
-        return INVALID
-    if cell.error is not None:
-        problems.add("formula-error", cell.location, found=cell.error, value=cell.error)
-        return INVALID
-    if cell.covered:  # inside a merged range: reported once, at the merge
-        return INVALID
-    if _blank(cell.value):
+    if cell.unsaved_formula or cell.error is not None or cell.covered:
+        return _unreadable(cell, ctx)
+    value = cell.value
+    if value is None or (isinstance(value, str) and not value.strip()):
         return _missing(cell, col, ctx, "必須填寫")
-    if not fits(cell.value, cell.location, col, problems):
+    if isinstance(value, str) and not fits(value, cell.location, col, ctx.problems):
         return INVALID
-    text = _clean(cell, ctx)
-    return CONVERTERS[col.kind](text, cell, col, ctx)
+    return CONVERTERS[col.kind](_clean(cell, ctx), cell, col, ctx)
+
+
+def _unreadable(cell: Cell, ctx: Context) -> object:
+    if cell.unsaved_formula:
+        ctx.problems.add("formula-no-value", cell.location)
+    elif cell.error is not None:
+        ctx.problems.add("formula-error", cell.location, found=cell.error, value=cell.error)
+    # else: inside a merged range, reported once at the merge
+    return INVALID
 
 
 def _missing(cell: Cell, col: Column, ctx: Context, state: str) -> object:
@@ -117,7 +123,8 @@ def _nonempty(result: object, shown: str, cell: Cell, col: Column, ctx: Context)
 
 
 def _line(text: _Text, cell: Cell, col: Column, ctx: Context) -> object:
-    cleaned = normalize.clean_line(as_text(text.value), parens=ctx.parens)
+    value = text.value
+    cleaned = normalize.clean_line(value if isinstance(value, str) else as_text(value), parens=ctx.parens)
     return _nonempty(cleaned.text, cleaned.text, cell, col, ctx)
 
 
@@ -196,13 +203,15 @@ CONVERTERS: dict[Kind, Converter] = {
 }
 
 
-def convert_row(sheet: Sheet, row, ctx: Context, *, only: tuple[str, ...] | None = None) -> dict[str, object]:
+def convert_row(sheet: Sheet, row, ctx: Context, *, only: tuple[str, ...] | None = None,
+                skip: tuple[str, ...] = ()) -> dict[str, object]:
     """Every column of `sheet` (notes aside) converted: header → value, None or INVALID."""
     values: dict[str, object] = {}
     for col in sheet.columns:
-        if col.note or (only is not None and col.header not in only):
+        header = col.header
+        if col.note or header in skip or (only is not None and header not in only):
             continue
-        values[col.header] = convert(row[col.header], col, ctx)
+        values[header] = convert(row[header], col, ctx)
     return values
 
 

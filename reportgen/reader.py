@@ -47,7 +47,10 @@ class Row:
     cells: Mapping[str, Cell]
 
     def __getitem__(self, header: str) -> Cell:
-        return self.cells.get(header) or Cell(None, Location(self.file, self.sheet, header=header))
+        try:
+            return self.cells[header]
+        except KeyError:  # a column the sheet lacks: no cell
+            return Cell(None, Location(self.file, self.sheet, header=header))
 
     @property
     def location(self) -> Location:

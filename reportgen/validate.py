@@ -109,9 +109,7 @@ def _activity_rows(books: list[WorkbookData], ctx: Context, progress) -> tuple[l
             if convert(row["列入報告"], include, ctx) == "否":
                 skipped += 1
                 continue
-            values = convert_row(ACTIVITIES, row, ctx)
-            values.pop("列入報告", None)  # converted above; its warnings must not repeat
-            out.append(Converted(row, values))
+            out.append(Converted(row, convert_row(ACTIVITIES, row, ctx, skip=("列入報告",))))
     return out, skipped
 
 
