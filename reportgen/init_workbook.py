@@ -13,11 +13,11 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
+from .cells import display_width
 from .dates import DATE_ERROR_FIX, DateError, parse_day, roc_date, roc_year
 from .output import write_atomic
-from .problems import FatalError, Problems, display_width
+from .problems import FatalError, Problems
 from .schema import (
-    ACTIVITIES,
     DATE_FORMS,
     GUIDE_SHEET,
     MONTH_FORMS,
@@ -27,11 +27,11 @@ from .schema import (
     SETTINGS_KEY_HEADER,
     SETTINGS_VALUE_HEADER,
     SHEETS,
-    VISITS,
     Column,
     Kind,
     Sheet,
 )
+from .sections import TYPES, type_for_sheet
 
 DATA_ROWS = 1000  # rows below the header that get dropdowns and number checks
 TEXT_FORMAT = "@"  # Excel's "text" number format: typed ROC dates stay exactly as typed
@@ -208,7 +208,7 @@ def build_workbook(setup: Setup) -> Workbook:
     book.remove(book.active)
     _guide_sheet(book.create_sheet(GUIDE_SHEET))
     _settings_sheet(book.create_sheet(SETTINGS.name), setup)
-    for spec in (SECTIONS, ACTIVITIES, VISITS):
+    for spec in (sheet for sheet in SHEETS if sheet is not SETTINGS):  # the schema's order
         rows = setup.sections if spec is SECTIONS else []
         _table_sheet(book.create_sheet(spec.name), spec, rows)
     book.active = 0
@@ -250,12 +250,13 @@ def _checks(col: Column, sheet: Sheet) -> DataValidation | None:
             type="list", formula1='"' + ",".join(choices) + '"', allow_blank=True,
             showErrorMessage=True, errorStyle="warning" if aliases else "stop", errorTitle=title,
             error=_clip("請從下拉選單選擇：" + "、".join(choices) + "。", _ERROR_LIMIT))
-    if sheet is ACTIVITIES and col.header == "節次":
+    kind = type_for_sheet(sheet)
+    if kind is not None and kind.by_number and col.header == "節次":  # rows that name their section
         source = _column_range(SECTIONS, "節次", absolute=True)
         return DataValidation(
             type="list", formula1=f"'{SECTIONS.name}'!{source}", allow_blank=True,
             showErrorMessage=True, errorStyle="warning", errorTitle=title,
-            error=_clip(f"請從下拉選單選擇「{SECTIONS.name}」工作表中類型為「活動」的節次。",
+            error=_clip(f"請從下拉選單選擇「{SECTIONS.name}」工作表中類型為「{kind.name}」的節次。",
                         _ERROR_LIMIT))
     if col.kind is Kind.INT:
         low, high = col.bounds
@@ -382,6 +383,10 @@ def guide_rows() -> list[GuideRow]:
         GuideRow(("可以寫成 " + "、".join(DATE_FORMS) + "，或使用 Excel 的日期格式；只填月份可寫 "
                   + " 或 ".join(MONTH_FORMS) + "。年份 1 至 3 位數為民國年，4 位數為西元年。"
                   "日期欄已設為文字格式，輸入的寫法會原樣保留。",), "paragraph"),
+        GuideRow(()),
+        GuideRow(("節的類型", "內容"), "heading"),
+        *(GuideRow((kind.name, kind.help + (f"：印出「{kind.sheet.name}」工作表的資料" if kind.sheet else "")))
+          for kind in TYPES),
         GuideRow(()),
         GuideRow(("前言代入值", "意義"), "heading"),
     ]
