@@ -103,6 +103,7 @@ def test_lone_surrogates_escaped_or_referenced(cli, project, tmp_path):
         assert result.err.startswith(f"錯誤：{name}：工作表「活動」的內容已損壞")
 
 
+@pytest.mark.slow
 def test_hundred_thousand_rows(cli, tmp_path):
     """100,000 activities, written straight into the sheet XML (openpyxl would take a minute)."""
     rows = "".join(

@@ -345,8 +345,10 @@ def calc_round_trip(tmp_path_factory) -> tuple[Path, Path]:
     return blank, out / "blank.xlsx"
 
 
-needs_soffice = pytest.mark.skipif(shutil.which("soffice") is None,
-                                   reason="LibreOffice (soffice) is not installed")
+def needs_soffice(test):
+    """A LibreOffice round trip: seconds each, so behind the slow marker (CI runs it)."""
+    skip = pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) is not installed")
+    return pytest.mark.slow(skip(test))
 
 
 @needs_soffice

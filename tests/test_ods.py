@@ -19,8 +19,10 @@ from reportgen.validate import validate_paths
 
 EXAMPLE_ODS = FIXTURES / "範例_110年下半年_國際事務.ods"
 EXPECTED = EXPECTED_CHAPTER.read_text(encoding="utf-8").splitlines()
-needs_soffice = pytest.mark.skipif(shutil.which("soffice") is None,
-                                   reason="LibreOffice (soffice) is not installed")
+def needs_soffice(test):
+    """A LibreOffice round trip: seconds each, so behind the slow marker (CI runs it)."""
+    skip = pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) is not installed")
+    return pytest.mark.slow(skip(test))
 
 
 def test_ods_example_builds_the_same_chapter_byte_for_byte(tmp_path, cli):

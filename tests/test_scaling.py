@@ -7,6 +7,7 @@ import gc
 import time
 from pathlib import Path
 
+import pytest
 from openpyxl import Workbook
 
 from helpers import HEADERS, REPO
@@ -59,6 +60,7 @@ def _build_seconds(template, path: Path) -> float:
     return time.perf_counter() - start
 
 
+@pytest.mark.slow
 def test_building_is_linear_in_the_number_of_rows(tmp_path):
     template = load_template(REPO / "templates" / "report.docx")
     small = _workbook(tmp_path / "small.xlsx", N)
