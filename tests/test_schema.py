@@ -15,8 +15,8 @@ from reportgen.codes import CODES, Severity
 from reportgen.init_workbook import build_workbook, half_year_of, starter_setup
 from reportgen.models import Visit
 from reportgen.problems import Location, Problems
-from reportgen.schema import ACTIVITIES, SECTION_TYPES, SECTIONS, SHEETS, VISITS as VISIT_SHEET
-from reportgen.schema import Column, Kind, markdown_table
+from reportgen.schema import ACTIVITIES, SECTION_TYPES, SECTIONS, SHEETS, Column, Kind, markdown_table
+from reportgen.schema import VISITS as VISIT_SHEET
 
 
 def flat(outcome) -> list[tuple]:
