@@ -119,7 +119,8 @@ def test_visits_without_key_visitors_drop_the_list_intro_with_a_warning(tmp_path
     assert chapter(outcome)[-1] == "7月至12月計1案、5人。"
 
 
-@pytest.mark.parametrize(("kind", "preface", "nothing"), [("文字", None, "沒有前言"), ("活動", "本節前言。", "沒有任何活動")])
+@pytest.mark.parametrize(("kind", "preface", "nothing"), [
+    ("文字", None, "沒有前言"), ("活動", "本節前言。", "沒有任何活動")])
 def test_any_section_with_nothing_to_print_is_a_warning_at_its_row(tmp_path, kind, preface, nothing):
     sections = [*SECTIONS, {"節次": 3, "節名": "空的", "類型": kind, "前言": preface}]
     outcome = load([write_workbook(tmp_path / "s.xlsx", sections=sections)])
