@@ -15,6 +15,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from conftest import digest
 from helpers import EXAMPLE, EXPECTED_CHAPTER
+from reportgen import load
 from reportgen.init_workbook import (
     DATA_ROWS,
     Period,
@@ -36,7 +37,7 @@ from reportgen.schema import (
     VISITS,
     Kind,
 )
-from reportgen.validate import setup_of, validate_paths
+from reportgen.validate import setup_of
 
 D = dt.date
 H2_110 = Period(D(2021, 7, 1), D(2021, 12, 31))
@@ -53,7 +54,7 @@ def blank(tmp_path: Path) -> Path:
 
 def found_problems(*paths: Path) -> list[tuple[str, str, str]]:
     return sorted((p.location.file, f"{p.location.sheet}!{p.location.cell}", p.code)
-                  for p in validate_paths(list(paths)).problems)
+                  for p in load(list(paths)).problems)
 
 
 def validations_at(sheet: Worksheet, coordinate: str) -> list[DataValidation]:
@@ -165,7 +166,7 @@ def test_settings_are_prefilled_and_period_cells_are_text(blank):
 
 
 def test_blank_workbook_validates_with_only_the_empty_section_warnings(blank):
-    outcome = validate_paths([blank])
+    outcome = load([blank])
     assert found_problems(blank) == [("blank.xlsx", "章節!A2", "empty-section"),
                                      ("blank.xlsx", "章節!A3", "empty-section")]
     assert outcome.report is not None
