@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from helpers import HEADERS, REPO, VISITS, write_workbook
+from helpers import HEADERS, REPO, write_workbook
 from reportgen import load, sections
 from reportgen.codes import CODES, Severity
 from reportgen.init_workbook import build_workbook, half_year_of, starter_setup
@@ -132,8 +132,3 @@ def test_corpus_problems_all_come_from_the_catalogue():
     for path in sorted(corpus.glob("*.xlsx")):
         for problem in load([path]).problems:
             assert CODES[problem.code].severity is problem.severity, (path.name, problem.code)
-
-
-def test_a_visit_with_people_out_of_bounds_is_reported_by_the_kind(tmp_path):
-    outcome = load([write_workbook(tmp_path / "v.xlsx", visits=[{**VISITS[0], "人數": 10_000}])])
-    assert flat(outcome) == [("訪賓", "E2", "bad-number")]
