@@ -17,6 +17,8 @@ KNOWN = {"reportgen", "init", "Excel", "Calc", "LibreOffice", "Word", "xlsx", "x
 
 
 def latin_words(text: str) -> set[str]:
+    # Code points (U+FEFF) and Excel's error values (#DIV/0!) are what staff see, not English.
+    text = re.sub(r"U\+[0-9A-F]{4,6}|#[A-Z/0!?]+", "", text)
     return set(re.findall(r"[A-Za-z]{3,}", text)) - KNOWN
 
 
