@@ -103,7 +103,7 @@ def _unreadable(cell: Cell, ctx: Context) -> object:
     if cell.unsaved_formula:
         ctx.problems.add("formula-no-value", cell.location)
     elif cell.error is not None:
-        ctx.problems.add("formula-error", cell.location, found=cell.error, value=cell.error)
+        ctx.problems.add("formula-error", cell.location, value=cell.error)
     # else: inside a merged range, reported once at the merge
     return INVALID
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import shutil
+import subprocess
 import zipfile
 from pathlib import Path
 
@@ -242,3 +244,26 @@ def test_a_validation_report_among_the_inputs_is_skipped_with_a_warning(tmp_path
     assert flat(outcome, "file", "code") == [("檢核報告.xlsx", "report-workbook")]
     assert outcome.problems[0].severity is Severity.WARNING
     assert outcome.report is not None and len(outcome.report.activities) == 1
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) is not installed")
+def test_calc_saved_merges_filters_and_formula_errors_are_reported(tmp_path):
+    """The same three cases in the file shape LibreOffice Calc writes (it computes =1/0 on saving)."""
+    source = write_workbook(tmp_path / "in.xlsx", visits=[{**VISITS[0], "人數": "=1/0"}],
+                            activities=[{**ACTIVITIES[0], "標題": f"第{n}項"} for n in range(1, 5)])
+    book = load_workbook(source)
+    sheet = book["活動"]
+    sheet.merge_cells("A2:A5")
+    sheet.auto_filter.ref = "A1:G5"
+    sheet.row_dimensions[3].hidden = True
+    book.save(source)
+    out = tmp_path / "calc"
+    subprocess.run(["soffice", "--headless", f"-env:UserInstallation=file://{tmp_path / 'profile'}",
+                    "--convert-to", "xlsx:Calc MS Excel 2007 XML", "--outdir", str(out), str(source)],
+                   check=True, capture_output=True, timeout=180)
+    outcome = load([out / "in.xlsx"])
+    assert flat(outcome, "sheet", "cell", "code", "severity") == [
+        ("活動", "A2", "merged-cells", "錯誤"), ("活動", "A3", "hidden-rows", "警告"),
+        ("訪賓", "E2", "formula-error", "錯誤")]
+    assert "#DIV/0!" in outcome.problems.sorted()[-1].message
