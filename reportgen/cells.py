@@ -4,20 +4,35 @@ from __future__ import annotations
 
 import re
 import unicodedata
-
-from openpyxl.utils import column_index_from_string, get_column_letter
+from functools import lru_cache
 
 _CELL_REF = re.compile(r"([A-Z]{1,3})([0-9]{1,7})")
+# Our own few lines rather than openpyxl's: importing openpyxl costs every command ~70 ms, and
+# reading a workbook never needs it (calamine reads). One implementation, used everywhere here.
 
 
+@lru_cache(maxsize=1024)
 def column_letter(index: int) -> str:
     """0 → A, 25 → Z, 26 → AA (0-based, as calamine's grid)."""
-    return get_column_letter(index + 1)
+    letters = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def get_column_letter(number: int) -> str:
+    """1 → A: openpyxl's 1-based spelling, for code that builds sheets with openpyxl."""
+    return column_letter(number - 1)
 
 
 def column_index(letters: str) -> int:
     """A → 0, Z → 25, AA → 26: the inverse of column_letter ("" → -1: a row's own `r`)."""
-    return column_index_from_string(letters) - 1 if letters else -1
+    index = 0
+    for letter in letters:
+        index = index * 26 + ord(letter) - 64
+    return index - 1
 
 
 def cell_ref(row: int, col: int) -> str:

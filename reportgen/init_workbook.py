@@ -9,11 +9,10 @@ from pathlib import Path
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from .cells import display_width
+from .cells import display_width, get_column_letter
 from .dates import DATE_ERROR_FIX, DateError, parse_day, roc_date, roc_year
 from .output import write_atomic
 from .problems import FatalError, Problems
