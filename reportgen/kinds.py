@@ -179,7 +179,8 @@ def choice_of(col: Column, value: object) -> str | None:
     """The canonical choice a typed value stands for (`線上` → 視訊), or None."""
     if not isinstance(value, str):
         value = as_text(value)
-    return col.choices.get(fold(value).upper())
+    found = col.choices.get(value)  # as the dropdown wrote it: most cells
+    return found if found is not None else col.choices.get(fold(value).upper())
 
 
 def _choice(text: _Text, cell: Cell, col: Column, ctx: Context) -> object:

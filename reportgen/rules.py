@@ -18,7 +18,7 @@ from . import sections as section_types
 from .dates import DateError, Day, parse_day, roc_date
 from .kinds import INVALID, as_text
 from .problems import Location, Problems, shorten
-from .reader import Cell, Row, SheetData, WorkbookData
+from .reader import Row, SheetData, WorkbookData
 from .schema import SECTIONS, Sheet
 
 if TYPE_CHECKING:
@@ -228,7 +228,7 @@ def activity_dates(rows: Sequence[Converted], period: tuple[dt.date, dt.date] | 
                          found=as_text(c.row["開始日期"].value), what="活動", **_period_fix(period),
                          advice="請確認年份，或將此列「列入報告」改為否。")
         if c["內容"]:
-            dates_in_text(c["內容"], start.first, last, c.row["內容"], problems)
+            dates_in_text(c["內容"], start.first, last, c.row, problems)
 
 
 def visit_dates(rows: Sequence[Converted], period: tuple[dt.date, dt.date] | None,
@@ -242,10 +242,13 @@ def visit_dates(rows: Sequence[Converted], period: tuple[dt.date, dt.date] | Non
             c.excluded = True
 
 
-def dates_in_text(paragraphs: list[str], first: dt.date, last: dt.date, cell: Cell,
-                  problems: Problems) -> None:
+def dates_in_text(paragraphs: list[str], first: dt.date, last: dt.date, row: Row,
+                  problems: Problems, header: str = "內容") -> None:
     for paragraph in paragraphs:
+        if "年" not in paragraph:
+            continue
         for match in _ROC_DATE_IN_TEXT.finditer(paragraph):
+            cell = row[header]
             try:
                 day = parse_day(match.group())
             except DateError:
@@ -264,17 +267,16 @@ def duplicates(rows: Sequence[Converted], keys: tuple[str, ...], at: str, code: 
 
     Judged even when other cells of either row are wrong: both places get fixed at once.
     """
-    seen: dict[Hashable, Location] = {}
+    seen: dict[Hashable, Row] = {}
     for c in rows:
         if c.excluded or any(c.values.get(k) in (None, INVALID) for k in keys):
             continue
         key = tuple(_hashable(c[k]) for k in keys)
-        cell = c.row[at]
         if key in seen:
-            problems.add(code, cell.location, other=seen[key], **_describe(c))
+            problems.add(code, c.row[at].location, other=seen[key][at].location, **_describe(c))
             c.excluded = True
             continue
-        seen[key] = cell.location
+        seen[key] = c.row
 
 
 def _hashable(value: object) -> Hashable:
