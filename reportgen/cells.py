@@ -6,6 +6,8 @@ import re
 import unicodedata
 from functools import lru_cache
 
+from .normalize import strip_invisible
+
 _CELL_REF = re.compile(r"([A-Z]{1,3})([0-9]{1,7})")
 # Our own few lines rather than openpyxl's: importing openpyxl costs every command ~70 ms, and
 # reading a workbook never needs it (calamine reads). One implementation, used everywhere here.
@@ -52,8 +54,12 @@ def fold_width(text: str) -> str:
 
 
 def fold(text: object) -> str:
-    """Compare headers, sheet names and choices tolerantly: width-folded, without spaces."""
-    return "".join(fold_width(str(text)).split())
+    """Compare headers, sheet names and choices tolerantly: width-folded, without spaces or
+    invisible characters (a zero-width space pasted into a header still names the column)."""
+    text = str(text)
+    if not text.isprintable():
+        text = strip_invisible(text)[0]
+    return "".join(fold_width(text).split())
 
 
 def display_width(text: str) -> int:

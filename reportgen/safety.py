@@ -175,10 +175,14 @@ def _check_zip(handle: BinaryIO, name: str, reads: Callable[[str], bool] = _read
         tabs = {part: tab for tab, part in sheet_parts(archive).items()} if any(
             _WORKSHEET.fullmatch(info.filename) for info in infos) else {}
         for info in infos:
+            tab = tabs.get(info.filename)
             if info.file_size > RATIO_FLOOR and info.file_size > MAX_RATIO * max(info.compress_size, 1):
                 ratio = info.file_size // max(info.compress_size, 1)
-                raise FatalError(f"{name}：{_label(info.filename, tabs)}的壓縮比 {ratio:,}:1 超過上限 "
-                                 f"{MAX_RATIO}:1，可能是惡意的壓縮炸彈，{_SUSPECT}")
+                if tab is not None and not reads(tab):
+                    inspection.oversized.add(tab)  # never parsed: it cannot harm, so it does not block
+                else:
+                    raise FatalError(f"{name}：{_label(info.filename, tabs)}的壓縮比 {ratio:,}:1 超過上限 "
+                                     f"{MAX_RATIO}:1，可能是惡意的壓縮炸彈，{_SUSPECT}")
             if info.flag_bits & 0x1:
                 raise FatalError(f"{name}：檔案已加密（設有密碼），無法讀取。請移除密碼後另存新檔再試。")
             if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):

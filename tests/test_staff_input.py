@@ -267,3 +267,13 @@ def test_calc_saved_merges_filters_and_formula_errors_are_reported(tmp_path):
         ("活動", "A2", "merged-cells", "錯誤"), ("活動", "A3", "hidden-rows", "警告"),
         ("訪賓", "E2", "formula-error", "錯誤")]
     assert "#DIV/0!" in outcome.problems.sorted()[-1].message
+
+
+def test_an_invisible_character_in_a_header_or_tab_name_still_names_it(tmp_path):
+    heads = {"訪賓": ["日期", "國家或地區", "單位", "代表", f"人數{ZWSP}", "形式", "主要訪團", "備註"]}
+    path = write_workbook(tmp_path / "h.xlsx", headers=heads)
+    book = load_workbook(path)
+    book["章節"].title = f"章節{BOM}"
+    book.save(path)
+    outcome = load([path])
+    assert flat(outcome) == [] and outcome.report.stats.people == 5
