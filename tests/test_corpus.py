@@ -18,9 +18,8 @@ TABLE: dict[str, dict] = json.loads((CORPUS / "expected.json").read_text(encodin
 
 def found(problems) -> list[list[str]]:
     """(file, sheet!cell or sheet, code), the form the expected table is written in."""
-    return sorted([p.location.file,
-                   f"{p.location.sheet}!{p.location.cell}" if p.location.cell else p.location.sheet,
-                   p.code] for p in problems)
+    return sorted([file, f"{sheet}!{cell}" if cell else sheet, code]
+                  for file, sheet, cell, code in problems.flatten())
 
 
 @pytest.mark.parametrize("name", sorted(TABLE))
