@@ -26,6 +26,11 @@ class Location:
     col: int = -1
     header: str = ""
 
+    def __post_init__(self) -> None:
+        if type(self.row) is not int:  # the old string form Location(file, sheet, "E7")
+            raise TypeError(f"Location row must be a 1-based int, not {self.row!r}; "
+                            "use Location(file, sheet, row, col, header)")
+
     @property
     def cell(self) -> str:
         """`E7`, or "" when the location is not one cell."""
