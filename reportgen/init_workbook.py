@@ -12,6 +12,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
+from . import sections as section_types
 from .cells import display_width, get_column_letter
 from .dates import DATE_ERROR_FIX, DateError, parse_day, roc_date, roc_year
 from .output import write_atomic
@@ -30,7 +31,6 @@ from .schema import (
     Kind,
     Sheet,
 )
-from .sections import TYPES, type_for_sheet
 
 DATA_ROWS = 1000  # rows below the header that get dropdowns and number checks
 TEXT_FORMAT = "@"  # Excel's "text" number format: typed ROC dates stay exactly as typed
@@ -249,7 +249,7 @@ def _checks(col: Column, sheet: Sheet) -> DataValidation | None:
             type="list", formula1='"' + ",".join(choices) + '"', allow_blank=True,
             showErrorMessage=True, errorStyle="warning" if aliases else "stop", errorTitle=title,
             error=_clip("請從下拉選單選擇：" + "、".join(choices) + "。", _ERROR_LIMIT))
-    kind = type_for_sheet(sheet)
+    kind = section_types.type_for_sheet(sheet)
     if kind is not None and kind.by_number and col.header == "節次":  # rows that name their section
         source = _column_range(SECTIONS, "節次", absolute=True)
         return DataValidation(
@@ -385,7 +385,7 @@ def guide_rows() -> list[GuideRow]:
         GuideRow(()),
         GuideRow(("節的類型", "內容"), "heading"),
         *(GuideRow((kind.name, kind.help + (f"：印出「{kind.sheet.name}」工作表的資料" if kind.sheet else "")))
-          for kind in TYPES),
+          for kind in section_types.TYPES),
         GuideRow(()),
         GuideRow(("前言代入值", "意義"), "heading"),
     ]

@@ -7,13 +7,13 @@ what counts as empty) and compose all read it.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from . import normalize
 from .document import Block, Role
 from .numerals import lower
-from .schema import ACTIVITIES, SECTION_TYPES, VISITS, Sheet
+from .schema import ACTIVITIES, SECTION_TYPES, SECTIONS, VISITS, Sheet
 
 if TYPE_CHECKING:
     from .models import Activity, Report, Section, Visit
@@ -73,16 +73,32 @@ def _nothing(section: Section, report: Report, items: Mapping[int, Sequence[Acti
     return []
 
 
-TYPES: tuple[SectionType, ...] = (
-    SectionType("活動", "活動清單", ACTIVITIES, True, _activities,
-                "沒有任何活動", "請在「活動」工作表填寫，或刪除這一節。"),
-    SectionType("訪賓", "訪賓統計與主要訪團", VISITS, False, _key_visitors,
-                "沒有任何訪賓", "請在「訪賓」工作表填寫，或刪除這一節。"),
-    SectionType("文字", "只有前言", None, False, _nothing,
-                "沒有前言", "請在「章節」工作表的「前言」填寫內容，或刪除這一節。"),
-)
-REGISTRY: dict[str, SectionType] = {t.name: t for t in TYPES}
-SECTION_TYPES.update({spelling: t.name for t in TYPES for spelling in (t.name, *t.aliases)})
+TYPES: tuple[SectionType, ...] = ()
+REGISTRY: dict[str, SectionType] = {}
+
+
+def _type_help() -> str:
+    """The 類型 column's help, from the registry: 活動（活動清單）、訪賓（…）或文字（只有前言）。"""
+    parts = [f"{t.name}（{t.help}）" for t in TYPES]
+    return ("、".join(parts[:-1]) + "或" + parts[-1] if len(parts) > 1 else parts[0]) + "。"
+
+
+def register(kind: SectionType) -> None:
+    """Add a section type: the 類型 choices, its help, validation and compose all follow."""
+    global TYPES
+    TYPES = (*(t for t in TYPES if t.name != kind.name), kind)
+    REGISTRY[kind.name] = kind
+    SECTION_TYPES.update({spelling: kind.name for spelling in (kind.name, *kind.aliases)})
+    SECTIONS.columns = tuple(replace(col, help=_type_help()) if col.header == "類型" else col
+                             for col in SECTIONS.columns)
+
+
+register(SectionType("活動", "活動清單", ACTIVITIES, True, _activities,
+                     "沒有任何活動", "請在「活動」工作表填寫，或刪除這一節。"))
+register(SectionType("訪賓", "訪賓統計與主要訪團", VISITS, False, _key_visitors,
+                     "沒有任何訪賓", "請在「訪賓」工作表填寫，或刪除這一節。"))
+register(SectionType("文字", "只有前言", None, False, _nothing,
+                     "沒有前言", "請在「章節」工作表的「前言」填寫內容，或刪除這一節。"))
 
 
 def of(name: str) -> SectionType:

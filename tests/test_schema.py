@@ -10,8 +10,9 @@ import pytest
 from pydantic import ValidationError
 
 from helpers import HEADERS, REPO, write_workbook
-from reportgen import load, sections
+from reportgen import load, preview_text, sections
 from reportgen.codes import CODES, Severity
+from reportgen.document import Block, Role
 from reportgen.init_workbook import build_workbook, half_year_of, starter_setup
 from reportgen.models import Visit
 from reportgen.problems import Location, Problems
@@ -132,3 +133,24 @@ def test_corpus_problems_all_come_from_the_catalogue():
     for path in sorted(corpus.glob("*.xlsx")):
         for problem in load([path]).problems:
             assert CODES[problem.code].severity is problem.severity, (path.name, problem.code)
+
+
+def test_a_new_section_type_is_one_entry(monkeypatch, tmp_path):
+    """Registered once, a type is a 類型 choice, in the guide, validated and printed."""
+    monkeypatch.setattr(sections, "TYPES", sections.TYPES)
+    monkeypatch.setattr(sections, "REGISTRY", dict(sections.REGISTRY))
+    monkeypatch.setitem(SECTION_TYPES, "附錄", "附錄")  # undone after the test, like the two above
+    monkeypatch.setattr(SECTIONS, "columns", SECTIONS.columns)
+
+    def appendix(section, report, items):
+        return [Block(Role.SECTION_BODY, f"附錄：共 {report.stats.cases} 案。")]
+
+    sections.register(sections.SectionType("附錄", "附錄統計", None, False, appendix, "沒有前言", "請填寫前言。"))
+    assert "附錄（附錄統計）" in SECTIONS.column("類型").help
+    book = build_workbook(starter_setup(half_year_of(dt.date(2022, 1, 1))))
+    assert "附錄" in [row[0].value for row in book["填寫說明"].iter_rows()]
+    outcome = load([write_workbook(tmp_path / "t.xlsx", sections=[
+        {"節次": 1, "節名": "交流專案", "類型": "活動"}, {"節次": 2, "節名": "訪賓", "類型": "訪賓"},
+        {"節次": 3, "節名": "附錄", "類型": "附錄", "前言": "以下為統計。"}])])
+    assert flat(outcome) == []
+    assert preview_text(outcome).splitlines()[-3:] == ["三、附錄", "以下為統計。", "附錄：共 1 案。"]
