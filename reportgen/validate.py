@@ -17,7 +17,7 @@ from .kinds import INVALID, Context, convert, convert_row
 from .models import Activity, Report, Section, Settings, Visit, VisitStats
 from .problems import Location, Problems
 from .reader import Row, SheetData, WorkbookData
-from .schema import ACTIVITIES, SECTIONS, SETTINGS, VISITS, Sheet
+from .schema import ACTIVITIES, SECTIONS, SETTINGS, VISITS
 from .templating import TemplateProblem, context, render
 
 # Settings used to check 前言 templates when the real ones have errors (nothing is built then).
@@ -229,4 +229,4 @@ def _render_preface(raw: rules.RawSection, values: dict[str, object], parens: st
     return normalize.clean_prose(text, parens=parens).paragraphs
 
 
-__all__ = ["Outcome", "Sheet", "section_types", "setup_of", "validate_books", "validate_paths"]
+__all__ = ["Converted", "Outcome", "setup_of", "validate_books", "validate_paths"]
