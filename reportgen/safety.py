@@ -51,6 +51,7 @@ class Inspection:
     """What the check learned on the way: tabs too large to read (only unread tabs get here)."""
 
     oversized: set[str] = field(default_factory=set)
+    parts: dict[str, str] = field(default_factory=dict)  # tab → its zip member (xlsx/xlsm)
 
 
 def _read_everything(tab: str) -> bool:
@@ -172,8 +173,9 @@ def _check_zip(handle: BinaryIO, name: str, reads: Callable[[str], bool] = _read
         if total > MAX_UNCOMPRESSED:
             raise FatalError(f"{name}：解壓縮後的大小 {total / 2**20:,.0f} MB 超過上限 "
                              f"{MAX_UNCOMPRESSED // 2**20:,} MB，可能是惡意的壓縮炸彈，{_SUSPECT}")
-        tabs = {part: tab for tab, part in sheet_parts(archive).items()} if any(
-            _WORKSHEET.fullmatch(info.filename) for info in infos) else {}
+        if any(_WORKSHEET.fullmatch(info.filename) for info in infos):
+            inspection.parts = sheet_parts(archive)
+        tabs = {part: tab for tab, part in inspection.parts.items()}
         for info in infos:
             tab = tabs.get(info.filename)
             if info.file_size > RATIO_FLOOR and info.file_size > MAX_RATIO * max(info.compress_size, 1):

@@ -45,7 +45,7 @@ class OpenWorkbook:
         self.book = book  # python_calamine.CalamineWorkbook
         self.inspection = inspection
         self._archive = zipfile.ZipFile(io.BytesIO(data))
-        self._parts: dict[str, str] | None = None
+        self._parts: dict[str, str] | None = inspection.parts or None  # found by the safety check
         self._facts: dict[str, SheetFacts] = {}
 
     def __enter__(self) -> OpenWorkbook:
