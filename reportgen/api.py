@@ -9,18 +9,34 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-from .problems import FatalError
+from .problems import FatalError, Problems
 from .validate import Outcome
 
 
 def load(paths: Iterable[Path | str], progress=None) -> Outcome:
-    """Read every workbook named (folders expanded) and check them as one report.
+    """Read every workbook named (folders expanded, in the order given) and check them as one report.
 
+    `progress` is an object like progress.Bar (`start`, `workbook_read`, `each`), or None.
+    Each input is opened once: the safety check, the read and the formula scan share it.
     Raises FatalError for conditions that stop the run (unreadable file, no inputs).
     """
-    from .validate import validate_paths
+    from .reader import expand_inputs, read_workbook
+    from .validate import validate_books
+    from .workbook import open_workbook
 
-    return validate_paths([Path(p) for p in paths])
+    problems = Problems()
+    files = expand_inputs([Path(p) for p in paths], problems)
+    opened = []
+    try:
+        for path in files:  # every file is checked before any is parsed
+            opened.append(open_workbook(path))
+        if progress is not None:
+            progress.start(len(opened), sum(book.xml_bytes() for book in opened))
+        books = [read_workbook(book, problems, progress) for book in opened]
+    finally:
+        for book in opened:
+            book.close()
+    return validate_books(books, problems, progress)
 
 
 def default_template() -> Path:

@@ -101,8 +101,8 @@ def _load(args: argparse.Namespace, *, problems_to=None, refusal: str | None = "
     from . import progress
     from .api import load
 
-    with progress.tracking(args.inputs):  # a bar on a terminal, if long
-        outcome = load(args.inputs)
+    with progress.tracking() as bar:  # drawn only on a terminal, and only if the run is long
+        outcome = load(args.inputs, progress=bar)
     stream = problems_to or sys.stderr
     for problem in outcome.problems.sorted():
         print(problem.render(), file=stream)

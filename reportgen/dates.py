@@ -7,6 +7,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
+from .cells import fold_width
 from .schema import DATE_FORMS, MONTH_FORMS
 
 ROC_OFFSET = 1911
@@ -23,7 +24,6 @@ _PATTERNS = (
 )
 DATE_ERROR_FIX = ("請填寫實際存在的日期，可用的寫法：" + "、".join(DATE_FORMS)
                   + "；只填月份可寫 " + " 或 ".join(MONTH_FORMS) + "。")
-_FULLWIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
 
 
 class DateError(ValueError):
@@ -67,7 +67,7 @@ def parse_day(value: object) -> Day:
         if not value.is_integer():
             raise DateError(str(value))
         value = int(value)
-    text = str(value).translate(_FULLWIDTH_DIGITS).strip()
+    text = fold_width(str(value)).strip()
     for pattern in _PATTERNS:
         match = pattern.match(text)
         if match:

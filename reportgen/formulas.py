@@ -1,4 +1,5 @@
-"""Find formula cells saved without a value, which calamine cannot tell apart from blanks."""
+"""What calamine cannot tell from a sheet's values: formulas saved without a value, formulas
+whose saved value is an error (`#DIV/0!` reads as blank), and hidden or filtered-out rows."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from pathlib import Path
 
 import defusedxml.ElementTree as SafeET
 
-from .problems import cell_position
+from .cells import cell_position
 
 _REF = re.compile(r"([A-Z]+)(\d+)")
 # A formula element, with or without a namespace prefix (`<f>`, `<f t="shared"/>`, `<x:f>`).
@@ -50,6 +51,60 @@ def unsaved_formula_cells(path: Path) -> dict[str, set[Position]]:
             return found
     except (zipfile.BadZipFile, OSError, SafeET.ParseError, ValueError, SyntaxError):
         return {}  # the reader has already opened the file; anything odder is its concern
+
+
+def sheet_facts(data: bytes) -> tuple[set[Position], dict[Position, str], list[int]]:
+    """One sheet part's unsaved formulas, error values (`#REF!`) and hidden rows (1-based).
+
+    A substring test first for each, so a sheet without any pays three searches.
+    """
+    unsaved: set[Position] = set()
+    if (b"<f" in data or b":f" in data) and _FORMULA.search(data):
+        found = _find_quickly(data)
+        unsaved = found if found is not None else _scan(data)
+    return unsaved, error_cells(data), hidden_rows(data)
+
+
+_ERROR_CELL = re.compile(rb'<(?:\w+:)?c\b([^>]*\st="e"[^>]*)>(.*?)</(?:\w+:)?c>', re.S)
+_VALUE = re.compile(rb"<(?:\w+:)?v>([^<]*)</(?:\w+:)?v>")
+_HIDDEN_ROW = re.compile(rb'<(?:\w+:)?row\b([^>]*\shidden="(?:1|true)"[^>]*)>')
+_ROW_NUMBER = re.compile(rb'\sr="(\d+)"')
+
+
+def error_cells(data: bytes) -> dict[Position, str]:
+    """Cells whose saved value is an error (`t="e"`): calamine reads them as blank."""
+    if b't="e"' not in data:
+        return {}
+    found: dict[Position, str] = {}
+    for match in _ERROR_CELL.finditer(data):
+        ref = _REF_ATTR.search(b" " + match.group(1))
+        value = _VALUE.search(match.group(2))
+        if ref is not None:
+            text = value.group(1).decode("utf-8", "replace") if value else "#VALUE!"
+            found[_ref_position(ref.group(1).decode())] = text
+    return found
+
+
+def hidden_rows(data: bytes) -> list[int]:
+    """Rows (1-based) hidden by hand or by a filter: both are saved as `hidden="1"`."""
+    if b'hidden="' not in data:
+        return []
+    rows = []
+    for match in _HIDDEN_ROW.finditer(data):
+        number = _ROW_NUMBER.search(b" " + match.group(1))
+        if number is not None:
+            rows.append(int(number.group(1)))
+    return rows
+
+
+def sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
+    """Tab name → the zip member holding it; {} when the workbook part cannot be read."""
+    try:
+        return _sheet_parts(archive)
+    except (KeyError, SafeET.ParseError, ValueError, SyntaxError):
+        return {}
+    except Exception:  # defusedxml refuses DTDs with its own types; safety reports those
+        return {}
 
 
 def _sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:

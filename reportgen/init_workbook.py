@@ -9,15 +9,15 @@ from pathlib import Path
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
+from . import sections as section_types
+from .cells import display_width, get_column_letter
 from .dates import DATE_ERROR_FIX, DateError, parse_day, roc_date, roc_year
 from .output import write_atomic
-from .problems import FatalError, Problems, display_width
+from .problems import FatalError, Problems
 from .schema import (
-    ACTIVITIES,
     DATE_FORMS,
     GUIDE_SHEET,
     MONTH_FORMS,
@@ -27,7 +27,6 @@ from .schema import (
     SETTINGS_KEY_HEADER,
     SETTINGS_VALUE_HEADER,
     SHEETS,
-    VISITS,
     Column,
     Kind,
     Sheet,
@@ -208,7 +207,7 @@ def build_workbook(setup: Setup) -> Workbook:
     book.remove(book.active)
     _guide_sheet(book.create_sheet(GUIDE_SHEET))
     _settings_sheet(book.create_sheet(SETTINGS.name), setup)
-    for spec in (SECTIONS, ACTIVITIES, VISITS):
+    for spec in (sheet for sheet in SHEETS if sheet is not SETTINGS):  # the schema's order
         rows = setup.sections if spec is SECTIONS else []
         _table_sheet(book.create_sheet(spec.name), spec, rows)
     book.active = 0
@@ -232,7 +231,7 @@ def _prompt(col: Column, sheet: Sheet) -> DataValidation:
     text = f"（{need}）{col.hint}"
     if col.canonical_choices:
         text += "可選：" + "、".join(col.canonical_choices) + "。"
-    if sheet is not SETTINGS and col.kind is Kind.DATE:
+    if sheet is not SETTINGS and col.kind.is_date:
         text += "日期欄為文字格式，照常輸入即可。"
     if col.kind is Kind.PROSE:
         text += "儲存格內換行：Excel 按 Alt+Enter，Calc 按 Ctrl+Enter。"
@@ -250,12 +249,13 @@ def _checks(col: Column, sheet: Sheet) -> DataValidation | None:
             type="list", formula1='"' + ",".join(choices) + '"', allow_blank=True,
             showErrorMessage=True, errorStyle="warning" if aliases else "stop", errorTitle=title,
             error=_clip("請從下拉選單選擇：" + "、".join(choices) + "。", _ERROR_LIMIT))
-    if sheet is ACTIVITIES and col.header == "節次":
+    kind = section_types.type_for_sheet(sheet)
+    if kind is not None and kind.by_number and col.header == "節次":  # rows that name their section
         source = _column_range(SECTIONS, "節次", absolute=True)
         return DataValidation(
             type="list", formula1=f"'{SECTIONS.name}'!{source}", allow_blank=True,
             showErrorMessage=True, errorStyle="warning", errorTitle=title,
-            error=_clip(f"請從下拉選單選擇「{SECTIONS.name}」工作表中類型為「活動」的節次。",
+            error=_clip(f"請從下拉選單選擇「{SECTIONS.name}」工作表中類型為「{kind.name}」的節次。",
                         _ERROR_LIMIT))
     if col.kind is Kind.INT:
         low, high = col.bounds
@@ -295,7 +295,7 @@ def _table_sheet(sheet: Worksheet, spec: Sheet, rows: list[dict[str, object]]) -
         dimension = sheet.column_dimensions[letter]
         dimension.width = _width(col)
         # Column styles: every cell typed into the column takes them, however far down.
-        if col.kind is Kind.DATE:
+        if col.kind.is_date:
             dimension.number_format = TEXT_FORMAT
         elif col.kind is Kind.PROSE:
             dimension.alignment = _WRAP
@@ -319,7 +319,7 @@ def _settings_sheet(sheet: Worksheet, setup: Setup) -> None:
         key = sheet.cell(number, 1, col.header)
         key.font = _BOLD
         value = sheet.cell(number, 2, values[col.header])
-        if col.kind is Kind.DATE:
+        if col.kind.is_date:
             value.number_format = TEXT_FORMAT
         sheet.cell(number, 3, col.hint).alignment = _WRAP
         prompt = _prompt(col, SETTINGS)
@@ -382,6 +382,10 @@ def guide_rows() -> list[GuideRow]:
         GuideRow(("可以寫成 " + "、".join(DATE_FORMS) + "，或使用 Excel 的日期格式；只填月份可寫 "
                   + " 或 ".join(MONTH_FORMS) + "。年份 1 至 3 位數為民國年，4 位數為西元年。"
                   "日期欄已設為文字格式，輸入的寫法會原樣保留。",), "paragraph"),
+        GuideRow(()),
+        GuideRow(("節的類型", "內容"), "heading"),
+        *(GuideRow((kind.name, kind.help + (f"：印出「{kind.sheet.name}」工作表的資料" if kind.sheet else "")))
+          for kind in section_types.TYPES),
         GuideRow(()),
         GuideRow(("前言代入值", "意義"), "heading"),
     ]

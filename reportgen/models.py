@@ -1,16 +1,29 @@
-"""The validated report: what compose may rely on without checking again."""
+"""The validated report: what compose may rely on without checking again.
+
+Constraints come from the schema's column declarations (`_field`), so a bound changed there
+holds here too.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from .dates import Day
 from .problems import Location
+from .schema import ACTIVITIES, SECTIONS, SETTINGS, VISITS, Kind, Sheet
 
-SectionKind = Literal["活動", "訪賓", "文字"]
+
+def _field(sheet: Sheet, header: str, default: Any = ...) -> Any:
+    """A pydantic Field carrying the column's bounds (counts) or non-emptiness (required text)."""
+    col = sheet.column(header)
+    if col.kind is Kind.INT:
+        return Field(default, ge=col.bounds[0], le=col.bounds[1])
+    if col.required and col.kind in (Kind.LINE, Kind.PROSE, Kind.ITEMS):
+        return Field(default, min_length=1)
+    return Field(default)
 
 
 class _Model(BaseModel):
@@ -18,27 +31,43 @@ class _Model(BaseModel):
 
 
 class Settings(_Model):
-    chapter: int = Field(ge=1, le=999)
-    title: str = Field(min_length=1)
+    chapter: int = _field(SETTINGS, "章次")
+    title: str = _field(SETTINGS, "章名")
     start: dt.date
     end: dt.date
-    parens: Literal["半形", "全形"] = "半形"
+    parens: str = _field(SETTINGS, "括號", "半形")
+
+    @field_validator("parens")
+    @classmethod
+    def _known_width(cls, value: str) -> str:
+        if value not in SETTINGS.column("括號").canonical_choices:
+            raise ValueError(value)
+        return value
 
 
 class Section(_Model):
-    number: int = Field(ge=1)
-    title: str = Field(min_length=1)
-    kind: SectionKind
+    number: int = _field(SECTIONS, "節次")
+    title: str = _field(SECTIONS, "節名")
+    kind: str
     preface: tuple[str, ...] = ()  # rendered paragraphs
     source: Location
 
+    @field_validator("kind")
+    @classmethod
+    def _registered(cls, value: str) -> str:
+        from .sections import REGISTRY
+
+        if value not in REGISTRY:
+            raise ValueError(value)
+        return value
+
 
 class Activity(_Model):
-    section: int
-    title: str = Field(min_length=1)
+    section: int = _field(ACTIVITIES, "節次")
+    title: str = _field(ACTIVITIES, "標題")
     start: Day
     end: Day | None = None
-    paragraphs: tuple[str, ...] = Field(min_length=1)
+    paragraphs: tuple[str, ...] = _field(ACTIVITIES, "內容")
     source: Location
 
     @property
@@ -49,9 +78,9 @@ class Activity(_Model):
 class Visit(_Model):
     date: dt.date
     region: str = ""
-    organisation: str = Field(min_length=1)
-    representatives: tuple[str, ...] = Field(min_length=1)
-    people: int = Field(ge=1)
+    organisation: str = _field(VISITS, "單位")
+    representatives: tuple[str, ...] = _field(VISITS, "代表")
+    people: int = _field(VISITS, "人數")
     video: bool = False
     key: bool = False
     source: Location

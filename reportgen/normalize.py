@@ -53,7 +53,7 @@ _PARAGRAPH_BREAK = re.compile(r"\n[^\S\n]*\n\s*")  # a line holding only spaces 
 _NAMES = {
     0x00AD: "軟連字號", 0x061C: "阿拉伯字母標記", 0x180E: "蒙古文母音分隔符",
     0x200B: "零寬空格", 0x200C: "零寬不連字", 0x200D: "零寬連字",
-    0x200E: "由左至右標記", 0x200F: "由右至左標記", 0x2060: "字組連接符", 0xFEFF: "BOM",
+    0x200E: "由左至右標記", 0x200F: "由右至左標記", 0x2060: "字組連接符", 0xFEFF: "零寬不換行空格（BOM）",
     0xFFFE: "非字元", 0xFFFF: "非字元",
 }
 _NAMED_RANGES = (
@@ -186,7 +186,7 @@ def char_name(char: str) -> str:
 
 
 def describe_removed(chars: tuple[str, ...]) -> str:
-    """Name removed characters (`零寬空格 U+200B、BOM U+FEFF`), since they cannot be shown."""
+    """Name removed characters (`零寬空格 U+200B、零寬不換行空格（BOM） U+FEFF`), since they cannot be shown."""
     return "、".join(char_name(c) for c in chars)
 
 

@@ -3,76 +3,50 @@
 from __future__ import annotations
 
 import errno
-import re
-import unicodedata
 from dataclasses import dataclass
-from enum import Enum
 
+from .cells import cell_position, column_letter, display_width  # noqa: F401  (re-exported for older imports)
+from .codes import CODES, Severity
 from .schema import SHEETS
 
 _SHEET_ORDER = {sheet.name: index for index, sheet in enumerate(SHEETS)}
 
 
-class Severity(str, Enum):
-    ERROR = "錯誤"
-    WARNING = "警告"
-
-
-def column_letter(index: int) -> str:
-    """0 → A, 25 → Z, 26 → AA."""
-    letters = ""
-    index += 1
-    while index:
-        index, rem = divmod(index - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
-
-
-def column_index(letters: str) -> int:
-    """A → 0, Z → 25, AA → 26: the inverse of column_letter."""
-    index = 0
-    for letter in letters:
-        index = index * 26 + ord(letter) - 64
-    return index - 1
-
-
-_CELL_REF = re.compile(r"([A-Z]{1,3})([0-9]{1,7})")
-
-
-def cell_position(ref: str) -> tuple[int, int] | None:
-    """`C10` → (9, 2), 0-based row and column; None when `ref` is not a cell address."""
-    match = _CELL_REF.fullmatch(ref)
-    return (int(match.group(2)) - 1, column_index(match.group(1))) if match else None
-
-
-def display_width(text: str) -> int:
-    """Columns a text takes on a screen or in a spreadsheet: CJK characters count double."""
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
-
-
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True)
 class Location:
-    """Where a value came from: file, sheet and cell (`E7`), plus the column's header."""
+    """Where a value came from: file, sheet, a 1-based row and a 0-based column, and the header.
+
+    `row` 0 means no row (a whole sheet, a missing column); `col` -1 means no column.
+    `str()` gives what staff see: `a.xlsx 訪賓!E7（人數）`.
+    """
 
     file: str = ""
     sheet: str = ""
-    cell: str = ""
+    row: int = 0
+    col: int = -1
     header: str = ""
 
+    def __post_init__(self) -> None:
+        if type(self.row) is not int:  # the old string form Location(file, sheet, "E7")
+            raise TypeError(f"Location row must be a 1-based int, not {self.row!r}; "
+                            "use Location(file, sheet, row, col, header)")
+
     @property
-    def row(self) -> int:
-        match = re.search(r"\d+$", self.cell)
-        return int(match.group()) if match else 0
+    def cell(self) -> str:
+        """`E7`, or "" when the location is not one cell."""
+        if self.row <= 0:
+            return ""
+        return f"{column_letter(max(self.col, 0))}{self.row}"
 
     @property
     def column(self) -> str:
-        return re.sub(r"\d+$", "", self.cell)
+        """The column's letters (`E`), or "" when there is no cell."""
+        return column_letter(max(self.col, 0)) if self.row > 0 else ""
 
-    def sort_key(self) -> tuple[str, int, str, int, int, str]:
+    def sort_key(self) -> tuple[str, int, str, int, int]:
         """File, then sheets in workbook order (報告設定, 章節, 活動, 訪賓), then row and column."""
-        col = self.column
         order = _SHEET_ORDER.get(self.sheet, len(_SHEET_ORDER))
-        return (self.file, order, self.sheet, self.row, len(col), col)
+        return (self.file, order, self.sheet, self.row, self.col)
 
     def __str__(self) -> str:
         parts = [self.file] if self.file else []
@@ -115,8 +89,17 @@ def shorten(text: str, limit: int = 40) -> str:
 
 
 class Problems(list[Problem]):
-    """An ordered collection of problems with helpers for the common cases."""
+    """An ordered collection of problems, each made from its code in the catalogue (codes.py)."""
 
+    def add(self, code: str, location: Location, *, found: str | None = None, **fields: object) -> None:
+        """Record `code` at `location`; `fields` fill the catalogue's message and fix templates."""
+        entry = CODES[code]
+        fields.setdefault("header", location.header)
+        fields.setdefault("sheet", location.sheet)
+        self.append(Problem(code, entry.severity, location, entry.message.format(**fields), found,
+                            entry.fix.format(**fields)))
+
+    # Older call sites that write their own message; the code must still be in the catalogue.
     def error(self, code: str, location: Location, message: str, *,
               found: str | None = None, fix: str = "") -> None:
         self.append(Problem(code, Severity.ERROR, location, message, found, fix))
@@ -135,6 +118,17 @@ class Problems(list[Problem]):
 
     def sorted(self) -> list[Problem]:
         return sorted(self, key=lambda p: (p.location.sort_key(), p.code))
+
+    def flatten(self, fields: tuple[str, ...] = ("file", "sheet", "cell", "code")) -> list[tuple]:
+        """Problems as plain tuples, sorted (frictionless' `Report.flatten`): tests compare these."""
+        rows = []
+        for problem in self.sorted():
+            where = problem.location
+            values = {"file": where.file, "sheet": where.sheet, "cell": where.cell,
+                      "header": where.header, "row": where.row, "col": where.col,
+                      "code": problem.code, "severity": problem.severity.value}
+            rows.append(tuple(values[name] for name in fields))
+        return rows
 
     def summary(self) -> str:
         return f"錯誤 {len(self.errors)} 項、警告 {len(self.warnings)} 項"

@@ -2,24 +2,16 @@
 
 from __future__ import annotations
 
-import math
 import os
 import sys
 import time
-import zipfile
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager, suppress
-from pathlib import Path
-from typing import TYPE_CHECKING, TextIO, TypeVar
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from typing import TextIO, TypeVar
 
-from .problems import display_width
-from .schema import ACTIVITIES, VISITS
-
-if TYPE_CHECKING:
-    from .reader import WorkbookData
+from .cells import display_width
 
 T = TypeVar("T")
-CHECKED_SHEETS = (ACTIVITIES.name, VISITS.name)  # the sheets whose rows `each` counts
 
 THRESHOLD_SECONDS = 2.0  # a shorter run is over before a bar would help
 # Reading and checking one data row on the machine of docs/performance.md (10,000 rows: about
@@ -28,7 +20,6 @@ SECONDS_PER_ROW = 1.2e-4
 # Uncompressed sheet XML per data row (both inline and shared strings): an estimate made before
 # anything is parsed, replaced by the real row count once the workbooks are read.
 XML_BYTES_PER_ROW = 800
-MAX_ESTIMATED_FILE = 100 * 1024 * 1024  # larger files are left to the reader's own checks
 READ_SHARE = 0.3  # of the bar: reading the workbooks; the rest is checking their rows
 REDRAW_SECONDS = 0.1
 WIDTH = 30
@@ -48,28 +39,21 @@ def expected_seconds(rows: int) -> float:
     return rows * SECONDS_PER_ROW
 
 
-def estimate_rows(paths: Iterable[Path]) -> int:
-    """Rows the workbooks probably hold, from their sheets' declared sizes (no XML is parsed)."""
-    total = 0
-    for path in paths:
-        try:
-            if path.stat().st_size > MAX_ESTIMATED_FILE:
-                continue
-            with zipfile.ZipFile(path) as archive:
-                total += sum(info.file_size for info in archive.infolist()
-                             if info.filename.startswith("xl/worksheets/")
-                             or info.filename in ("xl/sharedStrings.xml", "content.xml"))
-        except (OSError, ValueError, zipfile.BadZipFile):
-            continue  # the reader reports unreadable files
-    return total // XML_BYTES_PER_ROW
+def rows_in(xml_bytes: int) -> int:
+    """Rows a workbook probably holds, from its uncompressed sheet XML (nothing parsed)."""
+    return xml_bytes // XML_BYTES_PER_ROW
 
 
 class Bar:
-    """Reading, then checking rows; drawn on one line, at most ten times a second."""
+    """Reading, then checking rows; drawn on one line, at most ten times a second.
 
-    def __init__(self, stream: TextIO, files: int, environ: Mapping[str, str]) -> None:
+    The caller creates it and passes it to `api.load`, which calls `start` once the inputs are
+    open, `workbook_read` after each, and `each` around the rows it checks.
+    """
+
+    def __init__(self, stream: TextIO, files: int = 0, environ: Mapping[str, str] | None = None) -> None:
         self.stream = stream
-        self.environ = environ
+        self.environ = os.environ if environ is None else environ
         self.files = files
         self.files_read = 0
         self.rows = 0
@@ -83,6 +67,11 @@ class Bar:
         if not self.shown and should_show(seconds, self.stream, self.environ):
             self.shown = True
             self.draw(force=True)
+
+    def start(self, files: int, xml_bytes: int) -> None:
+        """The inputs are open: show the bar now if reading and checking them will take long."""
+        self.files = files
+        self.decide(expected_seconds(rows_in(xml_bytes)))
 
     def workbook_read(self, rows: int) -> None:
         self.files_read += 1
@@ -139,40 +128,11 @@ class Bar:
             self.shown = False
 
 
-_active: Bar | None = None
-
-
 @contextmanager
-def tracking(inputs: Sequence[Path], stream: TextIO | None = None,
-             environ: Mapping[str, str] | None = None) -> Iterator[Bar]:
-    """Report the reading and checking of `inputs` while the block runs, if it will take long."""
-    global _active
-    from .problems import FatalError
-    from .reader import expand_inputs
-
-    stream = stream or sys.stderr
-    environ = os.environ if environ is None else environ
-    files: list[Path] = []
-    if should_show(math.inf, stream, environ):  # only a terminal is worth opening the inputs for
-        with suppress(FatalError):  # the pipeline reports it
-            files = expand_inputs(inputs)
-    bar = Bar(stream, len(files), environ)
-    bar.decide(expected_seconds(estimate_rows(files)))
-    previous, _active = _active, bar
+def tracking(stream: TextIO | None = None, environ: Mapping[str, str] | None = None) -> Iterator[Bar]:
+    """A bar for the block (pass it to `api.load`); erased when the block ends."""
+    bar = Bar(stream or sys.stderr, 0, environ)
     try:
         yield bar
     finally:
-        _active = previous
         bar.close()
-
-
-def workbook_read(book: WorkbookData) -> None:
-    """The reader calls this once per workbook read."""
-    if _active is not None:
-        _active.workbook_read(sum(len(book.sheets[name].rows) for name in CHECKED_SHEETS
-                                  if name in book.sheets))
-
-
-def each(rows: Iterable[T]) -> Iterable[T]:
-    """Rows being checked, counted by the active bar; the rows themselves when there is none."""
-    return rows if _active is None else _active.each(rows)

@@ -2,39 +2,25 @@
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Iterator, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import progress
-from .formulas import unsaved_formula_cells
-from .inputs import expand_inputs  # noqa: F401  (moved; imported from here by older code)
-from .problems import FatalError, Location, Problems, column_letter
-from .safety import check_workbook_file
-from .schema import SETTINGS, SHEETS, WORKBOOK_SUFFIXES, Sheet
+from .cells import column_letter, fold
+from .inputs import expand_inputs
+from .problems import FatalError, Location, Problems
+from .schema import REPORT_SHEET, SETTINGS, SHEETS, Column, Kind, Sheet, sheet_named
 from .sheet_notes import header_merges, merged_header_note, note_hidden_sheet, note_merged_header
+from .workbook import NO_FACTS, UNSUPPORTED, OpenWorkbook, SheetFacts, open_workbook
 
-UNSUPPORTED = {
-    ".xls": "舊版 Excel 97-2003 格式",
-    ".xlsb": "Excel 二進位活頁簿",
-    ".csv": "CSV 純文字檔",
-    ".numbers": "Numbers 試算表",
-}
-
-
-def fold(text: object) -> str:
-    """Compare headers and sheet names tolerantly: width-folded, without spaces."""
-    return "".join(unicodedata.normalize("NFKC", str(text)).split())
-
-
-_SHEETS_BY_FOLD = {fold(spec.name): spec for spec in SHEETS}
+__all__ = ["UNSUPPORTED", "Cell", "Row", "SheetData", "WorkbookData", "expand_inputs", "fold",
+           "read_grids", "read_workbook", "schema_sheet"]
 
 
 def schema_sheet(name: str) -> Sheet | None:
     """The contract's sheet a workbook's tab stands for: `活 動 ` is 活動."""
-    return _SHEETS_BY_FOLD.get(fold(name))
+    return sheet_named(name)
 
 
 @dataclass(frozen=True)
@@ -42,10 +28,12 @@ class Cell:
     value: object  # str | int | float | bool | date | datetime | None
     location: Location
     unsaved_formula: bool = False  # a formula saved without its result: never mistaken for blank
+    error: str | None = None  # a formula's saved error value (#DIV/0!), which calamine reads as ""
+    covered: bool = False  # a cell inside a merged range below its first cell: reported at the merge
 
     @property
     def blank(self) -> bool:
-        if self.unsaved_formula:
+        if self.unsaved_formula or self.error is not None:
             return False
         return self.value is None or (isinstance(self.value, str) and not self.value.strip())
 
@@ -60,11 +48,14 @@ class Row:
     cells: Mapping[str, Cell]
 
     def __getitem__(self, header: str) -> Cell:
-        return self.cells.get(header) or Cell(None, Location(self.file, self.sheet, "", header))
+        try:
+            return self.cells[header]
+        except KeyError:  # a column the sheet lacks: no cell
+            return Cell(None, Location(self.file, self.sheet, header=header))
 
     @property
     def location(self) -> Location:
-        return Location(self.file, self.sheet, f"A{self.number}")
+        return Location(self.file, self.sheet, self.number, 0)
 
 
 @dataclass(frozen=True)
@@ -74,8 +65,8 @@ class _TableLayout:
     file: str
     sheet: str  # the canonical sheet name
     columns: dict[str, int]
-    letters: dict[str, str]
-    formulas: AbstractSet[tuple[int, int]]
+    facts: SheetFacts
+    covered: AbstractSet[tuple[int, int]] = frozenset()  # 0-based cells under a merge's first
 
 
 class _TableCells(Mapping[str, Cell]):
@@ -94,9 +85,13 @@ class _TableCells(Mapping[str, Cell]):
         layout, number, values = self._layout, self._number, self._values
         index = layout.columns[header]
         value = values[index] if index < len(values) else None
+        facts = layout.facts
+        position = (number - 1, index)
         return Cell(None if value == "" else value,
-                    Location(layout.file, layout.sheet, f"{layout.letters[header]}{number}", header),
-                    bool(layout.formulas) and (number - 1, index) in layout.formulas)
+                    Location(layout.file, layout.sheet, number, index, header),
+                    bool(facts.unsaved) and position in facts.unsaved,
+                    facts.errors.get(position) if facts.errors else None,
+                    bool(layout.covered) and position in layout.covered)
 
     def get(self, header: str, default: Cell | None = None) -> Cell | None:
         return self[header] if header in self._layout.columns else default
@@ -117,6 +112,11 @@ class SheetData:
     file: str
     rows: list[Row]
 
+    @property
+    def empty(self) -> bool:
+        """Only a header row (or, for 報告設定, no known key): the sheet counts as absent."""
+        return not self.rows or (self.spec is SETTINGS and not self.rows[0].cells)
+
 
 @dataclass
 class WorkbookData:
@@ -125,24 +125,6 @@ class WorkbookData:
     sheets: dict[str, SheetData] = field(default_factory=dict)
 
 
-def _open(path: Path):  # -> python_calamine.CalamineWorkbook
-    suffix = path.suffix.lower()
-    if suffix in UNSUPPORTED:
-        raise FatalError(
-            f"{path.name}：不支援{UNSUPPORTED[suffix]}。請在 Excel 或 Calc 開啟後「另存為」.xlsx 活頁簿。")
-    if suffix not in WORKBOOK_SUFFIXES:
-        raise FatalError(f"{path.name}：不是活頁簿（.xlsx、.xlsm 或 .ods）。")
-    check_workbook_file(path)  # format, encryption, zip bombs, DTDs: before any parser
-    import python_calamine
-
-    try:
-        return python_calamine.CalamineWorkbook.from_path(str(path))
-    except python_calamine.PasswordError as exc:
-        raise FatalError(f"{path.name}：檔案已加密（設有密碼），無法讀取。請取消密碼後另存新檔。") from exc
-    except Exception as exc:  # calamine raises several unrelated types for broken files
-        raise FatalError(
-            f"{path.name}：無法讀取，檔案可能已損壞或不是 Excel 活頁簿。"
-            "請在 Excel 或 Calc 開啟確認，另存為 .xlsx 後再試。") from exc
 
 
 def _load_sheet(book, name: str, path: Path):  # -> (CalamineSheet, grid)
@@ -157,34 +139,52 @@ def _load_sheet(book, name: str, path: Path):  # -> (CalamineSheet, grid)
                          "請在 Excel 或 Calc 開啟後另存新檔再試。") from exc
 
 
-def read_workbook(path: Path, problems: Problems) -> WorkbookData:
-    """Read the known sheets of one workbook; unknown sheets and columns are ignored."""
-    book = _open(path)
+def read_workbook(source: Path | OpenWorkbook, problems: Problems, progress=None) -> WorkbookData:
+    """Read the known sheets of one workbook; unknown sheets and columns are ignored.
+
+    `source` is a path (opened and closed here) or a workbook the caller opened; `progress`
+    (see progress.Bar) is told how many rows were read.
+    """
+    if isinstance(source, OpenWorkbook):
+        return _read(source, problems, progress)
+    with open_workbook(source) as opened:
+        return _read(opened, problems, progress)
+
+
+def _read(opened: OpenWorkbook, problems: Problems, progress) -> WorkbookData:
+    path, book = opened.path, opened.book
     data = WorkbookData(path, path.name)
-    unsaved = unsaved_formula_cells(path)
-    try:
-        for meta in book.sheets_metadata:
-            spec = schema_sheet(meta.name)
-            if spec is None or spec.name in data.sheets:
-                continue
-            sheet, grid = _load_sheet(book, meta.name, path)
-            note_hidden_sheet(meta, spec, path.name, problems)
-            formulas = unsaved.get(meta.name, set())
-            if spec is SETTINGS:
-                data.sheets[spec.name] = _read_settings(spec, path.name, meta.name, grid, problems,
-                                                        formulas=formulas)
-            else:
-                data.sheets[spec.name] = _read_table(spec, path.name, meta.name, grid, problems,
-                                                     formulas=formulas,
-                                                     merged=header_merges(sheet))
-    finally:
-        book.close()
-    if not data.sheets:
-        problems.error("no-known-sheet", Location(path.name),
-                       "這個活頁簿沒有任何可辨識的工作表。",
-                       fix="工作表名稱須為 " + "、".join(s.name for s in SHEETS) + "，"
-                       "可用 reportgen init 產生空白活頁簿。")
-    progress.workbook_read(data)
+    tabs: dict[str, str] = {}  # canonical sheet → the tab read for it
+    metas = list(book.sheets_metadata)
+    if any(fold(meta.name) == fold(REPORT_SHEET) for meta in metas):
+        problems.add("report-workbook", Location(path.name), sheet=REPORT_SHEET)
+        return data
+    for meta in metas:
+        spec = schema_sheet(meta.name)
+        if spec is None:
+            continue
+        if spec.name in tabs:
+            problems.add("duplicate-sheet", Location(path.name, spec.name), first=tabs[spec.name],
+                         second=meta.name)
+            continue
+        tabs[spec.name] = meta.name
+        sheet, grid = _load_sheet(book, meta.name, path)
+        note_hidden_sheet(meta, spec, path.name, problems)
+        facts = opened.facts(meta.name)
+        if spec is SETTINGS:
+            data.sheets[spec.name] = _read_settings(spec, path.name, grid, facts)
+        else:
+            data.sheets[spec.name] = _read_table(spec, path.name, grid, problems, facts=facts,
+                                                 sheet=sheet)
+    if not data.sheets and not tabs:
+        problems.add("no-known-sheet", Location(path.name),
+                     sheets="、".join(s.name for s in SHEETS))
+    if progress is not None:
+        from .sections import TYPES  # the rows validation checks one by one: the types' sheets
+
+        checked = {kind.sheet.name for kind in TYPES if kind.sheet is not None}
+        progress.workbook_read(sum(len(data.sheets[name].rows) for name in checked
+                                   if name in data.sheets))
     return data
 
 
@@ -192,25 +192,32 @@ def _filled(value: object) -> bool:
     return value is not None and value != "" and not (isinstance(value, str) and not value.strip())
 
 
-def _nonblank_rows(grid: list[list[object]], start: int,
-                   formulas: AbstractSet[tuple[int, int]] = frozenset(),
-                   counted: Sequence[int] | None = None) -> Iterator[tuple[int, list[object]]]:
-    """Rows with something in them; with `counted`, only those columns count (not notes)."""
-    formula_rows = {row for row, _ in formulas}
-    last = max(len(grid), max(formula_rows, default=-1) + 1)
+def _nonblank_rows(grid: list[list[object]], start: int, marked: AbstractSet[int] = frozenset(),
+                   counted: Sequence[int] | None = None,
+                   defaults: Mapping[int, Column] | None = None) -> Iterator[tuple[int, list[object]]]:
+    """Rows with something in them, as (1-based number, values).
+
+    `marked`: 0-based rows that count whatever their values (formulas calamine reads as blank);
+    `counted`: only these columns count (not notes, not columns reportgen does not read);
+    `defaults`: choice columns whose default value counts as nothing (a dropdown dragged down).
+    """
+    from .kinds import is_default
+
+    last = max(len(grid), max(marked, default=-1) + 1)
     for index in range(start, last):
         values = grid[index] if index < len(grid) else []
         if counted is None:
             filled = any(_filled(v) for v in values)
         else:
-            filled = any(i < len(values) and _filled(values[i]) for i in counted)
-        if index in formula_rows or filled:
+            filled = any(i < len(values) and _filled(values[i])
+                         and not (defaults and i in defaults and is_default(defaults[i], values[i]))
+                         for i in counted)
+        if filled or index in marked:
             yield index + 1, values
 
 
-def _read_table(spec: Sheet, file: str, sheet: str, grid: list[list[object]],
-                problems: Problems, *, formulas: AbstractSet[tuple[int, int]] = frozenset(),
-                merged: Sequence[tuple[int, int]] = ()) -> SheetData:
+def _read_table(spec: Sheet, file: str, grid: list[list[object]], problems: Problems, *,
+                facts: SheetFacts = NO_FACTS, sheet: object = None) -> SheetData:
     header_row = grid[0] if grid else []
     columns: dict[str, int] = {}
     wanted = {fold(col.header): col.header for col in spec.columns}
@@ -219,56 +226,95 @@ def _read_table(spec: Sheet, file: str, sheet: str, grid: list[list[object]],
         if header is None:
             continue
         if header in columns:
-            problems.warning("duplicate-column", Location(file, spec.name,
-                                                          f"{column_letter(index)}1", header),
-                             f"欄名「{header}」重複出現，只讀取第一個（{column_letter(columns[header])} 欄）。",
-                             fix="請刪除或改名重複的欄位。")
+            problems.add("duplicate-column", Location(file, spec.name, 1, index, header),
+                         first=column_letter(columns[header]))
             continue
         columns[header] = index
+    merged = header_merges(sheet)
     for col in spec.columns:
         if col.required and col.header not in columns:
-            problems.error("missing-column", Location(file, spec.name, "", col.header),
-                           f"工作表「{spec.name}」缺少必要欄位「{col.header}」。"
-                           + merged_header_note(merged),
-                           fix=f"請在第 1 列加上欄名「{col.header}」（{col.help.rstrip('。')}）。")
+            problems.add("missing-column", Location(file, spec.name, header=col.header),
+                         note=merged_header_note(merged), help=col.help.rstrip("。"))
     note_merged_header(merged, grid, file, spec, problems)
-    layout = _TableLayout(file, spec.name, columns,
-                          {header: column_letter(index) for header, index in columns.items()}, formulas)
-    notes = {col.header for col in spec.columns if col.note}
-    counted = sorted(index for header, index in columns.items() if header not in notes)
+    covered = _merged_data_cells(sheet, spec, file, columns, problems)
+    layout = _TableLayout(file, spec.name, columns, facts, covered)
+    by_header = {col.header: col for col in spec.columns}
+    counted = sorted(index for header, index in columns.items() if not by_header[header].note)
+    defaults = {index: by_header[header] for header, index in columns.items()
+                if by_header[header].kind is Kind.CHOICE and by_header[header].default is not None}
+    marked = {row for row, _ in facts.unsaved} | {row for row, _ in facts.errors}
     rows = [Row(file, spec.name, number, _TableCells(layout, number, values))
-            for number, values in _nonblank_rows(grid, 1, formulas, counted)]
+            for number, values in _nonblank_rows(grid, 1, marked, counted, defaults)]
+    if facts.hidden and rows:
+        hidden = sorted(set(facts.hidden) & {row.number for row in rows})
+        if hidden:
+            problems.add("hidden-rows", Location(file, spec.name, hidden[0], 0), rows=_spans(hidden))
     return SheetData(spec, file, rows)
 
 
-def _read_settings(spec: Sheet, file: str, sheet: str, grid: list[list[object]],
-                   problems: Problems, *,
-                   formulas: AbstractSet[tuple[int, int]] = frozenset()) -> SheetData:
+def _spans(numbers: list[int]) -> str:
+    """[3, 4, 5, 9] → `3–5、9`."""
+    parts: list[str] = []
+    start = previous = numbers[0]
+    for number in [*numbers[1:], None]:
+        if number is not None and number == previous + 1:
+            previous = number
+            continue
+        parts.append(str(start) if start == previous else f"{start}–{previous}")
+        if number is not None:
+            start = previous = number
+    return "、".join(parts)
+
+
+def _merged_data_cells(sheet: object, spec: Sheet, file: str, columns: dict[str, int],
+                       problems: Problems) -> set[tuple[int, int]]:
+    """Data cells merged down a column: only the first holds the value, so each merge is an error."""
+    ranges = getattr(sheet, "merged_cell_ranges", None) or []
+    by_index = {index: header for header, index in columns.items()}
+    covered: set[tuple[int, int]] = set()
+    for (top, left), (bottom, right) in ranges:
+        if top < 1 or bottom <= top:
+            continue
+        read = [index for index in range(left, right + 1) if index in by_index]
+        if not read:
+            continue
+        first = Location(file, spec.name, top + 1, left, by_index[read[0]])
+        span = f"{column_letter(left)}{top + 1}:{column_letter(right)}{bottom + 1}"
+        problems.add("merged-cells", first, span=span, first=first.cell)
+        covered.update((row, col) for row in range(top + 1, bottom + 1) for col in read)
+    return covered
+
+
+def _read_settings(spec: Sheet, file: str, grid: list[list[object]],
+                   facts: SheetFacts = NO_FACTS) -> SheetData:
     """Settings are key/value rows: column A names the key, column B holds the value."""
     wanted = {fold(col.header): col.header for col in spec.columns}
     cells: dict[str, Cell] = {}
-    for number, values in _nonblank_rows(grid, 0, formulas):
+    marked = {row for row, _ in facts.unsaved} | {row for row, _ in facts.errors}
+    for number, values in _nonblank_rows(grid, 0, marked):
         key = wanted.get(fold(values[0])) if values and values[0] not in (None, "") else None
         if key is None:  # the 項目/內容 header row, or a staff member's own note
             continue
         value = values[1] if len(values) > 1 else None
+        position = (number - 1, 1)
         cells.setdefault(key, Cell(None if value == "" else value,
-                                   Location(file, spec.name, f"B{number}", key),
-                                   unsaved_formula=(number - 1, 1) in formulas))
+                                   Location(file, spec.name, number, 1, key),
+                                   unsaved_formula=position in facts.unsaved,
+                                   error=facts.errors.get(position)))
     return SheetData(spec, file, [Row(file, spec.name, 0, cells)])
 
 
 def read_grids(path: Path) -> list[tuple[str, list[list[object]]]]:
-    """Every worksheet's values from A1, in tab order: the content `validate --report` copies."""
-    book = _open(path)
-    try:
+    """Every worksheet's values from A1, in tab order: the content `validate --report` copies.
+
+    A tab too large to read (a stray far cell in a sheet reportgen does not read) is left out.
+    """
+    with open_workbook(path) as opened:
         from python_calamine import SheetTypeEnum
 
         grids = []
-        for meta in book.sheets_metadata:
-            if meta.typ != SheetTypeEnum.WorkSheet:
+        for meta in opened.book.sheets_metadata:
+            if meta.typ != SheetTypeEnum.WorkSheet or meta.name in opened.inspection.oversized:
                 continue  # chart and dialog sheets hold no cells
-            grids.append((meta.name, _load_sheet(book, meta.name, path)[1]))
+            grids.append((meta.name, _load_sheet(opened.book, meta.name, path)[1]))
         return grids
-    finally:
-        book.close()

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import codecs
+import io
 import itertools
 import re
 import struct
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
-from .problems import FatalError, column_index, os_reason
+from .cells import column_index
+from .formulas import sheet_parts
+from .problems import FatalError, os_reason
 
 # Limits on what a workbook package may declare before anything is inflated. A real workbook of
 # this office is a few hundred kB; 100,000 rows of activities stay far below every limit.
@@ -42,24 +46,51 @@ _SAVE_AS = "請在 Excel 或 Calc 開啟後「另存為」.xlsx 活頁簿再試�
 _SUSPECT = "為安全起見不予讀取。若這是正常的活頁簿，請在 Excel 或 Calc 開啟後另存新檔再試。"
 
 
-def check_workbook_file(path: Path) -> None:
-    """Raise FatalError, naming the file and what to do, unless `path` is safe to hand a parser."""
+@dataclass
+class Inspection:
+    """What the check learned on the way: tabs too large to read (only unread tabs get here)."""
+
+    oversized: set[str] = field(default_factory=set)
+    parts: dict[str, str] = field(default_factory=dict)  # tab → its zip member (xlsx/xlsm)
+
+
+def _read_everything(tab: str) -> bool:
+    return True
+
+
+def read_file(path: Path) -> bytes:
+    """The file's bytes, read once for every later check and parser."""
     name = path.name
     if path.is_dir():
         raise FatalError(f"{name} 是資料夾，不是活頁簿檔案。請指定活頁簿檔案；"
                          "若要讀取資料夾中的活頁簿，請將資料夾改名（名稱不要以 .xlsx 結尾）。")
     try:
-        with path.open("rb") as handle:
-            head = handle.read(8)
-            if not head:
-                raise FatalError(f"{name} 是空檔案（0 位元組），可能是下載或複製時中斷。請重新取得檔案。")
-            if head == OLE_MAGIC:
-                _check_ole(path)
-            if not head.startswith(ZIP_MAGIC):
-                raise FatalError(f"{name}：{_sniff(head)}，不是 .xlsx 活頁簿（可能只是改了副檔名）。{_SAVE_AS}")
-            _check_zip(handle, name)
+        return path.read_bytes()
     except OSError as exc:
         raise FatalError(f"無法開啟 {name}：{os_reason(exc)}。請確認檔案沒有被其他程式鎖住。") from exc
+
+
+def check_workbook_file(path: Path) -> Inspection:
+    """Raise FatalError, naming the file and what to do, unless `path` is safe to hand a parser."""
+    return check_workbook_bytes(read_file(path), path)
+
+
+def check_workbook_bytes(data: bytes, path: Path,
+                         reads: Callable[[str], bool] = _read_everything) -> Inspection:
+    """The checks of `check_workbook_file` on bytes already read; `reads(tab)` says whether
+    reportgen reads a tab, since a tab it never reads (a far stray cell in 範例說明) must not
+    block a build."""
+    name = path.name
+    head = data[:8]
+    if not head:
+        raise FatalError(f"{name} 是空檔案（0 位元組），可能是下載或複製時中斷。請重新取得檔案。")
+    if head == OLE_MAGIC:
+        _check_ole(path, data)
+    if not head.startswith(ZIP_MAGIC):
+        raise FatalError(f"{name}：{_sniff(head)}，不是 .xlsx 活頁簿（可能只是改了副檔名）。{_SAVE_AS}")
+    inspection = Inspection()
+    _check_zip(io.BytesIO(data), name, reads, inspection)
+    return inspection
 
 
 def _sniff(head: bytes) -> str:
@@ -73,13 +104,13 @@ def _sniff(head: bytes) -> str:
     return "檔案內容無法辨識"
 
 
-def _check_ole(path: Path) -> None:
+def _check_ole(path: Path, data: bytes) -> None:
     """OLE2 compound files: an encrypted .xlsx/.ods (Office wraps those in OLE) or an old .xls."""
     import olefile
 
     name = path.name
     try:
-        with olefile.OleFileIO(str(path)) as ole:
+        with olefile.OleFileIO(data) as ole:
             encrypted = ole.exists("EncryptionInfo") or ole.exists("EncryptedPackage")
             legacy = ole.exists("Workbook") or ole.exists("Book")
     except Exception as exc:  # olefile raises assorted types for damaged files
@@ -114,7 +145,18 @@ def _end_of_directory(handle: BinaryIO, name: str) -> tuple[int, int]:
     return entries, directory
 
 
-def _check_zip(handle: BinaryIO, name: str) -> None:
+def _label(part: str, tabs: dict[str, str]) -> str:
+    """A zip part as staff know it: the tab, never `xl/worksheets/sheet4.xml`."""
+    if part in tabs:
+        return f"工作表「{tabs[part]}」"
+    if _WORKSHEET.fullmatch(part):
+        return "其中一個工作表"
+    return "活頁簿的內部資料"
+
+
+def _check_zip(handle: BinaryIO, name: str, reads: Callable[[str], bool] = _read_everything,
+               inspection: Inspection | None = None) -> None:
+    inspection = inspection if inspection is not None else Inspection()
     entries, directory = _end_of_directory(handle, name)
     if entries > MAX_ENTRIES or directory > MAX_DIRECTORY:
         raise FatalError(f"{name}：檔案內含 {entries:,} 個項目（上限 {MAX_ENTRIES:,}），"
@@ -131,22 +173,39 @@ def _check_zip(handle: BinaryIO, name: str) -> None:
         if total > MAX_UNCOMPRESSED:
             raise FatalError(f"{name}：解壓縮後的大小 {total / 2**20:,.0f} MB 超過上限 "
                              f"{MAX_UNCOMPRESSED // 2**20:,} MB，可能是惡意的壓縮炸彈，{_SUSPECT}")
+        if any(_WORKSHEET.fullmatch(info.filename) for info in infos):
+            inspection.parts = sheet_parts(archive)
+        tabs = {part: tab for tab, part in inspection.parts.items()}
         for info in infos:
+            tab = tabs.get(info.filename)
             if info.file_size > RATIO_FLOOR and info.file_size > MAX_RATIO * max(info.compress_size, 1):
                 ratio = info.file_size // max(info.compress_size, 1)
-                raise FatalError(f"{name}：{info.filename} 的壓縮比 {ratio:,}:1 超過上限 {MAX_RATIO}:1，"
-                                 f"可能是惡意的壓縮炸彈，{_SUSPECT}")
+                if tab is not None and not reads(tab):
+                    inspection.oversized.add(tab)  # never parsed: it cannot harm, so it does not block
+                else:
+                    raise FatalError(f"{name}：{_label(info.filename, tabs)}的壓縮比 {ratio:,}:1 超過上限 "
+                                     f"{MAX_RATIO}:1，可能是惡意的壓縮炸彈，{_SUSPECT}")
             if info.flag_bits & 0x1:
                 raise FatalError(f"{name}：檔案已加密（設有密碼），無法讀取。請移除密碼後另存新檔再試。")
             if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-                raise FatalError(f"{name}：{info.filename} 使用了 Excel 不會使用的壓縮方式，{_SUSPECT}")
+                raise FatalError(f"{name}：{_label(info.filename, tabs)}使用了 Excel 不會使用的壓縮方式，"
+                                 f"{_SUSPECT}")
         for info in infos:
             if info.filename.lower().endswith(_XML_SUFFIXES):
-                _check_xml_part(handle, info, name)
+                tab = tabs.get(info.filename)
+                if not _check_xml_part(handle, info, name, _label(info.filename, tabs),
+                                       tab is None or reads(tab)):
+                    inspection.oversized.add(tab or info.filename)
 
 
-def _check_xml_part(handle: BinaryIO, info: zipfile.ZipInfo, name: str) -> None:
-    """Inflate one XML part as a stream: its size must match the declaration, and no DTD inside."""
+def _check_xml_part(handle: BinaryIO, info: zipfile.ZipInfo, name: str, label: str = "",
+                    limit_extent: bool = True) -> bool:
+    """Inflate one XML part as a stream: its size must match the declaration, and no DTD inside.
+
+    False when a worksheet's used range is too large to read but `limit_extent` is off (a tab
+    reportgen does not read): that tab is then left alone rather than blocking the build.
+    """
+    label = label or "活頁簿的內部資料"
     worksheet = bool(_WORKSHEET.fullmatch(info.filename))
     manifest = info.filename == "META-INF/manifest.xml"  # an OpenDocument file's list of parts
     last_row = last_column = rows = cells = 0
@@ -154,7 +213,7 @@ def _check_xml_part(handle: BinaryIO, info: zipfile.ZipInfo, name: str) -> None:
     for text in _utf8(_inflate(handle, info, name)):
         window = carry + text
         if any(marker in window for marker in _DTD_MARKERS):
-            raise FatalError(f"{name}：{info.filename} 含有 XML 文件型別宣告（DTD / ENTITY）。"
+            raise FatalError(f"{name}：{label}含有 XML 文件型別宣告（DTD / ENTITY）。"
                              f"正常的活頁簿不會有這種內容，可能是惡意檔案，{_SUSPECT}")
         if manifest and b"encryption-data" in window:
             raise FatalError(f"{name}：檔案已加密（設有開啟密碼），無法讀取。"
@@ -170,9 +229,12 @@ def _check_xml_part(handle: BinaryIO, info: zipfile.ZipInfo, name: str) -> None:
         carry = window[-_OVERLAP:]
     last_row = max(last_row, rows)
     if worksheet and (last_row * max(last_column, 1) > MAX_CELLS or cells > MAX_CELLS):
-        raise FatalError(f"{name}：工作表 {info.filename} 的使用範圍過大（到第 {last_row:,} 列、"
+        if not limit_extent:
+            return False
+        raise FatalError(f"{name}：{label}的使用範圍過大（到第 {last_row:,} 列、"
                          f"第 {max(last_column, 1):,} 欄，上限 {MAX_CELLS:,} 格）。"
                          "請在 Excel 按 Ctrl+End 找到最後一格，刪除多餘的列與欄後存檔再試。")
+    return True
 
 
 def _inflate(handle: BinaryIO, info: zipfile.ZipInfo, name: str) -> Iterator[bytes]:
@@ -180,7 +242,7 @@ def _inflate(handle: BinaryIO, info: zipfile.ZipInfo, name: str) -> Iterator[byt
     handle.seek(info.header_offset)
     header = handle.read(30)
     if len(header) < 30 or header[:4] != b"PK\x03\x04":
-        raise FatalError(f"{name}：檔案已損壞（{info.filename} 找不到）。{_SAVE_AS}")
+        raise FatalError(f"{name}：檔案已損壞（內部資料找不到）。{_SAVE_AS}")
     name_length, extra_length = struct.unpack("<HH", header[26:30])
     handle.seek(info.header_offset + 30 + name_length + extra_length)
     remaining = info.compress_size
@@ -189,7 +251,7 @@ def _inflate(handle: BinaryIO, info: zipfile.ZipInfo, name: str) -> Iterator[byt
     while remaining > 0:
         data = handle.read(min(remaining, _CHUNK))
         if not data:
-            raise FatalError(f"{name}：檔案不完整（{info.filename} 被截斷）。請重新取得檔案。")
+            raise FatalError(f"{name}：檔案不完整（內部資料被截斷）。請重新取得檔案。")
         remaining -= len(data)
         while data:
             if inflater is None:
@@ -198,11 +260,11 @@ def _inflate(handle: BinaryIO, info: zipfile.ZipInfo, name: str) -> Iterator[byt
                 try:
                     out = inflater.decompress(data, _CHUNK)
                 except zlib.error as exc:
-                    raise FatalError(f"{name}：檔案已損壞（{info.filename} 無法解壓縮）。{_SAVE_AS}") from exc
+                    raise FatalError(f"{name}：檔案已損壞（內部資料無法解壓縮）。{_SAVE_AS}") from exc
                 data = inflater.unconsumed_tail
             produced += len(out)
             if produced > info.file_size:
-                raise FatalError(f"{name}：{info.filename} 解壓縮後比檔案宣告的大小還大，"
+                raise FatalError(f"{name}：檔案的內部資料解壓縮後比宣告的大小還大，"
                                  f"可能是惡意的壓縮炸彈，{_SUSPECT}")
             if out:
                 yield out

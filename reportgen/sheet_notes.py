@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from .problems import Location, Problems, column_letter
+from .cells import column_letter
+from .problems import Location, Problems
 from .schema import Sheet
 
 
@@ -14,9 +15,7 @@ def note_hidden_sheet(meta: object, spec: Sheet, file: str, problems: Problems) 
 
     if getattr(meta, "visible", SheetVisibleEnum.Visible) == SheetVisibleEnum.Visible:
         return
-    problems.warning("hidden-sheet", Location(file, spec.name),
-                     f"工作表「{spec.name}」是隱藏的；其中的資料仍會讀取並印入報告。",
-                     fix="請在工作表標籤上按右鍵選「取消隱藏」，確認內容後再產生報告。")
+    problems.add("hidden-sheet", Location(file, spec.name))
 
 
 def header_merges(sheet: object) -> list[tuple[int, int]]:
@@ -49,7 +48,5 @@ def note_merged_header(merged: Sequence[tuple[int, int]], grid: list[list[object
                    if any(col < len(row) and row[col] not in (None, "") for row in grid[1:])]
         if covered:
             letters = "、".join(column_letter(col) for col in covered)
-            problems.warning("merged-header", Location(file, spec.name, f"{column_letter(left)}1"),
-                             f"第 1 列的 {_span(left, right)} 是合併儲存格，{letters} 欄因此沒有欄名，"
-                             "其中的資料不會讀取。",
-                             fix="請取消合併儲存格，每欄各填一個欄名。")
+            problems.add("merged-header", Location(file, spec.name, 1, left),
+                         span=_span(left, right), letters=letters)

@@ -66,20 +66,6 @@ def test_errors_exit_1_and_leave_previous_output_untouched(project, cli, tmp_pat
     assert sorted(p.name for p in output.parent.iterdir()) == ["國際事務.docx"]  # no temp files
 
 
-def test_strict_turns_warnings_into_errors(project, cli, tmp_path):
-    book = write_workbook(tmp_path / "warn.xlsx", sections=[
-        {"節次": 1, "節名": "交流專案", "類型": "活動"},
-        {"節次": 2, "節名": "沒有活動的節", "類型": "活動"},
-        {"節次": 3, "節名": "訪賓", "類型": "訪賓"}])
-    out = tmp_path / "out.docx"
-    assert cli("build", book, "-o", out).code == 0
-    out.unlink()
-    result = cli("build", book, "-o", out, "--strict")
-    assert result.code == 1
-    assert "--strict" in result.err
-    assert not out.exists()
-
-
 def test_template_problem_exits_2(project, cli, tmp_path):
     fake = tmp_path / "template.docx"
     fake.write_text("not a docx")

@@ -9,7 +9,7 @@ from reportgen.dates import Day
 from reportgen.models import Activity, Report, Section, Settings, Visit, VisitStats
 from reportgen.problems import Location
 
-HERE = Location("t.xlsx", "活動", "A2")
+HERE = Location("t.xlsx", "活動", 2, 0)
 
 
 def settings(**changes) -> Settings:

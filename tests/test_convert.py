@@ -68,6 +68,7 @@ def _alive(pid: int) -> bool:
 
 @posix_only
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc to see processes")
+@pytest.mark.slow
 def test_a_hung_conversion_is_killed_with_its_children(tmp_path, monkeypatch):
     """soffice starts helper processes; a timeout must end all of them, not just the first."""
     pids = tmp_path / "pids"

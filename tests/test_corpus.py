@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from helpers import ACTIVITIES, SETTINGS, VISITS, write_workbook
+from reportgen import load
 from reportgen.reader import read_grids
-from reportgen.validate import validate_paths
 
 CORPUS = Path(__file__).resolve().parent / "corpus"
 TABLE: dict[str, dict] = json.loads((CORPUS / "expected.json").read_text(encoding="utf-8"))
@@ -18,15 +18,14 @@ TABLE: dict[str, dict] = json.loads((CORPUS / "expected.json").read_text(encodin
 
 def found(problems) -> list[list[str]]:
     """(file, sheet!cell or sheet, code), the form the expected table is written in."""
-    return sorted([p.location.file,
-                   f"{p.location.sheet}!{p.location.cell}" if p.location.cell else p.location.sheet,
-                   p.code] for p in problems)
+    return sorted([file, f"{sheet}!{cell}" if cell else sheet, code]
+                  for file, sheet, cell, code in problems.flatten())
 
 
 @pytest.mark.parametrize("name", sorted(TABLE))
 def test_corpus_case_raises_exactly_its_problems(name):
     case = TABLE[name]
-    outcome = validate_paths([CORPUS / case["input"]])
+    outcome = load([CORPUS / case["input"]])
     assert found(outcome.problems) == case["problems"]
     assert outcome.skipped == case["skipped"]
     has_errors = any(outcome.problems.errors)
@@ -50,7 +49,7 @@ def test_problems_come_sorted_by_file_sheet_and_row(tmp_path):
         {"節次": 1, "標題": "x", "開始日期": "110/13/1", "內容": "x"}], visits=[
         {"日期": "110/9/10", "單位": "甲", "代表": "乙", "人數": 0}], sections=[
         {"節次": 1, "節名": "交流專案", "類型": "活動"}, {"節次": 2, "節名": "", "類型": "訪賓"}])
-    outcome = validate_paths([tmp_path])
+    outcome = load([tmp_path])
     assert [(p.location.file, f"{p.location.sheet}!{p.location.cell}") for p in outcome.problems.sorted()] == [
         ("a.xlsx", "章節!B3"), ("a.xlsx", "活動!C2"), ("a.xlsx", "訪賓!E2"), ("b.xlsx", "活動!C2"),
         ("b.xlsx", "活動!C10")]
@@ -60,7 +59,7 @@ def test_lowercase_and_uppercase_escapes_are_decoded_once():
     case = TABLE["escapes_lowercase"]
     xml = zipfile.ZipFile(CORPUS / case["input"]).read("xl/worksheets/sheet3.xml")
     assert b"_x000b__x000b_" in xml and b"_x000B_" in xml  # the file really holds both spellings
-    activity = validate_paths([CORPUS / case["input"]]).report.activities[0]
+    activity = load([CORPUS / case["input"]]).report.activities[0]
     assert activity.title == case["title"]
     assert list(activity.paragraphs) == case["paragraphs"]
     assert not any("_x" in text for text in (activity.title, *activity.paragraphs))
@@ -68,7 +67,7 @@ def test_lowercase_and_uppercase_escapes_are_decoded_once():
 
 def test_a_formula_uses_its_saved_value():
     case = TABLE["formula_with_saved_value"]
-    assert validate_paths([CORPUS / case["input"]]).report.visits[0].people == case["people"]
+    assert load([CORPUS / case["input"]]).report.visits[0].people == case["people"]
 
 
 def test_formatted_blank_rows_are_not_read():
@@ -80,12 +79,12 @@ def test_formatted_blank_rows_are_not_read():
 
 
 def test_hidden_sheet_data_is_still_read():
-    outcome = validate_paths([CORPUS / TABLE["hidden_data_sheet"]["input"]])
+    outcome = load([CORPUS / TABLE["hidden_data_sheet"]["input"]])
     assert outcome.report is not None and outcome.report.stats.cases == 1
 
 
 def test_merged_header_message_names_the_merged_cells():
-    outcome = validate_paths([CORPUS / TABLE["merged_header"]["input"]])
+    outcome = load([CORPUS / TABLE["merged_header"]["input"]])
     missing = next(p for p in outcome.problems if p.code == "missing-column")
     assert missing.location.header == "開始日期"
     assert "B1:C1" in missing.message and "合併儲存格" in missing.message
@@ -99,7 +98,7 @@ def test_every_problem_is_found_in_one_run(tmp_path):
         activities=[{**ACTIVITIES[0], "開始日期": "111/1/5", "內容": "舉行。"},
                     {**ACTIVITIES[0], "標題": "二", "結束日期": "110/9/1"}],
         visits=[{**VISITS[0], "人數": 0}, {**VISITS[0], "單位": "美國", "形式": "飛鴿"}])
-    assert found(validate_paths([path]).problems) == [
+    assert found(load([path]).problems) == [
         ["many.xlsx", "報告設定", "missing-setting"],
         ["many.xlsx", "活動!C2", "outside-period"],
         ["many.xlsx", "活動!D3", "end-before-start"],

@@ -86,7 +86,7 @@ def test_other_parts_are_the_templates(package):
     with zipfile.ZipFile(TEMPLATE) as archive:
         names = archive.namelist()
         assert sorted(package) == sorted(names)
-        assert list(package)[0] == names[0] == "[Content_Types].xml"
+        assert next(iter(package)) == names[0] == "[Content_Types].xml"
         assert list(package)[-1] == "docProps/core.xml"  # written last, carrying the package's digest
         assert package["word/styles.xml"] == archive.read("word/styles.xml")
 

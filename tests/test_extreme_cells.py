@@ -11,9 +11,9 @@ import pytest
 from docx import Document as open_docx
 
 from helpers import ACTIVITIES, write_workbook
+from reportgen import load
 from reportgen.limits import MAX_CHARS
 from reportgen.schema import Kind
-from reportgen.validate import validate_paths
 from zipparts import ACTIVITY_SHEET, replace_text, rewrite
 
 # A megabyte of varied ideographs (a repeated character would compress like a zip bomb). Through
@@ -24,7 +24,7 @@ MARKER = "MARKERTITLE"
 
 def problems_of(*paths: Path) -> list[tuple[str, str, str]]:
     """(file, sheet!cell, code) of every problem, in report order."""
-    outcome = validate_paths(list(paths))
+    outcome = load(list(paths))
     return [(p.location.file, f"{p.location.sheet}!{p.location.cell}", p.code)
             for p in outcome.problems.sorted()]
 
@@ -103,6 +103,7 @@ def test_lone_surrogates_escaped_or_referenced(cli, project, tmp_path):
         assert result.err.startswith(f"錯誤：{name}：工作表「活動」的內容已損壞")
 
 
+@pytest.mark.slow
 def test_hundred_thousand_rows(cli, tmp_path):
     """100,000 activities, written straight into the sheet XML (openpyxl would take a minute)."""
     rows = "".join(

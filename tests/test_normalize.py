@@ -99,7 +99,7 @@ def test_list_items_split_on_enumeration_comma_and_breaks():
 
 @pytest.mark.parametrize(("char", "name"), [
     ("\u200b", "零寬空格 U+200B"), ("\u200c", "零寬不連字 U+200C"), ("\u200d", "零寬連字 U+200D"),
-    ("\u2060", "字組連接符 U+2060"), ("\ufeff", "BOM U+FEFF"), ("\u00ad", "軟連字號 U+00AD"),
+    ("\u2060", "字組連接符 U+2060"), ("\ufeff", "零寬不換行空格（BOM） U+FEFF"), ("\u00ad", "軟連字號 U+00AD"),
     ("\x07", "控制字元 U+0007"), ("\x85", "控制字元 U+0085"), ("\u200e", "由左至右標記 U+200E"),
     ("\u202e", "雙向文字控制字元 U+202E"), ("\u2067", "雙向文字控制字元 U+2067"),
     ("\ufffe", "非字元 U+FFFE"), ("\U0010ffff", "非字元 U+10FFFF"), ("\ud800", "不成對的代理字元 U+D800"),
@@ -110,7 +110,8 @@ def test_removed_characters_are_named_in_chinese(char, name):
 
 
 def test_describe_removed_joins_the_names():
-    assert describe_removed(("\u200b", "\ufeff", "\u2060")) == "零寬空格 U+200B、BOM U+FEFF、字組連接符 U+2060"
+    assert describe_removed(("\u200b", "\ufeff", "\u2060")) == (
+        "零寬空格 U+200B、零寬不換行空格（BOM） U+FEFF、字組連接符 U+2060")
     assert describe_removed(()) == ""
 
 
@@ -262,7 +263,7 @@ def test_escapes_in_a_workbook_print_as_excel_shows_them(cli, project, tmp_path)
     assert result.out.splitlines()[2:4] == ["(一) 視訊會議 _x0041_", "締盟儀式。"]
     result = cli("validate", book)
     assert result.out.splitlines()[0] == (
-        "警告　escapes.xlsx 活動!E2（內容）：已移除看不見的控制字元或零寬字元（非字元 U+FFFE）。"
+        "警告　escapes.xlsx 活動!E2（內容）：已移除看不見的字元（非字元 U+FFFE）：「締盟儀式⟨U+FFFE⟩。」。"
         "　多半來自複製貼上，請確認文字無誤。")
 
 

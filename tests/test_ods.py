@@ -14,13 +14,15 @@ import pytest
 
 from conftest import digest
 from helpers import EXAMPLE, EXPECTED_CHAPTER, FIXTURES, write_workbook
+from reportgen import load
 from reportgen.convert import Soffice
-from reportgen.validate import validate_paths
 
 EXAMPLE_ODS = FIXTURES / "範例_110年下半年_國際事務.ods"
 EXPECTED = EXPECTED_CHAPTER.read_text(encoding="utf-8").splitlines()
-needs_soffice = pytest.mark.skipif(shutil.which("soffice") is None,
-                                   reason="LibreOffice (soffice) is not installed")
+def needs_soffice(test):
+    """A LibreOffice round trip: seconds each, so behind the slow marker (CI runs it)."""
+    skip = pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) is not installed")
+    return pytest.mark.slow(skip(test))
 
 
 def test_ods_example_builds_the_same_chapter_byte_for_byte(tmp_path, cli):
@@ -42,7 +44,7 @@ def test_a_folder_holding_an_ods_is_read(tmp_path, cli):
 
 
 def problem_keys(path: Path) -> list[tuple[str, str, str, str, str]]:
-    outcome = validate_paths([path])
+    outcome = load([path])
     return [(p.location.sheet, p.location.cell, p.location.header, p.code, p.severity.value)
             for p in outcome.problems.sorted()]
 

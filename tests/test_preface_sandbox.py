@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from helpers import SECTIONS, SETTINGS, write_workbook
-from reportgen.validate import validate_paths
+from reportgen import load
 
 HOSTILE_PREFACES = {
     "attribute": "{{ ''.__class__ }}",
@@ -33,7 +33,7 @@ HOSTILE_PREFACES = {
 def preface_problems(tmp_path, preface: str) -> list[tuple[str, str, str]]:
     sections = [SECTIONS[0], {**SECTIONS[1], "前言": preface}]
     book = write_workbook(tmp_path / "p.xlsx", sections=sections)
-    outcome = validate_paths([book])
+    outcome = load([book])
     return [(p.location.file, f"{p.location.sheet}!{p.location.cell}", p.code) for p in outcome.problems]
 
 

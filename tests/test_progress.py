@@ -9,8 +9,8 @@ import pytest
 from openpyxl import Workbook
 
 from helpers import HEADERS, write_workbook
-from reportgen import progress
-from reportgen.validate import validate_paths
+from reportgen import load, progress
+from reportgen.workbook import open_workbook
 
 TERMINAL: dict[str, str] = {"TERM": "xterm-256color"}
 
@@ -56,11 +56,9 @@ def _visits_workbook(path: Path, rows: int) -> Path:
 
 
 def test_rows_are_estimated_from_the_declared_sheet_sizes(tmp_path):
-    estimate = progress.estimate_rows([_visits_workbook(tmp_path / "big.xlsx", 3000)])
+    with open_workbook(_visits_workbook(tmp_path / "big.xlsx", 3000)) as opened:
+        estimate = progress.rows_in(opened.xml_bytes())
     assert 1000 <= estimate <= 9000
-    broken = tmp_path / "broken.xlsx"
-    broken.write_bytes(b"not a zip")
-    assert progress.estimate_rows([broken, tmp_path / "missing.xlsx"]) == 0
 
 
 def _run(stream, environ, monkeypatch, tmp_path) -> str:
@@ -68,8 +66,8 @@ def _run(stream, environ, monkeypatch, tmp_path) -> str:
     monkeypatch.setattr(progress, "THRESHOLD_SECONDS", 0.0)
     monkeypatch.setattr(progress, "REDRAW_SECONDS", 0.0)
     book = write_workbook(tmp_path / "book.xlsx")
-    with progress.tracking([book], stream=stream, environ=environ):
-        outcome = validate_paths([book])
+    with progress.tracking(stream=stream, environ=environ) as bar:
+        outcome = load([book], progress=bar)
     assert outcome.report is not None
     return stream.getvalue()
 
@@ -98,6 +96,10 @@ def test_the_cli_prints_no_bar_when_stderr_is_not_a_terminal(monkeypatch, projec
     assert "\r" not in result.err and "#" not in result.err
 
 
-def test_rows_pass_through_untouched_without_a_bar():
+def test_rows_pass_through_untouched_when_the_bar_is_not_shown():
     rows = [1, 2, 3]
-    assert progress.each(rows) is rows
+    assert progress.Bar(io.StringIO()).each(rows) is rows
+
+
+def test_the_bar_is_passed_in_never_global():
+    assert not hasattr(progress, "_active") and not hasattr(progress, "each")

@@ -20,6 +20,7 @@ from reportgen.problems import FatalError
 from template_edits import INDENT_SHIFT, restyle, rewrite
 
 pytestmark = [
+    pytest.mark.slow,  # LibreOffice renders: seconds each
     pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) is not installed"),
     pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils (pdftotext) is not installed"),
 ]

@@ -7,12 +7,13 @@ import gc
 import time
 from pathlib import Path
 
+import pytest
 from openpyxl import Workbook
 
 from helpers import HEADERS, REPO
+from reportgen import load
 from reportgen.compose import compose
 from reportgen.docx_writer import load_template, render_docx
-from reportgen.validate import validate_paths
 
 N = 800  # rows; with 4N the test runs in a few seconds
 SECTIONS = 5  # activity sections: none may hold more than 999 items
@@ -53,12 +54,13 @@ def _workbook(path: Path, rows: int) -> Path:
 def _build_seconds(template, path: Path) -> float:
     gc.collect()
     start = time.perf_counter()
-    outcome = validate_paths([path])
+    outcome = load([path])
     assert outcome.report is not None, [p.code for p in outcome.problems]
     render_docx(template, compose(outcome.report))
     return time.perf_counter() - start
 
 
+@pytest.mark.slow
 def test_building_is_linear_in_the_number_of_rows(tmp_path):
     template = load_template(REPO / "templates" / "report.docx")
     small = _workbook(tmp_path / "small.xlsx", N)

@@ -107,6 +107,35 @@ def formatted_blank_rows(workbook) -> None:
             sheet.cell(row, column).fill = fill
 
 
+def drag_defaults(workbook) -> None:
+    """A dropdown's default dragged down the sheet, and a remark beside it: no rows of data."""
+    for row in range(16, 41):
+        workbook["活動"].cell(row, 6).value = "是"
+    for row in range(18, 31):
+        workbook["訪賓"].cell(row, 6).value = "實體"
+        workbook["訪賓"].cell(row, 7).value = "否"
+        workbook["訪賓"].cell(row, 8).value = "稍後補"
+
+
+def merge_section_numbers(workbook) -> None:
+    workbook["活動"].merge_cells("A2:A5")  # openpyxl, like Excel, keeps only A2's value
+
+
+def hide_second_activity(workbook) -> None:
+    workbook["活動"].auto_filter.ref = "A1:G4"
+    workbook["活動"].row_dimensions[3].hidden = True
+
+
+def second_activities_tab(workbook) -> None:
+    sheet = workbook.create_sheet("活動 ")
+    sheet.append(["節次", "標題", "開始日期", "內容"])
+    sheet.append([1, "第二個分頁", "110/9/9", "內容。"])
+
+
+def far_cell_in_notes(workbook) -> None:
+    workbook.create_sheet("範例說明")["XFD1048576"] = "遠方的一格"
+
+
 SECTIONS_BAD_TEMPLATE = [SECTIONS[0], {**SECTIONS[1], "前言": "{{ 期間 }}計{{ 件數 }}案。"}]
 SECTIONS_BAD_SYNTAX = [SECTIONS[0], {**SECTIONS[1], "前言": "{{ 期間 }計{{ 案數 }}案。"}]
 SPACED_HEADERS = {
@@ -198,6 +227,35 @@ CASES = [
          [("unknown_section_type.xlsx", "章節!C2", "bad-choice")]),
     Case("duplicate_section", book(sections=[*SECTIONS, {**SECTIONS[0], "節名": "重複"}]),
          [("duplicate_section.xlsx", "章節!A4", "duplicate-section")]),
+ Case("invisible_in_date_number_choice",
+         book(visits=visit(日期="110/9/10\u200b", 人數="5\u2060", 主要訪團="是\ufeff")),
+         [("invisible_in_date_number_choice.xlsx", "訪賓!A2", "invisible-chars"),
+          ("invisible_in_date_number_choice.xlsx", "訪賓!E2", "invisible-chars"),
+          ("invisible_in_date_number_choice.xlsx", "訪賓!G2", "invisible-chars")]),
+    Case("dragged_defaults", edited(book(), drag_defaults), []),
+    Case("header_only_second_workbook",
+         folder(a_main=book(), b_colleague=book(settings={}, sections=[], visits=[],
+                                                activities=activity(標題="同事的活動"))),
+         [], folder=True),
+    Case("formula_error_value",
+         patched(book(visits=visit(人數="=1/0")), "xl/worksheets/sheet4.xml",
+                 {b'<c r="E2"><f>1/0</f><v></v></c>': b'<c r="E2" t="e"><f>1/0</f><v>#DIV/0!</v></c>'}),
+         [("formula_error_value.xlsx", "訪賓!E2", "formula-error")]),
+    Case("merged_data_cells",
+         edited(book(activities=[{**ACTIVITIES[0], "標題": f"第{n}項"} for n in range(1, 5)]),
+                merge_section_numbers),
+         [("merged_data_cells.xlsx", "活動!A2", "merged-cells")]),
+    Case("hidden_rows",
+         edited(book(activities=[{**ACTIVITIES[0], "標題": f"第{n}項"} for n in range(1, 4)]),
+                hide_second_activity),
+         [("hidden_rows.xlsx", "活動!A3", "hidden-rows")]),
+    Case("duplicate_tab", edited(book(), second_activities_tab),
+         [("duplicate_tab.xlsx", "活動", "duplicate-sheet")]),
+    Case("far_cell_in_unread_sheet", edited(book(), far_cell_in_notes), []),
+    Case("no_visit_section", book(sections=[SECTIONS[0], {**SECTIONS[1], "類型": "文字"}]),
+         [("no_visit_section.xlsx", "訪賓!A2", "missing-section-type")]),
+    Case("two_visit_sections", book(sections=[*SECTIONS, {"節次": 3, "節名": "又一節", "類型": "訪賓"}]),
+         [("two_visit_sections.xlsx", "章節!C4", "repeated-section-type")]),
 ]
 
 

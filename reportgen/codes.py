@@ -1,0 +1,104 @@
+"""The catalogue of problem codes: each code's severity, message and fix, in one place.
+
+A problem is made from its code (`Problems.add`), so severity is decided here rather than
+where a check happens to run, and the same advice is written once. Messages and fixes are
+`str.format` templates; `{header}` is filled from the problem's location when not given.
+Codes are stable: tests and tools (the web page, `validate --report`) compare codes, not wording.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+
+class Severity(str, Enum):
+    ERROR = "錯誤"
+    WARNING = "警告"
+
+
+E, W = Severity.ERROR, Severity.WARNING
+_SAVE_AGAIN = ("這個檔案可能是由不會計算公式的程式產生；請用 Excel 或 LibreOffice Calc 開啟後"
+               "直接存檔（會存入計算結果），再執行一次。")
+_ONE_OF_TWO = "另一筆在 {other}；請刪除其中一筆。"
+
+
+@dataclass(frozen=True)
+class Code:
+    severity: Severity
+    message: str  # str.format template
+    fix: str = ""  # str.format template
+
+
+CODES: dict[str, Code] = {
+    # --- files and sheets ---------------------------------------------------------------------
+    "skipped-file": Code(W, "略過此檔：不支援{format}，其中的資料不會列入報告。",
+                         "請在 Excel 或 Calc 開啟後「另存為」.xlsx 活頁簿，放回資料夾。"),
+    "report-workbook": Code(W, "略過此檔：這是 reportgen 的檢核報告（含「{sheet}」工作表），不是資料活頁簿。",
+                            "檢核報告請存放在輸入資料夾以外的地方。"),
+    "no-known-sheet": Code(E, "這個活頁簿沒有任何可辨識的工作表。",
+                           "工作表名稱須為 {sheets}，可用 reportgen init 產生空白活頁簿。"),
+    "duplicate-sheet": Code(E, "工作表「{first}」與「{second}」都會被當成「{sheet}」"
+                               "（名稱只差空白或全形半形），無法判斷要讀哪一個。",
+                            "請把兩個工作表的資料合併到其中一個，並刪除或改名另一個。"),
+    "missing-sheet": Code(E, "找不到工作表「{sheet}」。",
+                          "請加入名為「{sheet}」的工作表（{help}），或用 reportgen init 產生空白活頁簿。"),
+    "conflicting-sheet": Code(E, "工作表「{sheet}」與 {first} 的內容不同。",
+                              "「{sheet}」只需要在一個活頁簿中填寫；其他活頁簿請刪除此工作表或改成完全相同。"),
+    "hidden-sheet": Code(W, "工作表「{sheet}」是隱藏的；其中的資料仍會讀取並印入報告。",
+                         "請在工作表標籤上按右鍵選「取消隱藏」，確認內容後再產生報告。"),
+    "hidden-rows": Code(W, "第 {rows} 列是隱藏或被篩選掉的列；其中的資料仍會讀取並印入報告。",
+                        "請取消隱藏或清除篩選（資料 → 篩選 → 清除），確認內容後再產生報告。"),
+    # --- headers ------------------------------------------------------------------------------
+    "missing-column": Code(E, "工作表「{sheet}」缺少必要欄位「{header}」。{note}",
+                           "請在第 1 列加上欄名「{header}」（{help}）。"),
+    "missing-setting": Code(E, "報告設定缺少「{header}」。", "請在 A 欄加一列「{header}」，B 欄填入{help}"),
+    "duplicate-column": Code(W, "欄名「{header}」重複出現，只讀取第一個（{first} 欄）。",
+                             "請刪除或改名重複的欄位。"),
+    "merged-header": Code(W, "第 1 列的 {span} 是合併儲存格，{letters} 欄因此沒有欄名，其中的資料不會讀取。",
+                          "請取消合併儲存格，每欄各填一個欄名。"),
+    # --- one cell -----------------------------------------------------------------------------
+    "required": Code(E, "「{header}」{state}。", "請填入{hint}"),
+    "invisible-chars": Code(W, "已移除看不見的字元（{chars}）：「{shown}」。",
+                            "多半來自複製貼上，請確認文字無誤。"),
+    "too-long": Code(E, "「{header}」太長（{length:,} 字，上限 {limit:,} 字）。", "{advice}"),
+    "bad-number": Code(E, "「{header}」須為 {low} 到 {high} 之間的整數。{invisible}",
+                       "請只填數字，例如 {example}。"),
+    "bad-date": Code(E, "「{header}」不是有效的日期。{invisible}", "{forms}"),
+    "month-not-allowed": Code(E, "「{header}」須填到日，不能只填月份。", "請填寫完整日期，例如 110/9/8。"),
+    "bad-choice": Code(E, "「{header}」的值不在選項中。{invisible}", "請從下拉選單選擇：{choices}。"),
+    "formula-no-value": Code(E, "「{header}」是公式，但檔案中沒有儲存計算結果。", _SAVE_AGAIN),
+    "formula-error": Code(E, "「{header}」是公式，計算結果是錯誤值 {value}。",
+                          "請在 Excel 或 Calc 修正這個公式（或改填數值）後存檔，再執行一次。"),
+    "merged-cells": Code(E, "{span} 是合併儲存格，合併後只有第一格 {first} 保有內容，"
+                            "其餘各列的「{header}」都是空白。",
+                         "請取消合併儲存格（常用 → 跨欄置中 → 取消合併），在每一列各自填入內容。"),
+    # --- rules across rows --------------------------------------------------------------------
+    "end-before-start": Code(E, "{later}早於{earlier}。", "{advice}"),
+    "outside-period": Code(E, "{what}日期不在報告期間內。", "報告期間是 {start} 至 {end}；{advice}"),
+    "duplicate-section": Code(E, "節次 {number} 重複。", "另一列在 {other}；節次不可重複。"),
+    "no-sections": Code(E, "工作表「章節」沒有任何一節。", "請至少填寫一節（節次、節名、類型）。"),
+    "unknown-section": Code(E, "找不到節次 {number}。", "{sections}"),
+    "not-activity-section": Code(E, "節次 {number}「{title}」的類型是「{kind}」，不能放活動。", "{sections}"),
+    "duplicate-activity": Code(E, "同一活動重複填寫（節次 {number}、{start}「{title}」）。", _ONE_OF_TWO),
+    "duplicate-visit": Code(E, "同一訪賓重複填寫（{date}「{organisation}」）。", _ONE_OF_TWO),
+    "missing-section-type": Code(E, "「{data}」有 {count:,} 列資料，但「章節」沒有類型為「{kind}」的節，"
+                                    "這些資料不會出現在報告中。",
+                                 "請在「章節」工作表新增一節，類型選「{kind}」。"),
+    "repeated-section-type": Code(E, "類型為「{kind}」的節有 {count} 節（章節 {rows}），"
+                                     "「{data}」的內容會重複印出。",
+                                  "類型為「{kind}」的節只能有一節；請把其他節改為別的類型或刪除。"),
+    "empty-section": Code(W, "節次 {number}「{title}」{nothing}。", "{advice}"),
+    "dangling-intro": Code(W, "前言以「：」結尾，但後面沒有名單；已刪去最後一句「{sentence}」。",
+                           "若要保留這一句，請改寫前言的結尾。"),
+    "too-many-items": Code(E, "節次 {number}「{title}」有 {count:,} 項活動，一節最多 {limit} 項。",
+                           "請把活動分到幾個節。"),
+    "bad-date-in-text": Code(W, "內容中的日期「{date}」不存在。", "請確認是否誤植。"),
+    "date-in-text-outside": Code(W, "內容中的日期「{date}」不在本列的活動期間（{span}）內。",
+                                 "可能是誤植，請確認內容或開始、結束日期。"),
+    "bad-template": Code(E, "{message}", "{advice}"),
+}
+
+
+def severity(code: str) -> Severity:
+    return CODES[code].severity

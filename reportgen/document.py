@@ -1,0 +1,31 @@
+"""The small document tree compose builds and writers render: labelled headings and paragraphs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+
+class Role(str, Enum):
+    """What a paragraph is; writers map each role to a template style."""
+
+    CHAPTER = "chapter"
+    SECTION = "section"
+    ITEM = "item"
+    SECTION_BODY = "section_body"
+    ITEM_BODY = "item_body"
+
+
+@dataclass(frozen=True)
+class Block:
+    role: Role
+    text: str
+    label: str = ""  # 貳拾陸、 / 一、 / (一); literal text, never Word numbering
+
+
+@dataclass(frozen=True)
+class Document:
+    title: str  # 貳拾陸、國際事務
+    subject: str  # 110年7月至12月
+    blocks: tuple[Block, ...]
+    date: tuple[int, int, int]  # the period's last day, for reproducible core properties

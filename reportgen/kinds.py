@@ -1,0 +1,225 @@
+"""One converter per kind of cell: clean → check blank → convert, each problem at its cell.
+
+Every cell goes through `convert`, so a rule about what staff type (invisible characters pasted
+from LINE, a formula error, a full-width digit) holds for every column of that kind, including
+columns added to the schema later.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from . import normalize
+from .cells import fold, fold_width, visible
+from .dates import DATE_ERROR_FIX, DateError, parse_day, roc_date
+from .limits import fits
+from .problems import Problems
+from .reader import Cell
+from .schema import Column, Kind, Sheet
+
+
+class _Invalid:
+    """A value that was reported as a problem: the row cannot become a model."""
+
+    def __repr__(self) -> str:
+        return "INVALID"
+
+    def __bool__(self) -> bool:
+        return False
+
+
+INVALID = _Invalid()
+
+
+@dataclass
+class Context:
+    problems: Problems
+    parens: str = "半形"  # the 括號 setting: prose takes its parentheses' width
+
+
+class _Text:
+    """A cell's value after the common cleaning, with what was removed and how to quote it."""
+
+    __slots__ = ("raw", "removed", "value")
+
+    def __init__(self, value: object, removed: tuple[str, ...], raw: object) -> None:
+        self.value = value  # str after removing invisible characters, or the cell's number/date
+        self.removed = removed
+        self.raw = raw
+
+    @property
+    def found(self) -> str:
+        """The value as typed, invisible characters shown as ⟨U+200B⟩ (for messages only)."""
+        if self.removed:
+            return visible(str(self.raw))
+        return as_text(self.raw)
+
+    @property
+    def invisible(self) -> str:
+        """For a rejected value: what the person could not see."""
+        if not self.removed:
+            return ""
+        return f"其中有看不見的字元（{normalize.describe_removed(self.removed)}），以 ⟨U+…⟩ 標示。"
+
+
+def as_text(value: object) -> str:
+    """A cell's value as staff would read it back: 3 not 3.0, a date as 110年9月8日."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, dt.datetime) and value.time() == dt.time():
+        return roc_date(value.date())
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return roc_date(value)
+    return str(value)
+
+
+def _clean(cell: Cell, ctx: Context) -> _Text:
+    value = cell.value
+    if not isinstance(value, str):
+        return _Text(value, (), value)
+    text, removed = normalize.strip_invisible(value)
+    if removed:
+        ctx.problems.add("invisible-chars", cell.location, chars=normalize.describe_removed(removed),
+                         shown=visible(value))
+    return _Text(text, removed, value)
+
+
+def convert(cell: Cell, col: Column, ctx: Context) -> object:
+    """The cell's value for its column: converted, None when blank and optional, else INVALID."""
+    if cell.unsaved_formula or cell.error is not None or cell.covered:
+        return _unreadable(cell, ctx)
+    value = cell.value
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return _missing(cell, col, ctx, "必須填寫")
+    if isinstance(value, str) and not fits(value, cell.location, col, ctx.problems):
+        return INVALID
+    return CONVERTERS[col.kind](_clean(cell, ctx), cell, col, ctx)
+
+
+def _unreadable(cell: Cell, ctx: Context) -> object:
+    if cell.unsaved_formula:
+        ctx.problems.add("formula-no-value", cell.location)
+    elif cell.error is not None:
+        ctx.problems.add("formula-error", cell.location, value=cell.error)
+    # else: inside a merged range, reported once at the merge
+    return INVALID
+
+
+def _missing(cell: Cell, col: Column, ctx: Context, state: str) -> object:
+    if not col.required:
+        return col.default if col.kind is Kind.CHOICE else None
+    if cell.location.cell:  # no cell: the column is missing, reported once with the header
+        ctx.problems.add("required", cell.location, state=state, hint=col.hint)
+    return INVALID
+
+
+def _nonempty(result: object, shown: str, cell: Cell, col: Column, ctx: Context) -> object:
+    if shown:
+        return result
+    return _missing(cell, col, ctx, "只有空白或看不見的字元")
+
+
+def _line(text: _Text, cell: Cell, col: Column, ctx: Context) -> object:
+    value = text.value
+    cleaned = normalize.clean_line(value if isinstance(value, str) else as_text(value), parens=ctx.parens)
+    return _nonempty(cleaned.text, cleaned.text, cell, col, ctx)
+
+
+def _prose(text: _Text, cell: Cell, col: Column, ctx: Context) -> object:
+    cleaned = normalize.clean_prose(as_text(text.value), parens=ctx.parens)
+    return _nonempty(cleaned.paragraphs, cleaned.text, cell, col, ctx)
+
+
+def _items(text: _Text, cell: Cell, col: Column, ctx: Context) -> object:
+    items, _removed = normalize.clean_list(as_text(text.value), parens=ctx.parens)
+    return _nonempty(items, "、".join(items), cell, col, ctx)
+
+
+_WHOLE = re.compile(r"[+-]?\d{1,9}")
+
+
+def _count(text: _Text, cell: Cell, col: Column, ctx: Context) -> object:
+    value = text.value
+    number: int | None = None
+    if isinstance(value, bool):
+        number = None
+    elif isinstance(value, int):
+        number = value
+    elif isinstance(value, float) and value.is_integer():
+        number = int(value)
+    elif isinstance(value, str):
+        digits = fold_width(value).strip().replace(",", "")
+        if _WHOLE.fullmatch(digits):
+            number = int(digits)
+    low, high = col.bounds
+    if number is None or not low <= number <= high:
+        ctx.problems.add("bad-number", cell.location, found=text.found, low=low, high=high,
+                         example=col.example or low, invisible=text.invisible)
+        return INVALID
+    return number
+
+
+def _date(text: _Text, cell: Cell, col: Column, ctx: Context) -> object:
+    try:
+        day = parse_day(text.value)
+    except DateError:
+        ctx.problems.add("bad-date", cell.location, found=text.found, forms=DATE_ERROR_FIX,
+                         invisible=text.invisible)
+        return INVALID
+    if day.month_only and col.kind is not Kind.MONTH:
+        ctx.problems.add("month-not-allowed", cell.location, found=text.found)
+        return INVALID
+    return day
+
+
+def choice_of(col: Column, value: object) -> str | None:
+    """The canonical choice a typed value stands for (`線上` → 視訊), or None."""
+    if not isinstance(value, str):
+        value = as_text(value)
+    found = col.choices.get(value)  # as the dropdown wrote it: most cells
+    return found if found is not None else col.choices.get(fold(value).upper())
+
+
+def _choice(text: _Text, cell: Cell, col: Column, ctx: Context) -> object:
+    found = choice_of(col, text.value)
+    if found is None:
+        ctx.problems.add("bad-choice", cell.location, found=text.found,
+                         choices="、".join(col.canonical_choices), invisible=text.invisible)
+        return INVALID
+    return found
+
+
+Converter = Callable[[_Text, Cell, Column, Context], object]
+CONVERTERS: dict[Kind, Converter] = {
+    Kind.LINE: _line,
+    Kind.PROSE: _prose,
+    Kind.ITEMS: _items,
+    Kind.DATE: _date,
+    Kind.MONTH: _date,
+    Kind.INT: _count,
+    Kind.CHOICE: _choice,
+}
+
+
+def convert_row(sheet: Sheet, row, ctx: Context, *, only: tuple[str, ...] | None = None,
+                skip: tuple[str, ...] = ()) -> dict[str, object]:
+    """Every column of `sheet` (notes aside) converted: header → value, None or INVALID."""
+    values: dict[str, object] = {}
+    for col in sheet.columns:
+        header = col.header
+        if col.note or header in skip or (only is not None and header not in only):
+            continue
+        values[header] = convert(row[header], col, ctx)
+    return values
+
+
+def is_default(col: Column, value: object) -> bool:
+    """A choice cell holding its column's default (a dropdown dragged down): no data by itself."""
+    if col.kind is not Kind.CHOICE or col.default is None or value is None:
+        return False
+    if isinstance(value, str):
+        value = normalize.strip_invisible(value)[0]
+    return choice_of(col, value) == col.default

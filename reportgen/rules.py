@@ -1,0 +1,326 @@
+"""Rules across rows: the second pass, over rows whose cells are already converted.
+
+Duplicates, the reporting period, section references, dates written in prose, sections with
+nothing to print and the one section a sheet's rows all go to. Each rule reads the section
+registry (sections.py), so a new section type gets them without a change here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import Counter
+from collections.abc import Callable, Hashable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from . import sections as section_types
+from .dates import DateError, Day, parse_day, roc_date
+from .kinds import INVALID, as_text
+from .problems import Location, Problems, shorten
+from .reader import Row, SheetData, WorkbookData
+from .schema import SECTIONS, Sheet
+
+if TYPE_CHECKING:
+    from .models import Activity, Report
+    from .validate import Converted
+
+MAX_ITEMS = 999  # items in one section: the largest label numerals.lower can spell
+_ROC_DATE_IN_TEXT = re.compile(r"(?<!\d)(\d{2,3})年(\d{1,2})月(\d{1,2})日")
+_SENTENCE_END = re.compile(r"[。！？；!?;]")
+_INTRO_ENDS = ("：", ":")
+
+
+# --- sheets that must come from one workbook ---------------------------------------------------
+
+def one_source(sheet: Sheet, books: list[WorkbookData], problems: Problems) -> SheetData | None:
+    """Settings and sections come from one workbook; a copy holding only its header is absent."""
+    found = [book.sheets[sheet.name] for book in books if sheet.name in book.sheets]
+    if not found:
+        where = books[0].name if len(books) == 1 else ""
+        problems.add("missing-sheet", Location(where, sheet.name), help=sheet.help.rstrip("。"))
+        return None
+    return next((data for data in found if not data.empty), found[0])
+
+
+def check_same(sheet: Sheet, books: list[WorkbookData], problems: Problems,
+               signature: Callable[[SheetData], object]) -> None:
+    """A settings or sections sheet repeated in another workbook must say the same."""
+    sources = [book for book in books if sheet.name in book.sheets and not book.sheets[sheet.name].empty]
+    if len(sources) < 2:
+        return
+    first = signature(sources[0].sheets[sheet.name])
+    for book in sources[1:]:
+        if signature(book.sheets[sheet.name]) != first:
+            problems.add("conflicting-sheet", Location(book.name, sheet.name), first=sources[0].name)
+
+
+def settings_period(start: object, end: object, row: Row,
+                    problems: Problems) -> tuple[dt.date, dt.date] | None:
+    if not isinstance(start, Day) or not isinstance(end, Day):
+        return None
+    if end.last < start.first:
+        problems.add("end-before-start", row["期間迄"].location, found=as_text(row["期間迄"].value),
+                     later="期間迄", earlier="期間起", advice="請確認報告期間的起迄日期。")
+        return None
+    return start.first, end.last
+
+
+# --- sections --------------------------------------------------------------------------------------
+
+@dataclass
+class RawSection:
+    number: int
+    title: str
+    kind: str
+    preface: list[str]
+    row: Row
+
+    @property
+    def key(self) -> tuple[int, str, str, list[str]]:
+        return (self.number, self.title, self.kind, self.preface)
+
+
+def sections(rows: Sequence[Converted], data: SheetData, problems: Problems) -> list[RawSection]:
+    out: list[RawSection] = []
+    seen: dict[int, Row] = {}
+    for c in rows:
+        number, title, kind = c["節次"], c["節名"], c["類型"]
+        if number is not None and number in seen:
+            problems.add("duplicate-section", c.row["節次"].location, number=number,
+                         other=seen[number]["節次"].location)
+            continue
+        if number is None or title is None or kind is None:
+            continue
+        seen[number] = c.row
+        out.append(RawSection(number, title, kind, c["前言"] or [], c.row))
+    if not data.rows:
+        problems.add("no-sections", Location(data.file, SECTIONS.name))
+    return sorted(out, key=lambda s: s.number)
+
+
+def section_numbers(data: SheetData) -> set[int]:
+    """Every readable 節次 of the 章節 sheet, valid row or not."""
+    from .kinds import Context, convert
+
+    col, ctx = SECTIONS.column("節次"), Context(Problems())
+    numbers = (convert(row["節次"], col, ctx) for row in data.rows)
+    return {n for n in numbers if isinstance(n, int)}
+
+
+def _section_fix(kind: str, by_number: dict[int, RawSection]) -> str:
+    names = [f"{s.number}（{s.title}）" for s in by_number.values() if s.kind == kind]
+    if not names:
+        return f"章節工作表沒有類型為「{kind}」的節；請先在章節工作表新增。"
+    return f"類型為「{kind}」的節次有：" + "、".join(names) + "。"
+
+
+def section_references(rows: Sequence[Converted], sheet: Sheet, by_number: dict[int, RawSection],
+                       unjudged: set[int] | None, problems: Problems) -> set[int]:
+    """Rows that name their section (節次) must name one of their sheet's type; returns the names.
+
+    `unjudged`: section numbers whose 章節 row has its own error (None: no 章節 sheet at all);
+    pointing at them is not a second error.
+    """
+    kind = section_types.type_for_sheet(sheet)
+    referenced: set[int] = set()
+    if kind is None or not kind.by_number:
+        return referenced
+    for c in rows:
+        number = c["節次"]
+        if number is None:
+            continue
+        referenced.add(number)
+        section = by_number.get(number)
+        if unjudged is None or number in unjudged:
+            continue
+        if section is None:
+            problems.add("unknown-section", c.row["節次"].location, number=number,
+                         sections=_section_fix(kind.name, by_number))
+        elif section.kind != kind.name:
+            problems.add("not-activity-section", c.row["節次"].location, number=number,
+                         title=section.title, kind=section.kind,
+                         sections=_section_fix(kind.name, by_number))
+    return referenced
+
+
+def required_sheets(raw: Sequence[RawSection], books: list[WorkbookData], problems: Problems) -> None:
+    """A section type in use needs its data sheet somewhere among the workbooks."""
+    kinds = {s.kind for s in raw}
+    for kind in section_types.TYPES:
+        sheet = kind.sheet
+        if sheet is not None and kind.name in kinds and not any(sheet.name in b.sheets for b in books):
+            one_source(sheet, books, problems)
+
+
+def single_sections(raw: Sequence[RawSection], rows_of: dict[str, list[Converted]],
+                    problems: Problems) -> None:
+    """Rows that go to the one section of their type (訪賓) need exactly one such section."""
+    for kind in section_types.TYPES:
+        if kind.sheet is None or kind.by_number:
+            continue
+        rows = rows_of.get(kind.sheet.name, [])
+        owners = [s for s in raw if s.kind == kind.name]
+        if rows and not owners:
+            problems.add("missing-section-type", rows[0].row.location, data=kind.sheet.name,
+                         kind=kind.name, count=len(rows))
+        elif len(owners) > 1:
+            ordered = sorted(owners, key=lambda s: s.row.number)
+            problems.add("repeated-section-type", ordered[1].row["類型"].location, kind=kind.name,
+                         data=kind.sheet.name, count=len(owners),
+                         rows="、".join(f"第 {s.row.number} 列" for s in ordered))
+
+
+def empty_sections(raw: Sequence[RawSection], referenced: dict[str, set[int]],
+                   rows_of: dict[str, list[Converted]], present: set[str], problems: Problems) -> set[int]:
+    """A section with nothing to print beyond its heading is a warning naming its 章節 row.
+
+    Not when its data sheet is missing altogether: that is already an error. Returns the
+    numbers of the sections warned about.
+    """
+    warned: set[int] = set()
+    for section in raw:
+        kind = section_types.of(section.kind)
+        if kind.sheet is not None and kind.sheet.name not in present:
+            continue
+        if kind.sheet is None:
+            empty = not section.preface
+        elif kind.by_number:
+            empty = section.number not in referenced.get(kind.sheet.name, set())
+        else:
+            empty = not rows_of.get(kind.sheet.name)
+        if empty:
+            warned.add(section.number)
+            problems.add("empty-section", section.row["節次"].location, number=section.number,
+                         title=section.title, nothing=kind.nothing, advice=kind.advice)
+    return warned
+
+
+def too_many_items(raw: Sequence[RawSection], activities: Sequence[Activity], problems: Problems) -> None:
+    items = Counter(a.section for a in activities)
+    for section in raw:
+        if items[section.number] > MAX_ITEMS:  # labels (一) … (九百九十九) end there
+            problems.add("too-many-items", section.row["節次"].location, number=section.number,
+                         title=section.title, count=items[section.number], limit=MAX_ITEMS)
+
+
+# --- dates ---------------------------------------------------------------------------------------
+
+def _period_fix(period: tuple[dt.date, dt.date]) -> dict[str, str]:
+    return {"start": roc_date(period[0]), "end": roc_date(period[1])}
+
+
+def activity_dates(rows: Sequence[Converted], period: tuple[dt.date, dt.date] | None,
+                   problems: Problems) -> None:
+    """結束日期 not before 開始日期; the activity overlaps the period; dates in 內容 within the row's."""
+    for c in rows:
+        start, end = c["開始日期"], c["結束日期"]
+        if not isinstance(start, Day):
+            continue
+        if isinstance(end, Day) and end.last < start.first:
+            problems.add("end-before-start", c.row["結束日期"].location,
+                         found=as_text(c.row["結束日期"].value), later="結束日期", earlier="開始日期",
+                         advice=f"開始日期是 {start.roc()}；請確認兩個日期。")
+            continue
+        last = (end if isinstance(end, Day) else start).last
+        if period and (last < period[0] or start.first > period[1]):
+            problems.add("outside-period", c.row["開始日期"].location,
+                         found=as_text(c.row["開始日期"].value), what="活動", **_period_fix(period),
+                         advice="請確認年份，或將此列「列入報告」改為否。")
+        if c["內容"]:
+            dates_in_text(c["內容"], start.first, last, c.row, problems)
+
+
+def visit_dates(rows: Sequence[Converted], period: tuple[dt.date, dt.date] | None,
+                problems: Problems) -> None:
+    """A visit falls inside the period; one outside is not judged further (not a duplicate)."""
+    for c in rows:
+        day = c["日期"]
+        if isinstance(day, Day) and period and not period[0] <= day.date <= period[1]:
+            problems.add("outside-period", c.row["日期"].location, found=as_text(c.row["日期"].value),
+                         what="訪賓", **_period_fix(period), advice="請確認年份。")
+            c.excluded = True
+
+
+def dates_in_text(paragraphs: list[str], first: dt.date, last: dt.date, row: Row,
+                  problems: Problems, header: str = "內容") -> None:
+    for paragraph in paragraphs:
+        if "年" not in paragraph:
+            continue
+        for match in _ROC_DATE_IN_TEXT.finditer(paragraph):
+            cell = row[header]
+            try:
+                day = parse_day(match.group())
+            except DateError:
+                problems.add("bad-date-in-text", cell.location, date=match.group())
+                continue
+            if not first <= day.date <= last:
+                span = roc_date(first) if first == last else f"{roc_date(first)}至{roc_date(last)}"
+                problems.add("date-in-text-outside", cell.location, date=match.group(), span=span)
+
+
+# --- duplicates ----------------------------------------------------------------------------------
+
+def duplicates(rows: Sequence[Converted], keys: tuple[str, ...], at: str, code: str,
+               problems: Problems) -> None:
+    """The same row entered twice (also across workbooks): an error at the second, naming the first.
+
+    Judged even when other cells of either row are wrong: both places get fixed at once.
+    """
+    seen: dict[Hashable, Row] = {}
+    for c in rows:
+        if c.excluded or any(c.values.get(k) in (None, INVALID) for k in keys):
+            continue
+        key = tuple(_hashable(c[k]) for k in keys)
+        if key in seen:
+            problems.add(code, c.row[at].location, other=seen[key][at].location, **_describe(c))
+            c.excluded = True
+            continue
+        seen[key] = c.row
+
+
+def _hashable(value: object) -> Hashable:
+    if isinstance(value, Day) and not value.month_only:
+        return value.date
+    return tuple(value) if isinstance(value, list) else value  # type: ignore[return-value]
+
+
+def _describe(c: Converted) -> dict[str, object]:
+    if "標題" in c.values:
+        return {"number": c["節次"], "start": c["開始日期"].roc(), "title": shorten(c["標題"])}
+    return {"date": c["日期"].roc(), "organisation": shorten(c["單位"])}
+
+
+# --- what would print ------------------------------------------------------------------------
+
+def dangling_intros(report: Report, by_number: dict[int, RawSection], problems: Problems,
+                    quiet: set[int] = frozenset()) -> Report:
+    """No paragraph ends with `：` and nothing after it.
+
+    A 前言 whose last sentence introduces a list (「主要訪團代表為：」) loses that sentence when the
+    section has no list to print (no key visitors, no activities); a paragraph that is only that
+    sentence is left out. A warning says what was cut, unless the section already has its
+    empty-section warning (`quiet`).
+    """
+    items: dict[int, list[Activity]] = {}
+    for activity in report.activities:
+        items.setdefault(activity.section, []).append(activity)
+    changed = False
+    sections = []
+    for section in report.sections:
+        preface = list(section.preface)
+        if preface and preface[-1].endswith(_INTRO_ENDS) and not section_types.of(
+                section.kind).body(section, report, items):
+            last = preface.pop()
+            ends = list(_SENTENCE_END.finditer(last))
+            kept = last[:ends[-1].end()] if ends else ""
+            if kept:
+                preface.append(kept)
+            raw = by_number.get(section.number)
+            where = raw.row["前言"].location if raw else section.source
+            if section.number not in quiet:
+                problems.add("dangling-intro", where, sentence=last[len(kept):])
+            section = section.model_copy(update={"preface": tuple(preface)})
+            changed = True
+        sections.append(section)
+    return report.model_copy(update={"sections": tuple(sections)}) if changed else report
