@@ -7,7 +7,7 @@ re-exported here lazily so that `import reportgen` stays cheap for the command l
 from __future__ import annotations
 
 __version__ = "0.1.0"
-__all__ = ["FatalError", "Outcome", "default_template", "load", "preview_text", "render_docx"]
+__all__ = ["FatalError", "Outcome", "default_template", "load", "preview_text", "render_docx", "summary"]
 
 
 def __getattr__(name: str):

@@ -70,4 +70,17 @@ def preview_text(outcome: Outcome) -> str:
     return plain_text(compose(outcome.report))
 
 
-__all__ = ["FatalError", "Outcome", "default_template", "load", "preview_text", "render_docx"]
+def summary(outcome: Outcome) -> str:
+    """The line every front end prints after a clean check: 共 2 節、14 項活動、16 案訪賓（101 人）…"""
+    report = outcome.report
+    if report is None:
+        return ""
+    stats = report.stats
+    text = (f"共 {len(report.sections)} 節、{len(report.activities)} 項活動、"
+            f"{stats.cases} 案訪賓（{stats.people} 人）")
+    if report.skipped:
+        text += f"；{report.skipped} 項活動標為不列入報告"
+    return text + f"；警告 {len(outcome.problems.warnings)} 項。"
+
+
+__all__ = ["FatalError", "Outcome", "default_template", "load", "preview_text", "render_docx", "summary"]

@@ -219,13 +219,9 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _summary(outcome) -> str:
-    report = outcome.report
-    stats = report.stats
-    text = (f"共 {len(report.sections)} 節、{len(report.activities)} 項活動、"
-            f"{stats.cases} 案訪賓（{stats.people} 人）")
-    if report.skipped:
-        text += f"；{report.skipped} 項活動標為不列入報告"
-    return text + f"；警告 {len(outcome.problems.warnings)} 項。"
+    from .api import summary
+
+    return summary(outcome)
 
 
 def _safe_name(title: str) -> str:

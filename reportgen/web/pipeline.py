@@ -83,13 +83,7 @@ def safe_name(name: str) -> str:
 
 def summary(outcome: api.Outcome) -> str:
     """The line `reportgen build` and `validate` print after a clean check."""
-    report = outcome.report
-    stats = report.stats
-    text = (f"共 {len(report.sections)} 節、{len(report.activities)} 項活動、"
-            f"{stats.cases} 案訪賓（{stats.people} 人）")
-    if report.skipped:
-        text += f"；{report.skipped} 項活動標為不列入報告"
-    return text + f"；警告 {len(outcome.problems.warnings)} 項。"
+    return api.summary(outcome)
 
 
 def _paragraphs(outcome: api.Outcome) -> tuple[str, list[Paragraph]]:
