@@ -122,10 +122,12 @@ def test_carried_layout_includes_the_widening_for_wide_labels():
     by_style = {}
     for paragraph in body_paragraphs(package):
         by_style.setdefault(paragraph.find(f"{W}pPr/{W}pStyle").get(f"{W}val"), carried(paragraph))
-    for style_id in ("Heading2", "Heading3", "SectionBody"):
+    for style_id in ("Heading2", "Heading3"):
         left, hanging = _ind(styles, style_id)
-        assert f"left={left}" in by_style[style_id][-1] and (not hanging or f"hanging={hanging}" in by_style[style_id][-1])
-    assert by_style["Heading3"][2] == f"tabs left@{_ind(styles, 'Heading3')[0]}"
+        assert by_style[style_id][2:] == [f"tabs left@{left}", f"ind hanging={hanging} left={left} right=0"]
+    for style_id in ("SectionBody", "ItemBody"):
+        assert by_style[style_id] == [f"ind firstLine=0 left={_ind(styles, style_id)[0]} right=0"]
+    assert _ind(styles, "ItemBody")[0] == _ind(styles, "Heading3")[0] > 1387  # widened, and still aligned
 
 
 def test_item_label_is_followed_by_a_tab(package):

@@ -91,16 +91,17 @@ def _foreign_normal(root) -> None:
                                         'w:lineRule="auto"/>'))
 
 
-def _editors_headings(root) -> None:
-    """The master's own heading look: navy, Arial for Latin text; 標題 3 hangs one character more
-    (room for two-digit labels with a gap), as `reportgen template` advises."""
+def _editors_headings(root, item_shift: int = 280) -> None:
+    """The master's own heading look: navy, Arial for Latin text; 標題 3 hangs `item_shift` twips more
+    (one 14 pt character: room for two-digit labels with a gap, as `reportgen template` advises),
+    and its 項內文 moves with it."""
     by_name = {s.find(f"{W}name").get(f"{W}val"): s for s in root.iter(f"{W}style")}
     for name in ("heading 1", "heading 2", "heading 3"):
         rpr = by_name[name].find(f"{W}rPr")
         _rpr_fonts(rpr, "Arial", "標楷體")
         color = rpr.find(f"{W}color")
         color.set(f"{W}val", "1F3864")
-    for name, left, hanging in (("heading 3", 280, 280), ("項內文", 280, 0)):
+    for name, left, hanging in (("heading 3", item_shift, item_shift), ("項內文", item_shift, 0)):
         ppr = by_name[name].find(f"{W}pPr")
         ind = ppr.find(f"{W}ind")
         ind.set(f"{W}left", str(int(ind.get(f"{W}left")) + left))
@@ -121,12 +122,11 @@ def _previous_chapter(root) -> None:
         section.addprevious(paragraph)
 
 
-def make_master(template: Path, target: Path, *, editors_headings: bool) -> Path:
+def make_master(template: Path, target: Path, *, editors_headings: bool, item_shift: int = 280) -> Path:
     """A master report made from `template`: a foreign Normal and defaults, a previous chapter's text.
 
-    With editors_headings, its headings get the master's own look (colour, Latin font, wider item
-    hanging); the chapter's styles are then the master's, as when editors build with
-    `--template 總報告.docx`.
+    With editors_headings, its headings get the master's own look (colour, Latin font, item hanging
+    and 項內文 `item_shift` twips wider), as when editors restyle their master's template.
     """
     with zipfile.ZipFile(template) as source, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as out:
         for info in source.infolist():
@@ -136,7 +136,7 @@ def make_master(template: Path, target: Path, *, editors_headings: bool) -> Path
                 if info.filename == "word/styles.xml":
                     _foreign_normal(root)
                     if editors_headings:
-                        _editors_headings(root)
+                        _editors_headings(root, item_shift)
                 else:
                     _previous_chapter(root)
                 data = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
