@@ -1,9 +1,10 @@
 """Show editors how the chapter looks inside their master report: docs/master-page1.png.
 
-Builds the example chapter, inserts it into a master document whose Normal, document defaults
-and headings differ from reportgen's template (LibreOffice headless, Insert → Text from File,
-through a small Basic macro in a temporary profile), and renders the chapter's first page in
-the master beside the stand-alone first page. Run from the repository root:
+Builds the example chapter with reportgen's own template, inserts it into a master document whose
+Normal, document defaults, headings and 項內文 differ from reportgen's template (LibreOffice
+headless, Insert → Text from File, through a small Basic macro in a temporary profile), and
+renders the chapter's first page in the master beside the stand-alone first page. Run from the
+repository root:
 
     python tools/render_master_preview.py
 
@@ -189,7 +190,9 @@ def main() -> int:
         master = make_master(ROOT / "templates" / "report.docx", work / "總報告.docx", editors_headings=True)
         chapter = work / "國際事務.docx"
         example = next((ROOT / "inputs").glob("*.xlsx"))
-        if reportgen(["build", str(example), "-o", str(chapter), "--template", str(master), "--pdf"]) != 0:
+        # built with reportgen's own template, as most editors will: the master's headings replace the
+        # chapter's on insertion, and the layout each paragraph carries keeps labels and text aligned
+        if reportgen(["build", str(example), "-o", str(chapter), "--pdf"]) != 0:
             return 1
         merged = insert_into_master(master, chapter, work / "merged.pdf", env=font_env(work))
         for pdf, page, name in ((chapter.with_suffix(".pdf"), 1, "alone"), (merged, 2, "master")):
