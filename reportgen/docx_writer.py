@@ -284,10 +284,9 @@ def _document_xml(template: Template, document: Document, widths: LabelWidths,
     blocks = document.blocks
     section_tab = widths.section > 0  # labels of unequal width: a tab lines every title up
     for start in range(0, len(blocks), _BLOCKS_PER_PIECE):
-        xml = ""
-        for i, block in enumerate(blocks[start:start + _BLOCKS_PER_PIECE]):
-            style_id = _style_of(template, blocks, start + i)
-            xml += _paragraph(block, style_id, template.prefix, section_tab, layouts[style_id])
+        ids = [_style_of(template, blocks, i) for i in range(start, min(start + _BLOCKS_PER_PIECE, len(blocks)))]
+        xml = "".join(_paragraph(b, style_id, template.prefix, section_tab, layouts[style_id])
+                      for b, style_id in zip(blocks[start:start + _BLOCKS_PER_PIECE], ids, strict=True))
         yield xml.encode("utf-8")
     yield template.tail
 
