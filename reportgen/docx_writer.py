@@ -13,6 +13,7 @@ from pathlib import Path
 from .compose import Block, Document, Role
 from .fingerprint import EMPTY, combine
 from .label_fit import LabelWidths, fit_labels, label_widths, widest_labels
+from .paragraph_layout import carried_layouts
 from .problems import FatalError
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
@@ -260,7 +261,8 @@ def _around_body(root) -> tuple[bytes, bytes]:  # root: lxml.etree._Element
     return head, tail
 
 
-def _paragraph(block: Block, style_id: str, w: str, section_tab: bool = False) -> str:
+def _paragraph(block: Block, style_id: str, w: str, section_tab: bool = False, layout: str = "") -> str:
+    """One paragraph: its style, the layout it carries into a master (paragraph_layout.py), bare runs."""
     text = _XML_ILLEGAL.sub("", block.text)
     runs = ""
     if block.label:
@@ -268,12 +270,13 @@ def _paragraph(block: Block, style_id: str, w: str, section_tab: bool = False) -
         if block.role is Role.ITEM or (section_tab and block.role is Role.SECTION):
             runs += f"<{w}:tab/>"
     runs += f'<{w}:t xml:space="preserve">{escape(text)}</{w}:t>'
-    return (f'<{w}:p><{w}:pPr><{w}:pStyle {w}:val="{style_id}"/></{w}:pPr>'
+    return (f'<{w}:p><{w}:pPr><{w}:pStyle {w}:val="{style_id}"/>{layout}</{w}:pPr>'
             f"<{w}:r>{runs}</{w}:r></{w}:p>")
 
 
-def _document_xml(template: Template, document: Document, widths: LabelWidths) -> Iterator[bytes]:
-    """The template's document part with the chapter as its body.
+def _document_xml(template: Template, document: Document, widths: LabelWidths,
+                  layouts: dict[str, str]) -> Iterator[bytes]:
+    """The template's document part with the chapter as its body; `layouts`: each style id's carried pPr.
 
     Yielded in pieces so that a chapter of 100,000 paragraphs is never held whole in memory.
     """
@@ -281,8 +284,9 @@ def _document_xml(template: Template, document: Document, widths: LabelWidths) -
     blocks = document.blocks
     section_tab = widths.section > 0  # labels of unequal width: a tab lines every title up
     for start in range(0, len(blocks), _BLOCKS_PER_PIECE):
-        xml = "".join(_paragraph(b, _style_of(template, blocks, start + i), template.prefix, section_tab)
-                      for i, b in enumerate(blocks[start:start + _BLOCKS_PER_PIECE]))
+        ids = [_style_of(template, blocks, i) for i in range(start, min(start + _BLOCKS_PER_PIECE, len(blocks)))]
+        xml = "".join(_paragraph(b, style_id, template.prefix, section_tab, layouts[style_id])
+                      for b, style_id in zip(blocks[start:start + _BLOCKS_PER_PIECE], ids, strict=True))
         yield xml.encode("utf-8")
     yield template.tail
 
@@ -334,6 +338,8 @@ def render_docx(template: Template, document: Document) -> bytes:
     if widths.section or widths.item:
         replace[STYLES_PART] = fit_labels(template.styles_xml, template.style_ids, template.lead_id,
                                           widest_labels(document))
+    used = [*template.style_ids.values(), *([template.lead_id] if template.lead_id else [])]
+    layouts = carried_layouts(replace.get(STYLES_PART, template.styles_xml), used, template.prefix)
     hashes: list[tuple[str, bytes]] = []
     has_core = False
     out = BytesIO()
@@ -345,7 +351,7 @@ def render_docx(template: Template, document: Document) -> bytes:
             digest = hashlib.sha256()
             if info.filename == DOCUMENT_PART:
                 with archive.open(_entry(info.filename), "w") as stream:
-                    for piece in _document_xml(template, document, widths):
+                    for piece in _document_xml(template, document, widths, layouts):
                         digest.update(piece)
                         stream.write(piece)
             else:

@@ -198,12 +198,16 @@ def _hanging_indents(chain: _Chain, styles: dict, widest: dict[Role, str]) -> li
         size = chain.size_twips(style)
         needed = label_em(label) * size
         if hanging < needed - size * LABEL_TOLERANCE_EM:
-            note = ("reportgen 產生本章時已自動加寬，但本章併入套用這個範本樣式的總報告後，會改用範本的凸排。"
-                    if label != base else "")
+            if label != base:  # fit_labels widens the chapter's copy; each heading carries it (paragraph_layout)
+                effect = ("reportgen 產生本章時已自動加寬（寫在每個標題段落上，併入總報告後也保持），"
+                          "本章的標題仍會對齊；"
+                          f"但在 Word 中用這個樣式另打的標題，換行後的第二行不會對齊在「{label}」之後。"
+                          "若要範本本身放得下，")
+            else:
+                effect = f"標題換行後的第二行不會對齊在「{label}」之後。"
             findings.append(Finding(False, (
-                f"「{name}」的凸排 {_cm(hanging)} 比編號「{label}」（約 {_cm(needed)}）窄，"
-                f"標題換行後的第二行不會對齊在「{label}」之後。"
-                f"請在樣式的「段落」→「縮排」把「指定方式」設為凸排，距離至少 {_cm(needed)}。{note}")))
+                f"「{name}」的凸排 {_cm(hanging)} 比編號「{label}」（約 {_cm(needed)}）窄。{effect}"
+                f"請在樣式的「段落」→「縮排」把「指定方式」設為凸排，距離至少 {_cm(needed)}。")))
         if role is Role.ITEM:  # (一), a tab, the title: the tab needs a stop where the title starts
             stops = chain.paragraph_format(style, "tab_stops") or []
             edge = left.twips if left is not None else 0

@@ -50,14 +50,83 @@ def test_each_block_is_one_styled_paragraph(package):
     assert texts == ["貳拾陸、國際事務", "一、交流專案", "前言 <&> 文字", "(一)標題", "內文含控制字元"]
 
 
-def test_no_direct_formatting_and_no_word_numbering(package):
+def test_no_direct_formatting_in_runs_and_no_word_numbering(package):
     root = etree.fromstring(package["word/document.xml"])
     body = root.find(f"{W}body")
     assert body.findall(f".//{W}rPr") == []
     assert body.findall(f".//{W}numPr") == []
     paragraphs = body.findall(f"{W}p")
     assert len(paragraphs) == len(DOC.blocks)
-    assert all([c.tag for c in p.find(f"{W}pPr")] == [f"{W}pStyle"] for p in paragraphs)
+    for paragraph in paragraphs:
+        for run in paragraph.findall(f"{W}r"):
+            assert {c.tag for c in run} <= {f"{W}t", f"{W}tab"}
+
+
+def carried(paragraph) -> list[str]:
+    """A paragraph's w:pPr children after w:pStyle, each as `tag attr=value …` (sorted attributes)."""
+    ppr = paragraph.find(f"{W}pPr")
+    assert ppr[0].tag == f"{W}pStyle"
+    out = []
+    for child in ppr[1:]:
+        name = etree.QName(child).localname
+        if name == "tabs":
+            out.append("tabs " + " ".join(f"{t.get(f'{W}val')}@{t.get(f'{W}pos')}" for t in child))
+        else:
+            out.append(" ".join([name, *(f"{etree.QName(k).localname}={v}" for k, v in sorted(child.attrib.items()))]))
+    return out
+
+
+def test_each_paragraph_carries_its_styles_layout_into_a_master(package):
+    """Indents, tab stops and keep/page-break settings as the template's styles resolve them, on the
+    paragraph (a master's own Heading 1–3 would otherwise replace them); nothing else."""
+    chapter, section, section_body, item, item_body = (carried(p) for p in body_paragraphs(package))
+    assert chapter == ["keepNext", "keepLines", "pageBreakBefore", "ind firstLine=0 left=0 right=0"]
+    assert section == ["keepNext", "keepLines", "tabs left@640", "ind hanging=640 left=640 right=0"]
+    assert item == ["keepNext", "keepLines", "tabs left@1387", "ind hanging=747 left=1387 right=0"]
+    assert section_body == ["ind firstLine=0 left=640 right=0"]
+    assert item_body == ["ind firstLine=0 left=1387 right=0"]
+
+
+def test_carried_layout_follows_an_edited_template(tmp_path):
+    """An editor's template: Heading 3 based on a style that holds its indent and tab, one base tab
+    cleared, keepLines off, no page break before the chapter: the paragraphs carry exactly that."""
+    def edit(data: bytes) -> bytes:
+        root = etree.fromstring(data)
+        by_id = {s.get(f"{W}styleId"): s for s in root.iter(f"{W}style")}
+        h1, h3 = by_id["Heading1"].find(f"{W}pPr"), by_id["Heading3"]
+        h1.remove(h1.find(f"{W}pageBreakBefore"))
+        h1.find(f"{W}keepLines").set(f"{W}val", "0")
+        ns = W[1:-1]
+        base = etree.fromstring(
+            f'<w:style xmlns:w="{ns}" w:type="paragraph" w:styleId="ItemBase"><w:name w:val="項標題基準"/>'
+            '<w:pPr><w:tabs><w:tab w:val="left" w:pos="300"/><w:tab w:val="right" w:pos="9000"/></w:tabs>'
+            '<w:ind w:left="1500" w:hanging="800"/></w:pPr></w:style>')
+        root.append(base)
+        h3.insert(1, etree.fromstring(f'<w:basedOn xmlns:w="{ns}" w:val="ItemBase"/>'))
+        ppr = h3.find(f"{W}pPr")
+        ppr.remove(ppr.find(f"{W}ind"))
+        ppr.find(f"{W}tabs").getparent().replace(ppr.find(f"{W}tabs"), etree.fromstring(
+            f'<w:tabs xmlns:w="{ns}"><w:tab w:val="clear" w:pos="300"/><w:tab w:val="left" w:pos="1500"/></w:tabs>'))
+        ppr.insert(0, etree.fromstring(f'<w:pageBreakBefore xmlns:w="{ns}" w:val="false"/>'))
+        return etree.tostring(root)
+    package = parts(render_docx(load_template(_template_with_styles(tmp_path, edit)), DOC))
+    chapter, _, _, item, _ = (carried(p) for p in body_paragraphs(package))
+    assert chapter == ["keepNext", "ind firstLine=0 left=0 right=0"]
+    assert item == ["keepNext", "keepLines", "tabs left@1500 right@9000", "ind hanging=800 left=1500"]
+
+
+def test_carried_layout_includes_the_widening_for_wide_labels():
+    """十一、 and (二十一): the paragraphs carry the widened indents written into the styles."""
+    package = parts(render_docx(load_template(TEMPLATE), _wide_chapter()))
+    styles = etree.fromstring(package["word/styles.xml"])
+    by_style = {}
+    for paragraph in body_paragraphs(package):
+        by_style.setdefault(paragraph.find(f"{W}pPr/{W}pStyle").get(f"{W}val"), carried(paragraph))
+    for style_id in ("Heading2", "Heading3"):
+        left, hanging = _ind(styles, style_id)
+        assert by_style[style_id][2:] == [f"tabs left@{left}", f"ind hanging={hanging} left={left} right=0"]
+    assert by_style["SectionBody"] == [f"ind firstLine=0 left={_ind(styles, 'SectionBody')[0]} right=0"]
+    assert _ind(styles, "Heading3")[0] > 1387  # widened
 
 
 def test_item_label_is_followed_by_a_tab(package):

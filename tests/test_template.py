@@ -193,11 +193,14 @@ def paragraphs(docx: Path) -> list[etree._Element]:
 
 
 def test_generated_body_has_no_direct_formatting(example_docx):
+    """Bare runs; paragraphs carry only their style's layout (indents, tabs, keeps: paragraph_layout.py)."""
     body = part(example_docx, "word/document.xml").find(f"{W}body")
     assert [etree.QName(c).localname for c in body] == ["p"] * len(EXPECTED) + ["sectPr"]
     assert body.findall(f".//{W}rPr") == [] and body.findall(f".//{W}numPr") == []
+    carried = {"keepNext", "keepLines", "pageBreakBefore", "tabs", "ind"}
     for paragraph in body.findall(f"{W}p"):
-        assert [c.tag for c in paragraph.find(f"{W}pPr")] == [f"{W}pStyle"]
+        ppr = [etree.QName(c).localname for c in paragraph.find(f"{W}pPr")]
+        assert ppr[0] == "pStyle" and set(ppr[1:]) <= carried and "ind" in ppr
         for run in paragraph.findall(f"{W}r"):
             assert {c.tag for c in run} <= {f"{W}t", f"{W}tab"}
 
@@ -208,7 +211,7 @@ def test_generated_labels_are_literal_text(example_docx):
     seen = []
     for paragraph, expected in zip(paragraphs(example_docx), EXPECTED, strict=True):
         role = ids[paragraph.find(f"{W}pPr/{W}pStyle").get(f"{W}val")]
-        texts = [(etree.QName(c).localname, c.text) for c in paragraph.iter(f"{W}t", f"{W}tab")]
+        texts = [(etree.QName(c).localname, c.text) for r in paragraph.findall(f"{W}r") for c in r]
         if role == "item":  # (一), a tab to the title's indent, the title
             label = re.match(r"\(\S+\)", expected).group()
             assert texts == [("t", label), ("tab", None), ("t", expected[len(label) + 1:])]
@@ -260,7 +263,7 @@ def test_restyled_template_with_localized_ids_is_honoured(tmp_path, cli, example
     used = [p.find(f"{W}pPr/{W}pStyle").get(f"{W}val") for p in paragraphs(out)]
     assert set(used) == set(LOCALIZED_IDS.values())
     assert used[:4] == ["1", "2", "3", "a4"]
-    texts = ["".join(t.text or " " for t in p.iter(f"{W}t", f"{W}tab")) for p in paragraphs(out)]
+    texts = ["".join(t.text or " " for r in p.findall(f"{W}r") for t in r) for p in paragraphs(out)]
     assert texts == EXPECTED
     styles = part(out, "word/styles.xml")
     assert effective(styles, "項內文", "rPr/rFonts").get(f"{W}ascii") == RESTYLED_LATIN

@@ -1,9 +1,10 @@
 """Show editors how the chapter looks inside their master report: docs/master-page1.png.
 
-Builds the example chapter, inserts it into a master document whose Normal, document defaults
-and headings differ from reportgen's template (LibreOffice headless, Insert → Text from File,
-through a small Basic macro in a temporary profile), and renders the chapter's first page in
-the master beside the stand-alone first page. Run from the repository root:
+Builds the example chapter with reportgen's own template, inserts it into a master document whose
+Normal, document defaults, headings and 項內文 differ from reportgen's template (LibreOffice
+headless, Insert → Text from File, through a small Basic macro in a temporary profile), and
+renders the chapter's first page in the master beside the stand-alone first page. Run from the
+repository root:
 
     python tools/render_master_preview.py
 
@@ -91,16 +92,17 @@ def _foreign_normal(root) -> None:
                                         'w:lineRule="auto"/>'))
 
 
-def _editors_headings(root) -> None:
-    """The master's own heading look: navy, Arial for Latin text; 標題 3 hangs one character more
-    (room for two-digit labels with a gap), as `reportgen template` advises."""
+def _editors_headings(root, item_shift: int = 280) -> None:
+    """The master's own heading look: navy, Arial for Latin text; 標題 3 hangs `item_shift` twips more
+    (one 14 pt character: room for two-digit labels with a gap, as `reportgen template` advises),
+    and its 項內文 moves with it."""
     by_name = {s.find(f"{W}name").get(f"{W}val"): s for s in root.iter(f"{W}style")}
     for name in ("heading 1", "heading 2", "heading 3"):
         rpr = by_name[name].find(f"{W}rPr")
         _rpr_fonts(rpr, "Arial", "標楷體")
         color = rpr.find(f"{W}color")
         color.set(f"{W}val", "1F3864")
-    for name, left, hanging in (("heading 3", 280, 280), ("項內文", 280, 0)):
+    for name, left, hanging in (("heading 3", item_shift, item_shift), ("項內文", item_shift, 0)):
         ppr = by_name[name].find(f"{W}pPr")
         ind = ppr.find(f"{W}ind")
         ind.set(f"{W}left", str(int(ind.get(f"{W}left")) + left))
@@ -121,12 +123,11 @@ def _previous_chapter(root) -> None:
         section.addprevious(paragraph)
 
 
-def make_master(template: Path, target: Path, *, editors_headings: bool) -> Path:
+def make_master(template: Path, target: Path, *, editors_headings: bool, item_shift: int = 280) -> Path:
     """A master report made from `template`: a foreign Normal and defaults, a previous chapter's text.
 
-    With editors_headings, its headings get the master's own look (colour, Latin font, wider item
-    hanging); the chapter's styles are then the master's, as when editors build with
-    `--template 總報告.docx`.
+    With editors_headings, its headings get the master's own look (colour, Latin font, item hanging
+    and 項內文 `item_shift` twips wider), as when editors restyle their master's template.
     """
     with zipfile.ZipFile(template) as source, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as out:
         for info in source.infolist():
@@ -136,7 +137,7 @@ def make_master(template: Path, target: Path, *, editors_headings: bool) -> Path
                 if info.filename == "word/styles.xml":
                     _foreign_normal(root)
                     if editors_headings:
-                        _editors_headings(root)
+                        _editors_headings(root, item_shift)
                 else:
                     _previous_chapter(root)
                 data = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
@@ -189,7 +190,9 @@ def main() -> int:
         master = make_master(ROOT / "templates" / "report.docx", work / "總報告.docx", editors_headings=True)
         chapter = work / "國際事務.docx"
         example = next((ROOT / "inputs").glob("*.xlsx"))
-        if reportgen(["build", str(example), "-o", str(chapter), "--template", str(master), "--pdf"]) != 0:
+        # built with reportgen's own template, as most editors will: the master's headings replace the
+        # chapter's on insertion, and the layout each paragraph carries keeps labels and text aligned
+        if reportgen(["build", str(example), "-o", str(chapter), "--pdf"]) != 0:
             return 1
         merged = insert_into_master(master, chapter, work / "merged.pdf", env=font_env(work))
         for pdf, page, name in ((chapter.with_suffix(".pdf"), 1, "alone"), (merged, 2, "master")):
