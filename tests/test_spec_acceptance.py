@@ -128,7 +128,11 @@ def test_example_docx_paragraphs_are_the_expected_chapter(here):
     expected = [line for line in EXPECTED_CHAPTER.read_text("utf-8").splitlines() if line.strip()]
     result = run_cli("build", EXAMPLE, "-o", here / "out.docx")
     assert result.code == 0, result.err
-    assert [p.text for p in docx_paragraphs(here / "out.docx")] == expected
+    texts = [p.text for p in docx_paragraphs(here / "out.docx")]
+    # The gap after an item label is a Word tab (the hanging indent's tab stop), which text
+    # extraction shows as "\t"; the expected text writes it as one space. Only there.
+    assert all("\t" not in t or ITEM_LABEL.match(t.replace("\t", " ", 1)) for t in texts)
+    assert [t.replace("\t", " ") for t in texts] == expected
 
 
 def test_headers_tolerate_spaces_width_order_and_extra_columns(here):
@@ -1435,3 +1439,480 @@ def test_a_path_through_a_missing_folder_and_dot_dot_protects_what_it_reaches(he
     kept = sha(edited)
     assert run_cli("build", path, "-o", here / "z" / ".." / "edited.docx").code == 2
     assert sha(edited) == kept
+
+
+# --------------------------------------------------------------------------- deeper cases
+
+def test_settings_from_one_workbook_sections_from_another(here):
+    """§2: 報告設定 and 章節 each from exactly one workbook — not necessarily the same one."""
+    folder = here / "in"
+    book(folder / "a設定.xlsx", {"章節": None, "活動": None, "訪賓": None})
+    book(folder / "b章節.xlsx", {"報告設定": None})
+    result, text = validate(folder)
+    assert result.code == 0, text
+    assert preview(folder)[:3] == ["貳拾陸、國際事務", "一、交流專案", "(一) 視訊會議"]
+
+
+def test_settings_written_differently_but_equal_are_identical(here):
+    """§2 'identical where repeated': the same values in other date/number forms."""
+    folder = here / "in"
+    book(folder / "a.xlsx")
+    book(folder / "b.xlsx", settings=[("章次", "26"), ("章名", " 國際事務"), ("期間起", "110-07-01"),
+                                      ("期間迄", dt.datetime(2021, 12, 31))],
+         activities=[[1, "第二本", "110/10/1", None, "乙。", None, None]], visits=[])
+    result, text = validate(folder)
+    assert result.code == 0, text
+
+
+def test_no_settings_anywhere_is_an_error(here):
+    folder = here / "in"
+    book(folder / "a.xlsx", {"報告設定": None, "章節": None})
+    result, text = validate(folder)
+    assert result.code == 1
+    assert any("報告設定" in e for e in problem_lines(text, "錯誤")), text
+
+
+def test_upper_case_extension_and_xlsm_and_ods_in_a_folder(here):
+    folder = here / "in"
+    book(folder / "A.XLSX", activities=[[1, "大寫副檔名", "110/9/1", None, "甲。", None, None]])
+    book(folder / "b.xlsm", {"報告設定": None, "章節": None}, visits=[],
+         activities=[[1, "巨集活頁簿", "110/9/2", None, "乙。", None, None]])
+    result, text = validate(folder)
+    assert result.code == 0, text
+    items = [x for x in preview(folder) if ITEM_LABEL.match(x)]
+    assert items == ["(一) 大寫副檔名", "(二) 巨集活頁簿"]
+
+
+def test_the_ods_example_gives_the_same_chapter(here):
+    ods = REPO / "tests" / "fixtures" / "範例_110年下半年_國際事務.ods"
+    expected = [line for line in EXPECTED_CHAPTER.read_text("utf-8").splitlines() if line.strip()]
+    assert preview(ods) == expected
+
+
+def test_a_folder_without_workbooks_is_a_clear_error(here):
+    (here / "empty").mkdir()
+    result = run_cli("build", here / "empty", "-o", here / "o.docx")
+    assert result.code == 2
+    assert "empty" in result.out + result.err
+    assert not (here / "o.docx").exists()
+
+
+def test_a_left_out_row_alone_is_not_an_error(here):
+    path = book(here / "a.xlsx", activities=[ACTIVITY_ROWS[0], [None, None, None, None, None, "否", None]])
+    result, text = validate(path)
+    assert result.code == 0, text
+
+
+@pytest.mark.parametrize(("typed", "shown"), [
+    ("京都_x004a_市", "京都J市"),
+    ("_x4EAC__x90FD_", "京都"),
+    ("會議, 討論", "會議，討論"),
+    ("甲 乙 丙", "甲乙丙"),
+    ("「展覽」 開幕", "「展覽」開幕"),
+    ("2021 亞太城市高峰會", "2021 亞太城市高峰會"),
+    ("COVID-19 快篩", "COVID-19 快篩"),
+])
+def test_more_single_line_normalization(here, typed, shown):
+    assert _title_after(here, typed)[2] == f"(一) {shown}"
+
+
+@pytest.mark.parametrize(("typed", "day"), [
+    ("１１０／９／８", 8), ("110 / 9 / 8", 8), ("110年 9月 8日", 8), (" 110/9/8 ", 8),
+    ("110/9/8\n", 8), ("民國１１０年９月８日", 8), ("１１００９０８", 8),
+])
+def test_date_forms_typed_with_a_chinese_input_method(here, typed, day):
+    path = book(here / "a.xlsx", activities=[
+        [1, "早", "110/9/7", None, "早。", None, None],
+        [1, "目標", typed, None, "110年9月8日。", None, None],
+        [1, "晚", "110/9/9", None, "晚。", None, None]])
+    _result, text = validate(path)
+    assert problem_lines(text, "錯誤") == [], text
+    items = [x for x in preview(path) if ITEM_LABEL.match(x)]
+    assert items == ["(一) 早", "(二) 目標", "(三) 晚"]
+
+
+def test_month_rows_and_the_period(here):
+    path = book(here / "a.xlsx", activities=[
+        [1, "六月到七月", "110/6", "110/7", "跨期。", None, None],
+        [1, "十二月", "110年12月", None, "年底。", None, None],
+        [1, "只在六月", "110/6", "110/6", "期前。", None, None]])
+    result, text = validate(path)
+    assert result.code == 1
+    errors = problem_lines(text, "錯誤")
+    assert len(errors) == 1 and "活動!" in errors[0] and re.search(r"活動![A-Z]+4", errors[0]), text
+
+
+def test_a_content_date_inside_a_month_row_does_not_warn(here):
+    path = book(here / "a.xlsx", activities=[
+        [1, "九月系列", "110/9", None, "110年9月18日起陸續辦理。", None, None],
+        [1, "九月至十月", "110/9", "110/10", "110年10月31日閉幕。", None, None]])
+    result, text = validate(path)
+    assert result.code == 0, text
+    assert problem_lines(text, "警告") == [], text
+
+
+def test_a_content_date_with_full_width_digits_outside_the_row_warns(here):
+    path = book(here / "a.xlsx", activities=[[1, "會議", "110/9/8", None, "１１０年９月１８日舉行。", None, None]])
+    result, text = validate(path)
+    assert result.code == 0
+    assert any("活動!E2" in w for w in problem_lines(text, "警告")), text
+    assert preview(path)[3] == "110年9月18日舉行。"
+
+
+@pytest.mark.parametrize("intro", ["{{ None }}", "{{ none }}", "{{ true }}", "{{ 案數 is defined }}",
+                                   "{{ [1, 2] }}", "{{ 期間 == 年度 }}", "{{ not 案數 }}"])
+def test_more_values_that_are_not_placeholders_are_errors(here, intro):
+    _, (result, text) = _intro_lines(here, f"前{intro}後")
+    assert result.code == 1, text
+    assert any("章節!D2" in e for e in problem_lines(text, "錯誤")), text
+
+
+def test_unknown_name_in_a_condition_lists_the_names(here):
+    _, (result, text) = _intro_lines(here, "{% if 未知 %}有{% endif %}")
+    assert result.code == 1
+    errors = [e for e in problem_lines(text, "錯誤") if "章節!D2" in e]
+    assert errors and "案數" in errors[0] and "未知" in errors[0], text
+
+
+def test_intro_paragraphs_and_placeholders_together(here):
+    path, (result, text) = _intro_lines(here, "第一段{{ 年度 }}年。\n\n第二段{{ 案數 }}案。",
+                                        visits=PLACEHOLDER_VISITS)
+    assert result.code == 0, text
+    assert preview(path)[2:4] == ["第一段110年。", "第二段3案。"]
+
+
+def test_headings_keep_with_next_and_chapter_starts_a_page(built):
+    styles = docx_xml(built, "word/styles.xml")
+
+    def style(style_id: str) -> str:
+        match = re.search(rf'<w:style [^>]*w:styleId="{style_id}".*?</w:style>', styles, re.S)
+        assert match, style_id
+        return match.group(0)
+    for sid in ("Heading1", "Heading2", "Heading3"):
+        assert "<w:keepNext/>" in style(sid) or '<w:keepNext w:val="1"/>' in style(sid)
+    h1 = style("Heading1")
+    document = docx_xml(built)
+    assert "<w:pageBreakBefore/>" in h1 or "pageBreakBefore" in document or 'w:type="nextPage"' in document
+
+
+def test_styles_used_are_self_contained(built):
+    styles = docx_xml(built, "word/styles.xml")
+    document = docx_xml(built)
+    used = set(re.findall(r'<w:pStyle w:val="([^"]+)"/>', document))
+    assert {"Heading1", "Heading2", "Heading3"} <= used
+    for sid in used:
+        match = re.search(rf'<w:style [^>]*w:styleId="{sid}".*?</w:style>', styles, re.S)
+        assert match, sid
+        text = match.group(0)
+        for tag in ("<w:rFonts ", "<w:sz ", "<w:spacing ", "<w:jc ", "<w:ind "):
+            assert tag in text, (sid, tag)
+        assert 'w:eastAsia="標楷體"' in text, sid
+
+
+def _hanging(path: Path, style_id: str) -> tuple[int, int | None]:
+    styles = docx_xml(path, "word/styles.xml")
+    text = re.search(rf'<w:style [^>]*w:styleId="{style_id}".*?</w:style>', styles, re.S).group(0)
+    ind = re.search(r'<w:ind [^>]*w:hanging="(\d+)"', text)
+    tab = re.search(r'<w:tab w:val="left" w:pos="(\d+)"', text)
+    left = re.search(r'<w:ind [^>]*w:left="(\d+)"', text)
+    assert ind and left, text
+    if tab:
+        assert int(tab.group(1)) == int(left.group(1)), "a hanging indent needs its tab stop"
+    return int(ind.group(1)), int(tab.group(1)) if tab else None
+
+
+def test_hanging_indent_fits_the_widest_label(here):
+    one = book(here / "one.xlsx")
+    many = book(here / "many.xlsx", activities=[
+        [1, f"活動{n}", f"110/9/{n}", None, f"內容{n}。", None, None] for n in range(1, 23)])
+    assert run_cli("build", one, "-o", here / "one.docx").code == 0
+    assert run_cli("build", many, "-o", here / "many.docx").code == 0
+    assert _hanging(here / "many.docx", "Heading3")[0] > _hanging(here / "one.docx", "Heading3")[0]
+
+
+def test_build_is_deterministic_across_time(here):
+    import time
+
+    path = book(here / "a.xlsx")
+    assert run_cli("build", path, "-o", here / "one.docx").code == 0
+    time.sleep(1.1)
+    assert _subprocess(here, "build", path, "-o", here / "two.docx").returncode == 0
+    assert sha(here / "one.docx") == sha(here / "two.docx")
+
+
+def _template_with(here: Path, name: str, change) -> Path:
+    target = here / name
+    with zipfile.ZipFile(REPO / "templates" / "report.docx") as src, \
+            zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            dst.writestr(info, change(info.filename, src.read(info.filename)))
+        extra = change("", b"")
+        if extra:
+            for part, data in extra:
+                dst.writestr(part, data)
+    return target
+
+
+def test_template_thumbnail_and_custom_xml_are_warnings(here):
+    def add(name, data):
+        if name == "":
+            return [("docProps/thumbnail.jpeg", b"\xff\xd8\xff\xe0 fake"),
+                    ("customXml/item1.xml", b"<?xml version='1.0'?><root/>")]
+        return data
+    template = _template_with(here, "extra.docx", add)
+    result = run_cli("template", template)
+    assert result.code == 0, result.out + result.err
+    text = result.out + result.err
+    assert "警告" in text
+
+
+def test_template_page_not_a4_is_a_warning(here):
+    def letter(name, data):
+        if name == "word/document.xml":
+            return re.sub(rb'<w:pgSz [^>]*/>', b'<w:pgSz w:w="12240" w:h="15840"/>', data)
+        return data if name else None
+    template = _template_with(here, "letter.docx", letter)
+    result = run_cli("template", template)
+    assert result.code == 0, result.out + result.err
+    assert "A4" in result.out + result.err
+
+
+def test_template_overflow_punct_off_is_a_warning(here):
+    def off(name, data):
+        if name == "word/styles.xml":
+            return data.replace(b'<w:overflowPunct w:val="1"/>', b'<w:overflowPunct w:val="0"/>')
+        return data if name else None
+    template = _template_with(here, "punct.docx", off)
+    result = run_cli("template", template)
+    assert result.code == 0, result.out + result.err
+    assert "overflowPunct" in result.out + result.err or "標點" in result.out + result.err
+
+
+def test_template_east_asian_font_unset_is_a_warning(here):
+    def unset(name, data):
+        if name == "word/styles.xml":
+            return data.replace('w:eastAsia="標楷體"'.encode(), b"")
+        return data if name else None
+    template = _template_with(here, "nofont.docx", unset)
+    result = run_cli("template", template)
+    assert result.code == 0, result.out + result.err
+    assert "字型" in result.out + result.err
+
+
+def test_template_that_is_not_a_docx_exits_2(here):
+    path = book(here / "a.xlsx")
+    result = run_cli("template", path)
+    assert result.code == 2
+    (here / "x.docx").write_text("plain text")
+    assert run_cli("template", here / "x.docx").code == 2
+    assert run_cli("build", path, "--template", here / "x.docx", "-o", here / "o.docx").code == 2
+
+
+def test_read_only_output_and_long_names_state_their_reason(here):
+    path = book(here / "a.xlsx")
+    out = here / "ro.docx"
+    assert run_cli("build", path, "-o", out).code == 0
+    out.chmod(0o444)
+    result = run_cli("build", path, "-o", out)
+    assert result.code == 2
+    assert "唯讀" in result.out + result.err
+    out.chmod(0o644)
+    result = run_cli("build", path, "-o", here / ("長" * 120 + ".docx"))
+    assert result.code == 2
+    assert "過長" in result.out + result.err
+
+
+def test_report_to_a_folder_is_refused_with_its_reason(here):
+    path = book(here / "a.xlsx")
+    (here / "out").mkdir()
+    result = run_cli("validate", path, "--report", here / "out")
+    assert result.code == 2
+    assert "資料夾" in result.out + result.err
+
+
+def test_init_rejects_a_bad_period_and_a_missing_source(here):
+    result = run_cli("init", here / "n.xlsx", "--period", "111/1/1-110/6/30")
+    assert result.code == 2
+    assert not (here / "n.xlsx").exists()
+    result = run_cli("init", here / "n.xlsx", "--period", "明年")
+    assert result.code == 2
+    result = run_cli("init", here / "n.xlsx", "--from", here / "missing.xlsx")
+    assert result.code == 2
+    assert not (here / "n.xlsx").exists()
+
+
+def test_init_period_with_months(here):
+    assert run_cli("init", here / "n.xlsx", "--period", "111/1-111/6").code == 0
+    settings = dict(r[:2] for r in load_workbook(here / "n.xlsx")["報告設定"].iter_rows(values_only=True))
+    assert str(settings["期間起"]) in ("111/1/1", "111/1", "2022-01-01 00:00:00")
+    assert str(settings["期間迄"]) in ("111/6/30", "111/6", "2022-06-30 00:00:00")
+
+
+def test_init_workbook_has_guide_formats_and_dropdowns(here):
+    assert run_cli("init", here / "n.xlsx", "--period", "111/1/1-111/6/30").code == 0
+    wb = load_workbook(here / "n.xlsx")
+    assert wb.sheetnames[0] == "填寫說明" or "填寫說明" in wb.sheetnames
+    guide = " ".join(str(c.value) for row in wb["填寫說明"].iter_rows() for c in row if c.value)
+    assert "110/9/8" in guide or "111/" in guide
+    for name in ("活動", "訪賓", "章節"):
+        ws = wb[name]
+        assert ws.freeze_panes == "A2", name
+        assert any(d.width and d.width > 8 for d in ws.column_dimensions.values()), name
+    choices = {str(dv.formula1) for dv in wb["訪賓"].data_validations.dataValidation}
+    assert any("視訊" in c for c in choices) or any("是" in c for c in choices), choices
+    acts = wb["活動"].data_validations.dataValidation
+    assert any("是" in str(dv.formula1) or "否" in str(dv.formula1) for dv in acts) or acts
+
+
+def test_a_visit_section_that_would_print_only_its_heading_warns(here):
+    path = book(here / "a.xlsx", sections=[[1, "交流專案", "活動", None], [2, "國際訪賓", "訪賓", None]],
+                visits=[["110/9/10", None, "日本京都市", "門川大作市長", 5, None, "否", None]])
+    result, text = validate(path)
+    assert result.code == 0, text
+    assert any(re.search(r"章節![A-Z]+3", w) for w in problem_lines(text, "警告")), text
+    only_intro = book(here / "b.xlsx", sections=[[1, "交流專案", "活動", None],
+                                                 [2, "國際訪賓", "訪賓", "主要訪團為："]],
+                      visits=[["110/9/10", None, "日本京都市", "門川大作市長", 5, None, "否", None]])
+    result, text = validate(only_intro)
+    assert any(re.search(r"章節![A-Z]+3", w) for w in problem_lines(text, "警告")), text
+    assert preview(only_intro)[-1] == "二、國際訪賓"
+
+
+def test_an_activity_section_whose_rows_are_all_left_out_warns(here):
+    path = book(here / "a.xlsx", activities=[[1, "草稿", "110/9/8", None, "x。", "否", None]])
+    result, text = validate(path)
+    assert result.code == 0, text
+    assert any(re.search(r"章節![A-Z]+2", w) for w in problem_lines(text, "警告")), text
+
+
+def test_a_text_section_whose_intro_renders_empty_warns(here):
+    _path, (result, text) = _intro_lines(here, "{% if 案數 > 100 %}很多{% endif %}", visits=PLACEHOLDER_VISITS)
+    assert result.code == 0, text
+    assert any(re.search(r"章節![A-Z]+2", w) for w in problem_lines(text, "警告")), text
+
+
+def test_a_text_intro_ending_with_a_colon(here):
+    path = book(here / "a.xlsx", sections=[[1, "說明", "文字", "說明如下:"], *[
+        [2, "交流專案", "活動", None]]],
+        activities=[[2, "會議", "110/9/8", None, "x。", None, None]], visits=[])
+    _result, text = validate(path)
+    assert problem_lines(text, "錯誤") == [], text
+    _assert_no_dangling_colon(preview(path))
+    last = book(here / "b.xlsx", sections=[[1, "說明", "文字", "說明如下："]], activities=[], visits=[])
+    _assert_no_dangling_colon(preview(last))
+
+
+@pytest.mark.parametrize(("typed", "shown"), [
+    ("主題:Smart City", "主題：Smart City"),
+    ("Smart City:高雄", "Smart City：高雄"),
+    ("Mayors'　Forum", "Mayors' Forum"),
+    ("日本  Kyoto 市", "日本 Kyoto 市"),
+    ("甲\t乙", "甲乙"),
+    ("日本\u00a0京都", "日本京都"),
+])
+def test_punctuation_and_spaces_around_latin(here, typed, shown):
+    assert _title_after(here, typed)[2] == f"(一) {shown}"
+
+
+def test_windows_line_breaks_in_content(here):
+    lines = _title_after(here, "標題", "第一段前半_x000D_\n第一段後半。_x000D_\n_x000D_\n第二段。")
+    assert lines[3:5] == ["第一段前半第一段後半。", "第二段。"]
+    lines = _title_after(here, "標題", "第一段。\r\n\r\n第二段。")
+    assert lines[3:5] == ["第一段。", "第二段。"]
+
+
+@pytest.mark.parametrize(("value", "ok"), [(1100908, True), (5.0, True), ("110/2/29", False),
+                                           ("109/2/29", None)])
+def test_numbers_typed_into_general_cells(here, value, ok):
+    if ok is None:  # 109/2/29 exists (2020 is a leap year) but lies outside the period
+        path = book(here / "a.xlsx", activities=[[1, "會議", value, None, "x。", None, None]])
+        result, text = validate(path)
+        assert not any("有效的日期" in e or "不存在" in e for e in problem_lines(text, "錯誤")), text
+        return
+    if isinstance(value, float):
+        path = book(here / "a.xlsx", visits=[["110/9/10", None, "日本京都市", "門川大作市長", value, None, "是", None]],
+                    settings=[("章次", 26.0), *SETTINGS_ROWS[1:]],
+                    sections=[[1.0, "交流專案", "活動", None], [2.0, "國際訪賓", "訪賓", VISIT_INTRO]],
+                    activities=[[1.0, "會議", "110/9/8", None, "x。", None, None]])
+    else:
+        path = book(here / "a.xlsx", activities=[[1, "會議", value, None, "110年9月8日。", None, None]])
+    result, text = validate(path)
+    assert (result.code == 0) is ok, text
+    if ok:
+        assert problem_lines(text, "警告") == [], text
+
+
+def test_an_end_month_covers_its_month(here):
+    path = book(here / "a.xlsx", activities=[[1, "會議", "110/9/15", "110/9", "110年9月20日。", None, None]])
+    result, text = validate(path)
+    assert result.code == 0, text
+    assert problem_lines(text, "警告") == [], text
+
+
+def test_duplicates_are_found_after_normalization(here):
+    path = book(here / "a.xlsx", activities=[
+        [1, "視訊會議", "110/9/8", None, "一。", None, None],
+        [1, "視訊 會議", "2021-09-08", None, "二。", None, None]],
+        visits=[["110/9/10", None, "日本京都市", "門川大作市長", 5, None, None, None],
+                ["1100910", None, "日本 京都市", "某人", 2, None, None, None]])
+    result, text = validate(path)
+    assert result.code == 1
+    errors = problem_lines(text, "錯誤")
+    assert any("活動" in e and "2" in e and "3" in e for e in errors), text
+    assert any("訪賓" in e and "2" in e and "3" in e for e in errors), text
+
+
+def test_a_left_out_duplicate_is_not_an_error(here):
+    path = book(here / "a.xlsx", activities=[ACTIVITY_ROWS[0], [1, "視訊會議", "110/9/8", None, "舊稿。", "否", None]])
+    result, text = validate(path)
+    assert result.code == 0, text
+
+
+def test_summary_counts_rows_left_out(here):
+    path = book(here / "a.xlsx", activities=[ACTIVITY_ROWS[0], [1, "草稿甲", "110/9/9", None, "x。", "否", None],
+                                            [1, "草稿乙", "110/9/9", None, "x。", "否", None]])
+    result = run_cli("build", path, "-o", here / "o.docx")
+    assert result.code == 0
+    assert re.search(r"2\s*(項|列|筆)", result.out), result.out
+    assert "否" in result.out or "未列入" in result.out or "不列入" in result.out, result.out
+
+
+def test_choices_tolerate_spaces(here):
+    path = book(here / "a.xlsx", sections=[[1, "交流專案", " 活動 ", None], [2, "國際訪賓", "訪賓　", VISIT_INTRO]],
+                visits=[["110/9/10", None, "日本京都市", "門川大作市長", 5, " 視訊", "是 ", None]])
+    result, text = validate(path)
+    assert result.code == 0, text
+    assert preview(path)[-1] == "日本京都市門川大作市長(視訊)等。"
+
+
+def test_settings_sheet_missing_its_value_column_names_it(here):
+    path = book(here / "a.xlsx", {"報告設定": [["項目", "值"], *[list(r) for r in SETTINGS_ROWS]]})
+    result, text = validate(path)
+    assert result.code == 1
+    assert any("報告設定" in e and "內容" in e for e in problem_lines(text, "錯誤")), text
+
+
+@pytest.mark.parametrize(("start", "end", "period", "full"), [
+    ("110/1/1", "110/6/30", "1月至6月", "110年1月至6月"),
+    ("110/1/1", "110/12/31", "1月至12月", "110年1月至12月"),
+    # a period not aligned to months prints its days (the spec is silent; nothing is invented)
+    ("110/7/15", "110/12/20", "7月15日至12月20日", "110年7月15日至12月20日"),
+    ("2021-07-01", "2022/6/30", "110年7月至111年6月", "110年7月至111年6月"),
+])
+def test_period_placeholders(here, start, end, period, full):
+    settings = [*SETTINGS_ROWS[:2], ("期間起", start), ("期間迄", end)]
+    path, _ = _intro_lines(here, "{{ 期間 }}|{{ 期間全稱 }}|{{ 年度 }}", visits=[], settings=settings)
+    assert preview(path)[2] == f"{period}|{full}|110"
+
+
+def test_preview_and_validate_default_to_inputs(here):
+    book(here / "inputs" / "a.xlsx")
+    assert run_cli("validate").code == 0
+    assert run_cli("preview").out.splitlines()[0] == "貳拾陸、國際事務"
+
+
+def test_report_for_an_unreadable_input_writes_nothing(here):
+    (here / "junk.xlsx").write_bytes(b"not a workbook")
+    result = run_cli("validate", here / "junk.xlsx", "--report", here / "r.xlsx")
+    assert result.code == 2
+    assert not (here / "r.xlsx").exists()
