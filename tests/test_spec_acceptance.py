@@ -1885,11 +1885,14 @@ def test_choices_tolerate_spaces(here):
     assert preview(path)[-1] == "日本京都市門川大作市長(視訊)等。"
 
 
-def test_settings_sheet_missing_its_value_column_names_it(here):
-    path = book(here / "a.xlsx", {"報告設定": [["項目", "值"], *[list(r) for r in SETTINGS_ROWS]]})
+def test_settings_are_read_from_columns_a_and_b(here):
+    """§2 報告設定: column A 項目, column B 內容 — by position (the spec names the columns)."""
+    path = book(here / "a.xlsx", {"報告設定": [list(r) for r in SETTINGS_ROWS]})  # no header row
+    assert preview(path)[0] == "貳拾陸、國際事務"
+    path = book(here / "b.xlsx", {"報告設定": [["項目", "內容", "我的說明"],
+                                             *[[*r, "備忘"] for r in SETTINGS_ROWS], ["承辦人", "王小明"]]})
     result, text = validate(path)
-    assert result.code == 1
-    assert any("報告設定" in e and "內容" in e for e in problem_lines(text, "錯誤")), text
+    assert result.code == 0, text
 
 
 @pytest.mark.parametrize(("start", "end", "period", "full"), [
