@@ -1919,3 +1919,76 @@ def test_report_for_an_unreadable_input_writes_nothing(here):
     result = run_cli("validate", here / "junk.xlsx", "--report", here / "r.xlsx")
     assert result.code == 2
     assert not (here / "r.xlsx").exists()
+
+
+IDEMPOTENT_CASES = [
+    "A , 中", "中 , A", "中 ,中", "中( A )中", "（ 中 ）", "中 : A", "a:b", "中 ! ! 中", "「 中 」",
+    "中 。 A", "1 , 000中", "中\u3000\u3000中", "Ａ　中", "中 - 中", "中　(視訊)", "(中)",
+    "中 ( 中 ) 中", "中,,中", "中 ,, A", "A ;中", "中?A", "Mayors' Forum 中", "中 ( Karol Galek ) 中",
+    "中 ,", ", 中", "中 ：", "A　:　中", "中（A）,中", "中 ! ", "中 ; ; 中",
+]
+
+
+@pytest.mark.parametrize("parens", ["半形", "全形"])
+def test_normalization_is_idempotent(here, parens):
+    """§4: normalizing what normalization produced changes nothing."""
+    settings = [*SETTINGS_ROWS, ("括號", parens)]
+
+    def titles(values: list[str], name: str) -> list[str]:
+        acts = [[1, v, f"110/9/{i}", None, f"{v}。", None, None] for i, v in enumerate(values, start=1)]
+        path = book(here / name, activities=acts, settings=settings)
+        lines = preview(path)
+        return [x.split(" ", 1)[1] for x in lines if ITEM_LABEL.match(x)]
+    once = titles(IDEMPOTENT_CASES, "once.xlsx")
+    assert len(once) == len(IDEMPOTENT_CASES)
+    twice = titles(once, "twice.xlsx")
+    assert twice == once
+
+
+def test_a_file_reached_through_a_link_is_read_once(here):
+    path = book(here / "in" / "a.xlsx")
+    link = here / "link.xlsx"
+    link.symlink_to(path)
+    result, text = validate(here / "in", link)
+    assert result.code == 0, text
+
+
+@pytest.mark.slow
+def test_serve_checks_an_upload_and_the_docx_matches_build(here):
+    """§6 serve: loopback by default; upload → problems and chapter; the .docx equals `build`'s."""
+    import socket
+    import time
+
+    import httpx
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = subprocess.Popen([sys.executable, "-m", "reportgen", "serve", "--port", str(port)],
+                              cwd=here, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(100):
+            try:
+                home = httpx.get(base + "/", timeout=2)
+                break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        else:
+            pytest.fail("serve did not start")
+        assert home.status_code == 200 and "活頁簿" in home.text
+        with open(EXAMPLE, "rb") as handle:
+            answer = httpx.post(base + "/check", files={"workbooks": (EXAMPLE.name, handle.read())}, timeout=60)
+        assert answer.status_code == 200
+        assert "貳拾陸、國際事務" in answer.text
+        link = re.search(r'href="(/download/[^"]+/docx)"', answer.text)
+        assert link, answer.text[:2000]
+        web_docx = httpx.get(base + link.group(1), timeout=30).content
+        assert run_cli("build", EXAMPLE, "-o", here / "cli.docx").code == 0
+        assert web_docx == (here / "cli.docx").read_bytes()
+        bad = book(here / "bad.xlsx", activities=[[1, "會議", "110/2/30", None, "x。", None, None]])
+        answer = httpx.post(base + "/check", files={"workbooks": ("bad.xlsx", bad.read_bytes())}, timeout=60)
+        assert "活動!C2" in answer.text and "110/2/30" in answer.text
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
