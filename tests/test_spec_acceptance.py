@@ -1992,3 +1992,40 @@ def test_serve_checks_an_upload_and_the_docx_matches_build(here):
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+def _style_xml(path: Path, style_id: str) -> str:
+    styles = docx_xml(path, "word/styles.xml")
+    match = re.search(rf'<w:style [^>]*w:styleId="{style_id}".*?</w:style>', styles, re.S)
+    assert match, style_id
+    return match.group(0)
+
+
+def test_body_aligned_under_titles_and_intro_kept_with_its_list(built):
+    import docx
+
+    def left(style_id: str) -> int:
+        return int(re.search(r'<w:ind [^>]*w:left="(\d+)"', _style_xml(built, style_id)).group(1))
+    paragraphs = docx_paragraphs(built)
+    by_text = {p.text.replace("\t", " "): p.style.style_id for p in paragraphs}
+    item, body = by_text["(一) 視訊會議"], by_text["第一段。"]
+    assert left(body) == left(item)  # body text starts where the item's title starts
+    intro = by_text["7月至12月計1案、5人到訪。主要訪團代表為："]
+    assert "<w:keepNext/>" in _style_xml(built, intro) or '<w:keepNext w:val="1"/>' in _style_xml(built, intro)
+    del docx
+
+
+def test_init_dropdowns_cover_every_choice_column(here):
+    assert run_cli("init", here / "n.xlsx", "--period", "111/1/1-111/6/30").code == 0
+    wb = load_workbook(here / "n.xlsx")
+    wanted = {"章節": {"類型": {"活動", "訪賓", "文字"}},
+              "活動": {"列入報告": {"是", "否"}},
+              "訪賓": {"形式": {"實體", "視訊"}, "主要訪團": {"是", "否"}}}
+    for sheet, columns in wanted.items():
+        ws = wb[sheet]
+        heads = {c.value: c.column_letter for c in ws[1]}
+        for header, choices in columns.items():
+            cell = f"{heads[header]}2"
+            lists = [str(dv.formula1) for dv in ws.data_validations.dataValidation
+                     if dv.type == "list" and cell in dv.sqref]
+            assert lists and all(choice in lists[0] for choice in choices), (sheet, header, lists)
