@@ -1400,7 +1400,8 @@ def test_pdf_and_odt_say_something_clear_when_libreoffice_is_missing(here, monke
     done = subprocess.run([sys.executable, "-m", "reportgen", "build", str(path), "-o", str(here / "o.docx"),
                            "--pdf"], capture_output=True, text=True, encoding="utf-8", cwd=here,
                           env={**os.environ, "PATH": str(here / "nobin")})
-    assert (here / "o.docx").is_file()
+    assert (here / "o.docx").is_file()  # the .docx is written; the PDF could not be
+    assert done.returncode == 2
     assert "LibreOffice" in done.stderr + done.stdout
     assert "Traceback" not in done.stderr
 
@@ -2029,3 +2030,26 @@ def test_init_dropdowns_cover_every_choice_column(here):
             lists = [str(dv.formula1) for dv in ws.data_validations.dataValidation
                      if dv.type == "list" and cell in dv.sqref]
             assert lists and all(choice in lists[0] for choice in choices), (sheet, header, lists)
+
+
+def test_template_hanging_indent_without_its_tab_stop_is_a_warning(here):
+    def no_tabs(name, data):
+        if name == "word/styles.xml":
+            return re.sub(rb"<w:tabs>.*?</w:tabs>", b"", data)
+        return data if name else None
+    template = _template_with(here, "notab.docx", no_tabs)
+    result = run_cli("template", template)
+    assert result.code == 0, result.out + result.err
+    assert "定位點" in result.out + result.err
+
+
+def test_a_dotx_template_gives_a_docx(here):
+    def as_template(name, data):
+        if name == "[Content_Types].xml":
+            return data.replace(b"wordprocessingml.document.main+xml", b"wordprocessingml.template.main+xml")
+        return data if name else None
+    template = _template_with(here, "t.dotx", as_template)
+    assert run_cli("template", template).code == 0
+    path = book(here / "a.xlsx")
+    assert run_cli("build", path, "--template", template, "-o", here / "o.docx").code == 0
+    assert b"wordprocessingml.document.main+xml" in zipfile.ZipFile(here / "o.docx").read("[Content_Types].xml")
