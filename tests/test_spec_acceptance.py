@@ -252,8 +252,7 @@ def test_two_tabs_matching_one_sheet_is_an_error_naming_both(here):
     result, text = validate(path)
     assert result.code == 1
     errors = problem_lines(text, "錯誤")
-    assert any("「活動」" in e and "「活動 」" in e for e in errors) or any(
-        "活動" in e and "活動 " in e.replace("「活動」", "") for e in errors), text
+    assert any("「活動」" in e and "「活動 」" in e for e in errors), text
 
 
 def test_a_tab_name_with_a_trailing_space_alone_is_matched(here):
@@ -556,8 +555,7 @@ def test_an_empty_section_is_a_warning_naming_its_row(here):
     result, text = validate(path)
     assert result.code == 0, text
     warnings = problem_lines(text, "警告")
-    assert any("章節!" in w and "4" in w and "空的文字" in w for w in warnings) or any(
-        re.search(r"章節![A-Z]+4", w) for w in warnings), text
+    assert any(re.search(r"章節![A-Z]+4", w) and "空的文字" in w for w in warnings), text
     assert any(re.search(r"章節![A-Z]+5", w) for w in warnings), text
     assert run_cli("build", path, "-o", here / "x.docx", "--strict").code == 1
     assert run_cli("build", path, "-o", here / "x.docx").code == 0
@@ -608,10 +606,8 @@ def test_heading_styles_and_named_body_styles(built):
     assert styles[2][2] == "Heading 3"
     body = [s for s in styles if not s[2].startswith("Heading")]
     assert body, styles
-    xml = docx_xml(built)
     # every paragraph names its style
-    assert xml.count("<w:p>") + xml.count("<w:p ") == xml.count("<w:pStyle ") or all(
-        p._p.pPr is not None and p._p.pPr.pStyle is not None for p in paragraphs)
+    assert all(p._p.pPr is not None and p._p.pPr.pStyle is not None for p in paragraphs)
     for text, _, name in body:
         assert name != "Normal", (text, name)
     del docx
@@ -832,8 +828,6 @@ def test_visit_values_are_checked_at_their_cell(here, column, value, cell):
 def test_form_choice_and_aliases(here, value, video):
     path = book(here / "a.xlsx", visits=[["110/9/10", None, "日本京都市", "門川大作市長", 5, value, "是", None]])
     result, text = validate(path)
-    if value == "視訊會議" and result.code == 1:
-        pytest.skip("視訊會議 is not among the aliases; the spec says 'aliases such as 線上'")
     assert result.code == 0, text
     assert preview(path)[-1] == ("日本京都市門川大作市長(視訊)等。" if video else "日本京都市門川大作市長等。")
 
@@ -986,7 +980,7 @@ def test_each_placeholder(here):
 def test_period_across_years(here):
     settings = [*SETTINGS_ROWS[:2], ("期間起", "110/7/1"), ("期間迄", "111/6/30")]
     path, (result, text) = _intro_lines(here, "{{ 期間 }}；{{ 期間全稱 }}。", visits=[], settings=settings)
-    assert result.code == 0 or not problem_lines(text, "錯誤"), text
+    assert result.code == 0, text
     assert preview(path)[2] == "110年7月至111年6月；110年7月至111年6月。"
 
 
@@ -1265,8 +1259,9 @@ def test_output_path_failures_state_their_reason(here, setup, word):
     else:
         target = here / "no" / "such" / "out.docx"
     result = run_cli("build", path, "-o", target)
-    if setup == "missing" and result.code == 0:
-        assert target.is_file()  # creating the folder is an acceptable reading
+    if setup == "missing":  # -o into a folder not yet made: made, as outputs/ is by default
+        assert result.code == 0, result.err
+        assert target.is_file()
         return
     assert result.code == 2
     assert word in result.err + result.out
@@ -1416,7 +1411,7 @@ def test_pdf_and_odt_are_written_when_libreoffice_is_installed(here):
     assert (here / "o.pdf").is_file() and (here / "o.odt").is_file()
 
 
-def test_serve_refuses_a_public_host_without_access_code_or_prints_one(here):
+def test_serve_help_names_host_and_port(here):
     """`serve --help` works; the rest of serve is exercised by the web tests."""
     result = run_cli("serve", "--help")
     assert result.code == 0
@@ -1759,10 +1754,9 @@ def test_init_workbook_has_guide_formats_and_dropdowns(here):
         ws = wb[name]
         assert ws.freeze_panes == "A2", name
         assert any(d.width and d.width > 8 for d in ws.column_dimensions.values()), name
-    choices = {str(dv.formula1) for dv in wb["訪賓"].data_validations.dataValidation}
-    assert any("視訊" in c for c in choices) or any("是" in c for c in choices), choices
-    acts = wb["活動"].data_validations.dataValidation
-    assert any("是" in str(dv.formula1) or "否" in str(dv.formula1) for dv in acts) or acts
+    heads = [c.value for c in wb["訪賓"][1]]
+    assert wb["訪賓"].column_dimensions["A"].number_format == "@"  # dates typed stay as typed
+    assert heads.index("日期") == 0
 
 
 def test_a_visit_section_that_would_print_only_its_heading_warns(here):
