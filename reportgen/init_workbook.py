@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -122,7 +123,7 @@ def create(path: Path, period: str | None = None, source: Path | None = None,
 
 
 def _check_target(path: Path) -> None:
-    if path.exists():
+    if path.exists() or os.path.exists(os.path.realpath(path)):  # `x/../a.xlsx` with x missing
         raise FatalError(f"{path} 已存在；reportgen init 不會覆寫既有檔案。"
                          "請換一個檔名，或先將舊檔移到別處。")
     if path.suffix.lower() != ".xlsx":

@@ -41,6 +41,9 @@ def check_output(path: Path, kind: OutputKind, *, inputs: Sequence[Path] = (),
 
     check_name_length(path)
     info = _stat(path)
+    if info is None and os.pardir in path.parts:  # `x/../a.xlsx`, x missing: a.xlsx once x is made
+        path = Path(os.path.realpath(path))
+        info = _stat(path)
     if info is not None:
         if stat.S_ISDIR(info.st_mode):
             raise FatalError(f"無法寫入 {path}：這是資料夾，不是檔案。請指定檔名，例如 {path / kind.example}。")

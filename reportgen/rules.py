@@ -309,8 +309,8 @@ def dangling_intros(report: Report, by_number: dict[int, RawSection], problems: 
     sections = []
     for section in report.sections:
         preface = list(section.preface)
-        if preface and preface[-1].endswith(_INTRO_ENDS) and not section_types.of(
-                section.kind).body(section, report, items):
+        body = section_types.of(section.kind).body(section, report, items)
+        if preface and preface[-1].endswith(_INTRO_ENDS) and not body:
             last = preface.pop()
             ends = list(_SENTENCE_END.finditer(last))
             kept = last[:ends[-1].end()] if ends else ""
@@ -322,5 +322,11 @@ def dangling_intros(report: Report, by_number: dict[int, RawSection], problems: 
                 problems.add("dangling-intro", where, sentence=last[len(kept):])
             section = section.model_copy(update={"preface": tuple(preface)})
             changed = True
+        raw = by_number.get(section.number)
+        if not preface and not body and section.number not in quiet and raw is not None:
+            # visits but no key visitor and no 前言, or a 前言 that renders to nothing
+            problems.add("empty-section", raw.row["節次"].location, number=section.number,
+                         title=section.title, nothing="除了標題以外沒有任何內容可印出",
+                         advice="請在「章節」工作表填寫「前言」，或刪除這一節。")
         sections.append(section)
     return report.model_copy(update={"sections": tuple(sections)}) if changed else report
