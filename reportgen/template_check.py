@@ -123,7 +123,7 @@ def check_template(path: Path, widest: dict[Role, str] | None = None) -> list[Fi
     parts, dropped = as_document(raw, path)
     names = {info.filename for info, _ in parts}
     if "word/document.xml" not in names or "word/styles.xml" not in names:
-        raise FatalError(f"範本 {path.name} 缺少 word/document.xml 或 word/styles.xml，不是有效的 Word 文件。")
+        raise FatalError(f"範本 {path.name} 缺少文件本文或樣式表，不是有效的 Word 文件。請用 Word 另存為 .docx。")
     document = _open_docx(parts, path)
     findings: list[Finding] = []
     by_name = {}
@@ -197,16 +197,13 @@ def _hanging_indents(chain: _Chain, styles: dict, widest: dict[Role, str]) -> li
         hanging = -first.twips if first is not None and first < 0 else 0
         size = chain.size_twips(style)
         needed = label_em(label) * size
-        if hanging < needed - size * LABEL_TOLERANCE_EM:
-            if label != base:  # fit_labels widens the chapter's copy; each heading carries it (paragraph_layout)
-                effect = ("reportgen 產生本章時已自動加寬（寫在每個標題段落上，併入總報告後也保持），"
-                          "本章的標題仍會對齊；"
-                          f"但在 Word 中用這個樣式另打的標題，換行後的第二行不會對齊在「{label}」之後。"
-                          "若要範本本身放得下，")
-            else:
-                effect = f"標題換行後的第二行不會對齊在「{label}」之後。"
+        # A chapter's own wider labels (十一、, (二十一)) are no fault of the template: fit_labels
+        # widens the chapter's copy and every heading carries it (paragraph_layout), so only the
+        # template's base labels are held against it.
+        if label == base and hanging < needed - size * LABEL_TOLERANCE_EM:
             findings.append(Finding(False, (
-                f"「{name}」的凸排 {_cm(hanging)} 比編號「{label}」（約 {_cm(needed)}）窄。{effect}"
+                f"「{name}」的凸排 {_cm(hanging)} 比編號「{label}」（約 {_cm(needed)}）窄。"
+                f"標題換行後的第二行不會對齊在「{label}」之後。"
                 f"請在樣式的「段落」→「縮排」把「指定方式」設為凸排，距離至少 {_cm(needed)}。")))
         if role is Role.ITEM:  # (一), a tab, the title: the tab needs a stop where the title starts
             stops = chain.paragraph_format(style, "tab_stops") or []
