@@ -6,7 +6,9 @@ bytes. Front ends only decide where bytes go and how problems are shown.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import gc
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from .problems import FatalError, Problems
@@ -27,16 +29,36 @@ def load(paths: Iterable[Path | str], progress=None) -> Outcome:
     problems = Problems()
     files = expand_inputs([Path(p) for p in paths], problems)
     opened = []
+    with _no_cycle_collection():
+        try:
+            for path in files:  # every file is checked before any is parsed
+                opened.append(open_workbook(path))
+            if progress is not None:
+                progress.start(len(opened), sum(book.xml_bytes() for book in opened))
+            books = [read_workbook(book, problems, progress) for book in opened]
+        finally:
+            for book in opened:
+                book.close()
+        return validate_books(books, problems, progress)
+
+
+@contextmanager
+def _no_cycle_collection() -> Iterator[None]:
+    """Python's cyclic collector paused while rows are read and checked, enabled again after.
+
+    Reading makes hundreds of thousands of small objects that all stay alive until the report is
+    built; each full collection walks all of them, so with the collector on, 100,000 rows cost
+    more than ten times 10,000 (1.2 s of 8.7 s went to collections that found nothing). Nothing
+    here relies on cycles being freed early; reference counting still frees everything else.
+    """
+    if not gc.isenabled():  # a caller (or a test) already manages the collector
+        yield
+        return
+    gc.disable()
     try:
-        for path in files:  # every file is checked before any is parsed
-            opened.append(open_workbook(path))
-        if progress is not None:
-            progress.start(len(opened), sum(book.xml_bytes() for book in opened))
-        books = [read_workbook(book, problems, progress) for book in opened]
+        yield
     finally:
-        for book in opened:
-            book.close()
-    return validate_books(books, problems, progress)
+        gc.enable()
 
 
 def default_template() -> Path:

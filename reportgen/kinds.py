@@ -9,15 +9,16 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from . import normalize
 from .cells import fold, fold_width, visible
 from .dates import DATE_ERROR_FIX, DateError, parse_day, roc_date
-from .limits import fits
+from .limits import MAX_CHARS, fits
 from .problems import Problems
-from .reader import Cell
+from .reader import Cell, TableCell, _TableCells
 from .schema import Column, Kind, Sheet
 
 
@@ -80,6 +81,8 @@ def _clean(cell: Cell, ctx: Context) -> _Text:
     value = cell.value
     if not isinstance(value, str):
         return _Text(value, (), value)
+    if value.isprintable() and "_" not in value:  # strip_invisible's own fast path, without the call
+        return _Text(value, (), value)
     text, removed = normalize.strip_invisible(value)
     if removed:
         ctx.problems.add("invisible-chars", cell.location, chars=normalize.describe_removed(removed),
@@ -87,15 +90,22 @@ def _clean(cell: Cell, ctx: Context) -> _Text:
     return _Text(text, removed, value)
 
 
+# The longest text each kind takes (limits.MAX_CHARS); a longer one goes to `fits` for its message.
+_LIMITS = {kind: MAX_CHARS.get(kind, sys.maxsize) for kind in Kind}
+
+
 def convert(cell: Cell, col: Column, ctx: Context) -> object:
     """The cell's value for its column: converted, None when blank and optional, else INVALID."""
     if cell.unsaved_formula or cell.error is not None or cell.covered:
         return _unreadable(cell, ctx)
     value = cell.value
-    if value is None or (isinstance(value, str) and not value.strip()):
+    if value is None:
         return _missing(cell, col, ctx, "必須填寫")
-    if isinstance(value, str) and not fits(value, cell.location, col, ctx.problems):
-        return INVALID
+    if isinstance(value, str):
+        if not value.strip():
+            return _missing(cell, col, ctx, "必須填寫")
+        if len(value) > _LIMITS[col.kind] and not fits(value, cell.location, col, ctx.problems):
+            return INVALID
     return CONVERTERS[col.kind](_clean(cell, ctx), cell, col, ctx)
 
 
@@ -208,12 +218,37 @@ def convert_row(sheet: Sheet, row, ctx: Context, *, only: tuple[str, ...] | None
                 skip: tuple[str, ...] = ()) -> dict[str, object]:
     """Every column of `sheet` (notes aside) converted: header → value, None or INVALID."""
     values: dict[str, object] = {}
-    for col in sheet.columns:
-        header = col.header
-        if col.note or header in skip or (only is not None and header not in only):
-            continue
-        values[header] = convert(row[header], col, ctx)
+    cells = row.cells
+    if type(cells) is _TableCells:  # a table row: its cells straight from the grid
+        layout, number, raw = cells._layout, cells._number, cells._values
+        columns, width = layout.columns, len(raw)
+        for col in _plan(sheet, only, skip):
+            header = col.header
+            index = columns.get(header)
+            if index is None:
+                values[header] = convert(row[header], col, ctx)
+                continue
+            value = raw[index] if index < width else None
+            values[header] = convert(TableCell(layout, number, index, None if value == "" else value), col, ctx)
+        return values
+    for col in _plan(sheet, only, skip):
+        values[col.header] = convert(row[col.header], col, ctx)
     return values
+
+
+_PLANS: dict[tuple[int, tuple[str, ...] | None, tuple[str, ...]], tuple[tuple, tuple[Column, ...]]] = {}
+
+
+def _plan(sheet: Sheet, only: tuple[str, ...] | None, skip: tuple[str, ...]) -> tuple[Column, ...]:
+    """The columns convert_row converts, in the sheet's order (remade when the sheet's columns change)."""
+    key = (id(sheet), only, skip)
+    found = _PLANS.get(key)
+    if found is not None and found[0] is sheet.columns:
+        return found[1]
+    plan = tuple(col for col in sheet.columns
+                 if not (col.note or col.header in skip or (only is not None and col.header not in only)))
+    _PLANS[key] = (sheet.columns, plan)
+    return plan
 
 
 def is_default(col: Column, value: object) -> bool:

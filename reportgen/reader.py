@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from .cells import column_letter, fold
@@ -14,7 +15,7 @@ from .schema import REPORT_SHEET, SETTINGS, SHEETS, Column, Kind, Sheet, sheet_n
 from .sheet_notes import header_merges, merged_header_note, note_hidden_sheet, note_merged_header
 from .workbook import NO_FACTS, UNSUPPORTED, OpenWorkbook, SheetFacts, open_workbook
 
-__all__ = ["UNSUPPORTED", "Cell", "Row", "SheetData", "WorkbookData", "expand_inputs", "fold",
+__all__ = ["UNSUPPORTED", "Cell", "Row", "SheetData", "TableCell", "WorkbookData", "expand_inputs", "fold",
            "read_grids", "read_workbook", "schema_sheet"]
 
 
@@ -47,7 +48,7 @@ class Row:
     number: int  # 1-based, as Excel shows it
     cells: Mapping[str, Cell]
 
-    def __getitem__(self, header: str) -> Cell:
+    def __getitem__(self, header: str) -> Cell | TableCell:
         try:
             return self.cells[header]
         except KeyError:  # a column the sheet lacks: no cell
@@ -68,6 +69,40 @@ class _TableLayout:
     facts: SheetFacts
     covered: AbstractSet[tuple[int, int]] = frozenset()  # 0-based cells under a merge's first
 
+    @cached_property
+    def headers(self) -> dict[int, str]:
+        """Column index → header (for a cell's Location)."""
+        return {index: header for header, index in self.columns.items()}
+
+
+class TableCell:
+    """A data cell of a table row, as `Cell` but with its Location made only when asked for.
+
+    Validation reads every cell once and needs a cell's location only when it reports a
+    problem there: building a Location for each of 800,000 cells would cost more than the
+    checks themselves.
+    """
+
+    __slots__ = ("_index", "_layout", "_number", "covered", "error", "unsaved_formula", "value")
+
+    def __init__(self, layout: _TableLayout, number: int, index: int, value: object) -> None:
+        self._layout, self._number, self._index, self.value = layout, number, index, value
+        facts = layout.facts
+        if facts.unsaved or facts.errors or layout.covered:
+            position = (number - 1, index)
+            self.unsaved_formula = position in facts.unsaved
+            self.error = facts.errors.get(position)
+            self.covered = position in layout.covered
+        else:
+            self.unsaved_formula, self.error, self.covered = False, None, False
+
+    @property
+    def location(self) -> Location:
+        layout, index = self._layout, self._index
+        return Location(layout.file, layout.sheet, self._number, index, layout.headers[index])
+
+    blank = Cell.blank
+
 
 class _TableCells(Mapping[str, Cell]):
     """A table row's cells, made when asked for.
@@ -81,19 +116,13 @@ class _TableCells(Mapping[str, Cell]):
     def __init__(self, layout: _TableLayout, number: int, values: list[object]) -> None:
         self._layout, self._number, self._values = layout, number, values
 
-    def __getitem__(self, header: str) -> Cell:
-        layout, number, values = self._layout, self._number, self._values
-        index = layout.columns[header]
+    def __getitem__(self, header: str) -> TableCell:
+        index = self._layout.columns[header]
+        values = self._values
         value = values[index] if index < len(values) else None
-        facts = layout.facts
-        position = (number - 1, index)
-        return Cell(None if value == "" else value,
-                    Location(layout.file, layout.sheet, number, index, header),
-                    bool(facts.unsaved) and position in facts.unsaved,
-                    facts.errors.get(position) if facts.errors else None,
-                    bool(layout.covered) and position in layout.covered)
+        return TableCell(self._layout, self._number, index, None if value == "" else value)
 
-    def get(self, header: str, default: Cell | None = None) -> Cell | None:
+    def get(self, header: str, default: Cell | None = None) -> Cell | TableCell | None:
         return self[header] if header in self._layout.columns else default
 
     def __contains__(self, header: object) -> bool:
