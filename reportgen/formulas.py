@@ -22,6 +22,9 @@ _TYPE_ATTR = re.compile(rb'\st="(\w+)"')
 _TEXT_TYPES = {"str", "inlineStr"}
 
 Position = tuple[int, int]  # 0-based row and column, as calamine's grid
+# Substrings without which a sheet has no formula, error value or hidden row (sheet_facts' first
+# tests): the safety check looks for them while it inflates the sheet anyway.
+FACT_MARKERS = (b"<f", b":f", b't="e"', b'hidden="')
 
 
 def unsaved_formula_cells(path: Path) -> dict[str, set[Position]]:

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from .cells import column_index
-from .formulas import sheet_parts
+from .formulas import FACT_MARKERS, sheet_parts
 from .problems import FatalError, os_reason
 
 # Limits on what a workbook package may declare before anything is inflated. A real workbook of
@@ -52,6 +52,9 @@ class Inspection:
 
     oversized: set[str] = field(default_factory=set)
     parts: dict[str, str] = field(default_factory=dict)  # tab → its zip member (xlsx/xlsm)
+    # Worksheet parts holding none of formulas.FACT_MARKERS: no formula, error value or hidden row,
+    # so the scan for those need not inflate them a second time.
+    plain: set[str] = field(default_factory=set)
 
 
 def _read_everything(tab: str) -> bool:
@@ -194,21 +197,23 @@ def _check_zip(handle: BinaryIO, name: str, reads: Callable[[str], bool] = _read
             if info.filename.lower().endswith(_XML_SUFFIXES):
                 tab = tabs.get(info.filename)
                 if not _check_xml_part(handle, info, name, _label(info.filename, tabs),
-                                       tab is None or reads(tab)):
+                                       tab is None or reads(tab), inspection.plain):
                     inspection.oversized.add(tab or info.filename)
 
 
 def _check_xml_part(handle: BinaryIO, info: zipfile.ZipInfo, name: str, label: str = "",
-                    limit_extent: bool = True) -> bool:
+                    limit_extent: bool = True, plain: set[str] | None = None) -> bool:
     """Inflate one XML part as a stream: its size must match the declaration, and no DTD inside.
 
     False when a worksheet's used range is too large to read but `limit_extent` is off (a tab
     reportgen does not read): that tab is then left alone rather than blocking the build.
+    A worksheet without any of formulas.FACT_MARKERS is added to `plain`.
     """
     label = label or "活頁簿的內部資料"
     worksheet = bool(_WORKSHEET.fullmatch(info.filename))
     manifest = info.filename == "META-INF/manifest.xml"  # an OpenDocument file's list of parts
     last_row = last_column = rows = cells = 0
+    marked = False
     carry = b""
     for text in _utf8(_inflate(handle, info, name)):
         window = carry + text
@@ -219,8 +224,9 @@ def _check_xml_part(handle: BinaryIO, info: zipfile.ZipInfo, name: str, label: s
             raise FatalError(f"{name}：檔案已加密（設有開啟密碼），無法讀取。"
                              "請在 Calc 開啟後移除密碼，另存新檔後再試。")
         if worksheet:
-            rows += len(_ROW_ELEMENT.findall(text))  # per chunk: one split across chunks is missed
-            cells += len(_CELL_ELEMENT.findall(text))
+            rows += _elements(text, b"row", _ROW_ELEMENT)  # per chunk: one split across chunks is missed
+            cells += _elements(text, b"c", _CELL_ELEMENT)
+            marked = marked or any(marker in window for marker in FACT_MARKERS)
             found = _REFERENCE.findall(window)
             if found:  # distinct values first: a sheet repeats the same few columns on every row
                 last_row = max(last_row, *map(int, {digits for _, digits in found}))
@@ -228,6 +234,8 @@ def _check_xml_part(handle: BinaryIO, info: zipfile.ZipInfo, name: str, label: s
                 last_column = max(last_column, *(column_index(letters.decode()) + 1 for letters in columns))
         carry = window[-_OVERLAP:]
     last_row = max(last_row, rows)
+    if worksheet and not marked and plain is not None:
+        plain.add(info.filename)
     if worksheet and (last_row * max(last_column, 1) > MAX_CELLS or cells > MAX_CELLS):
         if not limit_extent:
             return False
@@ -235,6 +243,15 @@ def _check_xml_part(handle: BinaryIO, info: zipfile.ZipInfo, name: str, label: s
                          f"第 {max(last_column, 1):,} 欄，上限 {MAX_CELLS:,} 格）。"
                          "請在 Excel 按 Ctrl+End 找到最後一格，刪除多餘的列與欄後存檔再試。")
     return True
+
+
+def _elements(text: bytes, tag: bytes, pattern: re.Pattern[bytes]) -> int:
+    """How many `<tag` elements (`pattern`) a chunk holds: counted with bytes.count when no element
+    has a namespace prefix (`<x:row`), as the regex would count them, minus longer names (`<rowBreaks`)."""
+    if b":" + tag in text:
+        return len(pattern.findall(text))
+    opening = b"<" + tag
+    return text.count(opening) - len(re.findall(re.escape(opening) + rb"\w", text))
 
 
 def _inflate(handle: BinaryIO, info: zipfile.ZipInfo, name: str) -> Iterator[bytes]:
