@@ -11,7 +11,7 @@ import datetime as dt
 import re
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from . import normalize
 from .cells import fold, fold_width, visible
@@ -39,6 +39,13 @@ INVALID = _Invalid()
 class Context:
     problems: Problems
     parens: str = "半形"  # the 括號 setting: prose takes its parentheses' width
+    # Values already converted without a problem: a column repeats the same few values (是/否,
+    # dates, 節次), and conversion is pure given the column, the value and the 括號 setting.
+    memo: dict[int, dict[tuple, object]] = field(default_factory=dict, repr=False)  # by id(column)
+
+
+MEMO_ENTRIES = 4096  # values remembered per column: the first ones; a column of unique titles stops there
+_MISS = object()
 
 
 class _Text:
@@ -221,7 +228,8 @@ def convert_row(sheet: Sheet, row, ctx: Context, *, only: tuple[str, ...] | None
     cells = row.cells
     if type(cells) is _TableCells:  # a table row: its cells straight from the grid
         layout, number, raw = cells._layout, cells._number, cells._values
-        columns, width = layout.columns, len(raw)
+        columns, width, memo = layout.columns, len(raw), ctx.memo
+        plain = not (layout.facts.unsaved or layout.facts.errors or layout.covered)
         for col in _plan(sheet, only, skip):
             header = col.header
             index = columns.get(header)
@@ -229,7 +237,22 @@ def convert_row(sheet: Sheet, row, ctx: Context, *, only: tuple[str, ...] | None
                 values[header] = convert(row[header], col, ctx)
                 continue
             value = raw[index] if index < width else None
-            values[header] = convert(TableCell(layout, number, index, None if value == "" else value), col, ctx)
+            if value == "":
+                value = None
+            if plain and value is not None and col.kind is not Kind.PROSE:
+                known = memo.get(id(col))
+                if known is None:
+                    known = memo[id(col)] = {}
+                key = (ctx.parens, value.__class__, value)
+                found = known.get(key, _MISS)
+                if found is _MISS:
+                    before = len(ctx.problems)
+                    found = convert(TableCell(layout, number, index, value), col, ctx)
+                    if len(ctx.problems) == before and found is not INVALID and len(known) < MEMO_ENTRIES:
+                        known[key] = found
+                values[header] = list(found) if type(found) is list else found  # each row its own list
+                continue
+            values[header] = convert(TableCell(layout, number, index, value), col, ctx)
         return values
     for col in _plan(sheet, only, skip):
         values[col.header] = convert(row[col.header], col, ctx)
