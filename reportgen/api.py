@@ -15,11 +15,13 @@ from .problems import FatalError, Problems
 from .validate import Outcome
 
 
-def load(paths: Iterable[Path | str], progress=None) -> Outcome:
+def load(paths: Iterable[Path | str], progress=None, *, keep_grids: bool = False) -> Outcome:
     """Read every workbook named (folders expanded, in the order given) and check them as one report.
 
     `progress` is an object like progress.Bar (`start`, `workbook_read`, `each`), or None.
     Each input is opened once: the safety check, the read and the formula scan share it.
+    `keep_grids`: keep every tab's values in `Outcome.sources` for `report_xlsx.report_bytes`
+    (`validate --report`), so the report does not read the inputs again.
     Raises FatalError for conditions that stop the run (unreadable file, no inputs).
     """
     from .reader import expand_inputs, read_workbook
@@ -35,11 +37,16 @@ def load(paths: Iterable[Path | str], progress=None) -> Outcome:
                 opened.append(open_workbook(path))
             if progress is not None:
                 progress.start(len(opened), sum(book.xml_bytes() for book in opened))
-            books = [read_workbook(book, problems, progress) for book in opened]
+            sources = [(book.path, []) for book in opened]
+            books = [read_workbook(book, problems, progress, grids=grids if keep_grids else None)
+                     for book, (_, grids) in zip(opened, sources, strict=True)]
         finally:
             for book in opened:
                 book.close()
-        return validate_books(books, problems, progress)
+        outcome = validate_books(books, problems, progress)
+    if keep_grids:
+        outcome.sources = sources
+    return outcome
 
 
 @contextmanager

@@ -168,29 +168,36 @@ def _load_sheet(book, name: str, path: Path):  # -> (CalamineSheet, grid)
                          "請在 Excel 或 Calc 開啟後另存新檔再試。") from exc
 
 
-def read_workbook(source: Path | OpenWorkbook, problems: Problems, progress=None) -> WorkbookData:
+def read_workbook(source: Path | OpenWorkbook, problems: Problems, progress=None, *,
+                  only: AbstractSet[str] | None = None,
+                  grids: list[tuple[str, list[list[object]]]] | None = None) -> WorkbookData:
     """Read the known sheets of one workbook; unknown sheets and columns are ignored.
 
     `source` is a path (opened and closed here) or a workbook the caller opened; `progress`
-    (see progress.Bar) is told how many rows were read.
+    (see progress.Bar) is told how many rows were read. `only`: the canonical sheets to read
+    (`init --from` needs two); `grids`, when given, receives every worksheet's values in tab
+    order, those already read reused (what `validate --report` copies, without a second read).
     """
     if isinstance(source, OpenWorkbook):
-        return _read(source, problems, progress)
+        return _read(source, problems, progress, only, grids)
     with open_workbook(source) as opened:
-        return _read(opened, problems, progress)
+        return _read(opened, problems, progress, only, grids)
 
 
-def _read(opened: OpenWorkbook, problems: Problems, progress) -> WorkbookData:
+def _read(opened: OpenWorkbook, problems: Problems, progress, only: AbstractSet[str] | None = None,
+          grids: list[tuple[str, list[list[object]]]] | None = None) -> WorkbookData:
     path, book = opened.path, opened.book
     data = WorkbookData(path, path.name)
     tabs: dict[str, str] = {}  # canonical sheet → the tab read for it
+    loaded: dict[str, list[list[object]]] = {}  # tab → its values
     metas = list(book.sheets_metadata)
     if any(fold(meta.name) == fold(REPORT_SHEET) for meta in metas):
         problems.add("report-workbook", Location(path.name), sheet=REPORT_SHEET)
+        _every_grid(opened, metas, loaded, grids)
         return data
     for meta in metas:
         spec = schema_sheet(meta.name)
-        if spec is None:
+        if spec is None or (only is not None and spec.name not in only):
             continue
         if spec.name in tabs:
             problems.add("duplicate-sheet", Location(path.name, spec.name), first=tabs[spec.name],
@@ -198,6 +205,7 @@ def _read(opened: OpenWorkbook, problems: Problems, progress) -> WorkbookData:
             continue
         tabs[spec.name] = meta.name
         sheet, grid = _load_sheet(book, meta.name, path)
+        loaded[meta.name] = grid
         note_hidden_sheet(meta, spec, path.name, problems)
         facts = opened.facts(meta.name)
         if spec is SETTINGS:
@@ -208,6 +216,7 @@ def _read(opened: OpenWorkbook, problems: Problems, progress) -> WorkbookData:
     if not data.sheets and not tabs:
         problems.add("no-known-sheet", Location(path.name),
                      sheets="、".join(s.name for s in SHEETS))
+    _every_grid(opened, metas, loaded, grids)
     if progress is not None:
         from .sections import TYPES  # the rows validation checks one by one: the types' sheets
 
@@ -215,6 +224,23 @@ def _read(opened: OpenWorkbook, problems: Problems, progress) -> WorkbookData:
         progress.workbook_read(sum(len(data.sheets[name].rows) for name in checked
                                    if name in data.sheets))
     return data
+
+
+def _every_grid(opened: OpenWorkbook, metas: list, loaded: dict[str, list[list[object]]],
+                grids: list[tuple[str, list[list[object]]]] | None) -> None:
+    """Every worksheet's values from A1, in tab order, into `grids`: the tabs read, and the rest.
+
+    A tab too large to read (a stray far cell in a sheet reportgen does not read) is left out.
+    """
+    if grids is None:
+        return
+    from python_calamine import SheetTypeEnum
+
+    for meta in metas:
+        if meta.typ != SheetTypeEnum.WorkSheet or meta.name in opened.inspection.oversized:
+            continue  # chart and dialog sheets hold no cells
+        grid = loaded[meta.name] if meta.name in loaded else _load_sheet(opened.book, meta.name, opened.path)[1]
+        grids.append((meta.name, grid))
 
 
 def _filled(value: object) -> bool:
@@ -339,11 +365,6 @@ def read_grids(path: Path) -> list[tuple[str, list[list[object]]]]:
     A tab too large to read (a stray far cell in a sheet reportgen does not read) is left out.
     """
     with open_workbook(path) as opened:
-        from python_calamine import SheetTypeEnum
-
-        grids = []
-        for meta in opened.book.sheets_metadata:
-            if meta.typ != SheetTypeEnum.WorkSheet or meta.name in opened.inspection.oversized:
-                continue  # chart and dialog sheets hold no cells
-            grids.append((meta.name, _load_sheet(opened.book, meta.name, path)[1]))
+        grids: list[tuple[str, list[list[object]]]] = []
+        _every_grid(opened, list(opened.book.sheets_metadata), {}, grids)
         return grids

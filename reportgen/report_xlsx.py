@@ -33,12 +33,16 @@ _SURROGATES = re.compile("[\ud800-\udfff]")
 Position = tuple[int, int]  # 0-based row and column
 
 
-def report_bytes(inputs: Sequence[Path], problems: Problems) -> bytes:
+def report_bytes(inputs: Sequence[Path], problems: Problems,
+                 sources: Sequence[tuple[Path, list[tuple[str, list[list[object]]]]]] | None = None) -> bytes:
     """The report workbook as bytes; the caller writes it atomically (inputs are only read).
 
-    Written in openpyxl's streaming mode, so a 50,000-row workbook costs seconds, not minutes.
+    `sources`: each input with its tabs' values as `api.load(keep_grids=True)` kept them
+    (`Outcome.sources`); without them the inputs are read here. Written in openpyxl's streaming
+    mode, so a 50,000-row workbook costs seconds, not minutes.
     """
-    sources = [(file, read_grids(file)) for file in expand_inputs(inputs)]
+    if sources is None:
+        sources = [(file, read_grids(file)) for file in expand_inputs(inputs)]
     sources = [(file, grids) for file, grids in sources  # an earlier report among the inputs is not data
                if not any(name == SUMMARY_SHEET for name, _ in grids)]
     files = [file for file, _ in sources]

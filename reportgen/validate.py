@@ -31,6 +31,8 @@ class Outcome:
     report: Report | None
     problems: Problems
     skipped: int = 0
+    # With api.load(keep_grids=True): each input and its tabs' values, for validate --report.
+    sources: list[tuple[Path, list[tuple[str, list[list[object]]]]]] | None = None
 
 
 def validate_paths(paths: Iterable[Path]) -> Outcome:
