@@ -66,3 +66,141 @@ def test_the_document_part_is_the_same_whatever_the_piece_size(monkeypatch):
     assert pieces == whole
     xml = _docx_parts(whole)[docx_writer.DOCUMENT_PART].decode()
     assert xml.count("<w:p>") == 11 and "第9段 &amp; &lt;內容&gt;" in xml
+
+
+# --- conversions remembered per column (kinds.Context.memo) ------------------------------------
+
+def _visits(count: int, **cells: object) -> list[dict[str, object]]:
+    return [{"日期": "110/9/10", "單位": f"日本京都市第{i}團", "代表": "門川大作市長、松井孝治副市長",
+             "人數": 5, "形式": "視訊", "主要訪團": "否", **cells} for i in range(count)]
+
+
+def test_a_repeated_value_with_a_problem_is_reported_at_every_cell(tmp_path):
+    """Only problem-free conversions are remembered: each bad cell still gets its own problem."""
+    from reportgen import load
+
+    book = write_workbook(tmp_path / "book.xlsx", visits=[
+        *_visits(3, 形式="傳真"), *_visits(2, 形式="視訊\u200b", 單位="台南市"), *_visits(2, 人數="五")])
+    found = load([book]).problems.flatten(("cell", "code"))
+    assert [cell for cell, code in found if code == "bad-choice"] == ["F2", "F3", "F4"]
+    assert [cell for cell, code in found if code == "invisible-chars"] == ["F5", "F6"]
+    assert [cell for cell, code in found if code == "bad-number"] == ["E7", "E8"]
+
+
+def test_remembered_values_are_the_same_and_lists_are_not_shared(tmp_path):
+    from reportgen import load
+
+    book = write_workbook(tmp_path / "book.xlsx", visits=_visits(4))
+    report = load([book]).report
+    assert report is not None and len(report.visits) == 4
+    assert {v.representatives for v in report.visits} == {("門川大作市長", "松井孝治副市長")}
+    assert {(v.people, v.video, v.key, v.date.isoformat()) for v in report.visits} == {
+        (5, True, False, "2021-09-10")}
+
+
+def test_convert_row_gives_the_same_as_converting_each_cell(tmp_path):
+    """The table fast path (raw grid values, remembered results) against `convert` on each Cell."""
+    from reportgen.kinds import INVALID, Context, convert, convert_row
+    from reportgen.schema import VISITS
+
+    book = write_workbook(tmp_path / "book.xlsx", visits=[
+        *_visits(3), *_visits(2, 人數="五"), *_visits(2, 形式="實體\u200b"), {"日期": "110/9/31"}])
+    rows = read_workbook(book, Problems()).sheets["訪賓"].rows
+    fast_problems, slow_problems = Problems(), Problems()
+    fast_ctx, slow_ctx = Context(fast_problems), Context(slow_problems)
+    fast = [convert_row(VISITS, row, fast_ctx) for row in rows]
+    slow = [{col.header: convert(row[col.header], col, slow_ctx) for col in VISITS.columns if not col.note}
+            for row in rows]
+    assert fast == slow
+    assert any(value is INVALID for row in fast for value in row.values())
+    assert fast_problems.flatten() == slow_problems.flatten() and len(fast_problems) > 4
+    first, second = (row["代表"] for row in fast[:2])
+    assert first == second and first is not second
+
+
+# --- one read for validate --report; two sheets for init --from ---------------------------------
+
+def test_validate_report_from_the_grids_already_read_equals_reading_again(tmp_path):
+    from openpyxl import load_workbook
+
+    from reportgen import load
+    from reportgen.report_xlsx import report_bytes
+
+    book = write_workbook(tmp_path / "book.xlsx", visits=_visits(3, 人數="五"))
+    outcome = load([book], keep_grids=True)
+    assert outcome.sources is not None and [path for path, _ in outcome.sources] == [book]
+    assert [name for name, _ in outcome.sources[0][1]] == ["報告設定", "章節", "活動", "訪賓"]
+    again = load([book]).sources
+    assert again is None  # kept only when asked for
+
+    def values(data: bytes) -> list[list[object]]:
+        sheets = load_workbook(io.BytesIO(data)).worksheets
+        return [[sheet.title] + [[c.value for c in row] for row in sheet.iter_rows()] for sheet in sheets]
+
+    reused = report_bytes([book], outcome.problems, outcome.sources)
+    assert values(reused) == values(report_bytes([book], outcome.problems))
+
+
+def test_init_from_reads_only_settings_and_sections(tmp_path, monkeypatch):
+    from reportgen import reader
+    from reportgen.init_workbook import create
+
+    source = write_workbook(tmp_path / "old.xlsx", activities=[{"節次": "壞", "標題": None}],
+                            visits=_visits(2, 人數="五"))
+    loaded: list[str] = []
+    plain = reader._load_sheet
+
+    def spy(book, name, path):
+        loaded.append(name)
+        return plain(book, name, path)
+
+    monkeypatch.setattr(reader, "_load_sheet", spy)
+    outcome = create(tmp_path / "new.xlsx", source=source)
+    assert outcome.path is not None, outcome.problems.flatten()
+    assert loaded == ["報告設定", "章節"]
+
+
+# --- the safety check's element counts -----------------------------------------------------------
+
+def test_element_counts_by_bytes_count_equal_the_regex():
+    from reportgen import safety
+
+    samples = [b'<row r="1"><c r="A1"/><c>x</c></row><rowBreaks/><cols><col/></cols><c\n/><row>',
+               b'<x:row r="2"><x:c r="B2"/></x:row><row/>', b"<ro", b"<row", b"<c", b'<cfRule/><c\tr="A1">',
+               b"", b"<row_x><c_1><c-2>"]
+    for text in samples:
+        assert safety._elements(text, b"row", safety._ROW_ELEMENT) == len(safety._ROW_ELEMENT.findall(text))
+        assert safety._elements(text, b"c", safety._CELL_ELEMENT) == len(safety._CELL_ELEMENT.findall(text))
+
+
+def test_a_sheet_with_a_formula_is_scanned_and_one_without_is_not(tmp_path):
+    from reportgen.workbook import open_workbook
+
+    book = write_workbook(tmp_path / "book.xlsx", visits=_visits(2, 人數="=2+3"))
+    with open_workbook(book) as opened:
+        parts = opened.inspection.parts
+        assert parts["訪賓"] not in opened.inspection.plain
+        assert parts["活動"] in opened.inspection.plain
+        assert opened.facts("訪賓").unsaved == {(1, 4), (2, 4)}
+        assert opened.facts("活動").unsaved == frozenset()
+
+
+def test_the_collector_is_paused_only_while_loading(tmp_path, monkeypatch):
+    import gc
+
+    from reportgen import load
+    from reportgen import validate as validate_module
+
+    seen: list[bool] = []
+    plain = validate_module.validate_books
+    monkeypatch.setattr(validate_module, "validate_books",
+                        lambda *args: (seen.append(gc.isenabled()), plain(*args))[1])
+    book = write_workbook(tmp_path / "book.xlsx")
+    assert load([book]).report is not None
+    assert seen == [False] and gc.isenabled()
+    gc.disable()  # a caller that manages the collector itself is left as it was
+    try:
+        load([book])
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
