@@ -204,3 +204,38 @@ def test_the_collector_is_paused_only_while_loading(tmp_path, monkeypatch):
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+# --- validate --report: plain cells written as openpyxl writes them -----------------------------
+
+def _parts_of(data: bytes) -> dict[str, bytes]:
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        return {info.filename: archive.read(info) for info in archive.infolist()
+                if info.filename != "docProps/core.xml"}  # its timestamps differ between runs
+
+
+def test_the_report_with_plain_cells_written_directly_is_openpyxl_s_own(tmp_path, monkeypatch):
+    """Every part of the package, byte for byte, as when openpyxl writes every cell itself."""
+    import datetime as dt
+
+    from reportgen import load, report_xlsx
+
+    texts = ["純文字", " 前後空白 ", "a & b < c > d", "第一行\n第二行", "tab\there", "cr\rhere", "", "=1+1", "=",
+             "#N/A", "#DIV/0!", "_x4E2D_", "日" * 40_000, "'quoted\"", "emoji 😀"]
+    numbers = [0, -7, 12345678901234567, 3.5, 1e-12, 1e300, float("nan"), float("inf"), True, False]
+    dates = [dt.datetime(2021, 9, 8), dt.date(2021, 9, 8), dt.time(9, 30), dt.timedelta(hours=5)]
+    book = write_workbook(tmp_path / "book.xlsx", visits=[
+        *_visits(3, 人數="五"),
+        *({"日期": "110/9/10", "單位": value, "代表": "門川大作市長", "人數": 1, "形式": "視訊", "備註": value}
+          for value in [*texts, *numbers, *dates])])
+    outcome = load([book], keep_grids=True)
+    assert outcome.problems  # some cells are coloured and commented among the plain ones
+    sources = outcome.sources
+    assert sources is not None
+    grid = dict(sources[0][1])["訪賓"]
+    for row, value in enumerate([*texts, *numbers, *dates], start=4):  # values calamine cannot give
+        grid[row] = [*grid[row][:7], value]
+    direct = report_xlsx.report_bytes([book], outcome.problems, sources)
+    monkeypatch.setattr(report_xlsx, "_plain_cell", lambda *args: None)
+    by_openpyxl = report_xlsx.report_bytes([book], outcome.problems, sources)
+    assert _parts_of(direct) == _parts_of(by_openpyxl)
