@@ -11,10 +11,11 @@ import zipfile
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import BinaryIO
 
-from .cells import column_index
+from .cells import column_index, column_letter
 from .formulas import FACT_MARKERS, sheet_parts
 from .problems import FatalError, os_reason
 
@@ -227,11 +228,8 @@ def _check_xml_part(handle: BinaryIO, info: zipfile.ZipInfo, name: str, label: s
             rows += _elements(text, b"row", _ROW_ELEMENT)  # per chunk: one split across chunks is missed
             cells += _elements(text, b"c", _CELL_ELEMENT)
             marked = marked or any(marker in window for marker in FACT_MARKERS)
-            found = _REFERENCE.findall(window)
-            if found:  # distinct values first: a sheet repeats the same few columns on every row
-                last_row = max(last_row, *map(int, {digits for _, digits in found}))
-                columns = {letters for letters, _ in found}
-                last_column = max(last_column, *(column_index(letters.decode()) + 1 for letters in columns))
+            row, column = _extent(window)
+            last_row, last_column = max(last_row, row), max(last_column, column)
         carry = window[-_OVERLAP:]
     last_row = max(last_row, rows)
     if worksheet and not marked and plain is not None:
@@ -243,6 +241,63 @@ def _check_xml_part(handle: BinaryIO, info: zipfile.ZipInfo, name: str, label: s
                          f"第 {max(last_column, 1):,} 欄，上限 {MAX_CELLS:,} 格）。"
                          "請在 Excel 按 Ctrl+End 找到最後一格，刪除多餘的列與欄後存檔再試。")
     return True
+
+
+_TAIL = 4096  # bytes at a chunk's end whose references give the candidates _extent checks
+
+
+def _extent(window: bytes) -> tuple[int, int]:
+    """The largest row and column (1-based) that any reference in `window` names (_REFERENCE).
+
+    Rows and cells come in order, so the largest usually sit at the end: they are read from the
+    last few kB, and one regex search then confirms that no reference anywhere in the window is
+    larger (a search that finds nothing is far cheaper than collecting every reference). When
+    one is, or a reference is single-quoted, every reference is collected, as before.
+    """
+    if b"r='" not in window:
+        found = _REFERENCE.findall(window[-_TAIL:])
+        if found:
+            row, column = _largest(found)
+            if _beyond(row, column).search(window) is None:
+                return row, column
+    found = _REFERENCE.findall(window)
+    return _largest(found) if found else (0, 0)
+
+
+def _largest(found: list[tuple[bytes, bytes]]) -> tuple[int, int]:
+    """Distinct values first: a sheet repeats the same few columns on every row."""
+    row = max(map(int, {digits for _, digits in found}))
+    column = max(column_index(letters.decode()) + 1 for letters in {letters for letters, _ in found})
+    return row, column
+
+
+@lru_cache(maxsize=256)
+def _beyond(row: int, column: int) -> re.Pattern[bytes]:
+    """A double-quoted reference naming a row above `row` or a column beyond `column` (1-based).
+
+    It may also match other `r="…"` text (then _extent collects every reference, which is exact),
+    but never misses a larger reference of _REFERENCE's form.
+    """
+    digits = str(row)
+    rows = [f"[0-9]{{{len(digits) + 1},7}}"] if len(digits) < 7 else []
+    for i, digit in enumerate(digits):  # same length, larger from the first digit that differs
+        if digit != "9":
+            rest = len(digits) - i - 1
+            rows.append(digits[:i] + f"[{int(digit) + 1}-9]" + (f"[0-9]{{{rest}}}" if rest else ""))
+    letters = column_letter(column - 1) if column > 0 else ""
+    columns = [f"[A-Z]{{{len(letters) + 1},3}}"] if len(letters) < 3 else []
+    for i, letter in enumerate(letters):
+        if letter != "Z":
+            rest = len(letters) - i - 1
+            columns.append(letters[:i] + f"[{chr(ord(letter) + 1)}-Z]" + (f"[A-Z]{{{rest}}}" if rest else ""))
+    parts = []
+    if rows:
+        parts.append("[A-Z]{0,3}(?:" + "|".join(rows) + ")")
+    if columns:
+        parts.append("(?:" + "|".join(columns) + ")[0-9]{1,7}")
+    if not parts:
+        return re.compile(rb"(?!)")
+    return re.compile(('r="(?:' + "|".join(parts) + ')"').encode())
 
 
 def _elements(text: bytes, tag: bytes, pattern: re.Pattern[bytes]) -> int:

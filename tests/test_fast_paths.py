@@ -239,3 +239,31 @@ def test_the_report_with_plain_cells_written_directly_is_openpyxl_s_own(tmp_path
     monkeypatch.setattr(report_xlsx, "_plain_cell", lambda *args: None)
     by_openpyxl = report_xlsx.report_bytes([book], outcome.problems, sources)
     assert _parts_of(direct) == _parts_of(by_openpyxl)
+
+
+def test_the_sheet_extent_from_the_tail_is_the_extent_of_every_reference():
+    """safety._extent reads candidates from a chunk's end and confirms them with one search; any
+    larger reference anywhere (out of order, single-quoted, tab before r=) is still counted."""
+    import random
+
+    from reportgen import safety
+
+    def exact(window: bytes) -> tuple[int, int]:
+        found = safety._REFERENCE.findall(window)
+        return safety._largest(found) if found else (0, 0)
+
+    ordered = b"".join(b'<row r="%d"><c r="A%d"/><c r="H%d"/></row>' % (n, n, n) for n in range(1, 3000))
+    assert safety._extent(ordered) == exact(ordered) == (2999, 8)
+    for stray in (b'<c r="XFD7"/>', b'<c r="A1048576"/>', b"<c r='Z99999'/>", b'<c\tr="AB12"/>', b'<c r="I2"/>'):
+        window = stray + ordered
+        assert safety._extent(window) == exact(window) != (2999, 8)
+    rng = random.Random(7)
+    for _ in range(2000):
+        refs = []
+        for _ in range(rng.randint(0, 30)):
+            letters = "".join(rng.choice("ABCXYZ") for _ in range(rng.randint(0, 4)))
+            digits = "".join(rng.choice("0123456789") for _ in range(rng.randint(1, 8)))
+            quote, space = rng.choice("\"\"'"), rng.choice("  \t\nx")
+            refs.append(f"<c{space}r={quote}{letters}{digits}{quote}/>")
+        window = "".join(refs).encode() + b" " * rng.randint(0, 5000)
+        assert safety._extent(window) == exact(window), window[:200]
