@@ -42,6 +42,7 @@ class Context:
     # Values already converted without a problem: a column repeats the same few values (是/否,
     # dates, 節次), and conversion is pure given the column, the value and the 括號 setting.
     memo: dict[int, dict[tuple, object]] = field(default_factory=dict, repr=False)  # by id(column)
+    steps: dict[tuple[int, int], tuple] = field(default_factory=dict, repr=False)  # convert_row's, by table
 
 
 MEMO_ENTRIES = 4096  # values remembered per column: the first ones; a column of unique titles stops there
@@ -224,39 +225,51 @@ CONVERTERS: dict[Kind, Converter] = {
 def convert_row(sheet: Sheet, row, ctx: Context, *, only: tuple[str, ...] | None = None,
                 skip: tuple[str, ...] = ()) -> dict[str, object]:
     """Every column of `sheet` (notes aside) converted: header → value, None or INVALID."""
-    values: dict[str, object] = {}
     cells = row.cells
-    if type(cells) is _TableCells:  # a table row: its cells straight from the grid
-        layout, number, raw = cells._layout, cells._number, cells._values
-        columns, width, memo = layout.columns, len(raw), ctx.memo
-        plain = not (layout.facts.unsaved or layout.facts.errors or layout.covered)
-        for col in _plan(sheet, only, skip):
-            header = col.header
-            index = columns.get(header)
-            if index is None:
-                values[header] = convert(row[header], col, ctx)
-                continue
-            value = raw[index] if index < width else None
-            if value == "":
-                value = None
-            if plain and value is not None and col.kind is not Kind.PROSE:
-                known = memo.get(id(col))
-                if known is None:
-                    known = memo[id(col)] = {}
-                key = (ctx.parens, value.__class__, value)
-                found = known.get(key, _MISS)
-                if found is _MISS:
-                    before = len(ctx.problems)
-                    found = convert(TableCell(layout, number, index, value), col, ctx)
-                    if len(ctx.problems) == before and found is not INVALID and len(known) < MEMO_ENTRIES:
-                        known[key] = found
-                values[header] = list(found) if type(found) is list else found  # each row its own list
-                continue
+    if type(cells) is not _TableCells:
+        return {col.header: convert(row[col.header], col, ctx) for col in _plan(sheet, only, skip)}
+    # A table row: its values straight from the grid, a Cell made only for a value not remembered.
+    layout, number, raw = cells._layout, cells._number, cells._values
+    width, parens, problems = len(raw), ctx.parens, ctx.problems
+    values: dict[str, object] = {}
+    for header, col, index, known in _steps(sheet, layout, only, skip, ctx):
+        if index is None:  # a column the sheet lacks
+            values[header] = convert(row[header], col, ctx)
+            continue
+        value = raw[index] if index < width else None
+        if value == "":
+            value = None
+        if known is None:  # prose, or a sheet with formulas or merges: converted every time
             values[header] = convert(TableCell(layout, number, index, value), col, ctx)
-        return values
-    for col in _plan(sheet, only, skip):
-        values[col.header] = convert(row[col.header], col, ctx)
+            continue
+        key = (parens, value.__class__, value)
+        found = known.get(key, _MISS)
+        if found is _MISS:
+            before = len(problems)
+            found = convert(TableCell(layout, number, index, value), col, ctx)
+            if len(problems) == before and found is not INVALID and len(known) < MEMO_ENTRIES:
+                known[key] = found
+        values[header] = list(found) if found.__class__ is list else found  # each row its own list
     return values
+
+
+_Step = tuple[str, Column, "int | None", "dict[tuple, object] | None"]
+
+
+def _steps(sheet: Sheet, layout, only: tuple[str, ...] | None, skip: tuple[str, ...],
+           ctx: Context) -> tuple[_Step, ...]:
+    """For each column convert_row converts: its header, where the table holds it and its memo."""
+    plan = _plan(sheet, only, skip)
+    key = (id(layout), id(plan))
+    found = ctx.steps.get(key)
+    if found is not None and found[0] is layout and found[1] is plan:
+        return found[2]
+    plain = not (layout.facts.unsaved or layout.facts.errors or layout.covered)
+    steps = tuple((col.header, col, layout.columns.get(col.header),
+                   ctx.memo.setdefault(id(col), {}) if plain and col.kind is not Kind.PROSE else None)
+                  for col in plan)
+    ctx.steps[key] = (layout, plan, steps)
+    return steps
 
 
 _PLANS: dict[tuple[int, tuple[str, ...] | None, tuple[str, ...]], tuple[tuple, tuple[Column, ...]]] = {}

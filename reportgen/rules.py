@@ -12,6 +12,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from . import sections as section_types
@@ -29,6 +30,9 @@ MAX_ITEMS = 999  # items in one section: the largest label numerals.lower can sp
 _ROC_DATE_IN_TEXT = re.compile(r"(?<!\d)(\d{2,3})年(\d{1,2})月(\d{1,2})日")
 _SENTENCE_END = re.compile(r"[。！？；!?;]")
 _INTRO_ENDS = ("：", ":")
+# A date written in 內容 (`110年9月8日`): a few hundred distinct ones recur across thousands of rows.
+# (A DateError is raised again each time: lru_cache keeps only results.)
+_day_in_text = lru_cache(maxsize=4096)(parse_day)
 
 
 # --- sheets that must come from one workbook ---------------------------------------------------
@@ -250,7 +254,7 @@ def dates_in_text(paragraphs: list[str], first: dt.date, last: dt.date, row: Row
         for match in _ROC_DATE_IN_TEXT.finditer(paragraph):
             cell = row[header]
             try:
-                day = parse_day(match.group())
+                day = _day_in_text(match.group())
             except DateError:
                 problems.add("bad-date-in-text", cell.location, date=match.group())
                 continue
@@ -269,14 +273,27 @@ def duplicates(rows: Sequence[Converted], keys: tuple[str, ...], at: str, code: 
     """
     seen: dict[Hashable, Row] = {}
     for c in rows:
-        if c.excluded or any(c.values.get(k) in (None, INVALID) for k in keys):
+        if c.excluded:
             continue
-        key = tuple(_hashable(c[k]) for k in keys)
+        key = _key(c.values, keys)
+        if key is None:
+            continue
         if key in seen:
             problems.add(code, c.row[at].location, other=seen[key][at].location, **_describe(c))
             c.excluded = True
             continue
         seen[key] = c.row
+
+
+def _key(values: dict[str, object], keys: tuple[str, ...]) -> tuple | None:
+    """The row's values of `keys`, comparable; None when one is blank or invalid."""
+    parts = []
+    for k in keys:
+        value = values.get(k)
+        if value is None or value is INVALID:
+            return None
+        parts.append(_hashable(value))
+    return tuple(parts)
 
 
 def _hashable(value: object) -> Hashable:

@@ -55,7 +55,7 @@ class Converted:
         return None if value is INVALID else value
 
     def valid(self) -> bool:
-        return not self.excluded and all(v is not INVALID for v in self.values.values())
+        return not self.excluded and INVALID not in self.values.values()  # INVALID equals only itself
 
 
 # --- first pass: cells -------------------------------------------------------------------------
@@ -131,14 +131,16 @@ def _each(progress, rows):
 # --- models --------------------------------------------------------------------------------------
 
 def _activity(c: Converted) -> Activity:
-    return Activity(section=c["節次"], title=c["標題"], start=c["開始日期"], end=c["結束日期"],
-                    paragraphs=tuple(c["內容"]), source=c.row.location)
+    v = c.values  # a valid row: no INVALID among them
+    return Activity(section=v.get("節次"), title=v.get("標題"), start=v.get("開始日期"), end=v.get("結束日期"),
+                    paragraphs=tuple(v.get("內容")), source=c.row.location)
 
 
 def _visit(c: Converted) -> Visit:
-    return Visit(date=c["日期"].date, region=c["國家或地區"] or "", organisation=c["單位"],
-                 representatives=tuple(c["代表"]), people=c["人數"], video=c["形式"] == "視訊",
-                 key=c["主要訪團"] == "是", source=c.row.location)
+    v = c.values  # a valid row: no INVALID among them
+    return Visit(date=v.get("日期").date, region=v.get("國家或地區") or "", organisation=v.get("單位"),
+                 representatives=tuple(v.get("代表")), people=v.get("人數"), video=v.get("形式") == "視訊",
+                 key=v.get("主要訪團") == "是", source=c.row.location)
 
 
 def _stats(visits: list[Visit]) -> VisitStats:
