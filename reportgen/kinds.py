@@ -142,13 +142,20 @@ def _nonempty(result: object, shown: str, cell: Cell, col: Column, ctx: Context)
 
 def _line(text: _Text, cell: Cell, col: Column, ctx: Context) -> object:
     value = text.value
-    cleaned = normalize.clean_line(value if isinstance(value, str) else as_text(value), parens=ctx.parens)
-    return _nonempty(cleaned.text, cleaned.text, cell, col, ctx)
+    if isinstance(value, str):  # already stripped by _clean
+        line = normalize.line_text(value, ctx.parens)
+    else:
+        line = normalize.clean_line(as_text(value), parens=ctx.parens).text
+    return _nonempty(line, line, cell, col, ctx)
 
 
 def _prose(text: _Text, cell: Cell, col: Column, ctx: Context) -> object:
-    cleaned = normalize.clean_prose(as_text(text.value), parens=ctx.parens)
-    return _nonempty(cleaned.paragraphs, cleaned.text, cell, col, ctx)
+    value = text.value
+    if isinstance(value, str):  # already stripped by _clean
+        prose = normalize.prose_text(value, ctx.parens)
+    else:
+        prose = normalize.clean_prose(as_text(value), parens=ctx.parens).text
+    return _nonempty([p for p in prose.split("\n\n") if p], prose, cell, col, ctx)
 
 
 def _items(text: _Text, cell: Cell, col: Column, ctx: Context) -> object:

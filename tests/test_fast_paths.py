@@ -5,6 +5,9 @@ from __future__ import annotations
 import io
 import zipfile
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from helpers import REPO, write_workbook
 from reportgen import docx_writer, normalize
 from reportgen.compose import Block, Document, Role
@@ -267,3 +270,13 @@ def test_the_sheet_extent_from_the_tail_is_the_extent_of_every_reference():
             refs.append(f"<c{space}r={quote}{letters}{digits}{quote}/>")
         window = "".join(refs).encode() + b" " * rng.randint(0, 5000)
         assert safety._extent(window) == exact(window), window[:200]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("日本 \u3000,，:(（)）\n\r\v_x200B4E2D\u200bａ１AB;!?") + ["\n\n"])))
+def test_converters_skip_a_second_strip_and_get_the_same_text(text):
+    """kinds cleans each cell once (strip_invisible), then line_text/prose_text: as clean_line/clean_prose."""
+    stripped = normalize.strip_invisible(text)[0]
+    for parens in ("半形", "全形"):
+        assert normalize.line_text(stripped, parens) == normalize.clean_line(text, parens=parens).text
+        assert normalize.prose_text(stripped, parens) == normalize.clean_prose(text, parens=parens).text
