@@ -252,15 +252,14 @@ def dates_in_text(paragraphs: list[str], first: dt.date, last: dt.date, row: Row
         if "年" not in paragraph:
             continue
         for match in _ROC_DATE_IN_TEXT.finditer(paragraph):
-            cell = row[header]
             try:
                 day = _day_in_text(match.group())
             except DateError:
-                problems.add("bad-date-in-text", cell.location, date=match.group())
+                problems.add("bad-date-in-text", row[header].location, date=match.group())
                 continue
             if not first <= day.date <= last:
                 span = roc_date(first) if first == last else f"{roc_date(first)}至{roc_date(last)}"
-                problems.add("date-in-text-outside", cell.location, date=match.group(), span=span)
+                problems.add("date-in-text-outside", row[header].location, date=match.group(), span=span)
 
 
 # --- duplicates ----------------------------------------------------------------------------------

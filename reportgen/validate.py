@@ -100,15 +100,17 @@ def convert_rows(data: SheetData | None, ctx: Context) -> list[Converted]:
     return [Converted(row, convert_row(data.spec, row, ctx)) for row in (data.rows if data else ())]
 
 
+_INCLUDE = ("列入報告",)
+
+
 def _activity_rows(books: list[WorkbookData], ctx: Context, progress) -> tuple[list[Converted], int]:
     """Activities to check, and how many rows say 列入報告 = 否 (left out, unvalidated)."""
-    include = ACTIVITIES.column("列入報告")
     out: list[Converted] = []
     skipped = 0
     for book in books:
         data = book.sheets.get(ACTIVITIES.name)
         for row in _each(progress, data.rows if data else ()):
-            if convert(row["列入報告"], include, ctx) == "否":
+            if convert_row(ACTIVITIES, row, ctx, only=_INCLUDE)["列入報告"] == "否":
                 skipped += 1
                 continue
             out.append(Converted(row, convert_row(ACTIVITIES, row, ctx, skip=("列入報告",))))
