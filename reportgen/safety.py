@@ -214,6 +214,8 @@ def _check_xml_part(handle: BinaryIO, info: zipfile.ZipInfo, name: str, label: s
     worksheet = bool(_WORKSHEET.fullmatch(info.filename))
     manifest = info.filename == "META-INF/manifest.xml"  # an OpenDocument file's list of parts
     last_row = last_column = rows = cells = 0
+    # Each `<c` counted takes at least two bytes, so a part smaller than this cannot hold too many.
+    count_cells = info.file_size >= 2 * MAX_CELLS
     marked = False
     carry = b""
     for text in _utf8(_inflate(handle, info, name)):
@@ -226,7 +228,8 @@ def _check_xml_part(handle: BinaryIO, info: zipfile.ZipInfo, name: str, label: s
                              "請在 Calc 開啟後移除密碼，另存新檔後再試。")
         if worksheet:
             rows += _elements(text, b"row", _ROW_ELEMENT)  # per chunk: one split across chunks is missed
-            cells += _elements(text, b"c", _CELL_ELEMENT)
+            if count_cells:
+                cells += _elements(text, b"c", _CELL_ELEMENT)
             marked = marked or any(marker in window for marker in FACT_MARKERS)
             row, column = _extent(window)
             last_row, last_column = max(last_row, row), max(last_column, column)

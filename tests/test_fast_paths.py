@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -280,3 +281,25 @@ def test_converters_skip_a_second_strip_and_get_the_same_text(text):
     for parens in ("半形", "全形"):
         assert normalize.line_text(stripped, parens) == normalize.clean_line(text, parens=parens).text
         assert normalize.prose_text(stripped, parens) == normalize.clean_prose(text, parens=parens).text
+
+
+def test_cells_are_counted_in_any_part_that_could_hold_too_many(monkeypatch):
+    """Cells without r= are counted (each `<c` takes two bytes: a smaller part is skipped)."""
+    import pytest
+
+    from reportgen import safety
+    from reportgen.problems import FatalError
+
+    def package(sheet: bytes) -> bytes:
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+            archive.writestr("xl/worksheets/sheet1.xml", sheet)
+        return buffer.getvalue()
+
+    monkeypatch.setattr(safety, "MAX_CELLS", 1_000)
+    many = b"<worksheet><sheetData><row>" + b"<c><v>1</v></c>" * 1_001 + b"</row></sheetData></worksheet>"
+    with pytest.raises(FatalError, match="使用範圍過大"):
+        safety.check_workbook_bytes(package(many), Path("many.xlsx"))
+    few = b"<worksheet><sheetData><row>" + b"<c/>" * 400 + b"</row></sheetData></worksheet>"
+    assert len(few) < 2 * 1_000  # too small to be counted, and indeed within the limit
+    safety.check_workbook_bytes(package(few), Path("few.xlsx"))
