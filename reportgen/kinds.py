@@ -42,7 +42,7 @@ class Context:
     # Values already converted without a problem: a column repeats the same few values (是/否,
     # dates, 節次), and conversion is pure given the column, the value and the 括號 setting.
     memo: dict[int, dict[tuple, object]] = field(default_factory=dict, repr=False)  # by id(column)
-    steps: dict[tuple[int, int], tuple] = field(default_factory=dict, repr=False)  # convert_row's, by table
+    steps: dict[tuple, tuple] = field(default_factory=dict, repr=False)  # convert_row's, by table
 
 
 MEMO_ENTRIES = 4096  # values remembered per column: the first ones; a column of unique titles stops there
@@ -266,16 +266,15 @@ _Step = tuple[str, Column, "int | None", "dict[tuple, object] | None"]
 def _steps(sheet: Sheet, layout, only: tuple[str, ...] | None, skip: tuple[str, ...],
            ctx: Context) -> tuple[_Step, ...]:
     """For each column convert_row converts: its header, where the table holds it and its memo."""
-    plan = _plan(sheet, only, skip)
-    key = (id(layout), id(plan))
+    key = (id(layout), id(sheet), only, skip)
     found = ctx.steps.get(key)
-    if found is not None and found[0] is layout and found[1] is plan:
+    if found is not None and found[0] is layout and found[1] is sheet.columns:
         return found[2]
     plain = not (layout.facts.unsaved or layout.facts.errors or layout.covered)
     steps = tuple((col.header, col, layout.columns.get(col.header),
                    ctx.memo.setdefault(id(col), {}) if plain and col.kind is not Kind.PROSE else None)
-                  for col in plan)
-    ctx.steps[key] = (layout, plan, steps)
+                  for col in _plan(sheet, only, skip))
+    ctx.steps[key] = (layout, sheet.columns, steps)
     return steps
 
 

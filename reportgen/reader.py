@@ -263,10 +263,13 @@ def _nonblank_rows(grid: list[list[object]], start: int, marked: AbstractSet[int
         values = grid[index] if index < len(grid) else []
         if counted is None:
             filled = any(_filled(v) for v in values)
-        else:
-            filled = any(i < len(values) and _filled(values[i])
-                         and not (defaults and i in defaults and is_default(defaults[i], values[i]))
-                         for i in counted)
+        else:  # the first counted cell with a value ends the search
+            filled, width = False, len(values)
+            for i in counted:
+                if i < width and _filled(values[i]) and not (defaults and i in defaults
+                                                             and is_default(defaults[i], values[i])):
+                    filled = True
+                    break
         if filled or index in marked:
             yield index + 1, values
 
