@@ -99,6 +99,7 @@ def _write_copy(sheet, grid: list[list[object]], marks: dict[Position, list[Prob
     height = max([len(grid)] + [row + 1 for row in marked_rows])
     plain: list[list[tuple[int, str]]] = []
     styles: dict[type, int] = {}
+    waiting = 0
     for row_index in range(height):
         raw = grid[row_index] if row_index < len(grid) else []
         values: list[object] = []  # what openpyxl writes in this row
@@ -118,8 +119,14 @@ def _write_copy(sheet, grid: list[list[object]], marks: dict[Position, list[Prob
             values.extend([None] * (column + 1 - len(values)))
             values[column] = _safe(sheet, value)
         plain.append(cells)
-        sheet.append(values)
-    return plain
+        if values or row_index == 0:  # openpyxl writes this row: first the empty ones before it
+            for _ in range(waiting):
+                sheet.append([])
+            waiting = 0
+            sheet.append(values)
+        else:
+            waiting += 1  # only plain cells: given to openpyxl if a later row needs it
+    return plain  # rows after openpyxl's last are added by _merge_rows
 
 
 _NOT_XML = re.compile("[\ufffe\uffff]")
@@ -183,6 +190,7 @@ def _merge_rows(xml: bytes, plain: list[list[tuple[int, str]]]) -> bytes:
     start = xml.index(b"<sheetData>") + len(b"<sheetData>")
     end = xml.index(b"</sheetData>", start)
     rows: list[str] = []
+    number = 0
     for match in _ROW.finditer(xml, start, end):
         number = int(match.group(1))
         mine = plain[number - 1] if number <= len(plain) else []
@@ -193,6 +201,8 @@ def _merge_rows(xml: bytes, plain: list[list[tuple[int, str]]]) -> bytes:
                   for cell in _CELL.finditer(match.group(2) or b"")]
         cells = sorted(mine + theirs, key=lambda cell: cell[0]) if theirs else mine
         rows.append(f'<row r="{number}">' + "".join(xml for _, xml in cells) + "</row>")
+    for later in range(number + 1, len(plain) + 1):  # the rows openpyxl was never given
+        rows.append(f'<row r="{later}">' + "".join(xml for _, xml in plain[later - 1]) + "</row>")
     # lxml, writing for openpyxl, spells every non-ASCII character as a reference (&#20839;)
     return xml[:start] + "".join(rows).encode("ascii", "xmlcharrefreplace") + xml[end:]
 

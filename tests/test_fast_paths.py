@@ -239,10 +239,39 @@ def test_the_report_with_plain_cells_written_directly_is_openpyxl_s_own(tmp_path
     grid = dict(sources[0][1])["訪賓"]
     for row, value in enumerate([*texts, *numbers, *dates], start=4):  # values calamine cannot give
         grid[row] = [*grid[row][:7], value]
+    grid[10:10] = [[], [None, None]]  # empty rows between rows with values, and at the end
+    grid += [[None], []]
     direct = report_xlsx.report_bytes([book], outcome.problems, sources)
-    monkeypatch.setattr(report_xlsx, "_plain_cell", lambda *args: None)
+    monkeypatch.setattr(report_xlsx, "_write_copy", _every_cell_by_openpyxl)
     by_openpyxl = report_xlsx.report_bytes([book], outcome.problems, sources)
     assert _parts_of(direct) == _parts_of(by_openpyxl)
+
+
+def _every_cell_by_openpyxl(sheet, grid, marks):
+    """report_xlsx._write_copy as it was before plain cells were written directly."""
+    from collections import defaultdict
+
+    from openpyxl.utils import get_column_letter
+
+    from reportgen.report_xlsx import _marked, _safe
+
+    width = max([len(row) for row in grid[:1]] + [col + 1 for _, col in marks] + [1])
+    for column in range(width):
+        header = grid[0][column] if grid and column < len(grid[0]) else ""
+        sheet.column_dimensions[get_column_letter(column + 1)].width = min(
+            max(12, 2 * len(str(header or "")) + 4), 40)
+    sheet.freeze_panes = "A2"
+    marked_rows = defaultdict(list)
+    for row, column in marks:
+        marked_rows[row].append(column)
+    height = max([len(grid)] + [row + 1 for row in marked_rows])
+    for row_index in range(height):
+        values = [_safe(sheet, value) for value in (grid[row_index] if row_index < len(grid) else [])]
+        for column in marked_rows.get(row_index, ()):
+            values.extend([None] * (column + 1 - len(values)))
+            values[column] = _marked(sheet, values[column], marks[(row_index, column)])
+        sheet.append(values)
+    return [[] for _ in range(height)]
 
 
 def test_the_sheet_extent_from_the_tail_is_the_extent_of_every_reference():
