@@ -99,6 +99,7 @@ def _write_copy(sheet, grid: list[list[object]], marks: dict[Position, list[Prob
     height = max([len(grid)] + [row + 1 for row in marked_rows])
     plain: list[list[tuple[int, str]]] = []
     styles: dict[type, int] = {}
+    letters = [get_column_letter(column + 1) for column in range(max(len(row) for row in grid) if grid else 0)]
     waiting = 0
     for row_index in range(height):
         raw = grid[row_index] if row_index < len(grid) else []
@@ -111,8 +112,9 @@ def _write_copy(sheet, grid: list[list[object]], marks: dict[Position, list[Prob
         for column, value in enumerate(raw):
             if value is None or (column < len(values) and values[column] is not None):
                 continue
-            xml = _plain_cell(_safe_text(value) if type(value) is str else value, column, row_index + 1,
-                              sheet, styles)
+            xml = _plain_cell(_safe_text(value) if type(value) is str else value,
+                              f"{letters[column] if column < len(letters) else get_column_letter(column + 1)}"
+                              f"{row_index + 1}", sheet, styles)
             if xml is not None:
                 cells.append((column, xml))
                 continue
@@ -129,20 +131,18 @@ def _write_copy(sheet, grid: list[list[object]], marks: dict[Position, list[Prob
     return plain  # rows after openpyxl's last are added by _merge_rows
 
 
-_NOT_XML = re.compile("[\ufffe\uffff]")
 _ERROR_CODES = frozenset(("#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A"))  # openpyxl's
 _TIMES = (dt.datetime, dt.date, dt.time, dt.timedelta)
 
 
-def _plain_cell(value: object, column: int, row: int, sheet=None, styles: dict | None = None) -> str | None:
+def _plain_cell(value: object, ref: str, sheet=None, styles: dict | None = None) -> str | None:
     """The `<c>` element openpyxl's lxml writer makes for text, a number, a truth value or a date,
     or None when the value is anything else (left to openpyxl). A date's style is the one openpyxl
     registers for a cell of its type (`styles` remembers it). tests/test_fast_paths.py compares."""
     kind = type(value)
     if kind is str:
-        if value in _ERROR_CODES or (len(value) > 1 and value[0] == "=") or _NOT_XML.search(value):
-            return None
-        ref = f"{get_column_letter(column + 1)}{row}"
+        if value in _ERROR_CODES or (len(value) > 1 and value[0] == "=") or "\ufffe" in value or "\uffff" in value:
+            return None  # an error code, a formula kept as text, or what lxml refuses: openpyxl's
         if not value:
             return f'<c r="{ref}" t="inlineStr"></c>'
         space = ' xml:space="preserve"' if value != value.strip() else ""
@@ -150,16 +150,15 @@ def _plain_cell(value: object, column: int, row: int, sheet=None, styles: dict |
             value = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;")
         return f'<c r="{ref}" t="inlineStr"><is><t{space}>{value}</t></is></c>'
     if kind is int or (kind is float and math.isfinite(value)):
-        return f'<c r="{get_column_letter(column + 1)}{row}" t="n"><v>{"%.16g" % value}</v></c>'  # noqa: UP031 (openpyxl's)
+        return f'<c r="{ref}" t="n"><v>{"%.16g" % value}</v></c>'  # noqa: UP031 (openpyxl's)
     if kind is bool:
-        return f'<c r="{get_column_letter(column + 1)}{row}" t="b"><v>{int(value)}</v></c>'
+        return f'<c r="{ref}" t="b"><v>{int(value)}</v></c>'
     if kind in _TIMES and sheet is not None and styles is not None:
         if getattr(value, "tzinfo", None) is not None:
             return None  # openpyxl refuses it, as before
         if kind not in styles:
             styles[kind] = WriteOnlyCell(sheet, value).style_id  # registers the date format, as openpyxl would
-        number = to_excel(value, sheet.parent.epoch)
-        return f'<c r="{get_column_letter(column + 1)}{row}" s="{styles[kind]}" t="n"><v>{safe_string(number)}</v></c>'
+        return f'<c r="{ref}" s="{styles[kind]}" t="n"><v>{safe_string(to_excel(value, sheet.parent.epoch))}</v></c>'
     return None
 
 
@@ -180,9 +179,10 @@ def _with_plain_cells(data: bytes, plain: dict[str, list[list[tuple[int, str]]]]
     with source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
         for info in source.infolist():
             blob = source.read(info)
-            if info.filename in parts:
-                blob = _merge_rows(blob, parts[info.filename])
-            target.writestr(info, blob)
+            if info.filename in parts:  # the large parts: compressed for speed (a third larger)
+                target.writestr(info, _merge_rows(blob, parts[info.filename]), compresslevel=1)
+            else:
+                target.writestr(info, blob)
     return out.getvalue()
 
 
