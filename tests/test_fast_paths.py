@@ -332,3 +332,24 @@ def test_cells_are_counted_in_any_part_that_could_hold_too_many(monkeypatch):
     few = b"<worksheet><sheetData><row>" + b"<c/>" * 400 + b"</row></sheetData></worksheet>"
     assert len(few) < 2 * 1_000  # too small to be counted, and indeed within the limit
     safety.check_workbook_bytes(package(few), Path("few.xlsx"))
+
+
+def test_a_build_imports_only_what_it_uses(tmp_path):
+    """No openpyxl, web or XML-SAX modules in a build; Jinja only when a 前言 has a placeholder."""
+    import subprocess
+    import sys
+
+    plain = write_workbook(tmp_path / "plain.xlsx", sections=[
+        {"節次": 1, "節名": "交流專案", "類型": "活動"},
+        {"節次": 2, "節名": "訪賓", "類型": "訪賓", "前言": "本府持續接待國際訪賓。"}])
+    templated = write_workbook(tmp_path / "templated.xlsx")
+    script = ("import sys; from reportgen.cli import main; code = main(['build', sys.argv[1], '-o', sys.argv[2]]); "
+              "print(sorted({m.split('.')[0] for m in sys.modules} & {'jinja2', 'openpyxl', 'starlette', "
+              "'uvicorn', 'multipart', 'olefile', 'http', 'docxtpl'} | {m for m in sys.modules "
+              "if m.startswith('xml.sax')}), code)")
+    seen = {}
+    for book in (plain, templated):
+        done = subprocess.run([sys.executable, "-c", script, str(book), str(tmp_path / f"{book.stem}.docx")],
+                              capture_output=True, text=True, cwd=REPO, check=True)
+        seen[book.stem] = done.stdout.strip().splitlines()[-1]
+    assert seen == {"plain": "[] 0", "templated": "['jinja2'] 0"}
