@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from .cells import column_index, column_letter
-from .formulas import FACT_MARKERS, sheet_parts
+from .formulas import may_hold_facts, sheet_parts
 from .problems import FatalError, os_reason
 
 # Limits on what a workbook package may declare before anything is inflated. A real workbook of
@@ -220,7 +220,7 @@ def _check_xml_part(handle: BinaryIO, info: zipfile.ZipInfo, name: str, label: s
     carry = b""
     for text in _utf8(_inflate(handle, info, name)):
         window = carry + text
-        if any(marker in window for marker in _DTD_MARKERS):
+        if b"!" in window and any(marker in window for marker in _DTD_MARKERS):  # one byte first
             raise FatalError(f"{name}：{label}含有 XML 文件型別宣告（DTD / ENTITY）。"
                              f"正常的活頁簿不會有這種內容，可能是惡意檔案，{_SUSPECT}")
         if manifest and b"encryption-data" in window:
@@ -230,7 +230,7 @@ def _check_xml_part(handle: BinaryIO, info: zipfile.ZipInfo, name: str, label: s
             rows += _elements(text, b"row", _ROW_ELEMENT)  # per chunk: one split across chunks is missed
             if count_cells:
                 cells += _elements(text, b"c", _CELL_ELEMENT)
-            marked = marked or any(marker in window for marker in FACT_MARKERS)
+            marked = marked or may_hold_facts(window)
             row, column = _extent(window)
             last_row, last_column = max(last_row, row), max(last_column, column)
         carry = window[-_OVERLAP:]
@@ -306,7 +306,7 @@ def _beyond(row: int, column: int) -> re.Pattern[bytes]:
 def _elements(text: bytes, tag: bytes, pattern: re.Pattern[bytes]) -> int:
     """How many `<tag` elements (`pattern`) a chunk holds: counted with bytes.count when no element
     has a namespace prefix (`<x:row`), as the regex would count them, minus longer names (`<rowBreaks`)."""
-    if b":" + tag in text:
+    if b":" in text and b":" + tag in text:
         return len(pattern.findall(text))
     opening = b"<" + tag
     return text.count(opening) - len(re.findall(re.escape(opening) + rb"\w", text))

@@ -353,3 +353,13 @@ def test_a_build_imports_only_what_it_uses(tmp_path):
                               capture_output=True, text=True, cwd=REPO, check=True)
         seen[book.stem] = done.stdout.strip().splitlines()[-1]
     assert seen == {"plain": "[] 0", "templated": "['jinja2'] 0"}
+
+
+def test_the_fact_markers_are_found_through_their_bytes():
+    from reportgen import formulas
+
+    assert [marker for marker, _ in formulas.FACT_MARKER_BYTES] == list(formulas.FACT_MARKERS)
+    assert all(byte in marker for marker, byte in formulas.FACT_MARKER_BYTES)
+    for marker in formulas.FACT_MARKERS:
+        assert formulas.may_hold_facts(b'<c r="A1"><v>1</v></c>' + marker + b"<c/>")
+    assert not formulas.may_hold_facts(b'<row r="1"><c r="A1" t="inlineStr"><is><t>x</t></is></c></row>')
