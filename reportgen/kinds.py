@@ -235,11 +235,30 @@ def convert_row(sheet: Sheet, row, ctx: Context, *, only: tuple[str, ...] | None
     cells = row.cells
     if type(cells) is not _TableCells:
         return {col.header: convert(row[col.header], col, ctx) for col in _plan(sheet, only, skip)}
-    # A table row: its values straight from the grid, a Cell made only for a value not remembered.
+    return _convert_steps(_steps(sheet, cells._layout, only, skip, ctx), row, cells, ctx)
+
+
+def convert_row_unless(sheet: Sheet, row, ctx: Context, header: str, value: object) -> dict[str, object] | None:
+    """None when `header` converts to `value` (nothing else converted: 列入報告 = 否 leaves the row
+    unchecked); else convert_row's values for the other columns. Same problems, in the same order,
+    as `convert_row(only=(header,))` followed by `convert_row(skip=(header,))`."""
+    cells = row.cells
+    if type(cells) is not _TableCells:
+        if convert_row(sheet, row, ctx, only=(header,))[header] == value:
+            return None
+        return convert_row(sheet, row, ctx, skip=(header,))
+    layout = cells._layout
+    if _convert_steps(_steps(sheet, layout, (header,), (), ctx), row, cells, ctx)[header] == value:
+        return None
+    return _convert_steps(_steps(sheet, layout, None, (header,), ctx), row, cells, ctx)
+
+
+def _convert_steps(steps: tuple[_Step, ...], row, cells: _TableCells, ctx: Context) -> dict[str, object]:
+    """A table row: its values straight from the grid, a Cell made only for a value not remembered."""
     layout, number, raw = cells._layout, cells._number, cells._values
     width, parens, problems = len(raw), ctx.parens, ctx.problems
     values: dict[str, object] = {}
-    for header, col, index, known in _steps(sheet, layout, only, skip, ctx):
+    for header, col, index, known in steps:
         if index is None:  # a column the sheet lacks
             values[header] = convert(row[header], col, ctx)
             continue

@@ -274,25 +274,16 @@ def duplicates(rows: Sequence[Converted], keys: tuple[str, ...], at: str, code: 
     for c in rows:
         if c.excluded:
             continue
-        key = _key(c.values, keys)
-        if key is None:
+        values = c.values
+        key = tuple(values.get(k) for k in keys)
+        if None in key or INVALID in key:  # neither equals anything but itself
             continue
+        key = tuple(map(_hashable, key))
         if key in seen:
             problems.add(code, c.row[at].location, other=seen[key][at].location, **_describe(c))
             c.excluded = True
             continue
         seen[key] = c.row
-
-
-def _key(values: dict[str, object], keys: tuple[str, ...]) -> tuple | None:
-    """The row's values of `keys`, comparable; None when one is blank or invalid."""
-    parts = []
-    for k in keys:
-        value = values.get(k)
-        if value is None or value is INVALID:
-            return None
-        parts.append(_hashable(value))
-    return tuple(parts)
 
 
 def _hashable(value: object) -> Hashable:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from . import normalize, rules
 from . import sections as section_types
-from .kinds import INVALID, Context, convert, convert_row
+from .kinds import INVALID, Context, convert, convert_row, convert_row_unless
 from .models import Activity, Report, Section, Settings, Visit, VisitStats
 from .problems import Location, Problems
 from .reader import Row, SheetData, WorkbookData
@@ -100,9 +100,6 @@ def convert_rows(data: SheetData | None, ctx: Context) -> list[Converted]:
     return [Converted(row, convert_row(data.spec, row, ctx)) for row in (data.rows if data else ())]
 
 
-_INCLUDE = ("列入報告",)
-
-
 def _activity_rows(books: list[WorkbookData], ctx: Context, progress) -> tuple[list[Converted], int]:
     """Activities to check, and how many rows say 列入報告 = 否 (left out, unvalidated)."""
     out: list[Converted] = []
@@ -110,10 +107,11 @@ def _activity_rows(books: list[WorkbookData], ctx: Context, progress) -> tuple[l
     for book in books:
         data = book.sheets.get(ACTIVITIES.name)
         for row in _each(progress, data.rows if data else ()):
-            if convert_row(ACTIVITIES, row, ctx, only=_INCLUDE)["列入報告"] == "否":
+            values = convert_row_unless(ACTIVITIES, row, ctx, "列入報告", "否")
+            if values is None:
                 skipped += 1
                 continue
-            out.append(Converted(row, convert_row(ACTIVITIES, row, ctx, skip=("列入報告",))))
+            out.append(Converted(row, values))
     return out, skipped
 
 
