@@ -135,9 +135,10 @@ def tagged_template(target: Path) -> None:
 
 
 def paragraphs(path: Path) -> list[str]:
+    """Each paragraph's text; a tab after a label is layout (reportgen lines up unequal labels)."""
     from docx import Document
 
-    return [p.text for p in Document(str(path)).paragraphs]
+    return [p.text.replace("\t", "") for p in Document(str(path)).paragraphs]
 
 
 def prepare(work: Path, sizes: list[int]) -> None:

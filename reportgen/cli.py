@@ -96,13 +96,14 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _load(args: argparse.Namespace, *, problems_to=None, refusal: str | None = "未產生檔案"):
+def _load(args: argparse.Namespace, *, problems_to=None, refusal: str | None = "未產生檔案",
+          keep_grids: bool = False):
     """Validate the inputs and print problems; returns the outcome and whether to go on."""
     from . import progress
     from .api import load
 
     with progress.tracking() as bar:  # drawn only on a terminal, and only if the run is long
-        outcome = load(args.inputs, progress=bar)
+        outcome = load(args.inputs, progress=bar, keep_grids=keep_grids)
     stream = problems_to or sys.stderr
     for problem in outcome.problems.sorted():
         print(problem.render(), file=stream)
@@ -171,7 +172,7 @@ def _validate(args: argparse.Namespace) -> int:
         from .paths import REPORT, check_output
 
         check_output(args.report, REPORT, inputs=args.inputs)
-    outcome, ok = _load(args, problems_to=sys.stdout, refusal=None)
+    outcome, ok = _load(args, problems_to=sys.stdout, refusal=None, keep_grids=args.report is not None)
     strict = "（--strict：警告視為錯誤）" if not ok and not outcome.problems.errors else ""
     print(f"檢核完成：{outcome.problems.summary()}{strict}。")
     if outcome.report is not None:
@@ -180,7 +181,7 @@ def _validate(args: argparse.Namespace) -> int:
         from .output import write_atomic
         from .report_xlsx import report_bytes
 
-        write_atomic(args.report, report_bytes(args.inputs, outcome.problems))
+        write_atomic(args.report, report_bytes(args.inputs, outcome.problems, outcome.sources))
         print(f"已產生檢核報告 {args.report}")
     return EXIT_OK if ok else EXIT_INPUT_ERRORS
 

@@ -22,6 +22,17 @@ _TYPE_ATTR = re.compile(rb'\st="(\w+)"')
 _TEXT_TYPES = {"str", "inlineStr"}
 
 Position = tuple[int, int]  # 0-based row and column, as calamine's grid
+# Substrings without which a sheet has no formula, error value or hidden row (sheet_facts' first
+# tests): the safety check looks for them while it inflates the sheet anyway.
+FACT_MARKERS = (b"<f", b":f", b't="e"', b'hidden="')
+# Each marker with a byte of it that sheet XML seldom holds: looking for one byte is a memchr, many
+# times faster than a search for two; only when the byte is there is the marker itself looked for.
+FACT_MARKER_BYTES = ((b"<f", b"f"), (b":f", b"f"), (b't="e"', b""), (b'hidden="', b"h"))
+
+
+def may_hold_facts(text: bytes) -> bool:
+    """Whether `text` holds any of FACT_MARKERS."""
+    return any(byte in text and marker in text for marker, byte in FACT_MARKER_BYTES)
 
 
 def unsaved_formula_cells(path: Path) -> dict[str, set[Position]]:

@@ -186,7 +186,9 @@ def setup_from(source: Path, problems: Problems) -> Setup | None:
 
     if not source.is_file():
         raise FatalError(f"找不到 --from 指定的檔案 {source}。請確認路徑是否正確。")
-    settings, sections = setup_of(read_workbook(source, problems), problems)
+    # only the two sheets carried over: an old year's activities and visits are never read
+    book = read_workbook(source, problems, only={SETTINGS.name, SECTIONS.name})
+    settings, sections = setup_of(book, problems)
     if problems.errors or settings is None:
         return None
     rows: list[dict[str, object]] = [

@@ -9,15 +9,16 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import sys
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from . import normalize
 from .cells import fold, fold_width, visible
 from .dates import DATE_ERROR_FIX, DateError, parse_day, roc_date
-from .limits import fits
+from .limits import MAX_CHARS, fits
 from .problems import Problems
-from .reader import Cell
+from .reader import Cell, TableCell, _TableCells
 from .schema import Column, Kind, Sheet
 
 
@@ -38,6 +39,14 @@ INVALID = _Invalid()
 class Context:
     problems: Problems
     parens: str = "半形"  # the 括號 setting: prose takes its parentheses' width
+    # Values already converted without a problem: a column repeats the same few values (是/否,
+    # dates, 節次), and conversion is pure given the column, the value and the 括號 setting.
+    memo: dict[int, dict[tuple, object]] = field(default_factory=dict, repr=False)  # by id(column)
+    steps: dict[tuple, tuple] = field(default_factory=dict, repr=False)  # convert_row's, by table
+
+
+MEMO_ENTRIES = 4096  # values remembered per column: the first ones; a column of unique titles stops there
+_MISS = object()
 
 
 class _Text:
@@ -80,6 +89,8 @@ def _clean(cell: Cell, ctx: Context) -> _Text:
     value = cell.value
     if not isinstance(value, str):
         return _Text(value, (), value)
+    if value.isprintable() and "_" not in value:  # strip_invisible's own fast path, without the call
+        return _Text(value, (), value)
     text, removed = normalize.strip_invisible(value)
     if removed:
         ctx.problems.add("invisible-chars", cell.location, chars=normalize.describe_removed(removed),
@@ -87,15 +98,22 @@ def _clean(cell: Cell, ctx: Context) -> _Text:
     return _Text(text, removed, value)
 
 
+# The longest text each kind takes (limits.MAX_CHARS); a longer one goes to `fits` for its message.
+_LIMITS = {kind: MAX_CHARS.get(kind, sys.maxsize) for kind in Kind}
+
+
 def convert(cell: Cell, col: Column, ctx: Context) -> object:
     """The cell's value for its column: converted, None when blank and optional, else INVALID."""
     if cell.unsaved_formula or cell.error is not None or cell.covered:
         return _unreadable(cell, ctx)
     value = cell.value
-    if value is None or (isinstance(value, str) and not value.strip()):
+    if value is None:
         return _missing(cell, col, ctx, "必須填寫")
-    if isinstance(value, str) and not fits(value, cell.location, col, ctx.problems):
-        return INVALID
+    if isinstance(value, str):
+        if not value.strip():
+            return _missing(cell, col, ctx, "必須填寫")
+        if len(value) > _LIMITS[col.kind] and not fits(value, cell.location, col, ctx.problems):
+            return INVALID
     return CONVERTERS[col.kind](_clean(cell, ctx), cell, col, ctx)
 
 
@@ -124,13 +142,20 @@ def _nonempty(result: object, shown: str, cell: Cell, col: Column, ctx: Context)
 
 def _line(text: _Text, cell: Cell, col: Column, ctx: Context) -> object:
     value = text.value
-    cleaned = normalize.clean_line(value if isinstance(value, str) else as_text(value), parens=ctx.parens)
-    return _nonempty(cleaned.text, cleaned.text, cell, col, ctx)
+    if isinstance(value, str):  # already stripped by _clean
+        line = normalize.line_text(value, ctx.parens)
+    else:
+        line = normalize.clean_line(as_text(value), parens=ctx.parens).text
+    return _nonempty(line, line, cell, col, ctx)
 
 
 def _prose(text: _Text, cell: Cell, col: Column, ctx: Context) -> object:
-    cleaned = normalize.clean_prose(as_text(text.value), parens=ctx.parens)
-    return _nonempty(cleaned.paragraphs, cleaned.text, cell, col, ctx)
+    value = text.value
+    if isinstance(value, str):  # already stripped by _clean
+        prose = normalize.prose_text(value, ctx.parens)
+    else:
+        prose = normalize.clean_prose(as_text(value), parens=ctx.parens).text
+    return _nonempty([p for p in prose.split("\n\n") if p], prose, cell, col, ctx)
 
 
 def _items(text: _Text, cell: Cell, col: Column, ctx: Context) -> object:
@@ -207,13 +232,84 @@ CONVERTERS: dict[Kind, Converter] = {
 def convert_row(sheet: Sheet, row, ctx: Context, *, only: tuple[str, ...] | None = None,
                 skip: tuple[str, ...] = ()) -> dict[str, object]:
     """Every column of `sheet` (notes aside) converted: header → value, None or INVALID."""
+    cells = row.cells
+    if type(cells) is not _TableCells:
+        return {col.header: convert(row[col.header], col, ctx) for col in _plan(sheet, only, skip)}
+    return _convert_steps(_steps(sheet, cells._layout, only, skip, ctx), row, cells, ctx)
+
+
+def convert_row_unless(sheet: Sheet, row, ctx: Context, header: str, value: object) -> dict[str, object] | None:
+    """None when `header` converts to `value` (nothing else converted: 列入報告 = 否 leaves the row
+    unchecked); else convert_row's values for the other columns. Same problems, in the same order,
+    as `convert_row(only=(header,))` followed by `convert_row(skip=(header,))`."""
+    cells = row.cells
+    if type(cells) is not _TableCells:
+        if convert_row(sheet, row, ctx, only=(header,))[header] == value:
+            return None
+        return convert_row(sheet, row, ctx, skip=(header,))
+    layout = cells._layout
+    if _convert_steps(_steps(sheet, layout, (header,), (), ctx), row, cells, ctx)[header] == value:
+        return None
+    return _convert_steps(_steps(sheet, layout, None, (header,), ctx), row, cells, ctx)
+
+
+def _convert_steps(steps: tuple[_Step, ...], row, cells: _TableCells, ctx: Context) -> dict[str, object]:
+    """A table row: its values straight from the grid, a Cell made only for a value not remembered."""
+    layout, number, raw = cells._layout, cells._number, cells._values
+    width, parens, problems = len(raw), ctx.parens, ctx.problems
     values: dict[str, object] = {}
-    for col in sheet.columns:
-        header = col.header
-        if col.note or header in skip or (only is not None and header not in only):
+    for header, col, index, known in steps:
+        if index is None:  # a column the sheet lacks
+            values[header] = convert(row[header], col, ctx)
             continue
-        values[header] = convert(row[header], col, ctx)
+        value = raw[index] if index < width else None
+        if value == "":
+            value = None
+        if known is None:  # prose, or a sheet with formulas or merges: converted every time
+            values[header] = convert(TableCell(layout, number, index, value), col, ctx)
+            continue
+        key = (parens, value.__class__, value)
+        found = known.get(key, _MISS)
+        if found is _MISS:
+            before = len(problems)
+            found = convert(TableCell(layout, number, index, value), col, ctx)
+            if len(problems) == before and found is not INVALID and len(known) < MEMO_ENTRIES:
+                known[key] = found
+        values[header] = list(found) if found.__class__ is list else found  # each row its own list
     return values
+
+
+_Step = tuple[str, Column, "int | None", "dict[tuple, object] | None"]
+
+
+def _steps(sheet: Sheet, layout, only: tuple[str, ...] | None, skip: tuple[str, ...],
+           ctx: Context) -> tuple[_Step, ...]:
+    """For each column convert_row converts: its header, where the table holds it and its memo."""
+    key = (id(layout), id(sheet), only, skip)
+    found = ctx.steps.get(key)
+    if found is not None and found[0] is layout and found[1] is sheet.columns:
+        return found[2]
+    plain = not (layout.facts.unsaved or layout.facts.errors or layout.covered)
+    steps = tuple((col.header, col, layout.columns.get(col.header),
+                   ctx.memo.setdefault(id(col), {}) if plain and col.kind is not Kind.PROSE else None)
+                  for col in _plan(sheet, only, skip))
+    ctx.steps[key] = (layout, sheet.columns, steps)
+    return steps
+
+
+_PLANS: dict[tuple[int, tuple[str, ...] | None, tuple[str, ...]], tuple[tuple, tuple[Column, ...]]] = {}
+
+
+def _plan(sheet: Sheet, only: tuple[str, ...] | None, skip: tuple[str, ...]) -> tuple[Column, ...]:
+    """The columns convert_row converts, in the sheet's order (remade when the sheet's columns change)."""
+    key = (id(sheet), only, skip)
+    found = _PLANS.get(key)
+    if found is not None and found[0] is sheet.columns:
+        return found[1]
+    plan = tuple(col for col in sheet.columns
+                 if not (col.note or col.header in skip or (only is not None and col.header not in only)))
+    _PLANS[key] = (sheet.columns, plan)
+    return plan
 
 
 def is_default(col: Column, value: object) -> bool:

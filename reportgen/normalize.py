@@ -162,6 +162,18 @@ def clean_prose(text: str, *, parens: str = "半形") -> Cleaned:
     return Cleaned("\n\n".join(p for p in paragraphs if p), removed)
 
 
+def line_text(text: str, parens: str = "半形") -> str:
+    """`clean_line(text).text` for text strip_invisible has already cleaned (it is idempotent):
+    the converters call this, as every cell's text is stripped first."""
+    return _line(text.replace("\n", " "), parens)
+
+
+def prose_text(text: str, parens: str = "半形") -> str:
+    """`clean_prose(text).text` for text strip_invisible has already cleaned."""
+    paragraphs = (_line(p.replace("\n", " "), parens) for p in _PARAGRAPH_BREAK.split(text))
+    return "\n\n".join(p for p in paragraphs if p)
+
+
 def clean_list(text: str, *, parens: str = "半形") -> tuple[list[str], tuple[str, ...]]:
     """A list field (代表): items separated by 、 or line breaks."""
     text, removed = strip_invisible(text)

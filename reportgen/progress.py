@@ -15,8 +15,8 @@ T = TypeVar("T")
 
 THRESHOLD_SECONDS = 2.0  # a shorter run is over before a bar would help
 # Reading and checking one data row on the machine of docs/performance.md (10,000 rows: about
-# 1.2 s after start-up), so a bar appears from about 17,000 rows.
-SECONDS_PER_ROW = 1.2e-4
+# 0.37 s after start-up, 100,000 rows about 3.7 s), so a bar appears from about 50,000 rows.
+SECONDS_PER_ROW = 4e-5
 # Uncompressed sheet XML per data row (both inline and shared strings): an estimate made before
 # anything is parsed, replaced by the real row count once the workbooks are read.
 XML_BYTES_PER_ROW = 800

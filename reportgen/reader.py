@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from .cells import column_letter, fold
@@ -14,7 +15,7 @@ from .schema import REPORT_SHEET, SETTINGS, SHEETS, Column, Kind, Sheet, sheet_n
 from .sheet_notes import header_merges, merged_header_note, note_hidden_sheet, note_merged_header
 from .workbook import NO_FACTS, UNSUPPORTED, OpenWorkbook, SheetFacts, open_workbook
 
-__all__ = ["UNSUPPORTED", "Cell", "Row", "SheetData", "WorkbookData", "expand_inputs", "fold",
+__all__ = ["UNSUPPORTED", "Cell", "Row", "SheetData", "TableCell", "WorkbookData", "expand_inputs", "fold",
            "read_grids", "read_workbook", "schema_sheet"]
 
 
@@ -47,7 +48,7 @@ class Row:
     number: int  # 1-based, as Excel shows it
     cells: Mapping[str, Cell]
 
-    def __getitem__(self, header: str) -> Cell:
+    def __getitem__(self, header: str) -> Cell | TableCell:
         try:
             return self.cells[header]
         except KeyError:  # a column the sheet lacks: no cell
@@ -68,6 +69,40 @@ class _TableLayout:
     facts: SheetFacts
     covered: AbstractSet[tuple[int, int]] = frozenset()  # 0-based cells under a merge's first
 
+    @cached_property
+    def headers(self) -> dict[int, str]:
+        """Column index → header (for a cell's Location)."""
+        return {index: header for header, index in self.columns.items()}
+
+
+class TableCell:
+    """A data cell of a table row, as `Cell` but with its Location made only when asked for.
+
+    Validation reads every cell once and needs a cell's location only when it reports a
+    problem there: building a Location for each of 800,000 cells would cost more than the
+    checks themselves.
+    """
+
+    __slots__ = ("_index", "_layout", "_number", "covered", "error", "unsaved_formula", "value")
+
+    def __init__(self, layout: _TableLayout, number: int, index: int, value: object) -> None:
+        self._layout, self._number, self._index, self.value = layout, number, index, value
+        facts = layout.facts
+        if facts.unsaved or facts.errors or layout.covered:
+            position = (number - 1, index)
+            self.unsaved_formula = position in facts.unsaved
+            self.error = facts.errors.get(position)
+            self.covered = position in layout.covered
+        else:
+            self.unsaved_formula, self.error, self.covered = False, None, False
+
+    @property
+    def location(self) -> Location:
+        layout, index = self._layout, self._index
+        return Location(layout.file, layout.sheet, self._number, index, layout.headers[index])
+
+    blank = Cell.blank
+
 
 class _TableCells(Mapping[str, Cell]):
     """A table row's cells, made when asked for.
@@ -81,19 +116,13 @@ class _TableCells(Mapping[str, Cell]):
     def __init__(self, layout: _TableLayout, number: int, values: list[object]) -> None:
         self._layout, self._number, self._values = layout, number, values
 
-    def __getitem__(self, header: str) -> Cell:
-        layout, number, values = self._layout, self._number, self._values
-        index = layout.columns[header]
+    def __getitem__(self, header: str) -> TableCell:
+        index = self._layout.columns[header]
+        values = self._values
         value = values[index] if index < len(values) else None
-        facts = layout.facts
-        position = (number - 1, index)
-        return Cell(None if value == "" else value,
-                    Location(layout.file, layout.sheet, number, index, header),
-                    bool(facts.unsaved) and position in facts.unsaved,
-                    facts.errors.get(position) if facts.errors else None,
-                    bool(layout.covered) and position in layout.covered)
+        return TableCell(self._layout, self._number, index, None if value == "" else value)
 
-    def get(self, header: str, default: Cell | None = None) -> Cell | None:
+    def get(self, header: str, default: Cell | None = None) -> Cell | TableCell | None:
         return self[header] if header in self._layout.columns else default
 
     def __contains__(self, header: object) -> bool:
@@ -139,29 +168,36 @@ def _load_sheet(book, name: str, path: Path):  # -> (CalamineSheet, grid)
                          "請在 Excel 或 Calc 開啟後另存新檔再試。") from exc
 
 
-def read_workbook(source: Path | OpenWorkbook, problems: Problems, progress=None) -> WorkbookData:
+def read_workbook(source: Path | OpenWorkbook, problems: Problems, progress=None, *,
+                  only: AbstractSet[str] | None = None,
+                  grids: list[tuple[str, list[list[object]]]] | None = None) -> WorkbookData:
     """Read the known sheets of one workbook; unknown sheets and columns are ignored.
 
     `source` is a path (opened and closed here) or a workbook the caller opened; `progress`
-    (see progress.Bar) is told how many rows were read.
+    (see progress.Bar) is told how many rows were read. `only`: the canonical sheets to read
+    (`init --from` needs two); `grids`, when given, receives every worksheet's values in tab
+    order, those already read reused (what `validate --report` copies, without a second read).
     """
     if isinstance(source, OpenWorkbook):
-        return _read(source, problems, progress)
+        return _read(source, problems, progress, only, grids)
     with open_workbook(source) as opened:
-        return _read(opened, problems, progress)
+        return _read(opened, problems, progress, only, grids)
 
 
-def _read(opened: OpenWorkbook, problems: Problems, progress) -> WorkbookData:
+def _read(opened: OpenWorkbook, problems: Problems, progress, only: AbstractSet[str] | None = None,
+          grids: list[tuple[str, list[list[object]]]] | None = None) -> WorkbookData:
     path, book = opened.path, opened.book
     data = WorkbookData(path, path.name)
     tabs: dict[str, str] = {}  # canonical sheet → the tab read for it
+    loaded: dict[str, list[list[object]]] = {}  # tab → its values
     metas = list(book.sheets_metadata)
     if any(fold(meta.name) == fold(REPORT_SHEET) for meta in metas):
         problems.add("report-workbook", Location(path.name), sheet=REPORT_SHEET)
+        _every_grid(opened, metas, loaded, grids)
         return data
     for meta in metas:
         spec = schema_sheet(meta.name)
-        if spec is None:
+        if spec is None or (only is not None and spec.name not in only):
             continue
         if spec.name in tabs:
             problems.add("duplicate-sheet", Location(path.name, spec.name), first=tabs[spec.name],
@@ -169,6 +205,7 @@ def _read(opened: OpenWorkbook, problems: Problems, progress) -> WorkbookData:
             continue
         tabs[spec.name] = meta.name
         sheet, grid = _load_sheet(book, meta.name, path)
+        loaded[meta.name] = grid
         note_hidden_sheet(meta, spec, path.name, problems)
         facts = opened.facts(meta.name)
         if spec is SETTINGS:
@@ -179,6 +216,7 @@ def _read(opened: OpenWorkbook, problems: Problems, progress) -> WorkbookData:
     if not data.sheets and not tabs:
         problems.add("no-known-sheet", Location(path.name),
                      sheets="、".join(s.name for s in SHEETS))
+    _every_grid(opened, metas, loaded, grids)
     if progress is not None:
         from .sections import TYPES  # the rows validation checks one by one: the types' sheets
 
@@ -186,6 +224,23 @@ def _read(opened: OpenWorkbook, problems: Problems, progress) -> WorkbookData:
         progress.workbook_read(sum(len(data.sheets[name].rows) for name in checked
                                    if name in data.sheets))
     return data
+
+
+def _every_grid(opened: OpenWorkbook, metas: list, loaded: dict[str, list[list[object]]],
+                grids: list[tuple[str, list[list[object]]]] | None) -> None:
+    """Every worksheet's values from A1, in tab order, into `grids`: the tabs read, and the rest.
+
+    A tab too large to read (a stray far cell in a sheet reportgen does not read) is left out.
+    """
+    if grids is None:
+        return
+    from python_calamine import SheetTypeEnum
+
+    for meta in metas:
+        if meta.typ != SheetTypeEnum.WorkSheet or meta.name in opened.inspection.oversized:
+            continue  # chart and dialog sheets hold no cells
+        grid = loaded[meta.name] if meta.name in loaded else _load_sheet(opened.book, meta.name, opened.path)[1]
+        grids.append((meta.name, grid))
 
 
 def _filled(value: object) -> bool:
@@ -208,10 +263,13 @@ def _nonblank_rows(grid: list[list[object]], start: int, marked: AbstractSet[int
         values = grid[index] if index < len(grid) else []
         if counted is None:
             filled = any(_filled(v) for v in values)
-        else:
-            filled = any(i < len(values) and _filled(values[i])
-                         and not (defaults and i in defaults and is_default(defaults[i], values[i]))
-                         for i in counted)
+        else:  # the first counted cell with a value ends the search
+            filled, width = False, len(values)
+            for i in counted:
+                if i < width and _filled(values[i]) and not (defaults and i in defaults
+                                                             and is_default(defaults[i], values[i])):
+                    filled = True
+                    break
         if filled or index in marked:
             yield index + 1, values
 
@@ -310,11 +368,6 @@ def read_grids(path: Path) -> list[tuple[str, list[list[object]]]]:
     A tab too large to read (a stray far cell in a sheet reportgen does not read) is left out.
     """
     with open_workbook(path) as opened:
-        from python_calamine import SheetTypeEnum
-
-        grids = []
-        for meta in opened.book.sheets_metadata:
-            if meta.typ != SheetTypeEnum.WorkSheet or meta.name in opened.inspection.oversized:
-                continue  # chart and dialog sheets hold no cells
-            grids.append((meta.name, _load_sheet(opened.book, meta.name, path)[1]))
+        grids: list[tuple[str, list[list[object]]]] = []
+        _every_grid(opened, list(opened.book.sheets_metadata), {}, grids)
         return grids

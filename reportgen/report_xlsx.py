@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
+import math
 import re
+import zipfile
 from collections import defaultdict
 from collections.abc import Sequence
 from pathlib import Path
@@ -12,11 +15,14 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.comments import Comment
+from openpyxl.compat import safe_string
 from openpyxl.packaging.custom import StringProperty
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
+from openpyxl.utils.datetime import to_excel
 from openpyxl.worksheet.hyperlink import Hyperlink
 
+from .cells import column_index
 from .inputs import expand_inputs
 from .paths import REPORT_MARK, REPORT_SHEET
 from .problems import Problem, Problems, cell_position
@@ -33,12 +39,16 @@ _SURROGATES = re.compile("[\ud800-\udfff]")
 Position = tuple[int, int]  # 0-based row and column
 
 
-def report_bytes(inputs: Sequence[Path], problems: Problems) -> bytes:
+def report_bytes(inputs: Sequence[Path], problems: Problems,
+                 sources: Sequence[tuple[Path, list[tuple[str, list[list[object]]]]]] | None = None) -> bytes:
     """The report workbook as bytes; the caller writes it atomically (inputs are only read).
 
-    Written in openpyxl's streaming mode, so a 50,000-row workbook costs seconds, not minutes.
+    `sources`: each input with its tabs' values as `api.load(keep_grids=True)` kept them
+    (`Outcome.sources`); without them the inputs are read here. Written in openpyxl's streaming
+    mode, so a 50,000-row workbook costs seconds, not minutes.
     """
-    sources = [(file, read_grids(file)) for file in expand_inputs(inputs)]
+    if sources is None:
+        sources = [(file, read_grids(file)) for file in expand_inputs(inputs)]
     sources = [(file, grids) for file, grids in sources  # an earlier report among the inputs is not data
                if not any(name == SUMMARY_SHEET for name, _ in grids)]
     files = [file for file, _ in sources]
@@ -61,15 +71,22 @@ def report_bytes(inputs: Sequence[Path], problems: Problems) -> bytes:
         if title and position:
             marks[title][position].append(problem)
     _write_summary(book.create_sheet(SUMMARY_SHEET), problems, by_file, files)
+    plain: dict[str, list[list[tuple[int, str]]]] = {}
     for title, grid in copies:
-        _write_copy(book.create_sheet(title), grid, marks.get(title, {}))
+        plain[title] = _write_copy(book.create_sheet(title), grid, marks.get(title, {}))
     buffer = io.BytesIO()
     book.save(buffer)
-    return buffer.getvalue()
+    return _with_plain_cells(buffer.getvalue(), plain)
 
 
-def _write_copy(sheet, grid: list[list[object]], marks: dict[Position, list[Problem]]) -> None:
-    """The sheet's values as staff typed them; problem cells coloured and commented."""
+def _write_copy(sheet, grid: list[list[object]], marks: dict[Position, list[Problem]]) -> list[list[tuple[int, str]]]:
+    """The sheet's values as staff typed them; problem cells coloured and commented.
+
+    openpyxl writes the cells that need it (coloured and commented ones, dates, formulas kept as
+    text, error codes); the plain text and numbers, nearly all of a large sheet, are returned as
+    the XML openpyxl would write for them, row by row, and put in by `_with_plain_cells`: openpyxl
+    spends some 15 µs on each cell, which made the report cost twice the check itself.
+    """
     width = max([len(row) for row in grid[:1]] + [col + 1 for _, col in marks] + [1])
     for column in range(width):
         header = grid[0][column] if grid and column < len(grid[0]) else ""
@@ -80,12 +97,114 @@ def _write_copy(sheet, grid: list[list[object]], marks: dict[Position, list[Prob
     for row, column in marks:
         marked_rows[row].append(column)
     height = max([len(grid)] + [row + 1 for row in marked_rows])
+    plain: list[list[tuple[int, str]]] = []
+    styles: dict[type, int] = {}
+    letters = [get_column_letter(column + 1) for column in range(max(len(row) for row in grid) if grid else 0)]
+    waiting = 0
     for row_index in range(height):
-        values = [_safe(sheet, value) for value in (grid[row_index] if row_index < len(grid) else [])]
-        for column in marked_rows.get(row_index, ()):
+        raw = grid[row_index] if row_index < len(grid) else []
+        values: list[object] = []  # what openpyxl writes in this row
+        for column in marked_rows.get(row_index, ()):  # first, as styles are registered in this order
             values.extend([None] * (column + 1 - len(values)))
-            values[column] = _marked(sheet, values[column], marks[(row_index, column)])
-        sheet.append(values)
+            value = _safe(sheet, raw[column]) if column < len(raw) else None
+            values[column] = _marked(sheet, value, marks[(row_index, column)])
+        cells: list[tuple[int, str]] = []
+        for column, value in enumerate(raw):
+            if value is None or (column < len(values) and values[column] is not None):
+                continue
+            xml = _plain_cell(_safe_text(value) if type(value) is str else value,
+                              f"{letters[column] if column < len(letters) else get_column_letter(column + 1)}"
+                              f"{row_index + 1}", sheet, styles)
+            if xml is not None:
+                cells.append((column, xml))
+                continue
+            values.extend([None] * (column + 1 - len(values)))
+            values[column] = _safe(sheet, value)
+        plain.append(cells)
+        if values or row_index == 0:  # openpyxl writes this row: first the empty ones before it
+            for _ in range(waiting):
+                sheet.append([])
+            waiting = 0
+            sheet.append(values)
+        else:
+            waiting += 1  # only plain cells: given to openpyxl if a later row needs it
+    return plain  # rows after openpyxl's last are added by _merge_rows
+
+
+_ERROR_CODES = frozenset(("#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A"))  # openpyxl's
+_TIMES = (dt.datetime, dt.date, dt.time, dt.timedelta)
+
+
+def _plain_cell(value: object, ref: str, sheet=None, styles: dict | None = None) -> str | None:
+    """The `<c>` element openpyxl's lxml writer makes for text, a number, a truth value or a date,
+    or None when the value is anything else (left to openpyxl). A date's style is the one openpyxl
+    registers for a cell of its type (`styles` remembers it). tests/test_fast_paths.py compares."""
+    kind = type(value)
+    if kind is str:
+        if value in _ERROR_CODES or (len(value) > 1 and value[0] == "=") or "\ufffe" in value or "\uffff" in value:
+            return None  # an error code, a formula kept as text, or what lxml refuses: openpyxl's
+        if not value:
+            return f'<c r="{ref}" t="inlineStr"></c>'
+        space = ' xml:space="preserve"' if value != value.strip() else ""
+        if "&" in value or "<" in value or ">" in value or "\r" in value:
+            value = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;")
+        return f'<c r="{ref}" t="inlineStr"><is><t{space}>{value}</t></is></c>'
+    if kind is int or (kind is float and math.isfinite(value)):
+        return f'<c r="{ref}" t="n"><v>{"%.16g" % value}</v></c>'  # noqa: UP031 (openpyxl's)
+    if kind is bool:
+        return f'<c r="{ref}" t="b"><v>{int(value)}</v></c>'
+    if kind in _TIMES and sheet is not None and styles is not None:
+        if getattr(value, "tzinfo", None) is not None:
+            return None  # openpyxl refuses it, as before
+        if kind not in styles:
+            styles[kind] = WriteOnlyCell(sheet, value).style_id  # registers the date format, as openpyxl would
+        return f'<c r="{ref}" s="{styles[kind]}" t="n"><v>{safe_string(to_excel(value, sheet.parent.epoch))}</v></c>'
+    return None
+
+
+_ROW = re.compile(rb'<row r="(\d+)"(?:/>|>(.*?)</row>)', re.S)
+_CELL = re.compile(rb'<c r="([A-Z]+)\d+"[^>]*?(?:/>|>.*?</c>)', re.S)
+
+
+def _with_plain_cells(data: bytes, plain: dict[str, list[list[tuple[int, str]]]]) -> bytes:
+    """openpyxl's package with each copy's plain cells merged into its rows, in column order."""
+    from .formulas import sheet_parts
+
+    source = zipfile.ZipFile(io.BytesIO(data))
+    parts = {part: plain[title] for title, part in sheet_parts(source).items()
+             if title in plain and any(plain[title])}
+    if not parts:
+        return data
+    out = io.BytesIO()
+    with source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            blob = source.read(info)
+            if info.filename in parts:  # the large parts: compressed for speed (a third larger)
+                target.writestr(info, _merge_rows(blob, parts[info.filename]), compresslevel=1)
+            else:
+                target.writestr(info, blob)
+    return out.getvalue()
+
+
+def _merge_rows(xml: bytes, plain: list[list[tuple[int, str]]]) -> bytes:
+    start = xml.index(b"<sheetData>") + len(b"<sheetData>")
+    end = xml.index(b"</sheetData>", start)
+    rows: list[str] = []
+    number = 0
+    for match in _ROW.finditer(xml, start, end):
+        number = int(match.group(1))
+        mine = plain[number - 1] if number <= len(plain) else []
+        if not mine:  # as openpyxl wrote it
+            rows.append(match.group().decode("ascii"))
+            continue
+        theirs = [(column_index(cell.group(1).decode()), cell.group().decode("ascii"))
+                  for cell in _CELL.finditer(match.group(2) or b"")]
+        cells = sorted(mine + theirs, key=lambda cell: cell[0]) if theirs else mine
+        rows.append(f'<row r="{number}">' + "".join(xml for _, xml in cells) + "</row>")
+    for later in range(number + 1, len(plain) + 1):  # the rows openpyxl was never given
+        rows.append(f'<row r="{later}">' + "".join(xml for _, xml in plain[later - 1]) + "</row>")
+    # lxml, writing for openpyxl, spells every non-ASCII character as a reference (&#20839;)
+    return xml[:start] + "".join(rows).encode("ascii", "xmlcharrefreplace") + xml[end:]
 
 
 def _title(taken: set[str], name: str, file: Path, index: int) -> str:
@@ -165,6 +284,8 @@ def _safe(sheet, value: object) -> object:
 
 def _safe_text(text: str) -> str:
     """What openpyxl and Excel accept: no control characters or lone surrogates, bounded length."""
+    if text.isprintable() and len(text) <= _MAX_CELL:  # none of the characters replaced below
+        return text
     text = text.replace("\v", "\n").replace("\f", "\n")
     text = ILLEGAL_CHARACTERS_RE.sub("\ufffd", _SURROGATES.sub("\ufffd", text))
     return text[:_MAX_CELL]

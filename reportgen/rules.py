@@ -12,6 +12,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from . import sections as section_types
@@ -29,6 +30,9 @@ MAX_ITEMS = 999  # items in one section: the largest label numerals.lower can sp
 _ROC_DATE_IN_TEXT = re.compile(r"(?<!\d)(\d{2,3})年(\d{1,2})月(\d{1,2})日")
 _SENTENCE_END = re.compile(r"[。！？；!?;]")
 _INTRO_ENDS = ("：", ":")
+# A date written in 內容 (`110年9月8日`): a few hundred distinct ones recur across thousands of rows.
+# (A DateError is raised again each time: lru_cache keeps only results.)
+_day_in_text = lru_cache(maxsize=4096)(parse_day)
 
 
 # --- sheets that must come from one workbook ---------------------------------------------------
@@ -248,15 +252,14 @@ def dates_in_text(paragraphs: list[str], first: dt.date, last: dt.date, row: Row
         if "年" not in paragraph:
             continue
         for match in _ROC_DATE_IN_TEXT.finditer(paragraph):
-            cell = row[header]
             try:
-                day = parse_day(match.group())
+                day = _day_in_text(match.group())
             except DateError:
-                problems.add("bad-date-in-text", cell.location, date=match.group())
+                problems.add("bad-date-in-text", row[header].location, date=match.group())
                 continue
             if not first <= day.date <= last:
                 span = roc_date(first) if first == last else f"{roc_date(first)}至{roc_date(last)}"
-                problems.add("date-in-text-outside", cell.location, date=match.group(), span=span)
+                problems.add("date-in-text-outside", row[header].location, date=match.group(), span=span)
 
 
 # --- duplicates ----------------------------------------------------------------------------------
@@ -269,9 +272,13 @@ def duplicates(rows: Sequence[Converted], keys: tuple[str, ...], at: str, code: 
     """
     seen: dict[Hashable, Row] = {}
     for c in rows:
-        if c.excluded or any(c.values.get(k) in (None, INVALID) for k in keys):
+        if c.excluded:
             continue
-        key = tuple(_hashable(c[k]) for k in keys)
+        values = c.values
+        key = tuple(values.get(k) for k in keys)
+        if None in key or INVALID in key:  # neither equals anything but itself
+            continue
+        key = tuple(map(_hashable, key))
         if key in seen:
             problems.add(code, c.row[at].location, other=seen[key][at].location, **_describe(c))
             c.excluded = True

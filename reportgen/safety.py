@@ -11,11 +11,12 @@ import zipfile
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import BinaryIO
 
-from .cells import column_index
-from .formulas import sheet_parts
+from .cells import column_index, column_letter
+from .formulas import may_hold_facts, sheet_parts
 from .problems import FatalError, os_reason
 
 # Limits on what a workbook package may declare before anything is inflated. A real workbook of
@@ -52,6 +53,9 @@ class Inspection:
 
     oversized: set[str] = field(default_factory=set)
     parts: dict[str, str] = field(default_factory=dict)  # tab → its zip member (xlsx/xlsm)
+    # Worksheet parts holding none of formulas.FACT_MARKERS: no formula, error value or hidden row,
+    # so the scan for those need not inflate them a second time.
+    plain: set[str] = field(default_factory=set)
 
 
 def _read_everything(tab: str) -> bool:
@@ -194,40 +198,45 @@ def _check_zip(handle: BinaryIO, name: str, reads: Callable[[str], bool] = _read
             if info.filename.lower().endswith(_XML_SUFFIXES):
                 tab = tabs.get(info.filename)
                 if not _check_xml_part(handle, info, name, _label(info.filename, tabs),
-                                       tab is None or reads(tab)):
+                                       tab is None or reads(tab), inspection.plain):
                     inspection.oversized.add(tab or info.filename)
 
 
 def _check_xml_part(handle: BinaryIO, info: zipfile.ZipInfo, name: str, label: str = "",
-                    limit_extent: bool = True) -> bool:
+                    limit_extent: bool = True, plain: set[str] | None = None) -> bool:
     """Inflate one XML part as a stream: its size must match the declaration, and no DTD inside.
 
     False when a worksheet's used range is too large to read but `limit_extent` is off (a tab
     reportgen does not read): that tab is then left alone rather than blocking the build.
+    A worksheet without any of formulas.FACT_MARKERS is added to `plain`.
     """
     label = label or "活頁簿的內部資料"
     worksheet = bool(_WORKSHEET.fullmatch(info.filename))
     manifest = info.filename == "META-INF/manifest.xml"  # an OpenDocument file's list of parts
     last_row = last_column = rows = cells = 0
+    # Each `<c` counted takes at least two bytes, so a part smaller than this cannot hold too many.
+    count_cells = info.file_size >= 2 * MAX_CELLS
+    marked = False
     carry = b""
     for text in _utf8(_inflate(handle, info, name)):
         window = carry + text
-        if any(marker in window for marker in _DTD_MARKERS):
+        if b"!" in window and any(marker in window for marker in _DTD_MARKERS):  # one byte first
             raise FatalError(f"{name}：{label}含有 XML 文件型別宣告（DTD / ENTITY）。"
                              f"正常的活頁簿不會有這種內容，可能是惡意檔案，{_SUSPECT}")
         if manifest and b"encryption-data" in window:
             raise FatalError(f"{name}：檔案已加密（設有開啟密碼），無法讀取。"
                              "請在 Calc 開啟後移除密碼，另存新檔後再試。")
         if worksheet:
-            rows += len(_ROW_ELEMENT.findall(text))  # per chunk: one split across chunks is missed
-            cells += len(_CELL_ELEMENT.findall(text))
-            found = _REFERENCE.findall(window)
-            if found:  # distinct values first: a sheet repeats the same few columns on every row
-                last_row = max(last_row, *map(int, {digits for _, digits in found}))
-                columns = {letters for letters, _ in found}
-                last_column = max(last_column, *(column_index(letters.decode()) + 1 for letters in columns))
+            rows += _elements(text, b"row", _ROW_ELEMENT)  # per chunk: one split across chunks is missed
+            if count_cells:
+                cells += _elements(text, b"c", _CELL_ELEMENT)
+            marked = marked or may_hold_facts(window)
+            row, column = _extent(window)
+            last_row, last_column = max(last_row, row), max(last_column, column)
         carry = window[-_OVERLAP:]
     last_row = max(last_row, rows)
+    if worksheet and not marked and plain is not None:
+        plain.add(info.filename)
     if worksheet and (last_row * max(last_column, 1) > MAX_CELLS or cells > MAX_CELLS):
         if not limit_extent:
             return False
@@ -235,6 +244,72 @@ def _check_xml_part(handle: BinaryIO, info: zipfile.ZipInfo, name: str, label: s
                          f"第 {max(last_column, 1):,} 欄，上限 {MAX_CELLS:,} 格）。"
                          "請在 Excel 按 Ctrl+End 找到最後一格，刪除多餘的列與欄後存檔再試。")
     return True
+
+
+_TAIL = 4096  # bytes at a chunk's end whose references give the candidates _extent checks
+
+
+def _extent(window: bytes) -> tuple[int, int]:
+    """The largest row and column (1-based) that any reference in `window` names (_REFERENCE).
+
+    Rows and cells come in order, so the largest usually sit at the end: they are read from the
+    last few kB, and one regex search then confirms that no reference anywhere in the window is
+    larger (a search that finds nothing is far cheaper than collecting every reference). When
+    one is, or a reference is single-quoted, every reference is collected, as before.
+    """
+    if b"r='" not in window:
+        found = _REFERENCE.findall(window[-_TAIL:])
+        if found:
+            row, column = _largest(found)
+            if _beyond(row, column).search(window) is None:
+                return row, column
+    found = _REFERENCE.findall(window)
+    return _largest(found) if found else (0, 0)
+
+
+def _largest(found: list[tuple[bytes, bytes]]) -> tuple[int, int]:
+    """Distinct values first: a sheet repeats the same few columns on every row."""
+    row = max(map(int, {digits for _, digits in found}))
+    column = max(column_index(letters.decode()) + 1 for letters in {letters for letters, _ in found})
+    return row, column
+
+
+@lru_cache(maxsize=256)
+def _beyond(row: int, column: int) -> re.Pattern[bytes]:
+    """A double-quoted reference naming a row above `row` or a column beyond `column` (1-based).
+
+    It may also match other `r="…"` text (then _extent collects every reference, which is exact),
+    but never misses a larger reference of _REFERENCE's form.
+    """
+    digits = str(row)
+    rows = [f"[0-9]{{{len(digits) + 1},7}}"] if len(digits) < 7 else []
+    for i, digit in enumerate(digits):  # same length, larger from the first digit that differs
+        if digit != "9":
+            rest = len(digits) - i - 1
+            rows.append(digits[:i] + f"[{int(digit) + 1}-9]" + (f"[0-9]{{{rest}}}" if rest else ""))
+    letters = column_letter(column - 1) if column > 0 else ""
+    columns = [f"[A-Z]{{{len(letters) + 1},3}}"] if len(letters) < 3 else []
+    for i, letter in enumerate(letters):
+        if letter != "Z":
+            rest = len(letters) - i - 1
+            columns.append(letters[:i] + f"[{chr(ord(letter) + 1)}-Z]" + (f"[A-Z]{{{rest}}}" if rest else ""))
+    parts = []
+    if rows:
+        parts.append("[A-Z]{0,3}(?:" + "|".join(rows) + ")")
+    if columns:
+        parts.append("(?:" + "|".join(columns) + ")[0-9]{1,7}")
+    if not parts:
+        return re.compile(rb"(?!)")
+    return re.compile(('r="(?:' + "|".join(parts) + ')"').encode())
+
+
+def _elements(text: bytes, tag: bytes, pattern: re.Pattern[bytes]) -> int:
+    """How many `<tag` elements (`pattern`) a chunk holds: counted with bytes.count when no element
+    has a namespace prefix (`<x:row`), as the regex would count them, minus longer names (`<rowBreaks`)."""
+    if b":" in text and b":" + tag in text:
+        return len(pattern.findall(text))
+    opening = b"<" + tag
+    return text.count(opening) - len(re.findall(re.escape(opening) + rb"\w", text))
 
 
 def _inflate(handle: BinaryIO, info: zipfile.ZipInfo, name: str) -> Iterator[bytes]:

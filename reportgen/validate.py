@@ -13,7 +13,7 @@ from pathlib import Path
 
 from . import normalize, rules
 from . import sections as section_types
-from .kinds import INVALID, Context, convert, convert_row
+from .kinds import INVALID, Context, convert, convert_row, convert_row_unless
 from .models import Activity, Report, Section, Settings, Visit, VisitStats
 from .problems import Location, Problems
 from .reader import Row, SheetData, WorkbookData
@@ -31,6 +31,8 @@ class Outcome:
     report: Report | None
     problems: Problems
     skipped: int = 0
+    # With api.load(keep_grids=True): each input and its tabs' values, for validate --report.
+    sources: list[tuple[Path, list[tuple[str, list[list[object]]]]]] | None = None
 
 
 def validate_paths(paths: Iterable[Path]) -> Outcome:
@@ -53,7 +55,7 @@ class Converted:
         return None if value is INVALID else value
 
     def valid(self) -> bool:
-        return not self.excluded and all(v is not INVALID for v in self.values.values())
+        return not self.excluded and INVALID not in self.values.values()  # INVALID equals only itself
 
 
 # --- first pass: cells -------------------------------------------------------------------------
@@ -100,16 +102,16 @@ def convert_rows(data: SheetData | None, ctx: Context) -> list[Converted]:
 
 def _activity_rows(books: list[WorkbookData], ctx: Context, progress) -> tuple[list[Converted], int]:
     """Activities to check, and how many rows say 列入報告 = 否 (left out, unvalidated)."""
-    include = ACTIVITIES.column("列入報告")
     out: list[Converted] = []
     skipped = 0
     for book in books:
         data = book.sheets.get(ACTIVITIES.name)
         for row in _each(progress, data.rows if data else ()):
-            if convert(row["列入報告"], include, ctx) == "否":
+            values = convert_row_unless(ACTIVITIES, row, ctx, "列入報告", "否")
+            if values is None:
                 skipped += 1
                 continue
-            out.append(Converted(row, convert_row(ACTIVITIES, row, ctx, skip=("列入報告",))))
+            out.append(Converted(row, values))
     return out, skipped
 
 
@@ -129,14 +131,16 @@ def _each(progress, rows):
 # --- models --------------------------------------------------------------------------------------
 
 def _activity(c: Converted) -> Activity:
-    return Activity(section=c["節次"], title=c["標題"], start=c["開始日期"], end=c["結束日期"],
-                    paragraphs=tuple(c["內容"]), source=c.row.location)
+    v = c.values  # a valid row: no INVALID among them
+    return Activity(section=v.get("節次"), title=v.get("標題"), start=v.get("開始日期"), end=v.get("結束日期"),
+                    paragraphs=tuple(v.get("內容")), source=c.row.location)
 
 
 def _visit(c: Converted) -> Visit:
-    return Visit(date=c["日期"].date, region=c["國家或地區"] or "", organisation=c["單位"],
-                 representatives=tuple(c["代表"]), people=c["人數"], video=c["形式"] == "視訊",
-                 key=c["主要訪團"] == "是", source=c.row.location)
+    v = c.values  # a valid row: no INVALID among them
+    return Visit(date=v.get("日期").date, region=v.get("國家或地區") or "", organisation=v.get("單位"),
+                 representatives=tuple(v.get("代表")), people=v.get("人數"), video=v.get("形式") == "視訊",
+                 key=v.get("主要訪團") == "是", source=c.row.location)
 
 
 def _stats(visits: list[Visit]) -> VisitStats:

@@ -73,7 +73,7 @@ class OpenWorkbook:
                 self._parts = sheet_parts(self._archive)
             part = self._parts.get(tab)
             try:
-                data = self._archive.read(part) if part else None
+                data = self._archive.read(part) if part and part not in self.inspection.plain else None
             except (KeyError, zipfile.BadZipFile, OSError):
                 data = None
             if data is not None:

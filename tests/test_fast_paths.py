@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import io
 import zipfile
+from pathlib import Path
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from helpers import REPO, write_workbook
 from reportgen import docx_writer, normalize
@@ -66,3 +70,296 @@ def test_the_document_part_is_the_same_whatever_the_piece_size(monkeypatch):
     assert pieces == whole
     xml = _docx_parts(whole)[docx_writer.DOCUMENT_PART].decode()
     assert xml.count("<w:p>") == 11 and "第9段 &amp; &lt;內容&gt;" in xml
+
+
+# --- conversions remembered per column (kinds.Context.memo) ------------------------------------
+
+def _visits(count: int, **cells: object) -> list[dict[str, object]]:
+    return [{"日期": "110/9/10", "單位": f"日本京都市第{i}團", "代表": "門川大作市長、松井孝治副市長",
+             "人數": 5, "形式": "視訊", "主要訪團": "否", **cells} for i in range(count)]
+
+
+def test_a_repeated_value_with_a_problem_is_reported_at_every_cell(tmp_path):
+    """Only problem-free conversions are remembered: each bad cell still gets its own problem."""
+    from reportgen import load
+
+    book = write_workbook(tmp_path / "book.xlsx", visits=[
+        *_visits(3, 形式="傳真"), *_visits(2, 形式="視訊\u200b", 單位="台南市"), *_visits(2, 人數="五")])
+    found = load([book]).problems.flatten(("cell", "code"))
+    assert [cell for cell, code in found if code == "bad-choice"] == ["F2", "F3", "F4"]
+    assert [cell for cell, code in found if code == "invisible-chars"] == ["F5", "F6"]
+    assert [cell for cell, code in found if code == "bad-number"] == ["E7", "E8"]
+
+
+def test_remembered_values_are_the_same_and_lists_are_not_shared(tmp_path):
+    from reportgen import load
+
+    book = write_workbook(tmp_path / "book.xlsx", visits=_visits(4))
+    report = load([book]).report
+    assert report is not None and len(report.visits) == 4
+    assert {v.representatives for v in report.visits} == {("門川大作市長", "松井孝治副市長")}
+    assert {(v.people, v.video, v.key, v.date.isoformat()) for v in report.visits} == {
+        (5, True, False, "2021-09-10")}
+
+
+def test_convert_row_gives_the_same_as_converting_each_cell(tmp_path):
+    """The table fast path (raw grid values, remembered results) against `convert` on each Cell."""
+    from reportgen.kinds import INVALID, Context, convert, convert_row
+    from reportgen.schema import VISITS
+
+    book = write_workbook(tmp_path / "book.xlsx", visits=[
+        *_visits(3), *_visits(2, 人數="五"), *_visits(2, 形式="實體\u200b"), {"日期": "110/9/31"}])
+    rows = read_workbook(book, Problems()).sheets["訪賓"].rows
+    fast_problems, slow_problems = Problems(), Problems()
+    fast_ctx, slow_ctx = Context(fast_problems), Context(slow_problems)
+    fast = [convert_row(VISITS, row, fast_ctx) for row in rows]
+    slow = [{col.header: convert(row[col.header], col, slow_ctx) for col in VISITS.columns if not col.note}
+            for row in rows]
+    assert fast == slow
+    assert any(value is INVALID for row in fast for value in row.values())
+    assert fast_problems.flatten() == slow_problems.flatten() and len(fast_problems) > 4
+    first, second = (row["代表"] for row in fast[:2])
+    assert first == second and first is not second
+
+
+# --- one read for validate --report; two sheets for init --from ---------------------------------
+
+def test_validate_report_from_the_grids_already_read_equals_reading_again(tmp_path):
+    from openpyxl import load_workbook
+
+    from reportgen import load
+    from reportgen.report_xlsx import report_bytes
+
+    book = write_workbook(tmp_path / "book.xlsx", visits=_visits(3, 人數="五"))
+    outcome = load([book], keep_grids=True)
+    assert outcome.sources is not None and [path for path, _ in outcome.sources] == [book]
+    assert [name for name, _ in outcome.sources[0][1]] == ["報告設定", "章節", "活動", "訪賓"]
+    again = load([book]).sources
+    assert again is None  # kept only when asked for
+
+    def values(data: bytes) -> list[list[object]]:
+        sheets = load_workbook(io.BytesIO(data)).worksheets
+        return [[sheet.title] + [[c.value for c in row] for row in sheet.iter_rows()] for sheet in sheets]
+
+    reused = report_bytes([book], outcome.problems, outcome.sources)
+    assert values(reused) == values(report_bytes([book], outcome.problems))
+
+
+def test_init_from_reads_only_settings_and_sections(tmp_path, monkeypatch):
+    from reportgen import reader
+    from reportgen.init_workbook import create
+
+    source = write_workbook(tmp_path / "old.xlsx", activities=[{"節次": "壞", "標題": None}],
+                            visits=_visits(2, 人數="五"))
+    loaded: list[str] = []
+    plain = reader._load_sheet
+
+    def spy(book, name, path):
+        loaded.append(name)
+        return plain(book, name, path)
+
+    monkeypatch.setattr(reader, "_load_sheet", spy)
+    outcome = create(tmp_path / "new.xlsx", source=source)
+    assert outcome.path is not None, outcome.problems.flatten()
+    assert loaded == ["報告設定", "章節"]
+
+
+# --- the safety check's element counts -----------------------------------------------------------
+
+def test_element_counts_by_bytes_count_equal_the_regex():
+    from reportgen import safety
+
+    samples = [b'<row r="1"><c r="A1"/><c>x</c></row><rowBreaks/><cols><col/></cols><c\n/><row>',
+               b'<x:row r="2"><x:c r="B2"/></x:row><row/>', b"<ro", b"<row", b"<c", b'<cfRule/><c\tr="A1">',
+               b"", b"<row_x><c_1><c-2>"]
+    for text in samples:
+        assert safety._elements(text, b"row", safety._ROW_ELEMENT) == len(safety._ROW_ELEMENT.findall(text))
+        assert safety._elements(text, b"c", safety._CELL_ELEMENT) == len(safety._CELL_ELEMENT.findall(text))
+
+
+def test_a_sheet_with_a_formula_is_scanned_and_one_without_is_not(tmp_path):
+    from reportgen.workbook import open_workbook
+
+    book = write_workbook(tmp_path / "book.xlsx", visits=_visits(2, 人數="=2+3"))
+    with open_workbook(book) as opened:
+        parts = opened.inspection.parts
+        assert parts["訪賓"] not in opened.inspection.plain
+        assert parts["活動"] in opened.inspection.plain
+        assert opened.facts("訪賓").unsaved == {(1, 4), (2, 4)}
+        assert opened.facts("活動").unsaved == frozenset()
+
+
+def test_the_collector_is_paused_only_while_loading(tmp_path, monkeypatch):
+    import gc
+
+    from reportgen import load
+    from reportgen import validate as validate_module
+
+    seen: list[bool] = []
+    plain = validate_module.validate_books
+    monkeypatch.setattr(validate_module, "validate_books",
+                        lambda *args: (seen.append(gc.isenabled()), plain(*args))[1])
+    book = write_workbook(tmp_path / "book.xlsx")
+    assert load([book]).report is not None
+    assert seen == [False] and gc.isenabled()
+    gc.disable()  # a caller that manages the collector itself is left as it was
+    try:
+        load([book])
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
+# --- validate --report: plain cells written as openpyxl writes them -----------------------------
+
+def _parts_of(data: bytes) -> dict[str, bytes]:
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        return {info.filename: archive.read(info) for info in archive.infolist()
+                if info.filename != "docProps/core.xml"}  # its timestamps differ between runs
+
+
+def test_the_report_with_plain_cells_written_directly_is_openpyxl_s_own(tmp_path, monkeypatch):
+    """Every part of the package, byte for byte, as when openpyxl writes every cell itself."""
+    import datetime as dt
+
+    from reportgen import load, report_xlsx
+
+    texts = ["純文字", " 前後空白 ", "a & b < c > d", "第一行\n第二行", "tab\there", "cr\rhere", "", "=1+1", "=",
+             "#N/A", "#DIV/0!", "_x4E2D_", "日" * 40_000, "'quoted\"", "emoji 😀"]
+    numbers = [0, -7, 12345678901234567, 3.5, 1e-12, 1e300, float("nan"), float("inf"), True, False]
+    dates = [dt.datetime(2021, 9, 8), dt.date(2021, 9, 8), dt.time(9, 30), dt.timedelta(hours=5)]
+    book = write_workbook(tmp_path / "book.xlsx", visits=[
+        *_visits(3, 人數="五"),
+        *({"日期": "110/9/10", "單位": value, "代表": "門川大作市長", "人數": 1, "形式": "視訊", "備註": value}
+          for value in [*texts, *numbers, *dates])])
+    outcome = load([book], keep_grids=True)
+    assert outcome.problems  # some cells are coloured and commented among the plain ones
+    sources = outcome.sources
+    assert sources is not None
+    grid = dict(sources[0][1])["訪賓"]
+    for row, value in enumerate([*texts, *numbers, *dates], start=4):  # values calamine cannot give
+        grid[row] = [*grid[row][:7], value]
+    grid[10:10] = [[], [None, None]]  # empty rows between rows with values, and at the end
+    grid += [[None], []]
+    direct = report_xlsx.report_bytes([book], outcome.problems, sources)
+    monkeypatch.setattr(report_xlsx, "_write_copy", _every_cell_by_openpyxl)
+    by_openpyxl = report_xlsx.report_bytes([book], outcome.problems, sources)
+    assert _parts_of(direct) == _parts_of(by_openpyxl)
+
+
+def _every_cell_by_openpyxl(sheet, grid, marks):
+    """report_xlsx._write_copy as it was before plain cells were written directly."""
+    from collections import defaultdict
+
+    from openpyxl.utils import get_column_letter
+
+    from reportgen.report_xlsx import _marked, _safe
+
+    width = max([len(row) for row in grid[:1]] + [col + 1 for _, col in marks] + [1])
+    for column in range(width):
+        header = grid[0][column] if grid and column < len(grid[0]) else ""
+        sheet.column_dimensions[get_column_letter(column + 1)].width = min(
+            max(12, 2 * len(str(header or "")) + 4), 40)
+    sheet.freeze_panes = "A2"
+    marked_rows = defaultdict(list)
+    for row, column in marks:
+        marked_rows[row].append(column)
+    height = max([len(grid)] + [row + 1 for row in marked_rows])
+    for row_index in range(height):
+        values = [_safe(sheet, value) for value in (grid[row_index] if row_index < len(grid) else [])]
+        for column in marked_rows.get(row_index, ()):
+            values.extend([None] * (column + 1 - len(values)))
+            values[column] = _marked(sheet, values[column], marks[(row_index, column)])
+        sheet.append(values)
+    return [[] for _ in range(height)]
+
+
+def test_the_sheet_extent_from_the_tail_is_the_extent_of_every_reference():
+    """safety._extent reads candidates from a chunk's end and confirms them with one search; any
+    larger reference anywhere (out of order, single-quoted, tab before r=) is still counted."""
+    import random
+
+    from reportgen import safety
+
+    def exact(window: bytes) -> tuple[int, int]:
+        found = safety._REFERENCE.findall(window)
+        return safety._largest(found) if found else (0, 0)
+
+    ordered = b"".join(b'<row r="%d"><c r="A%d"/><c r="H%d"/></row>' % (n, n, n) for n in range(1, 3000))
+    assert safety._extent(ordered) == exact(ordered) == (2999, 8)
+    for stray in (b'<c r="XFD7"/>', b'<c r="A1048576"/>', b"<c r='Z99999'/>", b'<c\tr="AB12"/>', b'<c r="I2"/>'):
+        window = stray + ordered
+        assert safety._extent(window) == exact(window) != (2999, 8)
+    rng = random.Random(7)
+    for _ in range(2000):
+        refs = []
+        for _ in range(rng.randint(0, 30)):
+            letters = "".join(rng.choice("ABCXYZ") for _ in range(rng.randint(0, 4)))
+            digits = "".join(rng.choice("0123456789") for _ in range(rng.randint(1, 8)))
+            quote, space = rng.choice("\"\"'"), rng.choice("  \t\nx")
+            refs.append(f"<c{space}r={quote}{letters}{digits}{quote}/>")
+        window = "".join(refs).encode() + b" " * rng.randint(0, 5000)
+        assert safety._extent(window) == exact(window), window[:200]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet="日本 \u3000,，:(（)）\n\r\v_x200B4E2D\u200bａ１AB;!?"))
+def test_converters_skip_a_second_strip_and_get_the_same_text(text):
+    """kinds cleans each cell once (strip_invisible), then line_text/prose_text: as clean_line/clean_prose."""
+    stripped = normalize.strip_invisible(text)[0]
+    for parens in ("半形", "全形"):
+        assert normalize.line_text(stripped, parens) == normalize.clean_line(text, parens=parens).text
+        assert normalize.prose_text(stripped, parens) == normalize.clean_prose(text, parens=parens).text
+
+
+def test_cells_are_counted_in_any_part_that_could_hold_too_many(monkeypatch):
+    """Cells without r= are counted (each `<c` takes two bytes: a smaller part is skipped)."""
+    import pytest
+
+    from reportgen import safety
+    from reportgen.problems import FatalError
+
+    def package(sheet: bytes) -> bytes:
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+            archive.writestr("xl/worksheets/sheet1.xml", sheet)
+        return buffer.getvalue()
+
+    monkeypatch.setattr(safety, "MAX_CELLS", 1_000)
+    many = b"<worksheet><sheetData><row>" + b"<c><v>1</v></c>" * 1_001 + b"</row></sheetData></worksheet>"
+    with pytest.raises(FatalError, match="使用範圍過大"):
+        safety.check_workbook_bytes(package(many), Path("many.xlsx"))
+    few = b"<worksheet><sheetData><row>" + b"<c/>" * 400 + b"</row></sheetData></worksheet>"
+    assert len(few) < 2 * 1_000  # too small to be counted, and indeed within the limit
+    safety.check_workbook_bytes(package(few), Path("few.xlsx"))
+
+
+def test_a_build_imports_only_what_it_uses(tmp_path):
+    """No openpyxl, web or XML-SAX modules in a build; Jinja only when a 前言 has a placeholder."""
+    import subprocess
+    import sys
+
+    plain = write_workbook(tmp_path / "plain.xlsx", sections=[
+        {"節次": 1, "節名": "交流專案", "類型": "活動"},
+        {"節次": 2, "節名": "訪賓", "類型": "訪賓", "前言": "本府持續接待國際訪賓。"}])
+    templated = write_workbook(tmp_path / "templated.xlsx")
+    script = ("import sys; from reportgen.cli import main; code = main(['build', sys.argv[1], '-o', sys.argv[2]]); "
+              "print(sorted({m.split('.')[0] for m in sys.modules} & {'jinja2', 'openpyxl', 'starlette', "
+              "'uvicorn', 'multipart', 'olefile', 'http', 'docxtpl'} | {m for m in sys.modules "
+              "if m.startswith('xml.sax')}), code)")
+    seen = {}
+    for book in (plain, templated):
+        done = subprocess.run([sys.executable, "-c", script, str(book), str(tmp_path / f"{book.stem}.docx")],
+                              capture_output=True, text=True, cwd=REPO, check=True)
+        seen[book.stem] = done.stdout.strip().splitlines()[-1]
+    assert seen == {"plain": "[] 0", "templated": "['jinja2'] 0"}
+
+
+def test_the_fact_markers_are_found_through_their_bytes():
+    from reportgen import formulas
+
+    assert [marker for marker, _ in formulas.FACT_MARKER_BYTES] == list(formulas.FACT_MARKERS)
+    assert all(byte in marker for marker, byte in formulas.FACT_MARKER_BYTES)
+    for marker in formulas.FACT_MARKERS:
+        assert formulas.may_hold_facts(b'<c r="A1"><v>1</v></c>' + marker + b"<c/>")
+    assert not formulas.may_hold_facts(b'<row r="1"><c r="A1" t="inlineStr"><is><t>x</t></is></c></row>')

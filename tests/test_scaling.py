@@ -1,4 +1,5 @@
-"""No quadratic step: building 4n rows must take about four times as long as n, never six."""
+"""No quadratic step: building 4n rows (or checking them with `validate --report`) must take about
+four times as long as n, never six."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from helpers import HEADERS, REPO
 from reportgen import load
 from reportgen.compose import compose
 from reportgen.docx_writer import load_template, render_docx
+from reportgen.report_xlsx import report_bytes
 
 N = 800  # rows; with 4N the test runs in a few seconds
 SECTIONS = 5  # activity sections: none may hold more than 999 items
@@ -60,15 +62,55 @@ def _build_seconds(template, path: Path) -> float:
     return time.perf_counter() - start
 
 
-@pytest.mark.slow
-def test_building_is_linear_in_the_number_of_rows(tmp_path):
-    template = load_template(REPO / "templates" / "report.docx")
+def _report_seconds(path: Path) -> float:
+    """`validate --report`: the load keeping every tab's values, then the annotated copy."""
+    gc.collect()
+    start = time.perf_counter()
+    outcome = load([path], keep_grids=True)
+    assert outcome.report is not None, [p.code for p in outcome.problems]
+    assert report_bytes([path], outcome.problems, outcome.sources)
+    return time.perf_counter() - start
+
+
+def _ratio(tmp_path: Path, seconds) -> float:
     small = _workbook(tmp_path / "small.xlsx", N)
     large = _workbook(tmp_path / "large.xlsx", 4 * N)
-    _build_seconds(template, small)  # warm up: first-use imports and caches are not per-row costs
+    seconds(small)  # warm up: first-use imports and caches are not per-row costs
     best = {small: float("inf"), large: float("inf")}
     for _ in range(3):  # interleaved, fastest of each: a busy machine slows both alike
         for path in (small, large):
-            best[path] = min(best[path], _build_seconds(template, path))
-    ratio = best[large] / best[small]
+            best[path] = min(best[path], seconds(path))
+    return best[large] / best[small]
+
+
+@pytest.mark.slow
+def test_building_is_linear_in_the_number_of_rows(tmp_path):
+    template = load_template(REPO / "templates" / "report.docx")
+    ratio = _ratio(tmp_path, lambda path: _build_seconds(template, path))
     assert ratio <= MAX_RATIO, f"{4 * N} rows took {ratio:.1f}× the time of {N}"
+
+
+@pytest.mark.slow
+def test_validate_report_is_linear_in_the_number_of_rows(tmp_path):
+    ratio = _ratio(tmp_path, _report_seconds)
+    assert ratio <= MAX_RATIO, f"validate --report: {4 * N} rows took {ratio:.1f}× the time of {N}"
+
+
+@pytest.mark.slow
+def test_the_scaling_check_catches_a_quadratic_step(tmp_path, monkeypatch):
+    """The check can fail: a rule made quadratic (each row compared with all before it) is caught."""
+    from reportgen import rules
+
+    plain = rules.duplicates
+
+    def quadratic(rows, keys, at, code, problems):
+        for index, row in enumerate(rows):
+            for earlier in rows[:index]:
+                if earlier.values.get(keys[0]) == row.values.get(keys[0]) and earlier is row:
+                    break
+        plain(rows, keys, at, code, problems)
+
+    monkeypatch.setattr(rules, "duplicates", quadratic)
+    template = load_template(REPO / "templates" / "report.docx")
+    ratio = _ratio(tmp_path, lambda path: _build_seconds(template, path))
+    assert ratio > MAX_RATIO, f"a quadratic rule went unnoticed: {ratio:.1f}×"
