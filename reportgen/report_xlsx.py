@@ -288,4 +288,5 @@ def _safe_text(text: str) -> str:
         return text
     text = text.replace("\v", "\n").replace("\f", "\n")
     text = ILLEGAL_CHARACTERS_RE.sub("\ufffd", _SURROGATES.sub("\ufffd", text))
+    text = text.replace("\ufffe", "\ufffd").replace("\uffff", "\ufffd")  # non-characters lxml refuses
     return text[:_MAX_CELL]

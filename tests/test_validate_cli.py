@@ -188,3 +188,18 @@ def test_report_may_not_replace_an_input_or_be_another_format(cli, tmp_path, nam
     assert result.err.startswith("錯誤：檢核報告")
     assert digest(source) == before
     assert not (tmp_path / "report.docx").exists()
+
+
+def test_report_copies_a_non_character_cell_instead_of_crashing(tmp_path, cli):
+    """U+FFFE/U+FFFF in a cell (lxml refuses them) become U+FFFD in the copy; the report is written."""
+    from openpyxl import load_workbook
+
+    from reportgen.problems import Problems
+    from reportgen.report_xlsx import report_bytes
+
+    book = write_workbook(tmp_path / "a.xlsx")
+    sources = [(book, [("活動", [["節次", "標題"], [1, "締盟\ufffe儀式\uffff"]])])]
+    data = report_bytes([book], Problems(), sources=sources)
+    (tmp_path / "r.xlsx").write_bytes(data)
+    copied = [c.value for row in load_workbook(tmp_path / "r.xlsx").worksheets[1].iter_rows() for c in row]
+    assert "締盟\ufffd儀式\ufffd" in copied
