@@ -21,8 +21,9 @@ from ..paths import safe_file_title
 from ..problems import Problem, shorten
 from ..schema import WORKBOOK_SUFFIXES
 
-__all__ = ["WORKBOOK_SUFFIXES", "Checked", "Download", "FatalError", "HalfYear", "Paragraph", "Upload", "blank_workbook", "check",
-           "half_year", "half_years", "indent_classes", "pdf", "safe_name", "shorten", "soffice_available"]
+__all__ = ["WORKBOOK_SUFFIXES", "Checked", "Download", "FatalError", "HalfYear", "Paragraph", "Upload",
+           "blank_workbook", "check", "half_year", "half_years", "indent_classes", "pdf", "safe_name", "shorten",
+           "soffice_available"]
 
 TEMPLATE_SUFFIXES = (".docx", ".dotx")  # as `reportgen build --template` takes them
 REPORT_NAME = "檢核報告.xlsx"
