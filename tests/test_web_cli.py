@@ -76,6 +76,19 @@ def test_loopback_by_default_and_ctrl_c_stops_without_a_traceback():
     assert "reportgen 網頁版已停止。" in err
 
 
+def test_another_loopback_address_is_served_under_its_own_name():
+    """`--host 127.0.0.2` needs no access code (it is loopback) and answers the link it prints."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.2", 0))
+        port = sock.getsockname()[1]
+    process, lines = start("--host", "127.0.0.2", "--port", str(port))
+    try:
+        assert lines[0] == f"reportgen 網頁版已啟動：http://127.0.0.2:{port}/"
+        assert get(f"http://127.0.0.2:{port}/") == 200
+    finally:
+        stop(process)
+
+
 def test_another_host_prints_a_link_with_a_fresh_access_code(monkeypatch):
     port = free_port()
     process, lines = start("--host", "0.0.0.0", "--port", str(port), env={"REPORTGEN_SERVE_PASSWORD": ""})
