@@ -115,4 +115,16 @@ def summary(outcome: Outcome) -> str:
     return text + f"；警告 {len(outcome.problems.warnings)} 項。"
 
 
-__all__ = ["FatalError", "Outcome", "default_template", "load", "preview_text", "render_docx", "summary"]
+def template_warnings(outcome: Outcome, template: Path | str | None = None) -> list[str]:
+    """What `reportgen build --template` prints about its template for this chapter (page size,
+    language, fonts, indents …), one line each; empty when there is no chapter or nothing to say."""
+    from .compose import compose
+    from .template_check import build_warnings
+
+    if outcome.report is None:
+        return []
+    return build_warnings(Path(template) if template is not None else default_template(), compose(outcome.report))
+
+
+__all__ = ["FatalError", "Outcome", "default_template", "load", "preview_text", "render_docx", "summary",
+           "template_warnings"]

@@ -204,3 +204,12 @@ def _case_insensitive(folder: str) -> bool:
         if parent == current:
             return os.name == "nt" or sys.platform == "darwin"
         current = parent
+
+
+def safe_file_title(title: str) -> str:
+    """A chapter title as a file name: characters Windows refuses become _, never empty.
+
+    Shared by `reportgen build` (its default output name) and the page's .docx download.
+    """
+    cleaned = "".join("_" if c in '\\/:*?"<>|' else c for c in title).strip(" .")
+    return cleaned or "chapter"

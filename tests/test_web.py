@@ -22,7 +22,8 @@ from helpers import EXAMPLE, EXPECTED_CHAPTER, FIXTURES, run_cli, write_workbook
 from reportgen.web import pipeline
 from reportgen.web.app import ServeConfig, create_app
 from reportgen.web.server import PASSWORD_ENV, config_for, is_loopback
-from zipparts import ACTIVITY_SHEET, RawEntry, deflated_zeros, entries_of, write_raw_zip
+from template_edits import rewrite
+from zipparts import ACTIVITY_SHEET, RawEntry, deflated_zeros, entries_of, replace_text, write_raw_zip
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 BASE = "http://127.0.0.1:8000"
@@ -176,6 +177,52 @@ def test_a_chosen_template_is_used(tmp_path):
     assert "/tmp" not in response.text
 
 
+LETTER_JA = (replace_text('<w:pgSz w:w="11906" w:h="16838"/>', '<w:pgSz w:w="12240" w:h="15840"/>'),
+             replace_text('w:eastAsia="zh-TW"', 'w:eastAsia="ja-JP"'))
+
+
+def test_template_warnings_are_shown_as_build_prints_them(tmp_path):
+    """A Letter-size, ja-JP template: the page shows the lines `build --template` prints, and builds."""
+    from helpers import REPO
+
+    def edit(name: str, data: bytes) -> bytes:
+        if name == "word/document.xml":
+            return LETTER_JA[0](data)
+        return LETTER_JA[1](data) if name == "word/styles.xml" else data
+
+    template = rewrite(REPO / "templates" / "report.docx", tmp_path / "信紙範本.docx", edit)
+    out = tmp_path / "chapter.docx"
+    cli = run_cli("build", EXAMPLE, "-o", out, "--template", template)
+    assert cli.code == 0 and "紙張不是 A4" in cli.err and "ja-JP" in cli.err
+    c = client()
+    response = upload(c, EXAMPLE, template=template)
+    assert response.status_code == 200
+    assert texts(response.text, "template-warning") == cli.err.splitlines()
+    assert c.get(download_links(response.text)["docx"]).content == out.read_bytes()
+    plain = upload(c, EXAMPLE)
+    assert 'id="template-warnings"' not in plain.text
+
+
+def test_a_dotx_template_is_accepted_as_build_accepts_it(tmp_path):
+    from helpers import REPO
+
+    document = "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"
+    template_type = "application/vnd.openxmlformats-officedocument.wordprocessingml.template.main+xml"
+    dotx = rewrite(REPO / "templates" / "report.docx", tmp_path / "總報告.dotx", lambda name, data: replace_text(
+        document, template_type)(data) if name == "[Content_Types].xml" else data)
+    out = tmp_path / "chapter.docx"
+    assert run_cli("build", EXAMPLE, "-o", out, "--template", dotx).code == 0
+    c = client()
+    response = upload(c, EXAMPLE, template=dotx)
+    assert response.status_code == 200, by_id(response.text, "error-message")
+    assert c.get(download_links(response.text)["docx"]).content == out.read_bytes()
+    assert 'accept=".docx,.dotx"' in c.get("/").text
+    other = tmp_path / "範本.doc"
+    other.write_bytes(b"x")
+    refused = upload(c, EXAMPLE, template=other)
+    assert refused.status_code == 400 and ".docx 或 .dotx" in by_id(refused.text, "error-message")
+
+
 def test_blank_workbook_for_a_chosen_half_year():
     c = client()
     page = c.get("/").text
@@ -214,6 +261,56 @@ def test_pdf_download_when_libreoffice_is_present():
     assert response.status_code == 200
     assert response.content.startswith(b"%PDF")
     assert response.headers["content-type"] == "application/pdf"
+
+
+def test_a_pdf_asked_for_twice_at_once_is_converted_once(monkeypatch):
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    import httpx
+
+    from reportgen.web.background import running
+
+    calls, entered, release = [], threading.Event(), threading.Event()
+
+    def slow_pdf(docx):
+        calls.append(docx.name)
+        entered.set()
+        release.wait(30)
+        return pipeline.Download("本章.pdf", b"%PDF-1.4 converted once", "application/pdf")
+
+    monkeypatch.setattr(pipeline, "soffice_available", lambda: True)
+    monkeypatch.setattr(pipeline, "pdf", slow_pdf)
+    with running(ServeConfig(workers=2)) as base, ThreadPoolExecutor(2) as pool:
+        page = httpx.post(base + "/check", files=[("workbooks", (EXAMPLE.name, EXAMPLE.read_bytes(), XLSX))],
+                          timeout=60).text
+        link = base + download_links(page)["pdf"]
+        first = pool.submit(httpx.get, link, timeout=60)
+        assert entered.wait(30)
+        second = pool.submit(httpx.get, link, timeout=60)
+        time.sleep(0.3)  # let the second request reach the server (no timing is asserted)
+        release.set()
+        answers = [first.result(), second.result()]
+    assert [a.status_code for a in answers] == [200, 200]
+    assert {a.content for a in answers} == {b"%PDF-1.4 converted once"}
+    assert len(calls) == 1
+
+
+def test_libreoffice_temporary_paths_are_not_shown(monkeypatch):
+    from reportgen import convert
+
+    def failing(docx, kinds, **options):
+        raise pipeline.FatalError(
+            "LibreOffice 無法將 chapter.docx 轉成 PDF（結束代碼 1）：Error: source file could not be loaded "
+            "/tmp/reportgen-soffice-k2j4/pdf-x1y2/input.docx / file:///tmp/reportgen-soffice-k2j4/profile。"
+            f"Word 文件 {docx} 已產生，不受影響。")
+
+    monkeypatch.setattr(convert, "convert", failing)
+    with pytest.raises(pipeline.FatalError) as caught:
+        pipeline.pdf(pipeline.Download("本章.docx", b"PK", pipeline.DOCX))
+    message = caught.value.message
+    assert "reportgen-soffice" not in message and "/tmp" not in message and "reportgen-web" not in message
+    assert message.startswith("LibreOffice 無法將 chapter.docx 轉成 PDF（結束代碼 1）：Error: source file could not be")
 
 
 def test_no_pdf_link_without_libreoffice(monkeypatch):
@@ -321,6 +418,62 @@ def test_loopback_server_answers_only_its_own_host_names():
     assert rebound.status_code == 400 and "不接受的主機名稱" in rebound.text
 
 
+def test_a_loopback_address_given_with_host_is_answered_by_its_own_name(monkeypatch):
+    """`--host 127.0.0.2` is loopback (no code asked), so its own address must pass the Host check."""
+    monkeypatch.delenv(PASSWORD_ENV, raising=False)
+    config, kind = config_for("127.0.0.2")
+    assert kind == "" and config.loopback and config.access_code is None
+    c = client(config)
+    assert c.get("/", headers={"Host": "127.0.0.2:8000"}).status_code == 200
+    assert c.get("/", headers={"Host": "127.0.0.2"}).status_code == 200
+    assert c.get("/", headers={"Host": "localhost:8000"}).status_code == 200
+    assert c.get("/", headers={"Host": "127.0.0.3:8000"}).status_code == 400
+    v6 = client(ServeConfig(host="::1"))
+    assert v6.get("/", headers={"Host": "[::1]:8000"}).status_code == 200
+
+
+@pytest.fixture
+def pauses(monkeypatch):
+    """Every failure delay the app takes, as (event, seconds) in the order they start and end."""
+    import anyio
+
+    from reportgen.web import app as web_app
+
+    events: list[tuple[str, float]] = []
+
+    async def pause(seconds: float) -> None:
+        events.append(("start", seconds))
+        await anyio.sleep(0.1)
+        events.append(("end", seconds))
+
+    monkeypatch.setattr(web_app, "_pause", pause)
+    return events
+
+
+def test_a_wrong_code_in_the_link_waits_like_the_login_form(pauses):
+    c = client(ServeConfig(access_code="right-code", loopback=False, login_delay=0.75))
+    assert c.get("/?token=wrong-code").status_code == 403
+    assert pauses == [("start", 0.75), ("end", 0.75)]
+    assert c.post("/login", data={"code": "nope"}, headers=SAME_ORIGIN).status_code == 403
+    assert pauses[2:] == [("start", 0.75), ("end", 0.75)]
+    pauses.clear()
+    assert c.get("/?token=right-code", follow_redirects=False).status_code == 303
+    assert pauses == []  # the right code is not delayed
+
+
+def test_wrong_codes_sent_at_once_are_answered_one_at_a_time(pauses):
+    from concurrent.futures import ThreadPoolExecutor
+
+    import httpx
+
+    from reportgen.web.background import running
+
+    with running(ServeConfig(access_code="right-code", loopback=False)) as base, ThreadPoolExecutor(4) as pool:
+        statuses = list(pool.map(lambda n: httpx.get(f"{base}/?token=guess{n}", timeout=30).status_code, range(4)))
+    assert statuses == [403] * 4
+    assert [event for event, _ in pauses] == ["start", "end"] * 4  # never two delays at once
+
+
 @pytest.mark.parametrize("headers", [
     {"Origin": "http://evil.example", "Sec-Fetch-Site": "cross-site"},
     {"Origin": "http://evil.example"},
@@ -404,6 +557,39 @@ def test_uploads_that_are_not_workbooks_are_refused(tmp_path):
     assert response.status_code == 400 and "請先選擇至少一本活頁簿" in response.text
     twice = upload(c, EXAMPLE, EXAMPLE)
     assert twice.status_code == 400 and "有兩個檔案都叫" in twice.text
+
+
+def test_long_cjk_file_names_are_cut_by_bytes_keeping_the_suffix():
+    long_name = "國際事務" * 40 + ".xlsx"  # 160 characters, 485 bytes in UTF-8
+    cut = pipeline.safe_name(long_name)
+    assert cut.endswith(".xlsx") and long_name.startswith(cut[:-5])
+    assert len(cut.encode("utf-8")) <= 200 and len(cut.encode("utf-8")) > 195  # as long as fits
+    assert pipeline.safe_name("a" * 300 + ".xlsx") == "a" * 195 + ".xlsx"
+    assert pipeline.safe_name("短名.xlsx") == "短名.xlsx"
+    no_suffix = pipeline.safe_name("國" * 100)
+    assert no_suffix == "國" * 66
+
+
+def test_a_long_cjk_file_name_is_checked_and_named_in_its_problems(bad):
+    long_name = "承辦人" * 50 + ".xlsx"
+    response = upload(client(), bad, names={bad: long_name})
+    assert response.status_code == 200 and by_id(response.text, "status").startswith("檢核完成")
+    shown = pipeline.safe_name(long_name)
+    assert set(texts(response.text, "file")) == {shown}  # the uploaded list and every problem
+    assert "內部錯誤" not in response.text
+
+
+def test_the_page_shares_the_cli_helpers_rather_than_copies():
+    from reportgen import api, schema
+    from reportgen.paths import safe_file_title
+
+    assert pipeline.WORKBOOK_SUFFIXES is schema.WORKBOOK_SUFFIXES
+    assert safe_file_title('國際/事務:"上"') == "國際_事務__上_" and safe_file_title(" . ") == "chapter"
+    assert not hasattr(pipeline, "summary") and not hasattr(pipeline, "_file_title")
+    assert not hasattr(pipeline, "label_widths")  # label_fit.label_widths means something else
+    assert pipeline.indent_classes([pipeline.Paragraph("section", "十一、", "x"),
+                                    pipeline.Paragraph("item", "(二十一)", "y")]) == "s3 i5"
+    assert api.template_warnings(api.load([EXAMPLE])) == []
 
 
 def test_browser_file_names_cannot_leave_the_private_folder(tmp_path):
@@ -500,42 +686,143 @@ def test_download_links_expire(monkeypatch):
     assert len(c.app.state.downloads) == 0
 
 
-def test_a_slow_check_times_out_without_stalling_the_others(monkeypatch):
-    """One upload that hangs gets a 504 after the time limit; others meanwhile finish normally."""
+def hanging_check(monkeypatch, name: str = "slow.xlsx"):
+    """pipeline.check that hangs for one file name until released; returns (entered, release)."""
+    import threading
+
+    real = pipeline.check
+    entered, release = threading.Event(), threading.Event()
+
+    def sometimes_slow(workbooks, template=None):
+        if workbooks[0].name == name:
+            entered.set()
+            release.wait(30)
+        return real(workbooks, template)
+
+    monkeypatch.setattr(pipeline, "check", sometimes_slow)
+    return entered, release
+
+
+def post_in_thread(base: str, name: str, answers: list, data: bytes | None = None):
+    """POST one upload from a thread; its (name, status, page) is appended to `answers` on arrival."""
     import threading
 
     import httpx
 
+    def post() -> None:
+        response = httpx.post(base + "/check", files=[("workbooks", (name, data or EXAMPLE.read_bytes(), XLSX))],
+                              timeout=60)
+        answers.append((name, response.status_code, response.text))
+
+    thread = threading.Thread(target=post)
+    thread.start()
+    return thread
+
+
+def test_a_slow_check_does_not_stall_the_others(monkeypatch):
+    """While one upload hangs in a worker, others are answered in full, before it."""
+    import httpx
+
     from reportgen.web.background import running
 
-    real = pipeline.check
-    release = threading.Event()
-
-    def sometimes_slow(workbooks, template=None):
-        if workbooks[0].name == "slow.xlsx":
-            release.wait(10)
-        return real(workbooks, template)
-
-    monkeypatch.setattr(pipeline, "check", sometimes_slow)
-    data = EXAMPLE.read_bytes()
-    results: dict[str, tuple[int, float]] = {}
-
-    def post(base: str, name: str) -> None:
-        started = time.monotonic()
-        response = httpx.post(base + "/check", files=[("workbooks", (name, data, XLSX))], timeout=30)
-        results[name] = (response.status_code, time.monotonic() - started)
-
-    with running(ServeConfig(workers=2, timeout=1.5)) as base:
-        slow = threading.Thread(target=post, args=(base, "slow.xlsx"))
-        slow.start()
-        time.sleep(0.2)
+    entered, release = hanging_check(monkeypatch)
+    answers: list = []
+    with running(ServeConfig(workers=2, timeout=60)) as base:
+        slow = post_in_thread(base, "slow.xlsx", answers)
+        assert entered.wait(30)
         for n in range(3):
-            post(base, f"fast{n}.xlsx")
-        slow.join(20)
+            response = httpx.post(base + "/check", files=[("workbooks", (f"fast{n}.xlsx", EXAMPLE.read_bytes(), XLSX))],
+                                  timeout=60)
+            answers.append((f"fast{n}.xlsx", response.status_code, response.text))
         release.set()
-    assert results["slow.xlsx"][0] == 504
-    assert all(results[f"fast{n}.xlsx"][0] == 200 for n in range(3))
-    assert all(results[f"fast{n}.xlsx"][1] < 1.5 for n in range(3))
+        slow.join(60)
+    assert [(name, status) for name, status, _ in answers] == [
+        ("fast0.xlsx", 200), ("fast1.xlsx", 200), ("fast2.xlsx", 200), ("slow.xlsx", 200)]
+
+
+def test_a_hung_check_times_out_and_keeps_its_worker_until_it_ends(monkeypatch):
+    """Past its time limit a hung check gets 504, but its thread still holds the worker: with every
+    worker held, the next upload gets 503 instead of another thread; once it ends, work resumes."""
+    import httpx
+
+    from reportgen.web.background import running
+
+    entered, release = hanging_check(monkeypatch)
+    answers: list = []
+    with running(ServeConfig(workers=1, timeout=1.0)) as base:
+        hung = post_in_thread(base, "slow.xlsx", answers)
+        assert entered.wait(30)
+        hung.join(60)
+        assert [(name, status) for name, status, _ in answers] == [("slow.xlsx", 504)]
+        assert "已停止等待" in by_id(answers[0][2], "error-message")
+        busy = httpx.post(base + "/check", files=[("workbooks", ("next.xlsx", EXAMPLE.read_bytes(), XLSX))],
+                          timeout=60)
+        assert busy.status_code == 503 and "沒有空閒的處理程序" in by_id(busy.text, "error-message")
+        release.set()
+        statuses = []
+        for _ in range(100):  # the hung thread now finishes its (real) check and frees the worker
+            response = httpx.post(base + "/check", files=[("workbooks", ("next.xlsx", EXAMPLE.read_bytes(), XLSX))],
+                                  timeout=60)
+            statuses.append(response.status_code)
+            if response.status_code != 503:
+                break
+            time.sleep(0.05)
+    assert statuses[-1] == 200 and set(statuses[:-1]) <= {503}
+
+
+def test_workers_free_a_slot_only_when_the_thread_ends_or_never_started():
+    from reportgen.web.app import Workers
+
+    workers = Workers(1)
+    running_claim = workers.claim()
+    assert running_claim is not None and workers.claim() is None
+    assert running_claim.start()
+    running_claim.give_up()  # the caller stopped waiting; the thread runs on
+    assert workers.claim() is None and workers.running == 1
+    running_claim.finish()
+    never_started = workers.claim()
+    assert never_started is not None and workers.claim() is None
+    never_started.give_up()
+    assert not never_started.start()  # the thread, starting late, does no work
+    assert workers.claim() is not None
+
+
+@pytest.mark.parametrize("limits", [{"max_checks": 1}, {"max_upload_memory": 1024}])
+def test_uploads_held_in_memory_are_bounded(monkeypatch, limits):
+    """Past the number (or declared bytes) of uploads being read and checked, more are told to retry."""
+    import httpx
+
+    from reportgen.web.background import running
+
+    entered, release = hanging_check(monkeypatch)
+    answers: list = []
+    with running(ServeConfig(workers=2, timeout=60, **limits)) as base:
+        held = post_in_thread(base, "slow.xlsx", answers)
+        assert entered.wait(30)
+        refused = httpx.post(base + "/check", files=[("workbooks", ("next.xlsx", EXAMPLE.read_bytes(), XLSX))],
+                             timeout=60)
+        release.set()
+        held.join(60)
+        after = httpx.post(base + "/check", files=[("workbooks", ("next.xlsx", EXAMPLE.read_bytes(), XLSX))],
+                           timeout=60)
+    assert refused.status_code == 503 and "同時上傳的人太多" in by_id(refused.text, "error-message")
+    assert [(name, status) for name, status, _ in answers] == [("slow.xlsx", 200)]
+    assert after.status_code == 200
+
+
+def test_downloads_kept_in_memory_are_bounded_in_bytes():
+    """Over the byte budget the oldest downloads go first; the newest always stays."""
+    c = client()
+    first = download_links(upload(c, EXAMPLE).text)
+    one = len(c.get(first["docx"]).content) + len(c.get(first["report"]).content)
+    c = client(ServeConfig(max_download_bytes=int(one * 1.5)))
+    first = download_links(upload(c, EXAMPLE).text)
+    second = download_links(upload(c, EXAMPLE).text)
+    assert c.get(first["docx"]).status_code == 410
+    assert c.get(second["docx"]).status_code == 200 and c.get(second["report"]).status_code == 200
+    assert c.app.state.downloads.bytes() <= int(one * 1.5)
+    tiny = client(ServeConfig(max_download_bytes=10))
+    assert tiny.get(download_links(upload(tiny, EXAMPLE).text)["docx"]).status_code == 200
 
 
 def test_twenty_concurrent_uploads_all_answer_correctly():

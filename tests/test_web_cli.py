@@ -76,6 +76,19 @@ def test_loopback_by_default_and_ctrl_c_stops_without_a_traceback():
     assert "reportgen 網頁版已停止。" in err
 
 
+def test_another_loopback_address_is_served_under_its_own_name():
+    """`--host 127.0.0.2` needs no access code (it is loopback) and answers the link it prints."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.2", 0))
+        port = sock.getsockname()[1]
+    process, lines = start("--host", "127.0.0.2", "--port", str(port))
+    try:
+        assert lines[0] == f"reportgen 網頁版已啟動：http://127.0.0.2:{port}/"
+        assert get(f"http://127.0.0.2:{port}/") == 200
+    finally:
+        stop(process)
+
+
 def test_another_host_prints_a_link_with_a_fresh_access_code(monkeypatch):
     port = free_port()
     process, lines = start("--host", "0.0.0.0", "--port", str(port), env={"REPORTGEN_SERVE_PASSWORD": ""})
@@ -96,13 +109,24 @@ def test_another_host_prints_a_link_with_a_fresh_access_code(monkeypatch):
 
 def test_a_configured_password_replaces_the_random_code():
     port = free_port()
-    process, lines = start("--host", "0.0.0.0", "--port", str(port), env={"REPORTGEN_SERVE_PASSWORD": "pw-123"})
+    process, lines = start("--host", "0.0.0.0", "--port", str(port), env={"REPORTGEN_SERVE_PASSWORD": "office-pw-123"})
     try:
-        assert "token=" not in "\n".join(lines) and "pw-123" not in "\n".join(lines)
-        assert get(f"http://127.0.0.1:{port}/?token=pw-123") == 200
+        assert "token=" not in "\n".join(lines) and "office-pw-123" not in "\n".join(lines)
+        assert get(f"http://127.0.0.1:{port}/?token=office-pw-123") == 200
         assert get(f"http://127.0.0.1:{port}/") == 401
     finally:
         stop(process)
+
+
+def test_a_short_configured_password_is_refused_at_start():
+    result = subprocess.run(  # a subprocess: before the refusal existed, this served until killed
+        [sys.executable, "-m", "reportgen", "serve", "--host", "0.0.0.0", "--port", str(free_port())],
+        cwd=REPO, text=True, capture_output=True, timeout=60,
+        env={**os.environ, "REPORTGEN_SERVE_PASSWORD": "pw-1234"})  # 7 characters
+    assert result.returncode == 2
+    assert "REPORTGEN_SERVE_PASSWORD" in result.stderr and "至少 8 個字元" in result.stderr
+    assert "pw-1234" not in result.stderr + result.stdout and "Traceback" not in result.stderr
+    assert "已啟動" not in result.stdout
 
 
 def test_a_busy_port_is_a_clear_message():

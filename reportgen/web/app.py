@@ -1,18 +1,23 @@
 """The HTTP layer: one Starlette app, its guard (access code, same-origin, headers) and routes.
 
 All work on uploads happens in pipeline.py, in a bounded pool of worker threads with a time
-limit, so one slow or hostile upload cannot stall the others. Logs name counts and durations,
-never a file's content.
+limit, so one slow or hostile upload cannot stall the others. A thread past its time limit keeps
+its slot until it really ends, so hung checks cannot pile up threads. Memory is bounded in bytes:
+uploads being read and files waiting for their download each have a budget. Logs name counts and
+durations, never a file's content.
 """
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import hmac
 import logging
 import secrets
+import threading
 import time
 import urllib.parse
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -50,6 +55,7 @@ class ServeConfig:
 
     access_code: str | None = None  # None: no code asked (loopback only)
     loopback: bool = True  # only Host names of this machine are answered (no DNS rebinding)
+    host: str | None = None  # the address served on (--host), also answered as a Host name
     max_file_bytes: int = 20 * MB
     max_total_bytes: int = 50 * MB
     max_files: int = 20
@@ -58,7 +64,10 @@ class ServeConfig:
     pdf_timeout: float = 240.0
     upload_timeout: float = 120.0  # seconds to receive an upload
     keep_seconds: float = 600.0  # how long generated files wait in memory for their download
-    login_delay: float = 1.0  # seconds before a wrong access code is answered
+    max_download_bytes: int = 256 * MB  # generated files kept in memory, all downloads together
+    max_checks: int = 32  # uploads read, waiting or being checked at once; more are told to retry
+    max_upload_memory: int = 256 * MB  # bytes of those uploads together (their declared size)
+    login_delay: float = 1.0  # seconds before a wrong access code is answered, one at a time
     session: str = field(default_factory=lambda: secrets.token_urlsafe(32))
 
 
@@ -76,27 +85,51 @@ class Refused(Exception):
 class _Entry:
     expires: float
     files: dict[str, pipeline.Download]
+    pdf_lock: asyncio.Lock = field(default_factory=asyncio.Lock)  # one conversion at a time
+
+    @property
+    def size(self) -> int:
+        return sum(len(d.data) for d in self.files.values())
 
 
 class Downloads:
-    """Generated files held in memory (never on disk) under a random token for a few minutes."""
+    """Generated files held in memory (never on disk) under a random token for a few minutes.
 
-    def __init__(self, keep_seconds: float, capacity: int = 200) -> None:
-        self.keep, self.capacity = keep_seconds, capacity
+    Bounded by count and by bytes: past either, the oldest downloads are dropped first (their
+    links then say they expired), never the one just made.
+    """
+
+    def __init__(self, keep_seconds: float, capacity: int = 200, max_bytes: int = 256 * MB) -> None:
+        self.keep, self.capacity, self.max_bytes = keep_seconds, capacity, max_bytes
         self._entries: dict[str, _Entry] = {}
 
-    def _purge(self) -> None:
+    def _purge(self, keep: str | None = None) -> None:
         now = time.monotonic()
-        for token in [t for t, e in self._entries.items() if e.expires <= now]:
+        for token in [t for t, e in self._entries.items() if e.expires <= now and t != keep]:
             del self._entries[token]
-        while len(self._entries) >= self.capacity:
-            del self._entries[next(iter(self._entries))]
+        older = [t for t in self._entries if t != keep]
+        while older and (len(self._entries) > self.capacity or self.bytes() > self.max_bytes):
+            del self._entries[older.pop(0)]
+
+    def bytes(self) -> int:
+        return sum(e.size for e in self._entries.values())
 
     def put(self, files: dict[str, pipeline.Download]) -> str:
-        self._purge()
         token = secrets.token_urlsafe(24)
         self._entries[token] = _Entry(time.monotonic() + self.keep, files)
+        self._purge(keep=token)
         return token
+
+    def add(self, token: str, kind: str, download: pipeline.Download) -> None:
+        """A file made later for a download (the PDF); counted in the budget like the others."""
+        entry = self._entries.get(token)
+        if entry is not None:
+            entry.files[kind] = download
+            self._purge(keep=token)
+
+    def pdf_lock(self, token: str) -> asyncio.Lock | None:
+        entry = self._entries.get(token)
+        return entry.pdf_lock if entry is not None else None
 
     def get(self, token: str) -> dict[str, pipeline.Download] | None:
         entry = self._entries.get(token)
@@ -108,6 +141,100 @@ class Downloads:
     def __len__(self) -> int:
         self._purge()
         return len(self._entries)
+
+
+class Workers:
+    """Slots for worker threads that are really running, those past their time limit included.
+
+    anyio frees its own limiter when a caller stops waiting for a thread (abandon_on_cancel),
+    while the thread runs on; these slots are freed by the thread itself when it ends.
+    """
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._free = threading.BoundedSemaphore(size)
+        self._lock = threading.Lock()
+        self.running = 0
+
+    def claim(self) -> _Claim | None:
+        """A slot, or None when every one is held by a thread still running."""
+        if not self._free.acquire(blocking=False):
+            return None
+        with self._lock:
+            self.running += 1
+        return _Claim(self)
+
+    def _release(self) -> None:
+        with self._lock:
+            self.running -= 1
+        self._free.release()
+
+
+class _Claim:
+    """One slot: freed by its thread when the work ends, or by the caller if the work never started."""
+
+    def __init__(self, workers: Workers) -> None:
+        self._workers, self._lock, self._state = workers, threading.Lock(), "waiting"
+
+    def start(self) -> bool:
+        with self._lock:
+            if self._state != "waiting":
+                return False
+            self._state = "running"
+            return True
+
+    def finish(self) -> None:
+        with self._lock:
+            self._state = "done"
+        self._workers._release()
+
+    def give_up(self) -> None:
+        with self._lock:
+            if self._state != "waiting":
+                return  # its thread frees the slot when it ends
+            self._state = "given up"
+        self._workers._release()
+
+
+class Admission:
+    """Uploads being read, waiting or checked at once: bounded in count and in declared bytes."""
+
+    def __init__(self, count: int, budget: int) -> None:
+        self.count, self.budget = count, budget
+        self._lock = threading.Lock()
+        self._held = 0
+        self._bytes = 0
+
+    def enter(self, size: int) -> bool:
+        with self._lock:
+            if self._held >= self.count or (self._held and self._bytes + size > self.budget):
+                return False
+            self._held += 1
+            self._bytes += size
+            return True
+
+    def leave(self, size: int) -> None:
+        with self._lock:
+            self._held -= 1
+            self._bytes -= size
+
+
+async def _pause(seconds: float) -> None:
+    await anyio.sleep(seconds)
+
+
+class Failures:
+    """Wrong access codes (link or form) are answered after a delay, one at a time, so guesses
+    sent in parallel are no faster than guesses sent one after another."""
+
+    def __init__(self, delay: float) -> None:
+        self.delay = delay
+        self._locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = weakref.WeakKeyDictionary()
+
+    async def wait(self) -> None:
+        lock = self._locks.setdefault(asyncio.get_running_loop(), asyncio.Lock())
+        async with lock:
+            await _pause(self.delay)
 
 
 def _mb(value: int) -> str:
@@ -146,11 +273,22 @@ def _host_name(request: Request) -> str:
     return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
 
 
+def _host_names(config: ServeConfig) -> tuple[str, ...]:
+    """The Host names a loopback server answers: this machine's, and the address it is bound to."""
+    names = list(LOOPBACK_NAMES)
+    if config.host:
+        bare = config.host.strip("[]").lower()
+        names += [bare, f"[{bare}]"]
+    return tuple(names)
+
+
 class Guard:
     """Runs before every route: Host check, same-origin POSTs, the access code, security headers."""
 
-    def __init__(self, app: ASGIApp, config: ServeConfig, page: Callable[..., Response]) -> None:
-        self.app, self.config, self.page = app, config, page
+    def __init__(self, app: ASGIApp, config: ServeConfig, page: Callable[..., Response],
+                 failures: Failures) -> None:
+        self.app, self.config, self.page, self.failures = app, config, page, failures
+        self.hosts = _host_names(config)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -171,15 +309,15 @@ class Guard:
                     headers["Cache-Control"] = "no-store"
             await send(message)
 
-        response = self._refusal(Request(scope))
+        response = await self._refusal(Request(scope))
         if response is not None:
             await response(scope, receive, send_with_headers)
             return
         await self.app(scope, receive, send_with_headers)
 
-    def _refusal(self, request: Request) -> Response | None:
+    async def _refusal(self, request: Request) -> Response | None:
         config = self.config
-        if config.loopback and _host_name(request) not in LOOPBACK_NAMES:
+        if config.loopback and _host_name(request).lower() not in self.hosts:
             return HTMLResponse("<!doctype html><title>400</title><p>不接受的主機名稱（Host）。"
                                 "這個服務只接受本機連線：請以 http://127.0.0.1 開啟。</p>", status_code=400)
         if request.method == "POST" and not _same_origin(request):
@@ -191,6 +329,7 @@ class Guard:
         if token is not None:
             if not _equal(token, config.access_code):
                 log.warning("存取碼不正確（網址中的 token）")
+                await self.failures.wait()  # as slow as the login form: the link is no faster way to guess
                 return self.page(request, "login.html", 403, error="存取碼不正確，請向啟動服務的同仁確認連結。")
             query = [(k, v) for k, v in request.query_params.multi_items() if k != "token"]
             target = request.url.path + ("?" + urllib.parse.urlencode(query) if query else "")
@@ -227,8 +366,11 @@ def create_app(config: ServeConfig | None = None) -> Starlette:
     """The page and its routes; `config` holds the access code and the limits."""
     config = config or ServeConfig()
     env = _environment()
-    downloads = Downloads(config.keep_seconds)
+    downloads = Downloads(config.keep_seconds, max_bytes=config.max_download_bytes)
     limiter: list[anyio.CapacityLimiter] = []  # made inside the event loop, on first use
+    workers = Workers(config.workers)
+    admission = Admission(config.max_checks, config.max_upload_memory)
+    failures = Failures(config.login_delay)
 
     def page(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
         half_years, this_half = pipeline.half_years()
@@ -241,13 +383,26 @@ def create_app(config: ServeConfig | None = None) -> Starlette:
         return HTMLResponse(env.get_template(template).render(values), status_code=status)
 
     async def in_worker(fn: Callable[..., T], *args: Any, timeout: float) -> T:
-        """Run `fn` in the bounded pool; past `timeout` (queueing included) the request gets 504."""
+        """Run `fn` in the bounded pool; past `timeout` (queueing included) the request gets 504.
+
+        Requests queue for the pool; when every slot is held by a thread that is still running
+        (one past its time limit included), the request gets 503 instead of yet another thread.
+        """
         if not limiter:
             limiter.append(anyio.CapacityLimiter(config.workers))
         try:
             with anyio.fail_after(timeout):
-                return await anyio.to_thread.run_sync(functools.partial(_guarded, fn, *args),
-                                                      limiter=limiter[0], abandon_on_cancel=True)
+                async with limiter[0]:
+                    claim = workers.claim()
+                    if claim is None:
+                        log.warning("所有處理程序都在執行中（%d 個），拒絕新的工作", workers.size)
+                        raise Refused(503, "伺服器目前沒有空閒的處理程序（先前逾時的檢核仍在執行），"
+                                      "請過幾分鐘再試；若一再發生，請通知啟動服務的同仁。")
+                    try:
+                        return await anyio.to_thread.run_sync(functools.partial(_in_slot, claim, fn, *args),
+                                                              abandon_on_cancel=True)
+                    finally:
+                        claim.give_up()  # only when the thread never started; else it frees the slot
         except TimeoutError:
             log.warning("處理逾時（%.0f 秒）", timeout)
             raise Refused(504, f"處理超過 {timeout:.0f} 秒仍未完成，已停止等待。"
@@ -258,6 +413,12 @@ def create_app(config: ServeConfig | None = None) -> Starlette:
 
     async def check(request: Request) -> Response:
         started = time.perf_counter()
+        size = _reserved_bytes(request, config)
+        if not admission.enter(size):
+            log.warning("同時處理的上傳已達上限，拒絕一筆上傳")
+            await _drain(request.receive, (config.max_total_bytes + 256 * 1024) * 4)
+            return page(request, "page.html", 503, error="目前同時上傳的人太多，伺服器暫時無法接收；"
+                        "請過一分鐘再按「檢核並預覽」。")
         try:
             workbooks, template = await _read_upload(request, config)
             checked = await in_worker(pipeline.check, workbooks, template, timeout=config.timeout)
@@ -265,6 +426,8 @@ def create_app(config: ServeConfig | None = None) -> Starlette:
             return page(request, "page.html", 413, error=str(exc))
         except Refused as exc:
             return page(request, "page.html", exc.status, error=exc.message)
+        finally:
+            admission.leave(size)
         files = {kind: d for kind, d in (("docx", checked.docx), ("report", checked.report)) if d}
         token = downloads.put(files) if files else ""
         log.info("檢核 %d 個活頁簿：錯誤 %d 項、警告 %d 項，%.0f 毫秒", len(workbooks),
@@ -275,7 +438,8 @@ def create_app(config: ServeConfig | None = None) -> Starlette:
                     pdf_available=pipeline.soffice_available(), problem_files=problem_files)
 
     async def download(request: Request) -> Response:
-        files = downloads.get(request.path_params["token"])
+        token = request.path_params["token"]
+        files = downloads.get(token)
         kind = request.path_params["kind"]
         if files is None:
             return page(request, "page.html", 410,
@@ -283,10 +447,15 @@ def create_app(config: ServeConfig | None = None) -> Starlette:
         if kind == "pdf" and "pdf" not in files and "docx" in files:
             if not pipeline.soffice_available():
                 return page(request, "page.html", 404, error="這台伺服器沒有安裝 LibreOffice，無法轉出 PDF。")
-            try:
-                files["pdf"] = await in_worker(pipeline.pdf, files["docx"], timeout=config.pdf_timeout)
-            except Refused as exc:
-                return page(request, "page.html", exc.status, error=exc.message)
+            lock = downloads.pdf_lock(token) or asyncio.Lock()
+            async with lock:  # a second click waits for the first conversion instead of starting another
+                if "pdf" not in files:
+                    try:
+                        made = await in_worker(pipeline.pdf, files["docx"], timeout=config.pdf_timeout)
+                    except Refused as exc:
+                        return page(request, "page.html", exc.status, error=exc.message)
+                    files["pdf"] = made
+                    downloads.add(token, "pdf", made)
         if kind not in files:
             return page(request, "page.html", 404, error="沒有這個檔案。")
         return _file_response(files[kind])
@@ -311,7 +480,7 @@ def create_app(config: ServeConfig | None = None) -> Starlette:
             code = form.get("code")
         if not isinstance(code, str) or not _equal(code, config.access_code):
             log.warning("存取碼不正確（登入表單）")
-            await anyio.sleep(config.login_delay)  # slows guessing a configured password
+            await failures.wait()  # slows guessing a configured password, one guess at a time
             return page(request, "login.html", 403, error="存取碼不正確，請再試一次。")
         response = RedirectResponse("/", status_code=303)
         _set_cookie(response, config.session)
@@ -326,10 +495,21 @@ def create_app(config: ServeConfig | None = None) -> Starlette:
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
     app = Starlette(routes=routes)
-    app.add_middleware(Guard, config=config, page=page)
+    app.add_middleware(Guard, config=config, page=page, failures=failures)
     app.state.config = config
     app.state.downloads = downloads
+    app.state.workers = workers
     return app
+
+
+def _in_slot(claim: _Claim, fn: Callable[..., T], *args: Any) -> T | None:
+    """Runs in a worker thread, holding its slot until `fn` really ends (even if nobody waits)."""
+    if not claim.start():
+        return None  # the caller stopped waiting before this thread began: do no work
+    try:
+        return _guarded(fn, *args)
+    finally:
+        claim.finish()
 
 
 def _guarded(fn: Callable[..., T], *args: Any) -> T:
@@ -342,6 +522,15 @@ def _guarded(fn: Callable[..., T], *args: Any) -> T:
         log.error("內部錯誤：%s", type(exc).__name__)  # never the message: it may quote a cell
         raise Refused(500, "處理時發生內部錯誤，這是 reportgen 的問題，不是您的資料。"
                       "請將活頁簿交給維護人員以命令列 reportgen validate 檢查。") from None
+
+
+def _reserved_bytes(request: Request, config: ServeConfig) -> int:
+    """The memory an upload may take while it is read and checked: its declared size, else the limit."""
+    limit = config.max_total_bytes + 256 * 1024
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit():
+        return 0 if int(declared) > limit else int(declared)  # over the limit: refused unread
+    return limit
 
 
 async def _read_upload(request: Request, config: ServeConfig) -> tuple[list[pipeline.Upload], pipeline.Upload | None]:
@@ -417,8 +606,8 @@ async def _upload(value: UploadFile, config: ServeConfig) -> pipeline.Upload:
 
 
 def _checked_template(upload: pipeline.Upload) -> pipeline.Upload:
-    if not upload.name.lower().endswith(pipeline.TEMPLATE_SUFFIX):
-        raise Refused(400, f"Word 範本「{upload.name}」須為 .docx 檔。")
+    if not upload.name.lower().endswith(pipeline.TEMPLATE_SUFFIXES):
+        raise Refused(400, f"Word 範本「{upload.name}」須為 .docx 或 .dotx 檔。")
     return upload
 
 

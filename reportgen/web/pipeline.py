@@ -10,22 +10,27 @@ import datetime as dt
 import math
 import re
 import tempfile
-import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import api
 from ..api import FatalError
 from ..compose import Role, compose
+from ..label_fit import label_em
+from ..paths import safe_file_title
 from ..problems import Problem, shorten
+from ..schema import WORKBOOK_SUFFIXES
 
-__all__ = ["Checked", "Download", "FatalError", "HalfYear", "Paragraph", "Upload", "blank_workbook", "check",
-           "half_year", "half_years", "pdf", "safe_name", "shorten", "soffice_available", "summary"]
+__all__ = ["WORKBOOK_SUFFIXES", "Checked", "Download", "FatalError", "HalfYear", "Paragraph", "Upload",
+           "blank_workbook", "check", "half_year", "half_years", "indent_classes", "pdf", "safe_name", "shorten",
+           "soffice_available"]
 
-WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".ods")
-TEMPLATE_SUFFIX = ".docx"
+TEMPLATE_SUFFIXES = (".docx", ".dotx")  # as `reportgen build --template` takes them
 REPORT_NAME = "檢核報告.xlsx"
+NAME_MAX_BYTES = 200  # file systems allow 255 bytes a name; a CJK character takes 3 in UTF-8
 _UNSAFE_NAME = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f]')
+# LibreOffice's own working folders (convert.Soffice), which its messages may quote.
+_SOFFICE_PATH = re.compile(r'[^\s「」（）()，。、"\']*reportgen-soffice-[^\s「」（）()，。、"\']*')
 
 
 @dataclass(frozen=True)
@@ -69,21 +74,24 @@ class Checked:
     docx: Download | None = None
     report: Download | None = None
     build_refusal: str = ""  # why there is no .docx
+    template_warnings: list[str] = field(default_factory=list)  # as `reportgen build --template` prints them
 
 
 def safe_name(name: str) -> str:
-    """The browser's file name without folders or characters a file system refuses."""
+    """The browser's file name without folders or characters a file system refuses.
+
+    It is also the name problems show, so a long one is cut by its UTF-8 bytes (what file systems
+    count), keeping as many characters and the suffix: 66 CJK characters fit, not 85 Latin-sized 110.
+    """
     base = re.split(r"[\\/]", name)[-1]
     cleaned = _UNSAFE_NAME.sub("_", base).strip(" .")
-    if len(cleaned) > 120:
+    if len(cleaned.encode("utf-8")) > NAME_MAX_BYTES:
         stem, dot, suffix = cleaned.rpartition(".")
-        cleaned = stem[: 110] + dot + suffix if dot else cleaned[:120]
+        if not dot or len((dot + suffix).encode("utf-8")) > 16:  # no real suffix: cut the whole name
+            stem, dot, suffix = cleaned, "", ""
+        room = NAME_MAX_BYTES - len((dot + suffix).encode("utf-8"))
+        cleaned = stem.encode("utf-8")[:room].decode("utf-8", "ignore").rstrip(" .") + dot + suffix
     return cleaned or "活頁簿.xlsx"
-
-
-def summary(outcome: api.Outcome) -> str:
-    """The line `reportgen build` and `validate` print after a clean check."""
-    return api.summary(outcome)
 
 
 def _paragraphs(outcome: api.Outcome) -> tuple[str, list[Paragraph]]:
@@ -110,15 +118,12 @@ def _paragraphs(outcome: api.Outcome) -> tuple[str, list[Paragraph]]:
     return document.title, result
 
 
-def _ems(label: str) -> float:
-    return sum(1 if unicodedata.east_asian_width(c) in "WF" else 0.5 for c in label)
-
-
-def label_widths(paragraphs: list[Paragraph]) -> str:
-    """`s2 i4`: section labels take 2 characters, item labels with their gap 4, as the template's
-    indents do (Heading 2 hangs 2 characters, Heading 3 four); wider labels widen them."""
-    section = max([_ems(p.label) for p in paragraphs if p.role == Role.SECTION.value] or [2])
-    item = max([_ems(p.label) + 1 for p in paragraphs if p.role == Role.ITEM.value] or [4])
+def indent_classes(paragraphs: list[Paragraph]) -> str:
+    """`s2 i4`: the preview's CSS classes for hanging indents. Section labels take 2 characters,
+    item labels with their gap 4, as the template's indents do (Heading 2 hangs 2 characters,
+    Heading 3 four); wider labels widen them, measured with label_fit's own estimate."""
+    section = max([label_em(p.label) for p in paragraphs if p.role == Role.SECTION.value] or [2])
+    item = max([label_em(p.label) + 1 for p in paragraphs if p.role == Role.ITEM.value] or [4])
     return f"s{min(max(math.ceil(section), 2), 6)} i{min(max(math.ceil(item), 4), 8)}"
 
 
@@ -138,8 +143,8 @@ def check(workbooks: list[Upload], template: Upload | None = None) -> Checked:
             path.write_bytes(upload.data)
             paths.append(path)
         template_path = None
-        if template is not None:
-            template_path = Path(work) / "template.docx"
+        if template is not None:  # its own name (.docx or .dotx), which its warnings quote
+            template_path = Path(work) / safe_name(template.name)
             template_path.write_bytes(template.data)
         try:
             outcome = api.load(paths)
@@ -154,16 +159,18 @@ def check(workbooks: list[Upload], template: Upload | None = None) -> Checked:
         if outcome.report is None:
             checked.build_refusal = f"{outcome.problems.summary()}，未產生 Word 文件；請依下表修正後重新上傳。"
             return checked
-        checked.summary = summary(outcome)
+        checked.summary = api.summary(outcome)
         checked.title, checked.paragraphs = _paragraphs(outcome)
-        checked.widths = label_widths(checked.paragraphs)
+        checked.widths = indent_classes(checked.paragraphs)
         checked.text = api.preview_text(outcome)
         try:
             data = api.render_docx(outcome, template_path)
+            warnings = api.template_warnings(outcome, template_path)
         except FatalError as exc:
             checked.build_refusal = _without_folder(exc.message, work)
             return checked
-        checked.docx = Download(f"{_file_title(outcome.report.settings.title)}.docx", data, DOCX)
+        checked.template_warnings = [_without_folder(line, work) for line in warnings]
+        checked.docx = Download(f"{safe_file_title(outcome.report.settings.title)}.docx", data, DOCX)
     return checked
 
 
@@ -174,9 +181,9 @@ def _without_folder(message: str, work: str) -> str:
     return message
 
 
-def _file_title(title: str) -> str:
-    cleaned = "".join("_" if c in '\\/:*?"<>|' else c for c in title).strip(" .")
-    return cleaned or "chapter"
+def _without_soffice_paths(message: str) -> str:
+    """LibreOffice's messages quote its private working files; staff need none of them."""
+    return re.sub(r" {2,}", " ", _SOFFICE_PATH.sub("", message))
 
 
 def soffice_available() -> bool:
@@ -195,7 +202,8 @@ def pdf(docx: Download) -> Download:
         try:
             (converted,) = convert(path, ["pdf"])
         except FatalError as exc:
-            raise FatalError(_without_folder(exc.message.split("Word 文件")[0], work)) from exc
+            message = _without_folder(exc.message.split("Word 文件")[0], work)
+            raise FatalError(_without_soffice_paths(message)) from exc
         return Download(str(Path(docx.name).with_suffix(".pdf")), converted.read_bytes(), "application/pdf")
 
 

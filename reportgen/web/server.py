@@ -13,6 +13,7 @@ from ..problems import FatalError, os_reason
 from .app import ServeConfig, create_app
 
 PASSWORD_ENV = "REPORTGEN_SERVE_PASSWORD"
+PASSWORD_MIN = 8  # characters; a wrong guess costs a second, one at a time
 
 
 def is_loopback(host: str) -> bool:
@@ -58,13 +59,20 @@ def _bind(host: str, port: int) -> socket.socket:
 
 
 def config_for(host: str) -> tuple[ServeConfig, str]:
-    """The access rule for `host`: none on loopback; else the configured password or a random code."""
+    """The access rule for `host`: none on loopback; else the configured password or a random code.
+
+    A configured password shorter than PASSWORD_MIN characters is refused (FatalError, exit 2).
+    """
     if is_loopback(host):
-        return ServeConfig(), ""
+        return ServeConfig(host=host), ""
     password = os.environ.get(PASSWORD_ENV, "")
     if password:
-        return ServeConfig(access_code=password, loopback=False), "password"
-    return ServeConfig(access_code=secrets.token_urlsafe(18), loopback=False), "token"
+        if len(password) < PASSWORD_MIN:
+            raise FatalError(f"環境變數 {PASSWORD_ENV} 所設定的密碼只有 {len(password)} 個字元，太短，"
+                             f"容易被猜中；請改設至少 {PASSWORD_MIN} 個字元的密碼，"
+                             f"或取消這個環境變數，改用每次啟動時產生的存取碼。")
+        return ServeConfig(access_code=password, loopback=False, host=host), "password"
+    return ServeConfig(access_code=secrets.token_urlsafe(18), loopback=False, host=host), "token"
 
 
 def run(host: str = "127.0.0.1", port: int = 8000) -> int:
