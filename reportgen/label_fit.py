@@ -49,12 +49,15 @@ class LabelWidths:
 
 def widest_labels(document: Document) -> dict[Role, str]:
     """The widest section and item label present (ties: the first)."""
+    first: dict[tuple[Role, str], int] = {}  # each distinct label once (a chapter has at most ~1,000)
+    for index, block in enumerate(document.blocks):
+        if block.label and block.role in BASE_LABELS:
+            first.setdefault((block.role, block.label), index)
     widest: dict[Role, str] = {}
-    for block in document.blocks:
-        if block.role in BASE_LABELS and block.label:
-            current = widest.get(block.role)
-            if current is None or wide_chars(block.label) > wide_chars(current):
-                widest[block.role] = block.label
+    for (role, label), _ in sorted(first.items(), key=lambda item: item[1]):
+        current = widest.get(role)
+        if current is None or wide_chars(label) > wide_chars(current):
+            widest[role] = label
     return widest
 
 
