@@ -24,6 +24,7 @@ def load(paths: Iterable[Path | str], progress=None, *, keep_grids: bool = False
     (`validate --report`), so the report does not read the inputs again.
     Raises FatalError for conditions that stop the run (unreadable file, no inputs).
     """
+    from .inputs import display_names
     from .reader import expand_inputs, read_workbook
     from .validate import validate_books
     from .workbook import open_workbook
@@ -33,8 +34,9 @@ def load(paths: Iterable[Path | str], progress=None, *, keep_grids: bool = False
     opened = []
     with _no_cycle_collection():
         try:
-            for path in files:  # every file is checked before any is parsed
+            for path, name in zip(files, display_names(files), strict=True):  # all checked before any is parsed
                 opened.append(open_workbook(path))
+                opened[-1].name = name
             if progress is not None:
                 progress.start(len(opened), sum(book.xml_bytes() for book in opened))
             sources = [(book.path, []) for book in opened]

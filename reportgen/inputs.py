@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Iterable
+from collections import Counter
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from .paths import describe
@@ -121,3 +122,11 @@ def _folder_workbooks(folder: Path) -> tuple[list[tuple[Path, os.stat_result]], 
         else:
             skipped.append(name)
     return found, skipped
+
+
+def display_names(files: Sequence[Path]) -> list[str]:
+    """How each input is named in messages and in the report: its file name, or, when two inputs
+    share one (`d1/book.xlsx`, `d2/book.xlsx`), its folder too, so every problem points at one file."""
+    counts = Counter(path.name for path in files)
+    return [path.name if counts[path.name] == 1 else f"{path.parent.name or path.parent}/{path.name}"
+            for path in files]

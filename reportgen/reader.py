@@ -187,12 +187,13 @@ def read_workbook(source: Path | OpenWorkbook, problems: Problems, progress=None
 def _read(opened: OpenWorkbook, problems: Problems, progress, only: AbstractSet[str] | None = None,
           grids: list[tuple[str, list[list[object]]]] | None = None) -> WorkbookData:
     path, book = opened.path, opened.book
-    data = WorkbookData(path, path.name)
+    name = opened.name  # the file name, or folder/name when two inputs share one
+    data = WorkbookData(path, name)
     tabs: dict[str, str] = {}  # canonical sheet → the tab read for it
     loaded: dict[str, list[list[object]]] = {}  # tab → its values
     metas = list(book.sheets_metadata)
     if any(fold(meta.name) == fold(REPORT_SHEET) for meta in metas):
-        problems.add("report-workbook", Location(path.name), sheet=REPORT_SHEET)
+        problems.add("report-workbook", Location(name), sheet=REPORT_SHEET)
         _every_grid(opened, metas, loaded, grids)
         return data
     for meta in metas:
@@ -200,21 +201,21 @@ def _read(opened: OpenWorkbook, problems: Problems, progress, only: AbstractSet[
         if spec is None or (only is not None and spec.name not in only):
             continue
         if spec.name in tabs:
-            problems.add("duplicate-sheet", Location(path.name, spec.name), first=tabs[spec.name],
+            problems.add("duplicate-sheet", Location(name, spec.name), first=tabs[spec.name],
                          second=meta.name)
             continue
         tabs[spec.name] = meta.name
         sheet, grid = _load_sheet(book, meta.name, path)
         loaded[meta.name] = grid
-        note_hidden_sheet(meta, spec, path.name, problems)
+        note_hidden_sheet(meta, spec, name, problems)
         facts = opened.facts(meta.name)
         if spec is SETTINGS:
-            data.sheets[spec.name] = _read_settings(spec, path.name, grid, facts)
+            data.sheets[spec.name] = _read_settings(spec, name, grid, facts)
         else:
-            data.sheets[spec.name] = _read_table(spec, path.name, grid, problems, facts=facts,
+            data.sheets[spec.name] = _read_table(spec, name, grid, problems, facts=facts,
                                                  sheet=sheet)
     if not data.sheets and not tabs:
-        problems.add("no-known-sheet", Location(path.name),
+        problems.add("no-known-sheet", Location(name),
                      sheets="、".join(s.name for s in SHEETS))
     _every_grid(opened, metas, loaded, grids)
     if progress is not None:

@@ -23,7 +23,7 @@ from openpyxl.utils.datetime import to_excel
 from openpyxl.worksheet.hyperlink import Hyperlink
 
 from .cells import column_index
-from .inputs import expand_inputs
+from .inputs import display_names, expand_inputs
 from .paths import REPORT_MARK, REPORT_SHEET
 from .problems import Problem, Problems, cell_position
 from .reader import read_grids, schema_sheet
@@ -57,12 +57,12 @@ def report_bytes(inputs: Sequence[Path], problems: Problems,
     copies: list[tuple[str, list[list[object]]]] = []
     by_file: dict[str, dict[str, str]] = {}  # file name → canonical sheet → title in the report
     titles: set[str] = {SUMMARY_SHEET}
-    for index, (file, grids) in enumerate(sources, start=1):
-        by_file[file.name] = {}
+    for index, ((file, grids), shown) in enumerate(zip(sources, display_names(files), strict=True), start=1):
+        by_file[shown] = {}  # problems name their file the way api.load named it
         for name, grid in grids:
             title = _title(titles, name, file, index if len(files) > 1 else 0)
             titles.add(title)
-            by_file[file.name].setdefault((spec.name if (spec := schema_sheet(name)) else name), title)
+            by_file[shown].setdefault((spec.name if (spec := schema_sheet(name)) else name), title)
             copies.append((title, grid))
     marks: dict[str, dict[Position, list[Problem]]] = defaultdict(lambda: defaultdict(list))
     for problem in problems:

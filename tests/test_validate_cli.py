@@ -203,3 +203,21 @@ def test_report_copies_a_non_character_cell_instead_of_crashing(tmp_path, cli):
     (tmp_path / "r.xlsx").write_bytes(data)
     copied = [c.value for row in load_workbook(tmp_path / "r.xlsx").worksheets[1].iter_rows() for c in row]
     assert "締盟\ufffd儀式\ufffd" in copied
+
+
+def test_same_named_inputs_in_two_folders_are_told_apart(tmp_path, cli):
+    """d1/book.xlsx and d2/book.xlsx: messages and the report's marks name the folder too."""
+    from openpyxl import load_workbook
+
+    good = write_workbook((tmp_path / "d1").mkdir() or tmp_path / "d1" / "book.xlsx")
+    bad = write_workbook((tmp_path / "d2").mkdir() or tmp_path / "d2" / "book.xlsx",
+                         activities=[{"節次": 1, "標題": "壞日期", "開始日期": "110/13/1", "內容": "x。"}],
+                         visits=[])
+    report = tmp_path / "out" / "r.xlsx"
+    result = cli("validate", bad, good, "--report", report)
+    assert result.code == 1
+    errors = [line for line in result.out.splitlines() if line.startswith("錯誤")]
+    assert len(errors) == 1 and errors[0].startswith("錯誤　d2/book.xlsx 活動!C2（開始日期）"), result.out
+    book = load_workbook(report)
+    marked = [ws.title for ws in book.worksheets[1:] if ws["C2"].comment is not None]
+    assert marked == ["1-book-活動"], book.sheetnames  # d2's copy (given first), not d1's
