@@ -84,3 +84,11 @@ def summary(outcome: Outcome) -> str:
 
 
 __all__ = ["FatalError", "Outcome", "default_template", "load", "preview_text", "render_docx", "summary"]
+
+
+def template_warnings(outcome: Outcome, template: Path) -> list[str]:
+    """What `build` prints about its template: the same check as `reportgen template`, warnings only."""
+    from .compose import compose
+    from .template_check import build_warnings
+
+    return build_warnings(Path(template), compose(outcome.report))

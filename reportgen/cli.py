@@ -115,38 +115,35 @@ def _load(args: argparse.Namespace, *, problems_to=None, refusal: str | None = "
 
 
 def _build(args: argparse.Namespace) -> int:
-    from .compose import compose
-    from .docx_writer import load_template, render_docx
+    from . import api
     from .output import write_atomic
-    from .paths import DOCX, check_output, refuse_special
+    from .paths import DOCX, check_copies, check_output, refuse_special
 
     template_path = _template_path(args.template)
     refuse_special(template_path, "範本")
+    kinds = [k for k in ("pdf", "odt") if getattr(args, k)]
     check = {"inputs": args.inputs, "template": template_path, "force": args.force}
     if args.output is not None:  # refused before any work; the default name needs the 章名
         check_output(args.output, DOCX, **check)
-    template = load_template(template_path)
+        check_copies(args.output, kinds, **check)
     outcome, ok = _load(args)
     if not ok:
         return EXIT_INPUT_ERRORS
-    report = outcome.report
-    document = compose(report)
-    from .template_check import build_warnings
-
-    for line in build_warnings(template.path, document):  # the same check as `reportgen template`
+    for line in api.template_warnings(outcome, template_path):  # the same check as `reportgen template`
         print(line, file=sys.stderr)
-    output = args.output or Path("outputs") / f"{_safe_name(report.settings.title)}.docx"
+    output = args.output or Path("outputs") / f"{_safe_name(outcome.report.settings.title)}.docx"
     check_output(output, DOCX, **check)
-    write_atomic(output, render_docx(template, document))
+    replace_copies = check_copies(output, kinds, **check)  # decided while the old .docx is still there
+    write_atomic(output, api.render_docx(outcome, template_path))
     print(f"已產生 {output}")
     print(_summary(outcome))
-    if args.pdf or args.odt:
+    if kinds:
         from .convert import convert, pdf_font_warning
 
         if args.pdf and (font_warning := pdf_font_warning()):
             print(font_warning, file=sys.stderr)
 
-        for copy in convert(output, [k for k in ("pdf", "odt") if getattr(args, k)]):
+        for copy in convert(output, kinds, replace=replace_copies):
             print(f"已產生 {copy}")
     return EXIT_OK
 
@@ -186,12 +183,12 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _preview(args: argparse.Namespace) -> int:
-    from .compose import compose, plain_text
+    from .api import preview_text
 
     outcome, ok = _load(args)
     if not ok:
         return EXIT_INPUT_ERRORS
-    sys.stdout.write(plain_text(compose(outcome.report)))
+    sys.stdout.write(preview_text(outcome))
     return EXIT_OK
 
 
