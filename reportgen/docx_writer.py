@@ -98,16 +98,36 @@ class Template:
         return next(blob for info, blob in self.parts if info.filename == STYLES_PART)
 
 
+# What a person knows each part as (Word's own names); messages never show a part's name in the zip.
+_SHOWN = {DOCUMENT_PART: "文件本文", STYLES_PART: "樣式表", SETTINGS_PART: "文件設定",
+          CORE_PART: "文件屬性", APP_PART: "文件屬性", "word/numbering.xml": "編號設定",
+          "word/fontTable.xml": "字型清單", "word/theme/theme1.xml": "佈景主題"}
+
+
+def shown(part: str) -> str:
+    """A package part as staff know it: 樣式表, 文件本文, 頁首 … (the rest is the file's structure)."""
+    import posixpath
+
+    base = posixpath.basename(part).lower()
+    if part in _SHOWN:
+        return _SHOWN[part]
+    if base.startswith("header"):
+        return "頁首"
+    if base.startswith("footer"):
+        return "頁尾"
+    return "檔案結構"  # [Content_Types].xml, the .rels parts: nothing an editor sees by name
+
+
 def _parse(data: bytes, part: str, path: Path):  # -> lxml.etree._Element
     from lxml import etree
 
     if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
-        raise FatalError(f"範本 {path.name} 的 {part} 含有不允許的 DTD 宣告，可能是惡意檔案。")
+        raise FatalError(f"範本 {path.name} 的{shown(part)}含有不允許的 DTD 宣告，可能是惡意檔案。")
     parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
     try:
         return etree.fromstring(data, parser)
     except etree.XMLSyntaxError as exc:
-        raise FatalError(f"範本 {path.name} 的 {part} 已損壞，請用 Word 重新存檔。") from exc
+        raise FatalError(f"範本 {path.name} 的{shown(part)}已損壞，請用 Word 重新存檔。") from exc
 
 
 def read_package(path: Path) -> list[tuple[zipfile.ZipInfo, bytes]]:
@@ -134,7 +154,7 @@ def load_template(path: Path) -> Template:
     data = dict((info.filename, blob) for info, blob in parts)
     for part in (DOCUMENT_PART, STYLES_PART):
         if part not in data:
-            raise FatalError(f"範本 {path.name} 缺少 {part}，不是有效的 Word 文件。")
+            raise FatalError(f"範本 {path.name} 缺少{shown(part)}，不是有效的 Word 文件。請用 Word 另存為 .docx。")
     styles = _parse(data[STYLES_PART], STYLES_PART, path)
     by_name: dict[str, str] = {}
     for element in styles.iterfind(f"{{{W}}}style"):
@@ -152,7 +172,7 @@ def load_template(path: Path) -> Template:
     document = _parse(data[DOCUMENT_PART], DOCUMENT_PART, path)
     prefix = next((p for p, uri in document.nsmap.items() if uri == W and p), None)
     if prefix is None or document.find(f"{{{W}}}body") is None:
-        raise FatalError(f"範本 {path.name} 的 {DOCUMENT_PART} 格式不符，請用 Word 重新存檔。")
+        raise FatalError(f"範本 {path.name} 的{shown(DOCUMENT_PART)}格式不符，請用 Word 重新存檔。")
     head, tail = _around_body(document)
     return Template(path, tuple(parts), style_ids, prefix, head, tail,
                     lead_id=by_name.get(LEAD_STYLE_NAME.lower()), dropped=tuple(dropped))

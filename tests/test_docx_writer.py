@@ -339,3 +339,32 @@ def test_a_template_without_core_properties_rebuilds_without_force(project, cli,
     result = cli("build", "--template", template, "-o", out)
     assert (result.code, result.err) == (0, "")
     assert out.read_bytes() == first
+
+
+def _template_with_part(tmp_path, name: str, data: bytes | None) -> str:
+    out = tmp_path / "t.docx"
+    with zipfile.ZipFile(TEMPLATE) as src, zipfile.ZipFile(out, "w") as dst:
+        for info in src.infolist():
+            if info.filename != name:
+                dst.writestr(info, src.read(info))
+        if data is not None:
+            dst.writestr(name, data)
+    return out
+
+
+@pytest.mark.parametrize(("part", "data", "message"), [
+    ("word/styles.xml", b"<w:styles", "範本 t.docx 的樣式表已損壞，請用 Word 重新存檔"),
+    ("word/document.xml", b"<?xml version='1.0'?><x:document xmlns:x='urn:other'/>",
+     "範本 t.docx 的文件本文格式不符"),
+    ("word/document.xml", None, "範本 t.docx 缺少文件本文，不是有效的 Word 文件"),
+    ("word/styles.xml", None, "範本 t.docx 缺少樣式表"),
+    ("word/settings.xml", b'<!DOCTYPE x [<!ENTITY a "b">]><w:settings attachedTemplate/>',
+     "範本 t.docx 的文件設定含有不允許的 DTD 宣告"),
+    ("[Content_Types].xml", b"<Types", "範本 t.docx 的檔案結構已損壞"),
+    ("_rels/.rels", b"<Relationships", "範本 t.docx 的檔案結構已損壞"),
+])
+def test_template_messages_name_what_a_person_sees(tmp_path, part, data, message):
+    with pytest.raises(FatalError) as refused:
+        load_template(_template_with_part(tmp_path, part, data))
+    assert message in refused.value.message
+    assert ".xml" not in refused.value.message and ".rels" not in refused.value.message
