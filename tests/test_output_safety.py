@@ -388,7 +388,7 @@ def test_output_folder_refuses_new_files(scene, built, monkeypatch, error, messa
     def refuse(*args, **kwargs):
         raise OSError(error, os.strerror(error))
 
-    monkeypatch.setattr(output.tempfile, "mkstemp", refuse)
+    monkeypatch.setattr(output, "_create_temp", refuse)
     scene.refuses("build", "--force", message=message)
 
 
