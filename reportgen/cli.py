@@ -6,7 +6,7 @@ import argparse
 import contextlib
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from . import __version__
@@ -33,7 +33,21 @@ _ARGPARSE_TEXT = {
     "expected at least one argument": "需要至少一個值",
     "not allowed with argument %s": "不能與參數 %s 同時使用",
 }
-argparse._ = lambda text: _ARGPARSE_TEXT.get(text, text)  # type: ignore[attr-defined]
+
+
+@contextlib.contextmanager
+def _chinese_argparse() -> Iterator[None]:
+    """argparse speaks through its module's gettext `_`: translated only while reportgen's parser runs.
+
+    Patched for the moment `main` builds and uses its parser, so any other program's argparse in
+    the same process (pytest's own, an embedding tool's) keeps its own language.
+    """
+    original = argparse._  # type: ignore[attr-defined]
+    argparse._ = lambda text: _ARGPARSE_TEXT.get(text) or original(text)  # type: ignore[attr-defined]
+    try:
+        yield
+    finally:
+        argparse._ = original  # type: ignore[attr-defined]
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -249,11 +263,12 @@ def _main(argv: Sequence[str] | None) -> int:
     for stream in (sys.stdout, sys.stderr):  # a Big5 console must not crash on rare characters
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(errors="replace")
-    parser = _parser()
-    args = parser.parse_args(argv)
-    if not getattr(args, "run", None):
-        parser.print_help()
-        return EXIT_FATAL
+    with _chinese_argparse():
+        parser = _parser()
+        args = parser.parse_args(argv)
+        if not getattr(args, "run", None):
+            parser.print_help()
+            return EXIT_FATAL
     try:
         return args.run(args)
     except FatalError as exc:
