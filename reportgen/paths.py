@@ -2,7 +2,8 @@
 
 An output may not be an input, the template, or (for a report) land in an input folder; an
 existing .docx is replaced only when it is reportgen's own unedited output, an existing report
-only when it is an earlier report. Every refusal says why in words staff read.
+only when it is an earlier report, an existing PDF/ODT copy only when the .docx beside it is
+reportgen's own unedited output (so the copy is an earlier build's). Every refusal says why in words staff read.
 """
 
 from __future__ import annotations
