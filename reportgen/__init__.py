@@ -7,7 +7,8 @@ re-exported here lazily so that `import reportgen` stays cheap for the command l
 from __future__ import annotations
 
 __version__ = "0.1.0"
-__all__ = ["FatalError", "Outcome", "default_template", "load", "preview_text", "render_docx", "summary"]
+__all__ = ["FatalError", "Outcome", "default_template", "document", "load", "preview_text", "render_docx", "summary",
+           "template_warnings"]
 
 
 def __getattr__(name: str):

@@ -83,25 +83,33 @@ def default_template() -> Path:
     return bundled()
 
 
-def render_docx(outcome: Outcome, template: Path | str | None = None) -> bytes:
-    """The chapter as .docx bytes; identical inputs and template give identical bytes."""
+def document(outcome: Outcome):  # -> compose.Document
+    """The chapter as a tree of labelled blocks, composed once per outcome whoever asks for it
+    (the .docx writer, the template check, the preview, the web page)."""
     from .compose import compose
-    from .docx_writer import load_template
-    from .docx_writer import render_docx as write
 
     if outcome.report is None:
         raise FatalError("資料有錯誤，無法產生本章。")
+    if outcome._document is None:
+        outcome._document = compose(outcome.report)
+    return outcome._document
+
+
+def render_docx(outcome: Outcome, template: Path | str | None = None) -> bytes:
+    """The chapter as .docx bytes; identical inputs and template give identical bytes."""
+    from .docx_writer import load_template
+    from .docx_writer import render_docx as write
+
+    chapter = document(outcome)
     loaded = load_template(Path(template) if template is not None else default_template())
-    return write(loaded, compose(outcome.report))
+    return write(loaded, chapter)
 
 
 def preview_text(outcome: Outcome) -> str:
     """The chapter as plain text, one paragraph a line."""
-    from .compose import compose, plain_text
+    from .compose import plain_text
 
-    if outcome.report is None:
-        raise FatalError("資料有錯誤，無法產生本章。")
-    return plain_text(compose(outcome.report))
+    return plain_text(document(outcome))
 
 
 def summary(outcome: Outcome) -> str:
@@ -120,13 +128,12 @@ def summary(outcome: Outcome) -> str:
 def template_warnings(outcome: Outcome, template: Path | str | None = None) -> list[str]:
     """What `reportgen build --template` prints about its template for this chapter (page size,
     language, fonts, indents …), one line each; empty when there is no chapter or nothing to say."""
-    from .compose import compose
     from .template_check import build_warnings
 
     if outcome.report is None:
         return []
-    return build_warnings(Path(template) if template is not None else default_template(), compose(outcome.report))
+    return build_warnings(Path(template) if template is not None else default_template(), document(outcome))
 
 
-__all__ = ["FatalError", "Outcome", "default_template", "load", "preview_text", "render_docx", "summary",
+__all__ = ["FatalError", "Outcome", "default_template", "document", "load", "preview_text", "render_docx", "summary",
            "template_warnings"]

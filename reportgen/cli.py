@@ -6,7 +6,7 @@ import argparse
 import contextlib
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from . import __version__
@@ -33,7 +33,21 @@ _ARGPARSE_TEXT = {
     "expected at least one argument": "需要至少一個值",
     "not allowed with argument %s": "不能與參數 %s 同時使用",
 }
-argparse._ = lambda text: _ARGPARSE_TEXT.get(text, text)  # type: ignore[attr-defined]
+
+
+@contextlib.contextmanager
+def _chinese_argparse() -> Iterator[None]:
+    """argparse speaks through its module's gettext `_`: translated only while reportgen's parser runs.
+
+    Patched for the moment `main` builds and uses its parser, so any other program's argparse in
+    the same process (pytest's own, an embedding tool's) keeps its own language.
+    """
+    original = argparse._  # type: ignore[attr-defined]
+    argparse._ = lambda text: _ARGPARSE_TEXT.get(text) or original(text)  # type: ignore[attr-defined]
+    try:
+        yield
+    finally:
+        argparse._ = original  # type: ignore[attr-defined]
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -116,38 +130,35 @@ def _load(args: argparse.Namespace, *, problems_to=None, refusal: str | None = "
 
 
 def _build(args: argparse.Namespace) -> int:
-    from .compose import compose
-    from .docx_writer import load_template, render_docx
+    from . import api
     from .output import write_atomic
-    from .paths import DOCX, check_output, refuse_special
+    from .paths import DOCX, check_copies, check_output, refuse_special, safe_file_title
 
     template_path = _template_path(args.template)
     refuse_special(template_path, "範本")
+    kinds = [k for k in ("pdf", "odt") if getattr(args, k)]
     check = {"inputs": args.inputs, "template": template_path, "force": args.force}
     if args.output is not None:  # refused before any work; the default name needs the 章名
         check_output(args.output, DOCX, **check)
-    template = load_template(template_path)
+        check_copies(args.output, kinds, **check)
     outcome, ok = _load(args)
     if not ok:
         return EXIT_INPUT_ERRORS
-    report = outcome.report
-    document = compose(report)
-    from .template_check import build_warnings
-
-    for line in build_warnings(template.path, document):  # the same check as `reportgen template`
+    for line in api.template_warnings(outcome, template_path):  # the same check as `reportgen template`
         print(line, file=sys.stderr)
-    output = args.output or Path("outputs") / f"{_safe_name(report.settings.title)}.docx"
+    output = args.output or Path("outputs") / f"{safe_file_title(outcome.report.settings.title)}.docx"
     check_output(output, DOCX, **check)
-    write_atomic(output, render_docx(template, document))
+    replace_copies = check_copies(output, kinds, **check)  # decided while the old .docx is still there
+    write_atomic(output, api.render_docx(outcome, template_path))
     print(f"已產生 {output}")
     print(_summary(outcome))
-    if args.pdf or args.odt:
+    if kinds:
         from .convert import convert, pdf_font_warning
 
         if args.pdf and (font_warning := pdf_font_warning()):
             print(font_warning, file=sys.stderr)
 
-        for copy in convert(output, [k for k in ("pdf", "odt") if getattr(args, k)]):
+        for copy in convert(output, kinds, replace=replace_copies):
             print(f"已產生 {copy}")
     return EXIT_OK
 
@@ -187,12 +198,12 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _preview(args: argparse.Namespace) -> int:
-    from .compose import compose, plain_text
+    from .api import preview_text
 
     outcome, ok = _load(args)
     if not ok:
         return EXIT_INPUT_ERRORS
-    sys.stdout.write(plain_text(compose(outcome.report)))
+    sys.stdout.write(preview_text(outcome))
     return EXIT_OK
 
 
@@ -225,11 +236,6 @@ def _summary(outcome) -> str:
     return summary(outcome)
 
 
-def _safe_name(title: str) -> str:
-    cleaned = "".join("_" if c in '\\/:*?"<>|' else c for c in title).strip(" .")
-    return cleaned or "chapter"
-
-
 def _template_path(option: Path | None) -> Path:
     from .api import default_template
 
@@ -253,11 +259,12 @@ def _main(argv: Sequence[str] | None) -> int:
     for stream in (sys.stdout, sys.stderr):  # a Big5 console must not crash on rare characters
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(errors="replace")
-    parser = _parser()
-    args = parser.parse_args(argv)
-    if not getattr(args, "run", None):
-        parser.print_help()
-        return EXIT_FATAL
+    with _chinese_argparse():
+        parser = _parser()
+        args = parser.parse_args(argv)
+        if not getattr(args, "run", None):
+            parser.print_help()
+            return EXIT_FATAL
     try:
         return args.run(args)
     except FatalError as exc:

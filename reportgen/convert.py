@@ -181,39 +181,53 @@ class Soffice:
         return converted.read_bytes()
 
 
-def convert(docx: Path, kinds: Iterable[str], *, timeout: float = TIMEOUT) -> list[Path]:
-    """Write a PDF/ODT copy beside `docx` for each kind; each copy replaces the old one atomically."""
+def convert(docx: Path, kinds: Iterable[str], *, timeout: float = TIMEOUT, replace: bool = False) -> list[Path]:
+    """Write a PDF/ODT copy beside `docx` for each kind; each copy replaces the old one atomically.
+
+    `replace`: whether an existing copy is an earlier build's (paths.check_copies, decided before
+    `docx` was written) and so may be replaced, or removed as stale when a conversion fails.
+    Without it an existing copy is somebody's file: it is left as it is, and said so.
+    """
+    from .paths import copy_path
+
     kinds = list(dict.fromkeys(kinds))
     if not kinds:
         return []
-    written = []
+    written: list[Path] = []
     try:
         with Soffice(timeout) as office:
             if office.command is None:
                 raise FatalError(_missing_message(kinds))
             for kind in kinds:
                 data = office.convert(docx, kind)
-                target = docx.with_suffix(f".{kind}")
-                if target == docx:  # -o chapter.pdf: never overwrite the Word file itself
-                    target = docx.with_name(f"{docx.name}.{kind}")
+                target = copy_path(docx, kind)
+                if not replace and os.path.lexists(target):  # appeared during this build: not ours
+                    raise FatalError(f"{target} 已存在，不是 reportgen 這次產生的，不會覆寫。")
                 write_atomic(target, data)
                 written.append(target)
     except FatalError as exc:  # the Word file is done; say so, so nobody rebuilds in vain
         raise FatalError(f"{exc.message}Word 文件 {docx} 已產生，不受影響。"
-                         + _drop_stale(docx, kinds, written)) from exc
+                         + _drop_stale(docx, kinds, written, replace)) from exc
     except KeyboardInterrupt as exc:
-        raise KeyboardInterrupt(f"Word 文件 {docx} 已產生。{_drop_stale(docx, kinds, written)}") from exc
+        raise KeyboardInterrupt(f"Word 文件 {docx} 已產生。{_drop_stale(docx, kinds, written, replace)}") from exc
     return written
 
 
-def _drop_stale(docx: Path, kinds: Iterable[str], written: list[Path]) -> str:
-    """An earlier build's PDF/ODT beside the new .docx would be mistaken for it: remove it, or say so."""
+def _drop_stale(docx: Path, kinds: Iterable[str], written: list[Path], replace: bool) -> str:
+    """An earlier build's PDF/ODT beside the new .docx would be mistaken for it: remove it, or say so.
+
+    Only an earlier build's copy is removed (`replace`); anyone else's file stays, named.
+    """
+    from .paths import copy_path
+
     notes = []
     for kind in kinds:
-        target = docx.with_suffix(f".{kind}")
-        if target == docx:
-            target = docx.with_name(f"{docx.name}.{kind}")
+        target = copy_path(docx, kind)
         if target in written or not target.is_file():
+            continue
+        if not replace:
+            notes.append(f"注意：{target.name} 仍在，它不是這次產生的，內容與新的 Word 文件無關；"
+                         "reportgen 沒有更動它。")
             continue
         try:
             target.unlink()

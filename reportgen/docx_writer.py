@@ -23,6 +23,12 @@ CORE_PART = "docProps/core.xml"
 APP_PART = "docProps/app.xml"
 SETTINGS_PART = "word/settings.xml"
 CONTENT_TYPES_PART = "[Content_Types].xml"
+PACKAGE_RELS_PART = "_rels/.rels"
+CORE_TYPE = "application/vnd.openxmlformats-package.core-properties+xml"
+CORE_RELATIONSHIP = "http://schemas.openxmlformats.org/package/2006/relationships/metadata/core-properties"
+DOCUMENT_RELATIONSHIP = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument"
+CONTENT_TYPES_NS = "http://schemas.openxmlformats.org/package/2006/content-types"
+RELATIONSHIPS_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
 DOCUMENT_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"
 # A Word template (.dotx, .dotm) differs from a document only in its main part's content type.
 TEMPLATE_TYPES = (
@@ -92,16 +98,36 @@ class Template:
         return next(blob for info, blob in self.parts if info.filename == STYLES_PART)
 
 
+# What a person knows each part as (Word's own names); messages never show a part's name in the zip.
+_SHOWN = {DOCUMENT_PART: "文件本文", STYLES_PART: "樣式表", SETTINGS_PART: "文件設定",
+          CORE_PART: "文件屬性", APP_PART: "文件屬性", "word/numbering.xml": "編號設定",
+          "word/fontTable.xml": "字型清單", "word/theme/theme1.xml": "佈景主題"}
+
+
+def shown(part: str) -> str:
+    """A package part as staff know it: 樣式表, 文件本文, 頁首 … (the rest is the file's structure)."""
+    import posixpath
+
+    base = posixpath.basename(part).lower()
+    if part in _SHOWN:
+        return _SHOWN[part]
+    if base.startswith("header"):
+        return "頁首"
+    if base.startswith("footer"):
+        return "頁尾"
+    return "檔案結構"  # [Content_Types].xml, the .rels parts: nothing an editor sees by name
+
+
 def _parse(data: bytes, part: str, path: Path):  # -> lxml.etree._Element
     from lxml import etree
 
     if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
-        raise FatalError(f"範本 {path.name} 的 {part} 含有不允許的 DTD 宣告，可能是惡意檔案。")
+        raise FatalError(f"範本 {path.name} 的{shown(part)}含有不允許的 DTD 宣告，可能是惡意檔案。")
     parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
     try:
         return etree.fromstring(data, parser)
     except etree.XMLSyntaxError as exc:
-        raise FatalError(f"範本 {path.name} 的 {part} 已損壞，請用 Word 重新存檔。") from exc
+        raise FatalError(f"範本 {path.name} 的{shown(part)}已損壞，請用 Word 重新存檔。") from exc
 
 
 def read_package(path: Path) -> list[tuple[zipfile.ZipInfo, bytes]]:
@@ -124,10 +150,11 @@ def read_package(path: Path) -> list[tuple[zipfile.ZipInfo, bytes]]:
 def load_template(path: Path) -> Template:
     """Read and check a template; every failure is a FatalError naming what to fix."""
     parts, dropped = as_document(read_package(path), path)
+    parts = _with_core(parts, path)
     data = dict((info.filename, blob) for info, blob in parts)
     for part in (DOCUMENT_PART, STYLES_PART):
         if part not in data:
-            raise FatalError(f"範本 {path.name} 缺少 {part}，不是有效的 Word 文件。")
+            raise FatalError(f"範本 {path.name} 缺少{shown(part)}，不是有效的 Word 文件。請用 Word 另存為 .docx。")
     styles = _parse(data[STYLES_PART], STYLES_PART, path)
     by_name: dict[str, str] = {}
     for element in styles.iterfind(f"{{{W}}}style"):
@@ -145,7 +172,7 @@ def load_template(path: Path) -> Template:
     document = _parse(data[DOCUMENT_PART], DOCUMENT_PART, path)
     prefix = next((p for p, uri in document.nsmap.items() if uri == W and p), None)
     if prefix is None or document.find(f"{{{W}}}body") is None:
-        raise FatalError(f"範本 {path.name} 的 {DOCUMENT_PART} 格式不符，請用 Word 重新存檔。")
+        raise FatalError(f"範本 {path.name} 的{shown(DOCUMENT_PART)}格式不符，請用 Word 重新存檔。")
     head, tail = _around_body(document)
     return Template(path, tuple(parts), style_ids, prefix, head, tail,
                     lead_id=by_name.get(LEAD_STYLE_NAME.lower()), dropped=tuple(dropped))
@@ -185,6 +212,56 @@ def as_document(parts: list[tuple[zipfile.ZipInfo, bytes]], path: Path
             blob = _without_attached_template(blob, path)
         kept.append((info, blob))
     return kept, dropped
+
+
+def _with_core(parts: list[tuple[zipfile.ZipInfo, bytes]], path: Path) -> list[tuple[zipfile.ZipInfo, bytes]]:
+    """The parts with a place for the core properties, declared and related when the template has none.
+
+    Every chapter carries its title, subject and reportgen's mark there (render_docx writes it,
+    last); without it, the next build would take reportgen's own output for somebody else's file.
+    """
+    names = {info.filename for info, _ in parts}
+    if CORE_PART in names:
+        return parts
+    out = []
+    for info, blob in parts:
+        if info.filename == CONTENT_TYPES_PART:
+            blob = _declare_core(blob, path)
+        elif info.filename == PACKAGE_RELS_PART:
+            blob = _relate_core(blob, path)
+        out.append((info, blob))
+    if PACKAGE_RELS_PART not in names:  # a package Word could not open either; give it its two links
+        rels = (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Relationships xmlns="{RELATIONSHIPS_NS}">'
+                f'<Relationship Id="rId1" Type="{DOCUMENT_RELATIONSHIP}" Target="{DOCUMENT_PART}"/></Relationships>')
+        out.append((zipfile.ZipInfo(PACKAGE_RELS_PART), _relate_core(rels.encode(), path)))
+    out.append((zipfile.ZipInfo(CORE_PART), b""))  # a placeholder: render_docx writes the part
+    return out
+
+
+def _declare_core(blob: bytes, path: Path) -> bytes:
+    from lxml import etree
+
+    root = _parse(blob, CONTENT_TYPES_PART, path)
+    if any((o.get("PartName") or "").lower() == "/" + CORE_PART.lower() for o in root):
+        return blob
+    etree.SubElement(root, f"{{{CONTENT_TYPES_NS}}}Override", PartName="/" + CORE_PART, ContentType=CORE_TYPE)
+    return _serialize(root)
+
+
+def _relate_core(blob: bytes, path: Path) -> bytes:
+    from lxml import etree
+
+    root = _parse(blob, PACKAGE_RELS_PART, path)
+    existing = [rel for rel in root if rel.get("Type") == CORE_RELATIONSHIP]
+    if existing:  # a link to a part that is not there: point it at the part written now
+        for rel in existing:
+            rel.set("Target", CORE_PART)
+        return _serialize(root)
+    ids = {rel.get("Id") for rel in root}
+    new_id = next(f"rIdCore{n or ''}" for n in range(len(ids) + 1) if f"rIdCore{n or ''}" not in ids)
+    etree.SubElement(root, f"{{{RELATIONSHIPS_NS}}}Relationship", Id=new_id, Type=CORE_RELATIONSHIP,
+                     Target=CORE_PART)
+    return _serialize(root)
 
 
 def _without_attached_template(blob: bytes, path: Path) -> bytes:
@@ -341,13 +418,11 @@ def render_docx(template: Template, document: Document) -> bytes:
     used = [*template.style_ids.values(), *([template.lead_id] if template.lead_id else [])]
     layouts = carried_layouts(replace.get(STYLES_PART, template.styles_xml), used, template.prefix)
     hashes: list[tuple[str, bytes]] = []
-    has_core = False
     out = BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
         for info, blob in template.parts:
             if info.filename == CORE_PART:
-                has_core = True
-                continue
+                continue  # written last (load_template made sure the package declares it)
             digest = hashlib.sha256()
             if info.filename == DOCUMENT_PART:
                 with archive.open(_entry(info.filename), "w") as stream:
@@ -359,9 +434,8 @@ def render_docx(template: Template, document: Document) -> bytes:
                 digest.update(data)
                 archive.writestr(_entry(info.filename), data)
             hashes.append((info.filename, digest.digest()))
-        if has_core:
-            core = _core_xml(document)
-            hashes.append((CORE_PART, hashlib.sha256(core).digest()))
-            mark = f"<dc:identifier>{combine(hashes)}</dc:identifier>".encode()
-            archive.writestr(_entry(CORE_PART), core.replace(EMPTY.encode(), mark, 1))
+        core = _core_xml(document)
+        hashes.append((CORE_PART, hashlib.sha256(core).digest()))
+        mark = f"<dc:identifier>{combine(hashes)}</dc:identifier>".encode()
+        archive.writestr(_entry(CORE_PART), core.replace(EMPTY.encode(), mark, 1))
     return out.getvalue()

@@ -5,7 +5,8 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
-import tempfile
+import secrets
+import stat
 from pathlib import Path
 
 from .problems import FatalError
@@ -24,7 +25,7 @@ def write_atomic(path: Path, data: bytes) -> None:
     except OSError as exc:
         raise FatalError(f"無法寫入 {path}：無法建立資料夾 {folder}（{describe(folder, exc)}）。") from exc
     try:
-        fd, temp = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=TEMP_SUFFIX, dir=folder)
+        fd, temp = _create_temp(folder)
     except OSError as exc:
         raise FatalError(f"無法寫入 {path}：{describe(folder, exc)}。請確認資料夾 {folder} 有寫入權限。") from exc
     try:
@@ -32,7 +33,9 @@ def write_atomic(path: Path, data: bytes) -> None:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        os.chmod(temp, 0o644)
+        mode = _kept_mode(path)
+        if mode is not None:  # a replaced file keeps its permissions; a new one has the umask's
+            os.chmod(temp, mode)
         os.replace(temp, path)
     except BaseException as exc:  # an error or Ctrl+C: the temporary file goes, the old file stays
         with contextlib.suppress(OSError):
@@ -43,3 +46,27 @@ def write_atomic(path: Path, data: bytes) -> None:
                 errno.EROFS: "請改存到可寫入的磁碟或資料夾。"}.get(
             exc.errno or 0, "若檔案正在 Word 中開啟，請先關閉後再試。")
         raise FatalError(f"無法寫入 {path}：{describe(path, exc)}。{hint}") from exc
+
+
+def _create_temp(folder: Path) -> tuple[int, str]:
+    """A new temporary file beside the target, created with mode 0o666 so the umask decides.
+
+    (tempfile.mkstemp would make it 0o600, and a fixed chmod would ignore the user's umask.)
+    """
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0)
+    for _ in range(100):
+        temp = os.path.join(folder, f"{TEMP_PREFIX}{secrets.token_hex(4)}{TEMP_SUFFIX}")
+        try:
+            return os.open(temp, flags, 0o666), temp
+        except FileExistsError:
+            continue
+    raise FileExistsError(errno.EEXIST, "no free temporary name", str(folder))
+
+
+def _kept_mode(path: Path) -> int | None:
+    """The permission bits of the file being replaced, or None when there is none."""
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return stat.S_IMODE(info.st_mode) if stat.S_ISREG(info.st_mode) else None

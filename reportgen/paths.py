@@ -2,7 +2,8 @@
 
 An output may not be an input, the template, or (for a report) land in an input folder; an
 existing .docx is replaced only when it is reportgen's own unedited output, an existing report
-only when it is an earlier report. Every refusal says why in words staff read.
+only when it is an earlier report, an existing PDF/ODT copy only when the .docx beside it is
+reportgen's own unedited output (so the copy is an earlier build's). Every refusal says why in words staff read.
 """
 
 from __future__ import annotations
@@ -72,6 +73,57 @@ def check_output(path: Path, kind: OutputKind, *, inputs: Sequence[Path] = (),
                          "請另取檔名，例如 outputs/檢核報告.xlsx。")
     if kind is DOCX and not force:
         _check_docx(path)
+
+
+def copy_path(docx: Path, kind: str) -> Path:
+    """Where `build --pdf/--odt` puts its copy: beside the .docx, same name (the .docx suffix is checked)."""
+    return docx.with_suffix(f".{kind}")
+
+
+def check_copies(docx: Path, kinds: Sequence[str], *, inputs: Sequence[Path] = (),
+                 template: Path | None = None, force: bool = False) -> bool:
+    """Raise FatalError unless each PDF/ODT copy beside `docx` may be written; call before `docx` is.
+
+    An existing copy is someone's file unless the .docx beside it is reportgen's own unedited
+    output (then the copy is an earlier build's) or `--force` says otherwise. Returns whether
+    existing copies may be replaced, or removed as stale after a failed conversion.
+    """
+    from .inputs import expand_inputs, special_kind
+
+    existing = []
+    for kind in kinds:
+        target = copy_path(docx, kind)
+        check_name_length(target)
+        info = _stat(target)
+        if info is None:
+            continue
+        if stat.S_ISDIR(info.st_mode):
+            raise FatalError(f"無法寫入 {target}：這是資料夾，不是檔案。請將它改名，或以 -o 指定另一個檔名。")
+        special = special_kind(info.st_mode)
+        if special:
+            raise FatalError(f"無法寫入 {target}：這是{special}，不是一般檔案。請以 -o 指定另一個檔名。")
+        if (template is not None and same_file(target, template)) or any(
+                same_file(target, file) for file in expand_inputs(inputs)):
+            raise FatalError(f"{target} 是輸入檔或範本，不會覆寫。請以 -o 指定另一個檔名。")
+        if not info.st_mode & stat.S_IWUSR:
+            raise FatalError(f"{target} 設為唯讀，不會覆寫。請以 -o 指定另一個檔名，或先取消該檔的唯讀屬性。")
+        existing.append(target)
+    if force:
+        return True
+    if not existing:
+        return False  # nothing to replace; a copy that appears meanwhile is not ours either
+    from .fingerprint import Origin, origin
+
+    found = origin(docx) if _stat(docx) is not None else None
+    if found is Origin.OWN:
+        return True
+    why = {None: f"旁邊沒有 {docx.name}",
+           Origin.EDITED: f"旁邊的 {docx.name} 在 reportgen 產生後曾被修改",
+           Origin.FOREIGN: f"旁邊的 {docx.name} 不是 reportgen 產生的文件"}[found]
+    names = "、".join(str(t) for t in existing)
+    raise FatalError(f"{names} 已存在，但{why}，無法確定它是 reportgen 先前產生的，不會覆寫。"
+                     "若要保留它，請先將它改名或移到別處，或以 -o 指定另一個檔名；"
+                     "確定要以新產生的版本取代時，請加上 --force。")
 
 
 def refuse_special(path: Path, what: str) -> None:

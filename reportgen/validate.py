@@ -33,6 +33,7 @@ class Outcome:
     skipped: int = 0
     # With api.load(keep_grids=True): each input and its tabs' values, for validate --report.
     sources: list[tuple[Path, list[tuple[str, list[list[object]]]]]] | None = None
+    _document: object = None  # the composed chapter, made once for every writer (api.document)
 
 
 def validate_paths(paths: Iterable[Path]) -> Outcome:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import argparse
 import shutil
+import subprocess
+import sys
 
 import pytest
 
@@ -127,3 +130,52 @@ def test_a_thousand_items_in_one_section_is_an_error_not_a_crash(project, cli, t
     rows.pop()
     assert cli("build", write_workbook(tmp_path / "ok.xlsx", activities=rows), "-o",
                tmp_path / "ok.docx").code == 0
+
+
+def test_importing_the_cli_leaves_argparse_alone():
+    """Only reportgen's own parser speaks Chinese; another program's argparse keeps its language."""
+    script = ("import argparse; original = argparse._\n"
+              "import reportgen.cli\n"
+              "assert argparse._ is original, 'argparse patched at import'\n"
+              "try:\n    reportgen.cli.main(['--version'])\nexcept SystemExit as end:\n    assert end.code == 0\n"
+              "assert argparse._ is original, 'argparse left patched after main'\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+
+
+def test_argparse_is_restored_after_reportgen_parses(cli):
+    original = argparse._
+    assert "無法辨識的參數：--colour" in cli("build", "--colour").err
+    assert "用法：reportgen" in cli("--help").out
+    assert argparse._ is original
+    other = argparse.ArgumentParser(prog="other")
+    assert other.format_usage().startswith("usage: other")
+    assert "show this help message and exit" in other.format_help()
+
+
+def test_usage_errors_are_chinese(cli):
+    result = cli("build", "-o")
+    assert result.code == 2
+    assert result.err.startswith("用法：reportgen build")
+    assert "reportgen build：錯誤：參數 -o/--output：需要一個值" in result.err
+
+
+def test_build_and_preview_go_through_the_api(project, cli, monkeypatch):
+    """The CLI is a front end over reportgen.api, like the web page: one path to the chapter."""
+    from reportgen import api
+
+    calls = []
+
+    def spy(name):
+        real = getattr(api, name)
+
+        def call(*args):
+            calls.append(name)
+            return real(*args)
+        monkeypatch.setattr(api, name, call)
+
+    for name in ("template_warnings", "render_docx", "preview_text"):
+        spy(name)
+    assert cli("build").code == 0
+    assert cli("preview").code == 0
+    assert calls == ["template_warnings", "render_docx", "preview_text"]

@@ -127,16 +127,6 @@ def test_soffice_gets_its_own_profile_and_the_font_aliases(tmp_path, monkeypatch
     assert not Path(profile.split("file://", 1)[1]).parent.exists()  # the temporary profile is removed
 
 
-@posix_only
-def test_output_named_like_a_pdf_never_overwrites_the_docx(tmp_path, monkeypatch):
-    fake_soffice(tmp_path, 'while [ "$1" != "--outdir" ]; do shift; done\nmkdir -p "$2"; '
-                 'echo converted > "$2/input.pdf"\n', monkeypatch)
-    docx = tmp_path / "chapter.pdf"
-    docx.write_bytes(b"word")
-    assert convert.convert(docx, ["pdf"]) == [tmp_path / "chapter.pdf.pdf"]
-    assert docx.read_bytes() == b"word"
-
-
 needs_fontconfig = pytest.mark.skipif(
     not sys.platform.startswith("linux") or not shutil.which("fc-match"), reason="fontconfig is Linux's")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 
 import pytest
@@ -287,3 +288,83 @@ def test_a_section_paragraph_ending_in_a_colon_keeps_with_the_next(tmp_path):
     older = load_template(_template_with_styles(tmp_path, drop_lead))
     assert older.lead_id is None
     assert used(older) == ["SectionBody", "SectionBody", "SectionBody"]
+
+
+def _without_core(tmp_path, keep_relationship: bool = False):
+    """A template some tool saved without core properties (no docProps/core.xml, no link, no type)."""
+    out = tmp_path / "no-core.docx"
+    with zipfile.ZipFile(TEMPLATE) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename == "docProps/core.xml":
+                continue
+            if info.filename == "[Content_Types].xml":
+                data = re.sub(rb'<Override PartName="/docProps/core.xml"[^>]*/>', b"", data)
+                assert b"core.xml" not in data
+            if info.filename == "_rels/.rels" and not keep_relationship:
+                data = re.sub(rb'<Relationship [^>]*core-properties"[^>]*/>', b"", data)
+                assert b"core-properties" not in data
+            dst.writestr(info, data)
+    return out
+
+
+@pytest.mark.parametrize("keep_relationship", [False, True])
+def test_a_template_without_core_properties_gets_them(tmp_path, keep_relationship):
+    from reportgen.fingerprint import Origin, origin
+
+    template = _without_core(tmp_path, keep_relationship)
+    data = render_docx(load_template(template), DOC)
+    package = parts(data)
+    test_core_properties(package)
+    assert list(package)[-1] == "docProps/core.xml"
+    types = etree.fromstring(package["[Content_Types].xml"])
+    assert [o.get("ContentType") for o in types if o.get("PartName") == "/docProps/core.xml"] == [
+        "application/vnd.openxmlformats-package.core-properties+xml"]
+    rels = etree.fromstring(package["_rels/.rels"])
+    core = [r for r in rels if r.get("Type", "").endswith("/metadata/core-properties")]
+    assert [r.get("Target") for r in core] == ["docProps/core.xml"]
+    assert len({r.get("Id") for r in rels}) == len(rels)
+    out = tmp_path / "out.docx"
+    out.write_bytes(data)
+    assert origin(out) is Origin.OWN
+    assert render_docx(load_template(template), DOC) == data  # still deterministic
+
+
+def test_a_template_without_core_properties_rebuilds_without_force(project, cli, tmp_path):
+    template = _without_core(tmp_path)
+    out = project / "out.docx"
+    assert cli("build", "--template", template, "-o", out).code == 0
+    first = out.read_bytes()
+    assert b"<dc:title>" in parts(first)["docProps/core.xml"]
+    result = cli("build", "--template", template, "-o", out)
+    assert (result.code, result.err) == (0, "")
+    assert out.read_bytes() == first
+
+
+def _template_with_part(tmp_path, name: str, data: bytes | None) -> str:
+    out = tmp_path / "t.docx"
+    with zipfile.ZipFile(TEMPLATE) as src, zipfile.ZipFile(out, "w") as dst:
+        for info in src.infolist():
+            if info.filename != name:
+                dst.writestr(info, src.read(info))
+        if data is not None:
+            dst.writestr(name, data)
+    return out
+
+
+@pytest.mark.parametrize(("part", "data", "message"), [
+    ("word/styles.xml", b"<w:styles", "範本 t.docx 的樣式表已損壞，請用 Word 重新存檔"),
+    ("word/document.xml", b"<?xml version='1.0'?><x:document xmlns:x='urn:other'/>",
+     "範本 t.docx 的文件本文格式不符"),
+    ("word/document.xml", None, "範本 t.docx 缺少文件本文，不是有效的 Word 文件"),
+    ("word/styles.xml", None, "範本 t.docx 缺少樣式表"),
+    ("word/settings.xml", b'<!DOCTYPE x [<!ENTITY a "b">]><w:settings attachedTemplate/>',
+     "範本 t.docx 的文件設定含有不允許的 DTD 宣告"),
+    ("[Content_Types].xml", b"<Types", "範本 t.docx 的檔案結構已損壞"),
+    ("_rels/.rels", b"<Relationships", "範本 t.docx 的檔案結構已損壞"),
+])
+def test_template_messages_name_what_a_person_sees(tmp_path, part, data, message):
+    with pytest.raises(FatalError) as refused:
+        load_template(_template_with_part(tmp_path, part, data))
+    assert message in refused.value.message
+    assert ".xml" not in refused.value.message and ".rels" not in refused.value.message

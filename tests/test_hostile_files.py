@@ -294,5 +294,5 @@ def test_template_with_a_dtd_is_refused(cli, tmp_path, project):
                        {"word/styles.xml": lambda d: LAUGHS + d.split(b"?>", 1)[1]})
     result = cli("build", "--template", template, "-o", tmp_path / "out.docx")
     assert result.code == 2
-    assert result.err.startswith("錯誤：範本 evil.docx 的 word/styles.xml 含有不允許的 DTD 宣告")
+    assert result.err.startswith("錯誤：範本 evil.docx 的樣式表含有不允許的 DTD 宣告")
     assert not (tmp_path / "out.docx").exists()

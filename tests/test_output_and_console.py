@@ -173,3 +173,29 @@ def test_every_kind_of_message_prints(project, tmp_path, rare_workbooks, encodin
     assert shown(f"訪賓!E2（人數）：「人數」須為 1 到 9999 之間的整數。（填寫的是「五{RARE}」）") in text["errors"]
     assert shown(f"錯誤：密 {RARE}.xlsx：檔案已加密") in text["fatal"]
     assert "用法：" in text["usage"]
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX permission bits")
+@pytest.mark.parametrize("umask", [0o022, 0o077, 0o002])
+def test_a_new_output_follows_the_umask(tmp_path, umask):
+    from reportgen.output import write_atomic
+
+    old = os.umask(umask)
+    try:
+        write_atomic(tmp_path / "new.docx", b"data")
+    finally:
+        os.umask(old)
+    assert (tmp_path / "new.docx").stat().st_mode & 0o777 == 0o666 & ~umask
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX permission bits")
+@pytest.mark.parametrize("mode", [0o600, 0o664, 0o640])
+def test_a_replaced_output_keeps_its_mode(tmp_path, mode):
+    from reportgen.output import write_atomic
+
+    target = tmp_path / "old.docx"
+    target.write_bytes(b"old")
+    target.chmod(mode)
+    write_atomic(target, b"new")
+    assert (target.read_bytes(), target.stat().st_mode & 0o777) == (b"new", mode)
+    assert [p.name for p in tmp_path.iterdir()] == ["old.docx"]

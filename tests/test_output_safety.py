@@ -388,7 +388,7 @@ def test_output_folder_refuses_new_files(scene, built, monkeypatch, error, messa
     def refuse(*args, **kwargs):
         raise OSError(error, os.strerror(error))
 
-    monkeypatch.setattr(output.tempfile, "mkstemp", refuse)
+    monkeypatch.setattr(output, "_create_temp", refuse)
     scene.refuses("build", "--force", message=message)
 
 
@@ -466,6 +466,117 @@ def test_a_stale_pdf_that_cannot_be_removed_is_named(scene, stale_pdf, monkeypat
     monkeypatch.setattr(Path, "unlink", locked)
     result = scene.run("build", "--pdf", code=2, changes=(DEFAULT_OUT,))
     assert "注意：先前產生的 國際事務.pdf 仍在，內容是舊版" in result.err
+
+
+def _converts_to(monkeypatch, data: bytes = b"%PDF- this build") -> None:
+    monkeypatch.setattr(convert.Soffice, "convert", lambda self, source, kind: data)
+    monkeypatch.setattr(convert, "find_soffice", lambda: "/usr/bin/true")
+
+
+def test_a_copy_beside_its_own_docx_is_replaced(scene, stale_pdf, monkeypatch):
+    _converts_to(monkeypatch)
+    result = scene.run("build", "--pdf", code=0, changes=(DEFAULT_OUT, stale_pdf.relative_to(scene.root)))
+    assert stale_pdf.read_bytes() == b"%PDF- this build"
+    assert result.out.splitlines()[-1] == "已產生 outputs/國際事務.pdf"
+
+
+@pytest.mark.parametrize("kind", ["pdf", "odt"])
+def test_a_copy_with_no_docx_beside_it_is_kept(scene, monkeypatch, kind):
+    """A PDF someone saved in outputs/ under the chapter's name is theirs, not an earlier build's."""
+    _converts_to(monkeypatch)
+    copy = scene.root / DEFAULT_OUT.with_suffix(f".{kind}")
+    copy.parent.mkdir()
+    copy.write_bytes(b"a person's own file")
+    result = scene.refuses("build", f"--{kind}",
+                           message=f"outputs/國際事務.{kind} 已存在，但旁邊沒有 國際事務.docx，"
+                                   "無法確定它是 reportgen 先前產生的，不會覆寫")
+    assert "請先將它改名或移到別處，或以 -o 指定另一個檔名" in result.err and "請加上 --force" in result.err
+    assert not (scene.root / DEFAULT_OUT).exists()
+
+
+def test_a_copy_beside_an_edited_docx_is_kept(scene, stale_pdf, built, monkeypatch):
+    _converts_to(monkeypatch)
+    edit_docx(built, "上一版".encode(), "上一版（校）".encode())
+    scene.refuses("build", "--pdf", message="國際事務.docx 在 reportgen 產生後曾被修改")
+    scene.run("build", "--pdf", "--force", code=0,
+              changes=(DEFAULT_OUT, stale_pdf.relative_to(scene.root)))
+    assert stale_pdf.read_bytes() == b"%PDF- this build"
+
+
+def test_a_copy_beside_a_foreign_docx_is_refused_before_any_work(scene, monkeypatch):
+    from reportgen import api
+
+    monkeypatch.setattr(api, "load", lambda *a, **k: pytest.fail("read the inputs before refusing"))
+    letter = scene.root / "letter.docx"
+    shutil.copy(REPO / "templates" / "report.docx", letter)
+    (scene.root / "letter.odt").write_bytes(b"the letter, as sent")
+    scene.refuses("build", "-o", "letter.docx", "--pdf", "--odt",
+                  message="letter.docx 已存在，但不是 reportgen 產生的文件")
+
+
+@pytest.mark.parametrize(("edit", "why"), [
+    (None, None),
+    ("typo", "旁邊的 國際事務.docx 在 reportgen 產生後曾被修改"),
+    ("foreign", "旁邊的 國際事務.docx 不是 reportgen 產生的文件"),
+])
+def test_check_copies_trusts_only_its_own_docx(built, edit, why):
+    pdf = built.with_suffix(".pdf")
+    assert paths.check_copies(built, ["pdf"]) is False  # nothing there to replace
+    pdf.write_bytes(b"%PDF-")
+    if edit == "typo":
+        edit_docx(built, "上一版".encode(), "上一版（校）".encode())
+    elif edit == "foreign":
+        shutil.copy(REPO / "templates" / "report.docx", built)
+    assert paths.check_copies(built, ["pdf"], force=True) is True
+    if why is None:
+        assert paths.check_copies(built, ["pdf"]) is True
+    else:
+        with pytest.raises(paths.FatalError, match=why):
+            paths.check_copies(built, ["pdf"])
+
+
+def test_a_copy_that_is_a_folder_or_read_only_is_refused(scene, built):
+    folder = built.with_suffix(".pdf")
+    folder.mkdir()
+    scene.refuses("build", "--pdf", "--force", message="outputs/國際事務.pdf：這是資料夾，不是檔案")
+    folder.rmdir()
+    read_only = built.with_suffix(".odt")
+    read_only.write_bytes(b"old")
+    read_only.chmod(0o444)
+    try:
+        scene.refuses("build", "--odt", "--force", message="outputs/國際事務.odt 設為唯讀，不會覆寫")
+    finally:
+        read_only.chmod(0o644)
+
+
+def test_a_failed_conversion_keeps_a_copy_it_may_not_delete(scene, monkeypatch):
+    """A copy that appears during the build is not this build's: kept, and said so plainly."""
+    pdf = scene.root / DEFAULT_OUT.with_suffix(".pdf")
+
+    def someone_saves_a_pdf(self, source, kind):
+        pdf.write_bytes(b"saved meanwhile by a person")
+        raise convert.FatalError("LibreOffice 無法轉檔。")
+
+    monkeypatch.setattr(convert.Soffice, "convert", someone_saves_a_pdf)
+    monkeypatch.setattr(convert, "find_soffice", lambda: "/usr/bin/true")
+    result = scene.run("build", "--pdf", code=2, changes=(DEFAULT_OUT, pdf.relative_to(scene.root)))
+    assert pdf.read_bytes() == b"saved meanwhile by a person"
+    assert "注意：國際事務.pdf 仍在，它不是這次產生的，內容與新的 Word 文件無關" in result.err
+    assert "已刪除" not in result.err
+
+
+def test_a_copy_appearing_during_the_build_is_not_replaced(scene, monkeypatch):
+    pdf = scene.root / DEFAULT_OUT.with_suffix(".pdf")
+
+    def someone_saves_a_pdf(self, source, kind):
+        pdf.write_bytes(b"saved meanwhile by a person")
+        return b"%PDF- this build"
+
+    monkeypatch.setattr(convert.Soffice, "convert", someone_saves_a_pdf)
+    monkeypatch.setattr(convert, "find_soffice", lambda: "/usr/bin/true")
+    result = scene.run("build", "--pdf", code=2, changes=(DEFAULT_OUT, pdf.relative_to(scene.root)))
+    assert pdf.read_bytes() == b"saved meanwhile by a person"
+    assert "outputs/國際事務.pdf 已存在，不是 reportgen 這次產生的，不會覆寫" in result.err
 
 
 # Ctrl+C: 「已中斷。」, exit 130, no traceback, nothing half-written ------------------------------

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from .. import api
 from ..api import FatalError
-from ..compose import Role, compose
+from ..compose import Role
 from ..label_fit import label_em
 from ..paths import safe_file_title
 from ..problems import Problem, shorten
@@ -96,7 +96,7 @@ def safe_name(name: str) -> str:
 
 def _paragraphs(outcome: api.Outcome) -> tuple[str, list[Paragraph]]:
     """The compose tree as the page prints it, with the key-visitor list marked."""
-    document = compose(outcome.report)
+    document = api.document(outcome)
     kinds = iter([s.kind for s in outcome.report.sections])
     has_list = any(v.key for v in outcome.report.visits)
     result: list[Paragraph] = []
