@@ -65,10 +65,7 @@ def expand_inputs(inputs: Iterable[Path], problems: Problems | None = None) -> l
         found, skipped = _folder_workbooks(path)
         for name in skipped:
             if problems is not None:
-                problems.warning("skipped-file", Location(name),
-                                 f"略過此檔：不支援{UNSUPPORTED[Path(name).suffix.lower()]}，"
-                                 "其中的資料不會列入報告。",
-                                 fix="請在 Excel 或 Calc 開啟後「另存為」.xlsx 活頁簿，放回資料夾。")
+                problems.add("skipped-file", Location(name), format=UNSUPPORTED[Path(name).suffix.lower()])
         if not found:
             raise FatalError(f"資料夾 {path} 中沒有 .xlsx、.xlsm 或 .ods 活頁簿。")
         for file, file_info in found:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import errno
 from dataclasses import dataclass
 
-from .cells import cell_position, column_letter, display_width  # noqa: F401  (re-exported for older imports)
+from .cells import column_letter
 from .codes import CODES, Severity
 from .schema import SHEETS
 
@@ -98,15 +98,6 @@ class Problems(list[Problem]):
         fields.setdefault("sheet", location.sheet)
         self.append(Problem(code, entry.severity, location, entry.message.format(**fields), found,
                             entry.fix.format(**fields)))
-
-    # Older call sites that write their own message; the code must still be in the catalogue.
-    def error(self, code: str, location: Location, message: str, *,
-              found: str | None = None, fix: str = "") -> None:
-        self.append(Problem(code, Severity.ERROR, location, message, found, fix))
-
-    def warning(self, code: str, location: Location, message: str, *,
-                found: str | None = None, fix: str = "") -> None:
-        self.append(Problem(code, Severity.WARNING, location, message, found, fix))
 
     @property
     def errors(self) -> list[Problem]:

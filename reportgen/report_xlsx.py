@@ -22,10 +22,10 @@ from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import to_excel
 from openpyxl.worksheet.hyperlink import Hyperlink
 
-from .cells import column_index
+from .cells import cell_position, column_index
 from .inputs import display_names, expand_inputs
 from .paths import REPORT_MARK, REPORT_SHEET
-from .problems import Problem, Problems, cell_position
+from .problems import Problem, Problems
 from .reader import read_grids, schema_sheet
 
 SUMMARY_SHEET = REPORT_SHEET

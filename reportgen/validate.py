@@ -7,7 +7,6 @@ compare rows (rules.py) run over the converted rows; what survives both becomes 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,13 +33,6 @@ class Outcome:
     # With api.load(keep_grids=True): each input and its tabs' values, for validate --report.
     sources: list[tuple[Path, list[tuple[str, list[list[object]]]]]] | None = None
     _document: object = None  # the composed chapter, made once for every writer (api.document)
-
-
-def validate_paths(paths: Iterable[Path]) -> Outcome:
-    """Read every workbook named (folders expanded) and validate them as one report (= api.load)."""
-    from .api import load
-
-    return load(paths)
 
 
 @dataclass
@@ -234,4 +226,4 @@ def _render_preface(raw: rules.RawSection, values: dict[str, object], parens: st
     return normalize.clean_prose(text, parens=parens).paragraphs
 
 
-__all__ = ["Converted", "Outcome", "setup_of", "validate_books", "validate_paths"]
+__all__ = ["Converted", "Outcome", "setup_of", "validate_books"]

@@ -16,6 +16,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from conftest import digest
 from helpers import EXAMPLE, EXPECTED_CHAPTER
 from reportgen import load
+from reportgen.cells import display_width
 from reportgen.init_workbook import (
     DATA_ROWS,
     Period,
@@ -24,7 +25,7 @@ from reportgen.init_workbook import (
     next_half_year,
     parse_period,
 )
-from reportgen.problems import FatalError, Problems, display_width
+from reportgen.problems import FatalError, Problems
 from reportgen.reader import read_workbook
 from reportgen.schema import (
     ACTIVITIES,
