@@ -316,7 +316,7 @@ def dangling_intros(report: Report, by_number: dict[int, RawSection], problems: 
     sections = []
     for section in report.sections:
         preface = list(section.preface)
-        body = section_types.of(section.kind).body(section, report, items)
+        body = section_types.of(section.kind).has_body(section, report, items)
         if preface and preface[-1].endswith(_INTRO_ENDS) and not body:
             last = preface.pop()
             ends = list(_SENTENCE_END.finditer(last))

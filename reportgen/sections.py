@@ -33,6 +33,14 @@ class SectionType:
     nothing: str  # for the empty-section warning: what the section lacks
     advice: str  # and what to do
     aliases: tuple[str, ...] = ()
+    # Whether `body` would print anything, answered without building it (optional: by default
+    # the body is built and looked at; a large chapter's rules ask this for every section).
+    prints: Callable[[Section, Report, Mapping[int, Sequence[Activity]]], bool] | None = None
+
+    def has_body(self, section: Section, report: Report, items: Mapping[int, Sequence[Activity]]) -> bool:
+        if self.prints is not None:
+            return self.prints(section, report, items)
+        return bool(self.body(section, report, items))
 
 
 def item_label(n: int) -> str:
@@ -94,9 +102,11 @@ def register(kind: SectionType) -> None:
 
 
 register(SectionType("活動", "活動清單", ACTIVITIES, True, _activities,
-                     "沒有任何活動", "請在「活動」工作表填寫，或刪除這一節。"))
+                     "沒有任何活動", "請在「活動」工作表填寫，或刪除這一節。",
+                     prints=lambda section, report, items: bool(items.get(section.number))))
 register(SectionType("訪賓", "訪賓統計與主要訪團", VISITS, False, _key_visitors,
-                     "沒有任何訪賓", "請在「訪賓」工作表填寫，或刪除這一節。"))
+                     "沒有任何訪賓", "請在「訪賓」工作表填寫，或刪除這一節。",
+                     prints=lambda section, report, items: any(v.key for v in report.visits)))
 register(SectionType("文字", "只有前言", None, False, _nothing,
                      "沒有前言", "請在「章節」工作表的「前言」填寫內容，或刪除這一節。"))
 

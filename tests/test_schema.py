@@ -154,3 +154,20 @@ def test_a_new_section_type_is_one_entry(monkeypatch, tmp_path):
         {"節次": 3, "節名": "附錄", "類型": "附錄", "前言": "以下為統計。"}])])
     assert flat(outcome) == []
     assert preview_text(outcome).splitlines()[-3:] == ["三、附錄", "以下為統計。", "附錄：共 1 案。"]
+
+
+def test_each_section_types_quick_answer_agrees_with_its_body(tmp_path):
+    """`prints` (asked by the rules for every section) says what building the body would show."""
+    from helpers import VISITS, write_workbook
+    from reportgen import load
+    from reportgen.sections import TYPES
+
+    for visits in (VISITS, [{**VISITS[0], "主要訪團": "否"}]):
+        outcome = load([write_workbook(tmp_path / f"{len(visits)}{visits[0]['主要訪團']}.xlsx", visits=visits)])
+        report = outcome.report
+        items: dict = {}
+        for activity in report.activities:
+            items.setdefault(activity.section, []).append(activity)
+        for section in report.sections:
+            kind = next(t for t in TYPES if t.name == section.kind)
+            assert kind.has_body(section, report, items) == bool(kind.body(section, report, items))
