@@ -147,7 +147,7 @@ def check(workbooks: list[Upload], template: Upload | None = None) -> Checked:
             template_path = Path(work) / safe_name(template.name)
             template_path.write_bytes(template.data)
         try:
-            outcome = api.load(paths)
+            outcome = api.load(paths, keep_grids=True)  # the report copies what was read
         except FatalError as exc:
             checked.fatal = _without_folder(exc.message, work)
             return checked
@@ -155,7 +155,7 @@ def check(workbooks: list[Upload], template: Upload | None = None) -> Checked:
         checked.status = f"檢核完成：{outcome.problems.summary()}。"
         from ..report_xlsx import report_bytes
 
-        checked.report = Download(REPORT_NAME, report_bytes(paths, outcome.problems), XLSX)
+        checked.report = Download(REPORT_NAME, report_bytes(paths, outcome.problems, outcome.sources), XLSX)
         if outcome.report is None:
             checked.build_refusal = f"{outcome.problems.summary()}，未產生 Word 文件；請依下表修正後重新上傳。"
             return checked
