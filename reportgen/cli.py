@@ -54,7 +54,7 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="reportgen",
         description="將承辦人填寫的 Excel 活頁簿編成施政報告「國際事務」章的 Word 文件。")
-    parser.add_argument("--version", action="version", version=f"reportgen {__version__}")
+    parser.add_argument("--version", action="version", version=f"reportgen {__version__}", help="顯示版本後結束")
     commands = parser.add_subparsers(dest="command", metavar="指令", title="指令")
 
     inputs = argparse.ArgumentParser(add_help=False)

@@ -17,6 +17,12 @@ def test_no_command_shows_help(cli):
     result = cli()
     assert result.code == 2
     assert "用法：reportgen" in result.out and "指令" in result.out
+    assert "--version   顯示版本後結束" in result.out  # argparse's own English help is not shown
+
+
+def test_version(cli):
+    result = cli("--version")
+    assert (result.code, result.out) == (0, "reportgen 0.1.0\n")
 
 
 @pytest.mark.parametrize("command", ["build", "validate", "preview"])
