@@ -18,11 +18,10 @@ from openpyxl.comments import Comment
 from openpyxl.compat import safe_string
 from openpyxl.packaging.custom import StringProperty
 from openpyxl.styles import Font, PatternFill
-from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import to_excel
 from openpyxl.worksheet.hyperlink import Hyperlink
 
-from .cells import cell_position, column_index
+from .cells import cell_position, column_index, column_letter
 from .inputs import display_names, expand_inputs
 from .paths import REPORT_MARK, REPORT_SHEET
 from .problems import Problem, Problems
@@ -79,6 +78,19 @@ def report_bytes(inputs: Sequence[Path], problems: Problems,
     return _with_plain_cells(buffer.getvalue(), plain)
 
 
+def _lay_out(sheet, grid: list[list[object]], marks) -> tuple[dict[int, list[int]], int]:
+    """A copy's column widths and frozen header; the marked columns of each row, and the rows to write."""
+    width = max([len(row) for row in grid[:1]] + [col + 1 for _, col in marks] + [1])
+    for column in range(width):
+        header = grid[0][column] if grid and column < len(grid[0]) else ""
+        sheet.column_dimensions[column_letter(column)].width = min(max(12, 2 * len(str(header or "")) + 4), 40)
+    sheet.freeze_panes = "A2"
+    marked_rows: dict[int, list[int]] = defaultdict(list)
+    for row, column in marks:
+        marked_rows[row].append(column)
+    return marked_rows, max([len(grid)] + [row + 1 for row in marked_rows])
+
+
 def _write_copy(sheet, grid: list[list[object]], marks: dict[Position, list[Problem]]) -> list[list[tuple[int, str]]]:
     """The sheet's values as staff typed them; problem cells coloured and commented.
 
@@ -87,19 +99,10 @@ def _write_copy(sheet, grid: list[list[object]], marks: dict[Position, list[Prob
     the XML openpyxl would write for them, row by row, and put in by `_with_plain_cells`: openpyxl
     spends some 15 µs on each cell, which made the report cost twice the check itself.
     """
-    width = max([len(row) for row in grid[:1]] + [col + 1 for _, col in marks] + [1])
-    for column in range(width):
-        header = grid[0][column] if grid and column < len(grid[0]) else ""
-        sheet.column_dimensions[get_column_letter(column + 1)].width = min(
-            max(12, 2 * len(str(header or "")) + 4), 40)
-    sheet.freeze_panes = "A2"
-    marked_rows = defaultdict(list)
-    for row, column in marks:
-        marked_rows[row].append(column)
-    height = max([len(grid)] + [row + 1 for row in marked_rows])
+    marked_rows, height = _lay_out(sheet, grid, marks)
     plain: list[list[tuple[int, str]]] = []
     styles: dict[type, int] = {}
-    letters = [get_column_letter(column + 1) for column in range(max(len(row) for row in grid) if grid else 0)]
+    letters = [column_letter(column) for column in range(max(len(row) for row in grid) if grid else 0)]
     waiting = 0
     for row_index in range(height):
         raw = grid[row_index] if row_index < len(grid) else []
@@ -113,7 +116,7 @@ def _write_copy(sheet, grid: list[list[object]], marks: dict[Position, list[Prob
             if value is None or (column < len(values) and values[column] is not None):
                 continue
             xml = _plain_cell(_safe_text(value) if type(value) is str else value,
-                              f"{letters[column] if column < len(letters) else get_column_letter(column + 1)}"
+                              f"{letters[column] if column < len(letters) else column_letter(column)}"
                               f"{row_index + 1}", sheet, styles)
             if xml is not None:
                 cells.append((column, xml))
@@ -237,12 +240,12 @@ def _problem_text(problem: Problem) -> str:
 
 def _write_summary(sheet, problems: Problems, by_file: dict[str, dict[str, str]],
                    files: Sequence[Path]) -> None:
-    for column, width in enumerate(_WIDTHS, start=1):
-        sheet.column_dimensions[get_column_letter(column)].width = width
+    for column, width in enumerate(_WIDTHS):
+        sheet.column_dimensions[column_letter(column)].width = width
     sheet.freeze_panes = "A5"
     ordered = problems.sorted()
     if ordered:
-        sheet.auto_filter.ref = f"A4:{get_column_letter(len(_HEADERS))}{4 + len(ordered)}"
+        sheet.auto_filter.ref = f"A4:{column_letter(len(_HEADERS) - 1)}{4 + len(ordered)}"
     title = WriteOnlyCell(sheet, f"檢核結果：{problems.summary()}")
     title.font = Font(bold=True, size=14)
     sheet.append([title])

@@ -249,22 +249,9 @@ def test_the_report_with_plain_cells_written_directly_is_openpyxl_s_own(tmp_path
 
 def _every_cell_by_openpyxl(sheet, grid, marks):
     """report_xlsx._write_copy as it was before plain cells were written directly."""
-    from collections import defaultdict
+    from reportgen.report_xlsx import _lay_out, _marked, _safe
 
-    from openpyxl.utils import get_column_letter
-
-    from reportgen.report_xlsx import _marked, _safe
-
-    width = max([len(row) for row in grid[:1]] + [col + 1 for _, col in marks] + [1])
-    for column in range(width):
-        header = grid[0][column] if grid and column < len(grid[0]) else ""
-        sheet.column_dimensions[get_column_letter(column + 1)].width = min(
-            max(12, 2 * len(str(header or "")) + 4), 40)
-    sheet.freeze_panes = "A2"
-    marked_rows = defaultdict(list)
-    for row, column in marks:
-        marked_rows[row].append(column)
-    height = max([len(grid)] + [row + 1 for row in marked_rows])
+    marked_rows, height = _lay_out(sheet, grid, marks)  # the sheet set-up is shared; the cells are not
     for row_index in range(height):
         values = [_safe(sheet, value) for value in (grid[row_index] if row_index < len(grid) else [])]
         for column in marked_rows.get(row_index, ()):
