@@ -7,7 +7,6 @@ import unicodedata
 from functools import lru_cache
 
 from .normalize import strip_invisible
-from .normalize import visible as _shown
 
 _CELL_REF = re.compile(r"([A-Z]{1,3})([0-9]{1,7})")
 # Our own few lines rather than openpyxl's: importing openpyxl costs every command ~70 ms, and
@@ -66,8 +65,3 @@ def fold(text: object) -> str:
 def display_width(text: str) -> int:
     """Columns a text takes on a screen or in a spreadsheet: CJK characters count double."""
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
-
-
-def visible(text: str) -> str:
-    """`110/9/8\\u200b` → `110/9/8⟨U+200B⟩`: invisible characters shown where they sit."""
-    return _shown(text)

@@ -14,9 +14,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from . import normalize
-from .cells import fold, fold_width, visible
+from .cells import fold, fold_width
 from .dates import DATE_ERROR_FIX, DateError, parse_day, roc_date
 from .limits import MAX_CHARS, fits
+from .normalize import visible
 from .problems import Problems
 from .reader import Cell, TableCell, _TableCells
 from .schema import Column, Kind, Sheet
