@@ -259,7 +259,7 @@ def _convert_steps(steps: tuple[_Step, ...], row, cells: _TableCells, ctx: Conte
     layout, number, raw = cells._layout, cells._number, cells._values
     width, parens, problems = len(raw), ctx.parens, ctx.problems
     values: dict[str, object] = {}
-    for header, col, index, known in steps:
+    for header, col, index, known, text in steps:
         if index is None:  # a column the sheet lacks
             values[header] = convert(row[header], col, ctx)
             continue
@@ -267,32 +267,67 @@ def _convert_steps(steps: tuple[_Step, ...], row, cells: _TableCells, ctx: Conte
         if value == "":
             value = None
         if known is None:  # prose, or a sheet with formulas or merges: converted every time
-            values[header] = convert(TableCell(layout, number, index, value), col, ctx)
+            if text is not None and (found := text(value, parens)):
+                values[header] = found
+            else:
+                values[header] = convert(TableCell(layout, number, index, value), col, ctx)
             continue
         key = (parens, value.__class__, value)
         found = known.get(key, _MISS)
         if found is _MISS:
-            before = len(problems)
-            found = convert(TableCell(layout, number, index, value), col, ctx)
-            if len(problems) == before and found is not INVALID and len(known) < MEMO_ENTRIES:
+            if text is None or not (found := text(value, parens)):
+                before = len(problems)
+                found = convert(TableCell(layout, number, index, value), col, ctx)
+                if len(problems) != before or found is INVALID:
+                    values[header] = found
+                    continue
+            if len(known) < MEMO_ENTRIES:
                 known[key] = found
         values[header] = list(found) if found.__class__ is list else found  # each row its own list
     return values
 
 
-_Step = tuple[str, Column, "int | None", "dict[tuple, object] | None"]
+def _plain_line(value: object, parens: str) -> str | None:
+    """`convert`'s result for a line cell whose text needs no cleaning, or None (then `convert`
+    runs): a str of printable characters and line breaks, no `_` (no escape), within the limit.
+    Such a value passes _clean unchanged and reports nothing; an all-space one gives "" here and
+    is left to `convert`, which reports it."""
+    if value.__class__ is not str or "_" in value or len(value) > _LIMITS[Kind.LINE]:
+        return None
+    if not value.isprintable() and not ("\n" in value and value.replace("\n", "").isprintable()):
+        return None
+    return normalize.line_text(value, parens)
+
+
+def _plain_prose(value: object, parens: str) -> list[str] | None:
+    """_plain_line's shortcut for prose: the paragraphs, or None."""
+    if value.__class__ is not str or "_" in value or len(value) > _LIMITS[Kind.PROSE]:
+        return None
+    if not value.isprintable() and not ("\n" in value and value.replace("\n", "").isprintable()):
+        return None
+    prose = normalize.prose_text(value, parens)
+    return [p for p in prose.split("\n\n") if p] if prose else None
+
+
+# The kinds whose text _convert_steps converts without a Cell when it needs no cleaning.
+_PLAIN_TEXT = {Kind.LINE: _plain_line, Kind.PROSE: _plain_prose}
+
+
+_Step = tuple[str, Column, "int | None", "dict[tuple, object] | None", "Callable[[object, str], object] | None"]
 
 
 def _steps(sheet: Sheet, layout, only: tuple[str, ...] | None, skip: tuple[str, ...],
            ctx: Context) -> tuple[_Step, ...]:
-    """For each column convert_row converts: its header, where the table holds it and its memo."""
+    """For each column convert_row converts: its header, where the table holds it, its memo and,
+    on a sheet without formulas or merges, the shortcut for text that needs no cleaning."""
     key = (id(layout), id(sheet), only, skip)
     found = ctx.steps.get(key)
     if found is not None and found[0] is layout and found[1] is sheet.columns:
         return found[2]
     plain = not (layout.facts.unsaved or layout.facts.errors or layout.covered)
     steps = tuple((col.header, col, layout.columns.get(col.header),
-                   ctx.memo.setdefault(id(col), {}) if plain and col.kind is not Kind.PROSE else None)
+                   ctx.memo.setdefault(id(col), {}) if plain and col.kind is not Kind.PROSE else None,
+                   _PLAIN_TEXT.get(col.kind) if plain else None)
                   for col in _plan(sheet, only, skip))
     ctx.steps[key] = (layout, sheet.columns, steps)
     return steps

@@ -108,6 +108,26 @@ def test_main_module_runs(project):
     assert done.stdout.splitlines()[0] == "貳拾陸、國際事務"
 
 
+def test_the_command_ends_without_teardown_but_with_every_line_and_its_exit_code(project, tmp_path):
+    """`run` ends the process with os._exit: what was printed is flushed, the code kept, the file written."""
+    import subprocess
+    import sys
+
+    bad = write_workbook(tmp_path / "bad.xlsx",
+                         visits=[{"日期": "110/9/31", "單位": "京都市", "代表": "甲", "人數": 1}])
+    for args, code in ((["build", "-o", str(tmp_path / "out.docx")], 0), (["validate", str(bad)], 1)):
+        done = subprocess.run([sys.executable, "-m", "reportgen", *args], capture_output=True,
+                              text=True, encoding="utf-8", check=False)
+        assert done.returncode == code, done.stderr
+        assert "Traceback" not in done.stderr
+        last = done.stdout.splitlines()[-1]
+        assert last.startswith("共 ") if code == 0 else last.startswith("檢核完成：錯誤 1 項")
+    assert (tmp_path / "out.docx").stat().st_size > 0
+    piped = subprocess.run(f"{sys.executable} -m reportgen preview | head -1", shell=True, capture_output=True,
+                           text=True, encoding="utf-8", check=False)
+    assert piped.stdout == "貳拾陸、國際事務\n" and "Traceback" not in piped.stderr and piped.stderr == ""
+
+
 @pytest.mark.parametrize(("people", "ok"), [(1, True), (9999, True), (10000, False), (2**62, False)])
 def test_people_bounds_come_from_the_schema(project, cli, tmp_path, people, ok):
     book = write_workbook(tmp_path / "p.xlsx", visits=[

@@ -36,6 +36,13 @@ def test_the_quick_checks_cover_the_characters_their_rules_change():
     assert set(normalize._ANY_NARROW_PUNCT.findall(EVERY_CHARACTER)) == punctuation
 
 
+def test_printable_text_holds_no_space_but_the_ascii_one():
+    """_line collapses spaces in printable text with str.split(): for that to equal its _SPACES
+    regex, " " must be the only character both printable and whitespace (and _SPACES's)."""
+    assert [c for c in EVERY_CHARACTER if c.isspace() and c.isprintable()] == [" "]
+    assert {c for c in normalize._SPACES.findall(EVERY_CHARACTER) for c in c if c.isprintable()} == {" "}
+
+
 def test_table_cells_are_made_on_demand_with_their_location(tmp_path):
     book = write_workbook(tmp_path / "book.xlsx", activities=[
         {"節次": 1, "標題": "甲", "開始日期": "110/9/8", "內容": "內容一"},
@@ -350,3 +357,41 @@ def test_the_fact_markers_are_found_through_their_bytes():
     for marker in formulas.FACT_MARKERS:
         assert formulas.may_hold_facts(b'<c r="A1"><v>1</v></c>' + marker + b"<c/>")
     assert not formulas.may_hold_facts(b'<row r="1"><c r="A1" t="inlineStr"><is><t>x</t></is></c></row>')
+
+
+# --- text that needs no cleaning skips the Cell (kinds._PLAIN_TEXT) ---------------------------
+
+_AWKWARD = st.lists(st.sampled_from([*"日本 (（)）,，:：_\n\r\t\u3000\u00a0\u200bＡ１aZ9.、。-x", "_x4E2D_"]),
+                   max_size=30).map("".join)
+
+
+@settings(max_examples=400, deadline=None)
+@given(value=_AWKWARD, parens=st.sampled_from(["半形", "全形"]))
+def test_the_plain_text_shortcut_gives_what_convert_gives(value, parens):
+    """A shortcut result is convert's, with no problem reported; None leaves the cell to convert."""
+    from reportgen.kinds import _PLAIN_TEXT, Context, convert
+    from reportgen.problems import Location
+    from reportgen.reader import Cell
+    from reportgen.schema import ACTIVITIES
+
+    for header in ("標題", "內容"):
+        col = ACTIVITIES.column(header)
+        shortcut = _PLAIN_TEXT[col.kind](value, parens)
+        problems = Problems()
+        slow = convert(Cell(value, Location("a.xlsx", "活動", 2, 1, header)), col, Context(problems, parens))
+        if shortcut:
+            assert shortcut == slow and problems == []
+        needs_cleaning = "_" in value or not value.replace("\n", "").isprintable()  # \t, U+3000, U+200B …
+        if slow and not needs_cleaning:
+            assert shortcut == slow  # the shortcut declines only what needs cleaning
+
+
+def test_the_plain_text_shortcut_declines_what_needs_cleaning():
+    from reportgen.kinds import _plain_line, _plain_prose
+
+    assert _plain_line("與京都市交流\u200b", "半形") is None  # an invisible character: warned about
+    assert _plain_line("中_x6587_", "半形") is None  # an escape to decode
+    assert _plain_line("   ", "半形") == ""  # all spaces: convert reports the empty cell
+    assert _plain_line("甲" * 10_000, "半形") is None  # over the limit: convert says so
+    assert _plain_line(110, "半形") is None  # not text
+    assert _plain_prose("第一段\n\n第二段 , 完", "全形") == ["第一段", "第二段，完"]
