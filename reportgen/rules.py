@@ -218,21 +218,23 @@ def activity_dates(rows: Sequence[Converted], period: tuple[dt.date, dt.date] | 
                    problems: Problems) -> None:
     """結束日期 not before 開始日期; the activity overlaps the period; dates in 內容 within the row's."""
     for c in rows:
-        start, end = c["開始日期"], c["結束日期"]
-        if not isinstance(start, Day):
+        values = c.values  # INVALID is no Day and is falsy, so the raw values serve
+        start, end = values.get("開始日期"), values.get("結束日期")
+        if start.__class__ is not Day:
             continue
-        if isinstance(end, Day) and end.last < start.first:
+        if end.__class__ is Day and end.last < start.first:
             problems.add("end-before-start", c.row["結束日期"].location,
                          found=as_text(c.row["結束日期"].value), later="結束日期", earlier="開始日期",
                          advice=f"開始日期是 {start.roc()}；請確認兩個日期。")
             continue
-        last = (end if isinstance(end, Day) else start).last
+        last = (end if end.__class__ is Day else start).last
         if period and (last < period[0] or start.first > period[1]):
             problems.add("outside-period", c.row["開始日期"].location,
                          found=as_text(c.row["開始日期"].value), what="活動", **_period_fix(period),
                          advice="請確認年份，或將此列「列入報告」改為否。")
-        if c["內容"]:
-            dates_in_text(c["內容"], start.first, last, c.row, problems)
+        paragraphs = values.get("內容")
+        if paragraphs:
+            dates_in_text(paragraphs, start.first, last, c.row, problems)
 
 
 def visit_dates(rows: Sequence[Converted], period: tuple[dt.date, dt.date] | None,
@@ -249,9 +251,13 @@ def visit_dates(rows: Sequence[Converted], period: tuple[dt.date, dt.date] | Non
 def dates_in_text(paragraphs: list[str], first: dt.date, last: dt.date, row: Row,
                   problems: Problems, header: str = "內容") -> None:
     for paragraph in paragraphs:
-        if "年" not in paragraph:
+        first_year = paragraph.find("年")
+        if first_year < 0:
             continue
-        for match in _ROC_DATE_IN_TEXT.finditer(paragraph):
+        # A date is at most 3 digits before its 年 and 6 characters after it; the regex's lookbehind
+        # still sees before `pos`, so scanning only that window finds the same dates, faster.
+        window = (max(0, first_year - 3), paragraph.rfind("年") + 7)
+        for match in _ROC_DATE_IN_TEXT.finditer(paragraph, *window):
             try:
                 day = _day_in_text(match.group())
             except DateError:
@@ -274,8 +280,7 @@ def duplicates(rows: Sequence[Converted], keys: tuple[str, ...], at: str, code: 
     for c in rows:
         if c.excluded:
             continue
-        values = c.values
-        key = tuple(values.get(k) for k in keys)
+        key = tuple(map(c.values.get, keys))
         if None in key or INVALID in key:  # neither equals anything but itself
             continue
         key = tuple(map(_hashable, key))
@@ -287,9 +292,12 @@ def duplicates(rows: Sequence[Converted], keys: tuple[str, ...], at: str, code: 
 
 
 def _hashable(value: object) -> Hashable:
-    if isinstance(value, Day) and not value.month_only:
-        return value.date
-    return tuple(value) if isinstance(value, list) else value  # type: ignore[return-value]
+    kind = value.__class__
+    if kind is str:  # most keys: a title, a unit
+        return value
+    if kind is Day and not value.month_only:  # type: ignore[attr-defined]
+        return value.date  # type: ignore[attr-defined]
+    return tuple(value) if kind is list else value  # type: ignore[return-value]
 
 
 def _describe(c: Converted) -> dict[str, object]:

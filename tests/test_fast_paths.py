@@ -6,7 +6,7 @@ import io
 import zipfile
 from pathlib import Path
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from helpers import REPO, write_workbook
@@ -395,3 +395,23 @@ def test_the_plain_text_shortcut_declines_what_needs_cleaning():
     assert _plain_line("甲" * 10_000, "半形") is None  # over the limit: convert says so
     assert _plain_line(110, "半形") is None  # not text
     assert _plain_prose("第一段\n\n第二段 , 完", "全形") == ["第一段", "第二段，完"]
+
+
+@settings(max_examples=300, deadline=None)
+@example(paragraph="甲110年12月31日")  # the longest date, at the end
+@example(paragraph="1110年1月1日、99年12月31日、１１０年１２月３１日")
+@given(paragraph=st.lists(st.sampled_from([*"0123456789１年月日甲 ", "110年", "9月", "8日", "12月", "31日"]),
+                          max_size=40).map("".join))
+def test_dates_in_text_scans_a_window_and_finds_what_a_full_scan_finds(paragraph):
+    import datetime as dt
+
+    from reportgen.reader import Row
+    from reportgen.rules import _ROC_DATE_IN_TEXT, dates_in_text
+
+    problems = Problems()
+    row = Row("a.xlsx", "活動", 2, {})
+    dates_in_text([paragraph], dt.date(1900, 1, 1), dt.date(1900, 1, 1), row, problems)
+    found = [p.message for p in problems]
+    expected = [m.group() for m in _ROC_DATE_IN_TEXT.finditer(paragraph)]
+    assert len(found) == len(expected)  # every date is reported: all are after 1900
+    assert all(date in message for date, message in zip(expected, found, strict=True))
