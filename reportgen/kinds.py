@@ -305,8 +305,7 @@ def _plain_prose(value: object, parens: str) -> list[str] | None:
         return None
     if not value.isprintable() and not ("\n" in value and value.replace("\n", "").isprintable()):
         return None
-    prose = normalize.prose_text(value, parens)
-    return [p for p in prose.split("\n\n") if p] if prose else None
+    return normalize.prose_paragraphs(value, parens) or None
 
 
 # The kinds whose text _convert_steps converts without a Cell when it needs no cleaning.

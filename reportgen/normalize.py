@@ -171,8 +171,17 @@ def line_text(text: str, parens: str = "半形") -> str:
 
 def prose_text(text: str, parens: str = "半形") -> str:
     """`clean_prose(text).text` for text strip_invisible has already cleaned."""
+    return "\n\n".join(prose_paragraphs(text, parens))
+
+
+def prose_paragraphs(text: str, parens: str = "半形") -> list[str]:
+    """`clean_prose(text).paragraphs` for text strip_invisible has already cleaned (a normalized
+    paragraph holds no line break, so joining and splitting again would give the same list)."""
+    if "\n" not in text:
+        line = _line(text, parens)
+        return [line] if line else []
     paragraphs = (_line(p.replace("\n", " "), parens) for p in _PARAGRAPH_BREAK.split(text))
-    return "\n\n".join(p for p in paragraphs if p)
+    return [p for p in paragraphs if p]
 
 
 def clean_list(text: str, *, parens: str = "半形") -> tuple[list[str], tuple[str, ...]]:

@@ -415,3 +415,12 @@ def test_dates_in_text_scans_a_window_and_finds_what_a_full_scan_finds(paragraph
     expected = [m.group() for m in _ROC_DATE_IN_TEXT.finditer(paragraph)]
     assert len(found) == len(expected)  # every date is reported: all are after 1900
     assert all(date in message for date, message in zip(expected, found, strict=True))
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.lists(st.sampled_from([*"日本 (（)）,，:：\n\r\t\u3000Ａ１a.、。", "\n\n", " \n \n"]), max_size=30)
+       .map("".join), parens=st.sampled_from(["半形", "全形"]))
+def test_prose_paragraphs_are_clean_prose_paragraphs(text, parens):
+    cleaned = normalize.strip_invisible(text)[0]
+    assert normalize.prose_paragraphs(cleaned, parens) == normalize.clean_prose(text, parens=parens).paragraphs
+    assert normalize.prose_text(cleaned, parens) == normalize.clean_prose(text, parens=parens).text
