@@ -36,6 +36,9 @@ _MAX_CELL = 32_767  # Excel's limit on characters in a cell
 _BAD_IN_TITLE = re.compile(r"[\[\]:*?/\\]")
 _SURROGATES = re.compile("[\ud800-\udfff]")
 Position = tuple[int, int]  # 0-based row and column
+# A row's plain cells for _merge_rows: one string when openpyxl writes nothing in the row, else
+# each cell's column and XML, to be merged with openpyxl's cells.
+PlainRow = str | list[tuple[int, str]]
 
 
 def report_bytes(inputs: Sequence[Path], problems: Problems,
@@ -70,7 +73,7 @@ def report_bytes(inputs: Sequence[Path], problems: Problems,
         if title and position:
             marks[title][position].append(problem)
     _write_summary(book.create_sheet(SUMMARY_SHEET), problems, by_file, files)
-    plain: dict[str, list[list[tuple[int, str]]]] = {}
+    plain: dict[str, list[PlainRow]] = {}
     for title, grid in copies:
         plain[title] = _write_copy(book.create_sheet(title), grid, marks.get(title, {}))
     buffer = io.BytesIO()
@@ -91,7 +94,7 @@ def _lay_out(sheet, grid: list[list[object]], marks) -> tuple[dict[int, list[int
     return marked_rows, max([len(grid)] + [row + 1 for row in marked_rows])
 
 
-def _write_copy(sheet, grid: list[list[object]], marks: dict[Position, list[Problem]]) -> list[list[tuple[int, str]]]:
+def _write_copy(sheet, grid: list[list[object]], marks: dict[Position, list[Problem]]) -> list[PlainRow]:
     """The sheet's values as staff typed them; problem cells coloured and commented.
 
     openpyxl writes the cells that need it (coloured and commented ones, dates, formulas kept as
@@ -100,26 +103,36 @@ def _write_copy(sheet, grid: list[list[object]], marks: dict[Position, list[Prob
     spends some 15 µs on each cell, which made the report cost twice the check itself.
     """
     marked_rows, height = _lay_out(sheet, grid, marks)
-    plain: list[list[tuple[int, str]]] = []
+    plain: list[PlainRow] = []
     styles: dict[type, int] = {}
     letters = [column_letter(column) for column in range(max(len(row) for row in grid) if grid else 0)]
+    remembered: dict[tuple[type, object], str | None] = {}  # value → _after_reference's, for short values
     waiting = 0
     for row_index in range(height):
         raw = grid[row_index] if row_index < len(grid) else []
+        if row_index not in marked_rows:  # most rows: every cell plain, written as one string
+            row = _plain_row(raw, str(row_index + 1), letters, remembered, sheet, styles)
+            if row is not None:
+                plain.append(row)
+                if row_index == 0:  # openpyxl writes the first row, if only empty
+                    sheet.append([])
+                else:
+                    waiting += 1
+                continue
         values: list[object] = []  # what openpyxl writes in this row
         for column in marked_rows.get(row_index, ()):  # first, as styles are registered in this order
             values.extend([None] * (column + 1 - len(values)))
             value = _safe(sheet, raw[column]) if column < len(raw) else None
             values[column] = _marked(sheet, value, marks[(row_index, column)])
         cells: list[tuple[int, str]] = []
+        number = str(row_index + 1)
         for column, value in enumerate(raw):
             if value is None or (column < len(values) and values[column] is not None):
                 continue
-            xml = _plain_cell(_safe_text(value) if type(value) is str else value,
-                              f"{letters[column] if column < len(letters) else column_letter(column)}"
-                              f"{row_index + 1}", sheet, styles)
-            if xml is not None:
-                cells.append((column, xml))
+            rest = _rest(value, remembered, sheet, styles)
+            if rest is not None:
+                letter = letters[column] if column < len(letters) else column_letter(column)
+                cells.append((column, f'<c r="{letter}{number}"{rest}'))
                 continue
             values.extend([None] * (column + 1 - len(values)))
             values[column] = _safe(sheet, value)
@@ -134,6 +147,36 @@ def _write_copy(sheet, grid: list[list[object]], marks: dict[Position, list[Prob
     return plain  # rows after openpyxl's last are added by _merge_rows
 
 
+def _plain_row(raw: list[object], number: str, letters: list[str], remembered: dict, sheet,
+               styles: dict[type, int]) -> str | None:
+    """A row's cells as the XML openpyxl would write, or None if one of them needs openpyxl."""
+    cells = []
+    for column, value in enumerate(raw):
+        if value is None:
+            continue
+        rest = _rest(value, remembered, sheet, styles)
+        if rest is None:
+            return None
+        cells.append(f'<c r="{letters[column]}{number}"{rest}')
+    return "".join(cells)
+
+
+def _rest(value: object, remembered: dict, sheet, styles: dict[type, int]) -> str | None:
+    """_after_reference for a cell's value; short text and dates, which recur down a column,
+    are remembered (a number is quicker to write than to look up, and 0.0 would find -0.0's)."""
+    kind = type(value)
+    if (kind is str and len(value) <= _SHORT) or kind in _TIMES:  # type: ignore[arg-type]
+        key = (kind, value)
+        rest = remembered.get(key, _UNSEEN)
+        if rest is _UNSEEN:
+            rest = _after_reference(_safe_text(value) if kind is str else value, sheet, styles)  # type: ignore[arg-type]
+            if len(remembered) < _REMEMBERED:
+                remembered[key] = rest
+        return rest  # type: ignore[return-value]
+    return _after_reference(_safe_text(value) if kind is str else value, sheet, styles)  # type: ignore[arg-type]
+
+
+_UNSEEN = object()
 _ERROR_CODES = frozenset(("#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A"))  # openpyxl's
 _TIMES = (dt.datetime, dt.date, dt.time, dt.timedelta)
 
@@ -142,34 +185,44 @@ def _plain_cell(value: object, ref: str, sheet=None, styles: dict | None = None)
     """The `<c>` element openpyxl's lxml writer makes for text, a number, a truth value or a date,
     or None when the value is anything else (left to openpyxl). A date's style is the one openpyxl
     registers for a cell of its type (`styles` remembers it). tests/test_fast_paths.py compares."""
+    rest = _after_reference(value, sheet, styles)
+    return None if rest is None else f'<c r="{ref}"{rest}'
+
+
+def _after_reference(value: object, sheet=None, styles: dict | None = None) -> str | None:
+    """_plain_cell's element after its `<c r="B7"`: the same for every cell holding `value`."""
     kind = type(value)
     if kind is str:
         if value in _ERROR_CODES or (len(value) > 1 and value[0] == "=") or "\ufffe" in value or "\uffff" in value:
             return None  # an error code, a formula kept as text, or what lxml refuses: openpyxl's
         if not value:
-            return f'<c r="{ref}" t="inlineStr"></c>'
+            return ' t="inlineStr"></c>'
         space = ' xml:space="preserve"' if value != value.strip() else ""
         if "&" in value or "<" in value or ">" in value or "\r" in value:
             value = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;")
-        return f'<c r="{ref}" t="inlineStr"><is><t{space}>{value}</t></is></c>'
+        return f' t="inlineStr"><is><t{space}>{value}</t></is></c>'
     if kind is int or (kind is float and math.isfinite(value)):
-        return f'<c r="{ref}" t="n"><v>{"%.16g" % value}</v></c>'  # noqa: UP031 (openpyxl's)
+        return f' t="n"><v>{"%.16g" % value}</v></c>'  # noqa: UP031 (openpyxl's)
     if kind is bool:
-        return f'<c r="{ref}" t="b"><v>{int(value)}</v></c>'
+        return f' t="b"><v>{int(value)}</v></c>'
     if kind in _TIMES and sheet is not None and styles is not None:
         if getattr(value, "tzinfo", None) is not None:
             return None  # openpyxl refuses it, as before
         if kind not in styles:
             styles[kind] = WriteOnlyCell(sheet, value).style_id  # registers the date format, as openpyxl would
-        return f'<c r="{ref}" s="{styles[kind]}" t="n"><v>{safe_string(to_excel(value, sheet.parent.epoch))}</v></c>'
+        return f' s="{styles[kind]}" t="n"><v>{safe_string(to_excel(value, sheet.parent.epoch))}</v></c>'
     return None
+
+
+_SHORT = 40  # text up to this length is remembered by _write_copy (a column's few repeated values)
+_REMEMBERED = 8192  # values remembered per copy of a sheet
 
 
 _ROW = re.compile(rb'<row r="(\d+)"(?:/>|>(.*?)</row>)', re.S)
 _CELL = re.compile(rb'<c r="([A-Z]+)\d+"[^>]*?(?:/>|>.*?</c>)', re.S)
 
 
-def _with_plain_cells(data: bytes, plain: dict[str, list[list[tuple[int, str]]]]) -> bytes:
+def _with_plain_cells(data: bytes, plain: dict[str, list[PlainRow]]) -> bytes:
     """openpyxl's package with each copy's plain cells merged into its rows, in column order."""
     from .formulas import sheet_parts
 
@@ -189,7 +242,7 @@ def _with_plain_cells(data: bytes, plain: dict[str, list[list[tuple[int, str]]]]
     return out.getvalue()
 
 
-def _merge_rows(xml: bytes, plain: list[list[tuple[int, str]]]) -> bytes:
+def _merge_rows(xml: bytes, plain: list[PlainRow]) -> bytes:
     start = xml.index(b"<sheetData>") + len(b"<sheetData>")
     end = xml.index(b"</sheetData>", start)
     rows: list[str] = []
@@ -200,12 +253,17 @@ def _merge_rows(xml: bytes, plain: list[list[tuple[int, str]]]) -> bytes:
         if not mine:  # as openpyxl wrote it
             rows.append(match.group().decode("ascii"))
             continue
+        if type(mine) is str:  # a row of plain cells only: openpyxl wrote it empty
+            rows.append(f'<row r="{number}">{mine}</row>')
+            continue
         theirs = [(column_index(cell.group(1).decode()), cell.group().decode("ascii"))
                   for cell in _CELL.finditer(match.group(2) or b"")]
         cells = sorted(mine + theirs, key=lambda cell: cell[0]) if theirs else mine
         rows.append(f'<row r="{number}">' + "".join(xml for _, xml in cells) + "</row>")
     for later in range(number + 1, len(plain) + 1):  # the rows openpyxl was never given
-        rows.append(f'<row r="{later}">' + "".join(xml for _, xml in plain[later - 1]) + "</row>")
+        mine = plain[later - 1]
+        rows.append(f'<row r="{later}">' + (mine if type(mine) is str else "".join(xml for _, xml in mine))
+                    + "</row>")
     # lxml, writing for openpyxl, spells every non-ASCII character as a reference (&#20839;)
     return xml[:start] + "".join(rows).encode("ascii", "xmlcharrefreplace") + xml[end:]
 
