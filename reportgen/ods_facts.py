@@ -82,7 +82,8 @@ def may_hold_facts(archive: zipfile.ZipFile) -> bool:
 
 
 def table_facts(archive: zipfile.ZipFile) -> dict[str, TableFacts]:
-    """Every tab's facts, by tab name: content.xml read once.
+    """Every tab's facts, by tab name: content.xml inflated once (as the .xlsx scan reads a
+    worksheet part whole).
 
     Calc, Excel and the other writers use the usual `table:`/`office:` prefixes: then only the
     rows holding a marker are looked at, byte by byte (a long sheet with one formula costs a few
@@ -98,7 +99,7 @@ def _scan_tree(data: bytes) -> dict[str, TableFacts]:
     """One streaming lxml pass over every cell: the reference the byte scan must agree with.
 
     Entities, DTDs and network access are off (the safety check has refused DTDs already);
-    each row is dropped once read, so memory stays flat on long sheets.
+    each row is dropped once read, so the tree stays small on long sheets.
     """
     import io
 
@@ -121,10 +122,12 @@ _ROW_START = b"<table:table-row"
 _ROW_END = b"</table:table-row>"
 _NOT_ROWS = (b"<table:table-rows", b"<table:table-row-group")  # what _ROW_START also finds
 _ROWS_REPEATED_ATTR = b"table:number-rows-repeated="
-_CELL_TAG = re.compile(rb"<table:(table-cell|covered-table-cell)([\s/>][^>]*)?>")
-_CELL_END = re.compile(rb"</table:(?:table-cell|covered-table-cell)>")
+_CELL_STARTS = (b"<table:table-cell", b"<table:covered-table-cell")
+_COLUMNS_REPEATED_ATTR = b"table:number-columns-repeated="
 _ATTRIBUTE = re.compile(rb"""([\w:.-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 _TAG = re.compile(rb"<[^>]*>")
+# A whole start tag: `>` may stand unescaped inside an attribute's quotes (Calc writes `&gt;`).
+_START_TAG = re.compile(rb"""<[\w:.-]+(?:\s+[\w:.-]+\s*=\s*(?:"[^"]*"|'[^']*'))*\s*/?>""")
 # Where a marker sits: the tag holding it decides what it means (text typed into a cell is not).
 _ROW_MARKERS = (b"table:visibility=",)
 _CELL_MARKERS = (b"table:formula=", b"-spanned=")  # number-rows-spanned, number-columns-spanned
@@ -132,7 +135,8 @@ _CELL_MARKERS = (b"table:formula=", b"-spanned=")  # number-rows-spanned, number
 
 def _usual_prefixes(data: bytes) -> bool:
     """Whether content.xml spells its names as Calc does, declared once on the root element."""
-    head = data[:data.find(b">", data.find(b"<office:document-content")) + 1]
+    root = data.find(b"<office:document-content")
+    head = data[root:data.find(b">", root) + 1] if root >= 0 else b""
     if not head or not all(declared in head for declared in _ROOT_NAMESPACES):
         return False
     if data.count(b"xmlns:table=") != 1 or data.count(b"xmlns:office=") != 1:
@@ -146,9 +150,12 @@ def _scan_bytes(data: bytes) -> dict[str, TableFacts]:
     position = 0
     while (match := _TABLE_START.search(data, position)) is not None:
         start = match.start()
-        head_end = data.find(b">", start)
+        head_end = _tag_end(data, start)
+        if head_end < 0 or data[head_end - 1:head_end] == b"/":  # no table, or an empty one
+            position = match.end()
+            continue
         end = data.find(_TABLE_END, head_end)
-        if head_end < 0 or end < 0:
+        if end < 0:
             break
         name = _attributes(data[start:head_end]).get("table:name")
         if name is not None and name not in found:
@@ -159,32 +166,39 @@ def _scan_bytes(data: bytes) -> dict[str, TableFacts]:
 
 def _table_bytes(data: bytes, start: int, end: int) -> TableFacts:
     facts = TableFacts()
-    rows: set[int] = set()  # where the rows holding a marker start
+    rows: dict[int, set[int]] = {}  # where a row holding a marker starts → its marked cells' tags
     for marker in _ROW_MARKERS + _CELL_MARKERS:
         at = data.find(marker, start, end)
         while at >= 0:
             tag = data.rfind(b"<", start, at)
-            if tag >= 0 and data.find(b">", tag, at) < 0:  # the marker is an attribute of `tag`
+            if tag >= 0 and _tag_end(data, tag) > at:  # the marker is an attribute of `tag`
                 if marker in _ROW_MARKERS:
                     if _is_row_start(data, tag):
-                        rows.add(tag)
+                        rows.setdefault(tag, set())
                 elif data.startswith(b"<table:table-cell", tag):
                     row = _row_start(data, start, tag)
                     if row is not None:
-                        rows.add(row)
+                        rows.setdefault(row, set()).add(tag)
             at = data.find(marker, at + len(marker), end)
     if not rows:
         return facts
     repeats = _repeated_rows(data, start, end)
+    grouped = any(data.find(other, start, end) >= 0 for other in _NOT_ROWS)
     where = [at for at, _repeat in repeats]
     extra = list(itertools.accumulate((repeat - 1 for _at, repeat in repeats), initial=0))
     index, counted = 0, start  # rows before `counted` are `index` rows
     for row in sorted(rows):
-        index += _rows_between(data, counted, row) + (
+        index += _rows_between(data, counted, row, grouped) + (
             extra[bisect.bisect_left(where, row)] - extra[bisect.bisect_left(where, counted)])
         counted = row
-        _row_bytes(data, row, end, index, facts)
+        _row_bytes(data, row, sorted(rows[row]), end, index, facts)
     return facts
+
+
+def _tag_end(data: bytes, start: int) -> int:
+    """Where the start tag at `start` ends (its `>`), or -1 when no whole tag starts there."""
+    match = _START_TAG.match(data, start)
+    return match.end() - 1 if match else -1
 
 
 def _is_row_start(data: bytes, at: int) -> bool:
@@ -205,65 +219,79 @@ def _repeated_rows(data: bytes, start: int, end: int) -> list[tuple[int, int]]:
     at = data.find(_ROWS_REPEATED_ATTR, start, end)
     while at >= 0:
         tag = data.rfind(b"<", start, at)
-        if tag >= 0 and data.find(b">", tag, at) < 0 and _is_row_start(data, tag):
-            repeat = _count(_attributes(data[tag:data.find(b">", at)]).get("table:number-rows-repeated"))
+        close = _tag_end(data, tag) if tag >= 0 else -1
+        if close > at and _is_row_start(data, tag):
+            repeat = _count(_attributes(data[tag:close]).get("table:number-rows-repeated"))
             if repeat > 1:
                 found.append((tag, repeat))
         at = data.find(_ROWS_REPEATED_ATTR, at + 1, end)
     return found
 
 
-def _rows_between(data: bytes, begin: int, end: int) -> int:
-    """Row elements that start in data[begin:end] (a repeated one counts once here)."""
-    return data.count(_ROW_START, begin, end) - sum(data.count(other, begin, end) for other in _NOT_ROWS)
+def _rows_between(data: bytes, begin: int, end: int, grouped: bool) -> int:
+    """Row elements that start in data[begin:end] (a repeated one counts once here); `grouped`:
+    the table has row groups, whose tags _ROW_START also finds."""
+    count = data.count(_ROW_START, begin, end)
+    return count - sum(data.count(other, begin, end) for other in _NOT_ROWS) if grouped else count
 
 
-def _row_bytes(data: bytes, start: int, table_end: int, index: int, facts: TableFacts) -> None:
-    """One row holding a marker: its cells counted from column A, as calamine lays them out."""
-    head_end = data.find(b">", start, table_end)
-    if head_end < 0:
-        return
-    attributes = _attributes(data[start:head_end])
-    repeat = min(_count(attributes.get("table:number-rows-repeated")), _MAX_REPEAT)
-    if data[head_end - 1:head_end] == b"/":
+def _row_bytes(data: bytes, start: int, cells: list[int], table_end: int, index: int,
+               facts: TableFacts) -> None:
+    """One row holding a marker; `cells`: where its cells holding one start.
+
+    A cell's column is the number of cells before it in the row, each repeated one counted as
+    often as it stands for (covered cells under a merge too): as calamine lays out its grid.
+    """
+    head_end = _tag_end(data, start)
+    if head_end < 0 or data[head_end - 1:head_end] == b"/":
         return  # an empty row
+    head = data[start:head_end]
+    attributes = _attributes(head) if b"-repeated=" in head or b"visibility=" in head else {}
+    repeat = min(_count(attributes.get("table:number-rows-repeated")), _MAX_REPEAT)
     end = data.find(_ROW_END, head_end, table_end)
     end = table_end if end < 0 else end
     unsaved: list[tuple[int, int]] = []
     errors: list[tuple[int, int, str]] = []
-    col = 0
-    filled = False
-    position = head_end + 1
-    while (match := _CELL_TAG.search(data, position, end)) is not None:
-        tag = match.group(0)
-        cell = _attributes(tag)
-        count = _count(cell.get("table:number-columns-repeated"))
-        closed = tag.endswith(b"/>")
-        if closed:
-            body, position = b"", match.end()
-        else:
-            close = _CELL_END.search(data, match.end(), end)
-            body_end = close.start() if close else end
-            body, position = data[match.end():body_end], close.end() if close else end
-        if body.strip() or "office:value-type" in cell:
-            filled = True
-        if match.group(1) == b"table-cell":
-            if "table:formula" in cell:
-                filled = True
-                _formula_bytes(cell, body, col, min(count, _MAX_REPEAT), unsaved, errors)
-            rows = _count(cell.get("table:number-rows-spanned"))
-            columns = _count(cell.get("table:number-columns-spanned"))
-            if rows > 1 or columns > 1:
-                facts.merged.append(((index, col), (index + rows - 1, col + columns - 1)))
-        col += count
+    col, counted = 0, head_end + 1  # cells before `counted` fill `col` columns
+    for tag in cells:
+        col += _columns_between(data, counted, tag)
+        counted = tag
+        tag_end = _tag_end(data, tag)
+        if tag_end < 0:
+            break
+        cell = _attributes(data[tag:tag_end])
+        count = min(_count(cell.get("table:number-columns-repeated")), _MAX_REPEAT)
+        if "table:formula" in cell:
+            closed = data[tag_end - 1:tag_end] == b"/"
+            close = -1 if closed else data.find(b"</table:table-cell>", tag_end, end)
+            _formula_bytes(cell, data[tag_end + 1:close] if close >= 0 else b"", col, count,
+                           unsaved, errors)
+        rows = _count(cell.get("table:number-rows-spanned"))
+        columns = _count(cell.get("table:number-columns-spanned"))
+        if rows > 1 or columns > 1:
+            facts.merged.append(((index, col), (index + rows - 1, col + columns - 1)))
     for offset in range(repeat if unsaved or errors else 0):
         at = index + offset
         for column, count in unsaved:
             facts.unsaved.update((at, column + k) for k in range(count))
         for column, count, value in errors:
             facts.errors.update(((at, column + k), value) for k in range(count))
-    if filled and attributes.get("table:visibility") in ("collapse", "filter"):
-        facts.hidden.extend(range(index + 1, index + repeat + 1))
+    if attributes.get("table:visibility") in ("collapse", "filter") and any(
+            data.find(mark, head_end, end) >= 0 for mark in (b"office:value-type", b"table:formula=", b"<text:")):
+        facts.hidden.extend(range(index + 1, index + repeat + 1))  # a row with something in it
+
+
+def _columns_between(data: bytes, begin: int, end: int) -> int:
+    """Columns that the cells starting in data[begin:end] fill, repeats included."""
+    count = data.count(b"<table:table-cell", begin, end) + data.count(b"<table:covered-table-cell", begin, end)
+    at = data.find(_COLUMNS_REPEATED_ATTR, begin, end)
+    while at >= 0:
+        tag = data.rfind(b"<", begin, at)
+        close = _tag_end(data, tag) if tag >= 0 else -1
+        if close > at and data.startswith(_CELL_STARTS, tag):
+            count += _count(_attributes(data[tag:close]).get("table:number-columns-repeated")) - 1
+        at = data.find(_COLUMNS_REPEATED_ATTR, at + 1, end)
+    return count
 
 
 def _formula_bytes(cell: dict[str, str], body: bytes, col: int, count: int,
@@ -289,10 +317,11 @@ def _body_text(body: bytes) -> str:
 
 def _attributes(tag: bytes) -> dict[str, str]:
     """A start tag's attributes by their prefixed name, values unescaped."""
-    return {match.group(1).decode("ascii", "replace"):
-            html.unescape((match.group(2) if match.group(2) is not None else match.group(3)
-                           ).decode("utf-8", "replace"))
-            for match in _ATTRIBUTE.finditer(tag)}
+    found = {}
+    for name, double, single in _ATTRIBUTE.findall(tag):
+        value = (double or single).decode("utf-8", "replace")
+        found[name.decode("ascii", "replace")] = html.unescape(value) if "&" in value else value
+    return found
 
 
 def _read_tables(events: Iterator[tuple[str, object]], found: dict[str, TableFacts]) -> None:

@@ -290,3 +290,25 @@ def test_calc_saves_the_same_problems_in_ods_and_xlsx(tmp_path):
     assert load([saved]).problems.flatten() == [("b.xlsx", *key) for key in expected]
     # openpyxl saved =1/0 without its result: the one difference from what Calc saved.
     assert [k[:3] for k in load([made]).problems.flatten()] == [("b.xlsx", *key[:2]) for key in expected]
+
+
+def test_an_unescaped_greater_than_inside_an_attribute_does_not_end_the_tag():
+    """Calc writes `&gt;` in formulas; XML allows a bare `>` in quotes, which other writers use."""
+    from reportgen import ods_facts
+
+    cell = Raw('<table:table-cell table:formula="of:=IF([.A1]>0;1/0;1)" office:value-type="string" '
+               'calcext:value-type="error" table:number-rows-spanned="2"><text:p>#DIV/0!</text:p>'
+               "</table:table-cell>")
+    data = content_xml({"活動": _row(["a", cell, "b"]) + _row(["c", COVERED, "d"])}).encode()
+    expected = {"活動": ods_facts.TableFacts(errors={(0, 1): "#DIV/0!"}, merged=[((0, 1), (1, 1))])}
+    assert ods_facts._scan_bytes(data) == expected
+    assert ods_facts._scan_tree(data) == expected
+
+
+def test_marker_words_typed_into_a_cell_are_not_facts():
+    """`table:formula=` or `visibility=` inside typed text is text, not an attribute."""
+    from reportgen import ods_facts
+
+    data = content_xml({"活動": _row(["table:formula=\"=1/0\" table:visibility=\"collapse\" -spanned=2"])}).encode()
+    assert ods_facts._scan_bytes(data) == {"活動": ods_facts.TableFacts()}
+    assert ods_facts._scan_tree(data) == ods_facts._scan_bytes(data)
