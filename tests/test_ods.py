@@ -187,6 +187,20 @@ def test_a_merged_ods_data_cell_is_an_error_explaining_the_merge(tmp_path):
                                    "其餘各列的「內容」都是空白。")
 
 
+def test_a_merged_ods_header_names_the_columns_left_without_one(tmp_path):
+    """內容 merged over E1:F1: the F column has no header, so what is typed there is not read."""
+    path = ods_workbook(tmp_path / "b.ods", [_activity(1, 列入報告="是")])
+    content = zipfile.ZipFile(path).read("content.xml").decode()
+    merged = ('<table:table-cell office:value-type="string" table:number-columns-spanned="2" '
+              'table:number-rows-spanned="1"><text:p>內容</text:p></table:table-cell>'
+              "<table:covered-table-cell/>")
+    head = "".join(_cell(h) for h in HEADERS["活動"])
+    content = content.replace(head, head.replace(_cell("內容") + _cell("列入報告"), merged), 1)
+    problems = load([write_ods(tmp_path / "b.ods", content)]).problems
+    assert problems.flatten() == [("b.ods", "活動", "E1", "merged-header")]
+    assert problems[0].message == "第 1 列的 E1:F1 是合併儲存格，F 欄因此沒有欄名，其中的資料不會讀取。"
+
+
 def test_an_ods_formula_error_is_quoted_and_an_unsaved_formula_named(tmp_path):
     rows = [_activity(1, 標題=DIV0), _activity(2, 標題=UNSAVED)]
     problems = load([ods_workbook(tmp_path / "b.ods", rows)]).problems
