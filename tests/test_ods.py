@@ -326,3 +326,17 @@ def test_marker_words_typed_into_a_cell_are_not_facts():
     data = content_xml({"活動": _row(["table:formula=\"=1/0\" table:visibility=\"collapse\" -spanned=2"])}).encode()
     assert ods_facts._scan_bytes(data) == {"活動": ods_facts.TableFacts()}
     assert ods_facts._scan_tree(data) == ods_facts._scan_bytes(data)
+
+
+@needs_soffice
+@pytest.mark.parametrize("case", ["hidden_rows", "merged_data_cells", "merged_header", "formula_error_value",
+                                  "formula_with_saved_value", "hidden_data_sheet"])
+def test_corpus_cases_saved_by_calc_as_ods_give_the_same_problems(tmp_path, case):
+    """The corpus' .xlsx cases for these checks, saved by Calc as .ods: same codes, cells, messages."""
+    xlsx = Path(__file__).parent / "corpus" / f"{case}.xlsx"
+    with Soffice() as office:
+        ods = tmp_path / f"{case}.ods"
+        ods.write_bytes(office.convert(xlsx, "ods"))
+    expected, found = load([xlsx]).problems, load([ods]).problems
+    assert [k[1:] for k in found.flatten()] == [k[1:] for k in expected.flatten()]
+    assert [p.message for p in found.sorted()] == [p.message for p in expected.sorted()]
