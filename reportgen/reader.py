@@ -13,6 +13,7 @@ from .inputs import expand_inputs
 from .problems import FatalError, Location, Problems
 from .schema import REPORT_SHEET, SETTINGS, SHEETS, Column, Kind, Sheet, sheet_named
 from .sheet_notes import (
+    Range,
     header_merges,
     merged_header_note,
     merged_ranges,
@@ -332,8 +333,8 @@ def _spans(numbers: list[int]) -> str:
     return "、".join(parts)
 
 
-def _merged_data_cells(ranges: Sequence[tuple[tuple[int, int], tuple[int, int]]], spec: Sheet,
-                       file: str, columns: dict[str, int], problems: Problems) -> set[tuple[int, int]]:
+def _merged_data_cells(ranges: Sequence[Range], spec: Sheet, file: str, columns: dict[str, int],
+                       problems: Problems) -> set[tuple[int, int]]:
     """Data cells merged down a column: only the first holds the value, so each merge is an error."""
     by_index = {index: header for header, index in columns.items()}
     covered: set[tuple[int, int]] = set()

@@ -104,10 +104,8 @@ class OpenWorkbook:
                 if may_hold_ods_facts(self._archive):
                     self._ods = {tab: SheetFacts(found.unsaved, found.errors, found.hidden, found.merged)
                                  for tab, found in table_facts(self._archive).items()}
-            except (KeyError, zipfile.BadZipFile, OSError, ValueError, SyntaxError):
-                pass  # calamine has read the sheets; anything odder is not ours
-            except Exception:  # lxml's parse errors
-                pass
+            except Exception:  # calamine has read the sheets; a scan that fails costs only these checks
+                self._ods = {}
         return self._ods
 
 
