@@ -12,7 +12,14 @@ from .cells import column_letter, fold
 from .inputs import expand_inputs
 from .problems import FatalError, Location, Problems
 from .schema import REPORT_SHEET, SETTINGS, SHEETS, Column, Kind, Sheet, sheet_named
-from .sheet_notes import header_merges, merged_header_note, note_hidden_sheet, note_merged_header
+from .sheet_notes import (
+    Range,
+    header_merges,
+    merged_header_note,
+    merged_ranges,
+    note_hidden_sheet,
+    note_merged_header,
+)
 from .workbook import NO_FACTS, UNSUPPORTED, OpenWorkbook, SheetFacts, open_workbook
 
 __all__ = ["UNSUPPORTED", "Cell", "Row", "SheetData", "TableCell", "WorkbookData", "expand_inputs", "fold",
@@ -289,13 +296,14 @@ def _read_table(spec: Sheet, file: str, grid: list[list[object]], problems: Prob
                          first=column_letter(columns[header]))
             continue
         columns[header] = index
-    merged = header_merges(sheet)
+    ranges = merged_ranges(sheet, facts.merged)
+    merged = header_merges(ranges)
     for col in spec.columns:
         if col.required and col.header not in columns:
             problems.add("missing-column", Location(file, spec.name, header=col.header),
                          note=merged_header_note(merged), help=col.help.rstrip("。"))
     note_merged_header(merged, grid, file, spec, problems)
-    covered = _merged_data_cells(sheet, spec, file, columns, problems)
+    covered = _merged_data_cells(ranges, spec, file, columns, problems)
     layout = _TableLayout(file, spec.name, columns, facts, covered)
     by_header = {col.header: col for col in spec.columns}
     counted = sorted(index for header, index in columns.items() if not by_header[header].note)
@@ -325,10 +333,9 @@ def _spans(numbers: list[int]) -> str:
     return "、".join(parts)
 
 
-def _merged_data_cells(sheet: object, spec: Sheet, file: str, columns: dict[str, int],
+def _merged_data_cells(ranges: Sequence[Range], spec: Sheet, file: str, columns: dict[str, int],
                        problems: Problems) -> set[tuple[int, int]]:
     """Data cells merged down a column: only the first holds the value, so each merge is an error."""
-    ranges = getattr(sheet, "merged_cell_ranges", None) or []
     by_index = {index: header for header, index in columns.items()}
     covered: set[tuple[int, int]] = set()
     for (top, left), (bottom, right) in ranges:

@@ -18,13 +18,23 @@ def note_hidden_sheet(meta: object, spec: Sheet, file: str, problems: Problems) 
     problems.add("hidden-sheet", Location(file, spec.name))
 
 
-def header_merges(sheet: object) -> list[tuple[int, int]]:
+Range = tuple[tuple[int, int], tuple[int, int]]  # ((top, left), (bottom, right)), 0-based
+
+
+def merged_ranges(sheet: object, known: Sequence[Range] | None = None) -> Sequence[Range]:
+    """A tab's merged ranges: `known` when given (.ods, which calamine gives none for), else
+    calamine's."""
+    if known is not None:
+        return known
+    return getattr(sheet, "merged_cell_ranges", None) or []
+
+
+def header_merges(ranges: Sequence[Range]) -> list[tuple[int, int]]:
     """Merged ranges in the header row, as 0-based first and last column.
 
     calamine gives a merged range's value to its top-left cell only, so the other columns of
     the range have no header.
     """
-    ranges = getattr(sheet, "merged_cell_ranges", None) or []
     return [(left, right) for (top, left), (_bottom, right) in ranges if top == 0 and right > left]
 
 

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .formulas import Position, sheet_facts, sheet_parts
+from .ods_facts import Range, table_facts
+from .ods_facts import may_hold_facts as may_hold_ods_facts
 from .problems import FatalError
 from .safety import Inspection, check_workbook_bytes, read_file
 from .schema import WORKBOOK_SUFFIXES, sheet_named
@@ -31,6 +33,9 @@ class SheetFacts:
     unsaved: AbstractSet[Position] = frozenset()  # formulas saved without a result
     errors: Mapping[Position, str] = field(default_factory=dict)  # saved error values: #DIV/0!
     hidden: Sequence[int] = ()  # 1-based rows hidden or filtered out
+    # Merged ranges ((top, left), (bottom, right)), 0-based, when calamine gives none (.ods);
+    # None: ask calamine's sheet.merged_cell_ranges.
+    merged: Sequence[Range] | None = None
 
 
 NO_FACTS = SheetFacts()
@@ -47,6 +52,7 @@ class OpenWorkbook:
         self._archive = zipfile.ZipFile(io.BytesIO(data))
         self._parts: dict[str, str] | None = inspection.parts or None  # found by the safety check
         self._facts: dict[str, SheetFacts] = {}
+        self._ods: dict[str, SheetFacts] | None = None  # every tab's, from content.xml read once
 
     def __enter__(self) -> OpenWorkbook:
         return self
@@ -64,11 +70,14 @@ class OpenWorkbook:
                    if info.filename.startswith("xl/worksheets/") or info.filename in _SHEET_XML)
 
     def facts(self, tab: str) -> SheetFacts:
-        """Unsaved formulas, error values and hidden rows of one tab (xlsx/xlsm; none for .ods)."""
+        """Unsaved formulas, error values and hidden rows of one tab; for .ods its merges too."""
         if tab in self._facts:
             return self._facts[tab]
         facts = NO_FACTS
-        if self.path.suffix.lower() in (".xlsx", ".xlsm"):
+        suffix = self.path.suffix.lower()
+        if suffix == ".ods":
+            facts = self._ods_facts().get(tab, NO_FACTS)
+        elif suffix in (".xlsx", ".xlsm"):
             if self._parts is None:
                 self._parts = sheet_parts(self._archive)
             part = self._parts.get(tab)
@@ -86,6 +95,18 @@ class OpenWorkbook:
                     facts = NO_FACTS
         self._facts[tab] = facts
         return facts
+
+    def _ods_facts(self) -> dict[str, SheetFacts]:
+        """Every tab's facts from content.xml, which is parsed only when it holds a marker."""
+        if self._ods is None:
+            self._ods = {}
+            try:
+                if may_hold_ods_facts(self._archive):
+                    self._ods = {tab: SheetFacts(found.unsaved, found.errors, found.hidden, found.merged)
+                                 for tab, found in table_facts(self._archive).items()}
+            except Exception:  # calamine has read the sheets; a scan that fails costs only these checks
+                self._ods = {}
+        return self._ods
 
 
 def _reads(tab: str) -> bool:
