@@ -263,53 +263,59 @@ def _scan_part(handle: BinaryIO, info: zipfile.ZipInfo, name: str, label: str,
 
 
 _BOUNDED_FROM = 2  # worksheets of more chunks than this are first scanned for bounds only
+_HEADER_CHUNKS = 8  # chunks read in full at most before the column bound is fixed
 
 
 def _bounded_sheet(handle: BinaryIO, info: zipfile.ZipInfo, name: str, label: str,
                    plain: set[str] | None) -> bool:
     """True when a worksheet is shown to be within MAX_CELLS without finding its exact extent.
 
-    The columns of the first chunk (the header row) fix a column bound; the row bound is the
-    largest round number whose product with it stays within MAX_CELLS. One regex search per
-    chunk (_outside) then shows that no reference lies beyond either bound, which is far cheaper
-    than finding the largest. The elements _scan_part counts are bounded by the bytes `w` (each
-    `<row` holds one) and `c` (each `<c`) while those stay within the bounds, and counted as
-    _scan_part counts them where they do not. _scan_part would then find a used range within
-    both bounds and no more cells than MAX_CELLS: the same verdict. False (a bound not met) sends
-    the caller to _scan_part, for the exact extent and its message; a DTD is refused as there.
+    Every reference is read until the first row ends: the columns of that (header) row fix a
+    column bound, and the row bound is the largest round number whose product with it stays
+    within MAX_CELLS. One regex search per later chunk (_outside) then shows that no reference
+    lies beyond either bound, far cheaper than finding the largest. The elements _scan_part
+    counts are bounded by the bytes `w` (each `<row` holds one) and `c` (each `<c`) while those
+    stay within a quarter of their limit (each `</row>` and `</c>` holds another: the bound is
+    loose), then counted as _scan_part counts them. _scan_part would then find a used range
+    within both bounds and no more cells than MAX_CELLS: the same verdict. False (a bound not
+    met) sends the caller to _scan_part, for the exact extent and its message; a DTD is refused
+    here as there. `plain` is filled as _scan_part fills it.
 
     Each chunk is searched together with `edge`, the bytes around its start, rather than
-    copied behind the previous chunk's end: every marker is shorter than _OVERLAP.
+    copied behind the previous chunk's end: every marker and reference is shorter than _OVERLAP.
     """
     count_cells = info.file_size >= 2 * MAX_CELLS
     rows = cells = 0
     marked = False
     outside: re.Pattern[bytes] | None = None
     row_bound = 0
+    found: list[tuple[bytes, bytes]] = []
     carry = b""
-    for text in _utf8(_inflate(handle, info, name)):
+    for chunks, text in enumerate(_utf8(_inflate(handle, info, name)), start=1):
         edge = carry + text[:_OVERLAP]
         _refuse_dtd(edge, name, label)
         _refuse_dtd(text, name, label)
-        if outside is None:
-            found = _REFERENCE.findall(text)
-            column_bound = max(_largest(found)[1] if found else 0, 1)
-            row_bound = _round_down(MAX_CELLS // column_bound)
-            if row_bound < 1:
-                return False
-            outside = _outside(row_bound, column_bound)
-        if outside.search(text) is not None or outside.search(edge) is not None:
+        if outside is None:  # every reference is read until the first row ends (the header row)
+            found += _REFERENCE.findall(text) + _REFERENCE.findall(edge)
+            if b"row>" in text or chunks >= _HEADER_CHUNKS:
+                last_row, last_column = _largest(found) if found else (0, 0)
+                column_bound = max(last_column, 1)
+                row_bound = _round_down(MAX_CELLS // column_bound)
+                if last_row > row_bound:
+                    return False
+                outside = _outside(row_bound, column_bound)
+        elif outside.search(text) is not None or outside.search(edge) is not None:
             return False
         bound = text.count(b"w")
-        rows += bound if rows + bound <= row_bound else _elements(text, b"row", _ROW_ELEMENT)
+        rows += bound if rows + bound <= row_bound // 4 else _elements(text, b"row", _ROW_ELEMENT)
         if count_cells:
             bound = text.count(b"c")
-            cells += bound if cells + bound <= MAX_CELLS else _elements(text, b"c", _CELL_ELEMENT)
+            cells += bound if cells + bound <= MAX_CELLS // 4 else _elements(text, b"c", _CELL_ELEMENT)
             if cells > MAX_CELLS:
                 return False
         marked = marked or may_hold_facts(text) or may_hold_facts(edge)
         carry = edge[-_OVERLAP:] if len(text) < _OVERLAP else text[-_OVERLAP:]
-    if rows > row_bound:
+    if outside is None or rows > row_bound:
         return False
     if not marked and plain is not None:
         plain.add(info.filename)
