@@ -264,6 +264,7 @@ def _scan_part(handle: BinaryIO, info: zipfile.ZipInfo, name: str, label: str,
 
 _BOUNDED_FROM = 2  # worksheets of more chunks than this are first scanned for bounds only
 _HEADER_CHUNKS = 8  # chunks read in full at most before the column bound is fixed
+_FEED = 64 * 1024  # compressed bytes inflated at a time by the bounded scan (its chunks may end anywhere)
 
 
 def _bounded_sheet(handle: BinaryIO, info: zipfile.ZipInfo, name: str, label: str,
@@ -288,17 +289,18 @@ def _bounded_sheet(handle: BinaryIO, info: zipfile.ZipInfo, name: str, label: st
     rows = cells = 0
     marked = False
     outside: re.Pattern[bytes] | None = None
-    row_bound = 0
-    found: list[tuple[bytes, bytes]] = []
+    row_bound = last_row = last_column = 0
     carry = b""
-    for chunks, text in enumerate(_utf8(_inflate(handle, info, name)), start=1):
+    for chunks, text in enumerate(_utf8(_inflate(handle, info, name, _FEED)), start=1):
         edge = carry + text[:_OVERLAP]
         _refuse_dtd(edge, name, label)
         _refuse_dtd(text, name, label)
         if outside is None:  # every reference is read until the first row ends (the header row)
-            found += _REFERENCE.findall(text) + _REFERENCE.findall(edge)
+            found = _REFERENCE.findall(text) + _REFERENCE.findall(edge)
+            if found:
+                row, column = _largest(found)
+                last_row, last_column = max(last_row, row), max(last_column, column)
             if b"row>" in text or chunks >= _HEADER_CHUNKS:
-                last_row, last_column = _largest(found) if found else (0, 0)
                 column_bound = max(last_column, 1)
                 row_bound = _round_down(MAX_CELLS // column_bound)
                 if last_row > row_bound:
@@ -433,8 +435,12 @@ def _unprefixed(tag: bytes) -> re.Pattern[bytes]:
     return re.compile(re.escape(b"<" + tag) + rb"\b")
 
 
-def _inflate(handle: BinaryIO, info: zipfile.ZipInfo, name: str) -> Iterator[bytes]:
-    """The entry's bytes in bounded chunks; more data than declared is refused, not inflated."""
+def _inflate(handle: BinaryIO, info: zipfile.ZipInfo, name: str, feed: int = 0) -> Iterator[bytes]:
+    """The entry's bytes in bounded chunks; more data than declared is refused, not inflated.
+
+    `feed` compressed bytes are read at a time (_CHUNK unless given): zlib keeps the input it has
+    not used yet as a copy, so a smaller feed copies less, but chunks then end elsewhere.
+    """
     handle.seek(info.header_offset)
     header = handle.read(30)
     if len(header) < 30 or header[:4] != b"PK\x03\x04":
@@ -445,7 +451,7 @@ def _inflate(handle: BinaryIO, info: zipfile.ZipInfo, name: str) -> Iterator[byt
     inflater = zlib.decompressobj(-15) if info.compress_type == zipfile.ZIP_DEFLATED else None
     produced = 0
     while remaining > 0:
-        data = handle.read(min(remaining, _CHUNK))
+        data = handle.read(min(remaining, feed or _CHUNK))
         if not data:
             raise FatalError(f"{name}：檔案不完整（內部資料被截斷）。請重新取得檔案。")
         remaining -= len(data)

@@ -26,6 +26,7 @@ TAIL = b"</sheetData></worksheet>"
 def small(monkeypatch):
     """Chunks of 512 bytes and a limit of 3,000 cells, so a few kB of XML take the bounded scan."""
     monkeypatch.setattr(safety, "_CHUNK", 512)
+    monkeypatch.setattr(safety, "_FEED", 512)
     monkeypatch.setattr(safety, "MAX_CELLS", 3_000)
 
 
