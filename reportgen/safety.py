@@ -310,6 +310,8 @@ def _bounded_sheet(handle: BinaryIO, info: zipfile.ZipInfo, name: str, label: st
             return False
         bound = text.count(b"w")
         rows += bound if rows + bound <= row_bound // 4 else _elements(text, b"row", _ROW_ELEMENT)
+        if outside is not None and rows > row_bound:
+            return False
         if count_cells:
             bound = text.count(b"c")
             cells += bound if cells + bound <= MAX_CELLS // 4 else _elements(text, b"c", _CELL_ELEMENT)
