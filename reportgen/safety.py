@@ -221,6 +221,7 @@ def _check_xml_part(handle: BinaryIO, info: zipfile.ZipInfo, name: str, label: s
 
 
 def _refuse_dtd(window: bytes, name: str, label: str) -> None:
+    """A DTD can declare entities that expand without bound (billion laughs) or read local files."""
     if b"!" in window and any(marker in window for marker in _DTD_MARKERS):  # one byte first
         raise FatalError(f"{name}：{label}含有 XML 文件型別宣告（DTD / ENTITY）。"
                          f"正常的活頁簿不會有這種內容，可能是惡意檔案，{_SUSPECT}")
