@@ -30,9 +30,30 @@ FACT_MARKERS = (b"<f", b":f", b't="e"', b'hidden="')
 FACT_MARKER_BYTES = ((b"<f", b"f"), (b":f", b"f"), (b't="e"', b""), (b'hidden="', b"h"))
 
 
+# Markers with a rare byte first: `t="e"` has none and costs a search of the whole text.
+_BY_COST = sorted(FACT_MARKER_BYTES, key=lambda pair: not pair[1])
+_FEW = 1000  # occurrences of a rare byte looked at one by one before the whole text is searched
+
+
 def may_hold_facts(text: bytes) -> bool:
     """Whether `text` holds any of FACT_MARKERS."""
-    return any(byte in text and marker in text for marker, byte in FACT_MARKER_BYTES)
+    return any(_holds(text, marker, byte) for marker, byte in _BY_COST)
+
+
+def _holds(text: bytes, marker: bytes, byte: bytes) -> bool:
+    """`marker in text`, looked for only where its rare `byte` is (one memchr each) while there
+    are few: searching for a marker reads every byte of the text, a memchr is many times faster."""
+    if not byte:
+        return marker in text
+    offset = marker.index(byte)
+    at = text.find(byte)
+    for _ in range(_FEW):
+        if at < 0:
+            return False
+        if at >= offset and text.startswith(marker, at - offset):
+            return True
+        at = text.find(byte, at + 1)
+    return marker in text
 
 
 def unsaved_formula_cells(path: Path) -> dict[str, set[Position]]:

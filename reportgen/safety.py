@@ -209,8 +209,27 @@ def _check_xml_part(handle: BinaryIO, info: zipfile.ZipInfo, name: str, label: s
     False when a worksheet's used range is too large to read but `limit_extent` is off (a tab
     reportgen does not read): that tab is then left alone rather than blocking the build.
     A worksheet without any of formulas.FACT_MARKERS is added to `plain`.
+
+    A worksheet of several chunks is first scanned for bounds only (_bounded_sheet), which is
+    cheaper; only when a bound is not met is it scanned again for the exact extent.
     """
     label = label or "活頁簿的內部資料"
+    if (_WORKSHEET.fullmatch(info.filename) and info.file_size > _BOUNDED_FROM * _CHUNK
+            and _bounded_sheet(handle, info, name, label, plain)):
+        return True
+    return _scan_part(handle, info, name, label, limit_extent, plain)
+
+
+def _refuse_dtd(window: bytes, name: str, label: str) -> None:
+    """A DTD can declare entities that expand without bound (billion laughs) or read local files."""
+    if b"!" in window and any(marker in window for marker in _DTD_MARKERS):  # one byte first
+        raise FatalError(f"{name}：{label}含有 XML 文件型別宣告（DTD / ENTITY）。"
+                         f"正常的活頁簿不會有這種內容，可能是惡意檔案，{_SUSPECT}")
+
+
+def _scan_part(handle: BinaryIO, info: zipfile.ZipInfo, name: str, label: str,
+               limit_extent: bool, plain: set[str] | None) -> bool:
+    """The exact scan: every reference and element is counted (see _check_xml_part)."""
     worksheet = bool(_WORKSHEET.fullmatch(info.filename))
     manifest = info.filename == "META-INF/manifest.xml"  # an OpenDocument file's list of parts
     last_row = last_column = rows = cells = 0
@@ -220,9 +239,7 @@ def _check_xml_part(handle: BinaryIO, info: zipfile.ZipInfo, name: str, label: s
     carry = b""
     for text in _utf8(_inflate(handle, info, name)):
         window = carry + text
-        if b"!" in window and any(marker in window for marker in _DTD_MARKERS):  # one byte first
-            raise FatalError(f"{name}：{label}含有 XML 文件型別宣告（DTD / ENTITY）。"
-                             f"正常的活頁簿不會有這種內容，可能是惡意檔案，{_SUSPECT}")
+        _refuse_dtd(window, name, label)
         if manifest and b"encryption-data" in window:
             raise FatalError(f"{name}：檔案已加密（設有開啟密碼），無法讀取。"
                              "請在 Calc 開啟後移除密碼，另存新檔後再試。")
@@ -244,6 +261,111 @@ def _check_xml_part(handle: BinaryIO, info: zipfile.ZipInfo, name: str, label: s
                          f"第 {max(last_column, 1):,} 欄，上限 {MAX_CELLS:,} 格）。"
                          "請在 Excel 按 Ctrl+End 找到最後一格，刪除多餘的列與欄後存檔再試。")
     return True
+
+
+_BOUNDED_FROM = 2  # worksheets of more chunks than this are first scanned for bounds only
+_HEADER_CHUNKS = 8  # chunks read in full at most before the column bound is fixed
+_FEED = 64 * 1024  # compressed bytes inflated at a time by the bounded scan (its chunks may end anywhere)
+
+
+def _bounded_sheet(handle: BinaryIO, info: zipfile.ZipInfo, name: str, label: str,
+                   plain: set[str] | None) -> bool:
+    """True when a worksheet is shown to be within MAX_CELLS without finding its exact extent.
+
+    Every reference is read until the first row ends: the columns of that (header) row fix a
+    column bound, and the row bound is the largest round number whose product with it stays
+    within MAX_CELLS. One regex search per later chunk (_outside) then shows that no reference
+    lies beyond either bound, far cheaper than finding the largest. The elements _scan_part
+    counts are bounded by the bytes `w` (each `<row` holds one) and `c` (each `<c`) while those
+    stay within a quarter of their limit (each `</row>` and `</c>` holds another: the bound is
+    loose), then counted as _scan_part counts them. _scan_part would then find a used range
+    within both bounds and no more cells than MAX_CELLS: the same verdict. False (a bound not
+    met) sends the caller to _scan_part, for the exact extent and its message; a DTD is refused
+    here as there. `plain` is filled as _scan_part fills it.
+
+    Each chunk is searched together with `edge`, the bytes around its start, rather than
+    copied behind the previous chunk's end: every marker and reference is shorter than _OVERLAP.
+    """
+    count_cells = info.file_size >= 2 * MAX_CELLS
+    rows = cells = 0
+    marked = False
+    outside: re.Pattern[bytes] | None = None
+    row_bound = last_row = last_column = 0
+    carry = b""
+    for chunks, text in enumerate(_utf8(_inflate(handle, info, name, _FEED)), start=1):
+        edge = carry + text[:_OVERLAP]
+        _refuse_dtd(edge, name, label)
+        _refuse_dtd(text, name, label)
+        if outside is None:  # every reference is read until the first row ends (the header row)
+            found = _REFERENCE.findall(text) + _REFERENCE.findall(edge)
+            if found:
+                row, column = _largest(found)
+                last_row, last_column = max(last_row, row), max(last_column, column)
+            if b"row>" in text or chunks >= _HEADER_CHUNKS:
+                column_bound = max(last_column, 1)
+                row_bound = _round_down(MAX_CELLS // column_bound)
+                if last_row > row_bound:
+                    return False
+                outside = _outside(row_bound, column_bound)
+        elif outside.search(text) is not None or outside.search(edge) is not None:
+            return False
+        bound = text.count(b"w")
+        rows += bound if rows + bound <= row_bound // 4 else _elements(text, b"row", _ROW_ELEMENT)
+        if outside is not None and rows > row_bound:
+            return False
+        if count_cells:
+            bound = text.count(b"c")
+            cells += bound if cells + bound <= MAX_CELLS // 4 else _elements(text, b"c", _CELL_ELEMENT)
+            if cells > MAX_CELLS:
+                return False
+        marked = marked or may_hold_facts(text) or may_hold_facts(edge)
+        carry = edge[-_OVERLAP:] if len(text) < _OVERLAP else text[-_OVERLAP:]
+    if outside is None or rows > row_bound:
+        return False
+    if not marked and plain is not None:
+        plain.add(info.filename)
+    return True
+
+
+def _round_down(number: int) -> int:
+    """`number` or less, as two leading digits followed by nines (189,999 for 192,307), so the
+    regex naming any larger number has few branches."""
+    if number < 100:
+        return number
+    scale = 10 ** (len(str(number)) - 2)
+    return number // scale * scale - 1
+
+
+@lru_cache(maxsize=64)
+def _outside(row: int, column: int) -> re.Pattern[bytes]:
+    """Any `r=` followed by a reference (in either quote) to a row above `row` or a column beyond
+    `column` (1-based): every such reference of _REFERENCE's form, and maybe other text.
+
+    Quantifiers are possessive, so a search spends a few steps on each reference.
+    """
+    digits = str(row)
+    rows = []
+    for i, digit in enumerate(digits):  # same length, larger from the first digit that differs
+        if digit != "9":
+            rest = len(digits) - i - 1
+            rows.append(digits[:i] + f"[{int(digit) + 1}-9]" + (f"[0-9]{{{rest}}}" if rest else ""))
+    if len(digits) < 7:
+        rows.append(f"[0-9]{{{len(digits) + 1}}}")
+    letters = column_letter(column - 1)
+    if len(letters) == 1:  # at most one letter up to it: any letter after that is beyond
+        body = f"[A-{letters}]?+(?:" + "|".join(["[A-Z]", *rows]) + ")"
+    else:
+        columns = [f"[A-Z]{{{len(letters) + 1}}}"] if len(letters) < 3 else []
+        for i, letter in enumerate(letters):
+            if letter != "Z":
+                rest = len(letters) - i - 1
+                columns.append(letters[:i] + f"[{chr(ord(letter) + 1)}-Z]" + (f"[A-Z]{{{rest}}}" if rest else ""))
+        if rows:
+            columns.append("[A-Z]{0,3}+(?:" + "|".join(rows) + ")")
+        if not columns:
+            return re.compile(rb"(?!)")
+        body = "(?:" + "|".join(columns) + ")"
+    return re.compile(("r=[\"']" + body).encode())
 
 
 _TAIL = 4096  # bytes at a chunk's end whose references give the candidates _extent checks
@@ -304,16 +426,24 @@ def _beyond(row: int, column: int) -> re.Pattern[bytes]:
 
 
 def _elements(text: bytes, tag: bytes, pattern: re.Pattern[bytes]) -> int:
-    """How many `<tag` elements (`pattern`) a chunk holds: counted with bytes.count when no element
-    has a namespace prefix (`<x:row`), as the regex would count them, minus longer names (`<rowBreaks`)."""
+    """How many `<tag` elements (`pattern`) a chunk holds: without any namespace prefix (`<x:row`)
+    one search for `<tag` not followed by a word character (`<rowBreaks`), as `pattern` counts."""
     if b":" in text and b":" + tag in text:
         return len(pattern.findall(text))
-    opening = b"<" + tag
-    return text.count(opening) - len(re.findall(re.escape(opening) + rb"\w", text))
+    return len(_unprefixed(tag).findall(text))
 
 
-def _inflate(handle: BinaryIO, info: zipfile.ZipInfo, name: str) -> Iterator[bytes]:
-    """The entry's bytes in bounded chunks; more data than declared is refused, not inflated."""
+@lru_cache(maxsize=8)
+def _unprefixed(tag: bytes) -> re.Pattern[bytes]:
+    return re.compile(re.escape(b"<" + tag) + rb"\b")
+
+
+def _inflate(handle: BinaryIO, info: zipfile.ZipInfo, name: str, feed: int = 0) -> Iterator[bytes]:
+    """The entry's bytes in bounded chunks; more data than declared is refused, not inflated.
+
+    `feed` compressed bytes are read at a time (_CHUNK unless given): zlib keeps the input it has
+    not used yet as a copy, so a smaller feed copies less, but chunks then end elsewhere.
+    """
     handle.seek(info.header_offset)
     header = handle.read(30)
     if len(header) < 30 or header[:4] != b"PK\x03\x04":
@@ -324,7 +454,7 @@ def _inflate(handle: BinaryIO, info: zipfile.ZipInfo, name: str) -> Iterator[byt
     inflater = zlib.decompressobj(-15) if info.compress_type == zipfile.ZIP_DEFLATED else None
     produced = 0
     while remaining > 0:
-        data = handle.read(min(remaining, _CHUNK))
+        data = handle.read(min(remaining, feed or _CHUNK))
         if not data:
             raise FatalError(f"{name}：檔案不完整（內部資料被截斷）。請重新取得檔案。")
         remaining -= len(data)

@@ -1,0 +1,257 @@
+"""The safety check's bounded scan of large worksheets (safety._bounded_sheet): the same verdict,
+message and `plain` set as the exact scan (safety._scan_part), for ordinary and hostile sheets."""
+
+from __future__ import annotations
+
+import io
+import random
+import re
+import zipfile
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from reportgen import formulas, safety
+from reportgen.cells import column_index, column_letter
+from reportgen.problems import FatalError
+
+SHEET = "xl/worksheets/sheet1.xml"
+HEAD = b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+TAIL = b"</sheetData></worksheet>"
+
+
+@pytest.fixture
+def small(monkeypatch):
+    """Chunks of 512 bytes and a limit of 3,000 cells, so a few kB of XML take the bounded scan."""
+    monkeypatch.setattr(safety, "_CHUNK", 512)
+    monkeypatch.setattr(safety, "_FEED", 512)
+    monkeypatch.setattr(safety, "MAX_CELLS", 3_000)
+
+
+def package(sheet: bytes, stored: bool = False) -> bytes:
+    """A zip with one worksheet; stored (not deflated), its chunks are exactly 512 bytes each."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(SHEET, sheet)
+    return buffer.getvalue()
+
+
+def placed(marker: bytes, at: int) -> bytes:
+    """A sheet whose text holds `marker` from byte `at` on (past its first 100 rows)."""
+    before = HEAD + rows(1, 100) + b'<row r="101"><c r="A101" t="inlineStr"><is><t>'
+    assert at >= len(before)
+    return (before + b" " * (at - len(before)) + marker + b" </t></is></c></row>" + rows(102, 120) + TAIL)
+
+
+def rows(first: int, last: int, columns: str = "ABCDEFG", text: bytes = b"x") -> bytes:
+    return b"".join(b'<row r="%d">' % n + b"".join(b'<c r="%s%d" t="inlineStr"><is><t>%s</t></is></c>'
+                                                   % (c.encode(), n, text) for c in columns) + b"</row>"
+                    for n in range(first, last + 1))
+
+
+def verdict(data: bytes, reads=safety._read_everything) -> tuple[str, frozenset[str], frozenset[str]]:
+    """The message of the FatalError, or the plain and oversized sets."""
+    try:
+        inspection = safety.check_workbook_bytes(data, Path("book.xlsx"), reads)
+    except FatalError as exc:
+        return str(exc), frozenset(), frozenset()
+    return "", frozenset(inspection.plain), frozenset(inspection.oversized)
+
+
+def both(monkeypatch, data: bytes, reads=safety._read_everything) -> tuple[tuple, bool]:
+    """The verdict with the bounded scan, checked against the exact scan alone; and whether the
+    bounded scan sufficed (the exact scan was not needed)."""
+    exact_calls = []
+    scan_part = safety._scan_part
+
+    def counting(*args):
+        exact_calls.append(args[1].filename)
+        return scan_part(*args)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(safety, "_scan_part", counting)
+        fast = verdict(data, reads)
+    with monkeypatch.context() as patch:
+        patch.setattr(safety, "_bounded_sheet", lambda *args: False)
+        assert verdict(data, reads) == fast
+    return fast, SHEET not in exact_calls
+
+
+def last_row(message: str) -> int:
+    """The last row a refusal names (the exact scan counts rows chunk by chunk: one split across
+    512-byte chunks is not counted)."""
+    found = re.search(r"使用範圍過大（到第 ([0-9,]+) 列", message)
+    assert found, message
+    return int(found.group(1).replace(",", ""))
+
+
+def test_an_ordinary_large_sheet_needs_no_exact_scan(small, monkeypatch):
+    sheet = HEAD + rows(1, 300) + TAIL
+    assert len(sheet) > 40 * 512
+    result, bounded = both(monkeypatch, package(sheet))
+    assert bounded and result == ("", frozenset({SHEET}), frozenset())
+
+
+@pytest.mark.parametrize("stray", [b'<c r="XFD7"/>', b'<c r="A1048576"/>', b"<c r='Z99999'/>", b'<c\tr="AB12"/>',
+                                   b'<c r="H2"/>', b'<row r="3001"/>', b"<x:c r='I5'/>"])
+def test_a_reference_beyond_the_tail_in_the_middle_of_a_chunk(small, monkeypatch, stray):
+    """Larger than anything at a chunk's end, out of order, in either quote: the exact scan decides."""
+    middle = rows(1, 150) + rows(151, 151)[:-6] + stray + b"</row>" + rows(152, 300)
+    (message, _, _), bounded = both(monkeypatch, package(HEAD + middle + TAIL))
+    assert not bounded
+    assert ("使用範圍過大" in message) == (stray not in (b'<c r="H2"/>', b"<x:c r='I5'/>"))  # 300 × 9 fit
+
+
+def test_the_far_cell_message_is_exact(small, monkeypatch):
+    sheet = HEAD + rows(1, 200) + b'<row r="1048576"><c r="XFD1048576"/></row>' + rows(201, 210) + TAIL
+    (message, _, _), bounded = both(monkeypatch, package(sheet))
+    assert not bounded
+    assert "使用範圍過大（到第 1,048,576 列、第 16,384 欄，上限 3,000 格）" in message
+
+
+def test_a_far_reference_split_across_chunks_is_found(small, monkeypatch):
+    """Wherever a chunk boundary falls inside ` r="XFD9"`, the bounded scan sees the whole reference."""
+    reference = b' r="XFD9"'
+    for shift in range(len(reference) + 1):
+        (message, _, _), bounded = both(monkeypatch, package(placed(reference, 70 * 512 - shift), stored=True))
+        assert not bounded and "使用範圍過大（到第 120 列、第 16,384 欄" in message, shift
+
+
+@pytest.mark.parametrize("marker", [b"<!DOCTYPE", b"<!ENTITY"])
+def test_a_dtd_split_across_chunks_is_refused(small, monkeypatch, marker):
+    for shift in range(len(marker) + 1):
+        (message, _, _), _ = both(monkeypatch, package(placed(marker, 70 * 512 - shift), stored=True))
+        assert "含有 XML 文件型別宣告" in message, shift
+
+
+@pytest.mark.parametrize("marker", formulas.FACT_MARKERS)
+def test_a_fact_marker_split_across_chunks_keeps_the_sheet_out_of_plain(small, monkeypatch, marker):
+    for shift in range(len(marker) + 1):
+        result, bounded = both(monkeypatch, package(placed(marker, 70 * 512 - shift), stored=True))
+        assert bounded and result == ("", frozenset(), frozenset()), shift
+    result, bounded = both(monkeypatch, package(placed(b"no marker", 70 * 512), stored=True))
+    assert bounded and result == ("", frozenset({SHEET}), frozenset())
+
+
+def test_rows_and_cells_without_references_are_counted(small, monkeypatch):
+    """Rows without r= count towards the last row; the bytes `w` bound them only while few."""
+    sheet = HEAD + rows(1, 5) + b"<row><c><v>1</v></c></row>" * 3_100 + TAIL
+    (message, _, _), bounded = both(monkeypatch, package(sheet))
+    assert not bounded and last_row(message) > 3_000
+    sheet = HEAD + rows(1, 5) + b"<row><c><v>1</v></c></row>" * 300 + TAIL  # 305 rows × 7 columns
+    result, bounded = both(monkeypatch, package(sheet))
+    assert bounded and result == ("", frozenset({SHEET}), frozenset())
+
+
+def test_cells_beyond_the_limit_are_counted(small, monkeypatch):
+    """A part large enough to hold MAX_CELLS cells is counted: the bytes `c` bound them while few."""
+    sheet = HEAD + b"<row>" + b"<c/>" * 3_001 + b"</row>" + TAIL
+    (message, _, _), bounded = both(monkeypatch, package(sheet))
+    assert not bounded and "使用範圍過大" in message
+    many_c = HEAD + rows(1, 120, columns="A", text=b"c" * 60) + TAIL  # more `c` bytes than cells allowed
+    assert many_c.count(b"c") > 3_000 and len(many_c) >= 2 * 3_000
+    result, bounded = both(monkeypatch, package(many_c))
+    assert bounded and result == ("", frozenset({SHEET}), frozenset())
+
+
+def test_namespaced_elements(small, monkeypatch):
+    def prefixed(first: int, last: int) -> bytes:
+        return rows(first, last).replace(b"<row", b"<x:row").replace(b"</row", b"</x:row").replace(
+            b"<c ", b"<x:c ").replace(b"</c>", b"</x:c>")
+
+    sheet = HEAD + prefixed(1, 200) + TAIL
+    result, bounded = both(monkeypatch, package(sheet))
+    assert bounded and result == ("", frozenset({SHEET}), frozenset())
+    sheet = HEAD + prefixed(1, 5) + b"<x:row><x:c/></x:row>" * 3_100 + TAIL
+    (message, _, _), bounded = both(monkeypatch, package(sheet))
+    assert not bounded and last_row(message) > 3_000
+
+
+def test_single_quoted_references(small, monkeypatch):
+    sheet = HEAD + rows(1, 200).replace(b'"', b"'") + TAIL
+    result, bounded = both(monkeypatch, package(sheet))
+    assert bounded and result == ("", frozenset({SHEET}), frozenset())
+    far = HEAD + rows(1, 100).replace(b'"', b"'") + b"<row r='5000'><c r='A5000'/></row>" + TAIL
+    (message, _, _), bounded = both(monkeypatch, package(far))
+    assert not bounded and "使用範圍過大（到第 5,000 列、第 7 欄" in message
+
+
+def test_utf16_sheet(small, monkeypatch):
+    xml = '<?xml version="1.0" encoding="UTF-16"?>' + (HEAD + rows(1, 150) + TAIL).decode()
+    result, bounded = both(monkeypatch, package(xml.encode("utf-16")))
+    assert bounded and result == ("", frozenset({SHEET}), frozenset())
+    far = xml.replace('<c r="C77"', '<c r="XFD77"')
+    (message, _, _), bounded = both(monkeypatch, package(far.encode("utf-16")))
+    assert not bounded and "使用範圍過大（到第 150 列、第 16,384 欄" in message
+
+
+def test_a_tab_not_read_is_left_alone(small, monkeypatch):
+    """Too large but never read: oversized, not refused, through either scan."""
+    monkeypatch.setattr(safety, "sheet_parts", lambda archive: {"說明": SHEET})
+    sheet = HEAD + rows(1, 100) + b'<row r="9000"><c r="Z9000"/></row>' + TAIL
+    result, bounded = both(monkeypatch, package(sheet), reads=lambda tab: tab != "說明")
+    assert not bounded and result == ("", frozenset({SHEET}), frozenset({"說明"}))
+
+
+def test_random_sheets_get_the_same_verdict(small, monkeypatch):
+    rng = random.Random(14)
+    for _ in range(60):
+        count = rng.randint(50, 400)
+        columns = "ABCDEFGHIJ"[:rng.randint(1, 10)]
+        body = bytearray(rows(1, count, columns))
+        for _ in range(rng.randint(0, 3)):  # strays anywhere, some beyond any bound
+            letters = "".join(rng.choice("ABCHXZ") for _ in range(rng.randint(0, 3)))
+            number = rng.choice([1, 2, count, count + 1, rng.randint(1, 3_500), 1_048_576])
+            quote, space = rng.choice("\"'"), rng.choice(" \t")
+            stray = f"<c{space}r={quote}{letters}{number}{quote}/>".encode()
+            at = rng.randint(len(b"<row"), len(body))
+            at = body.rfind(b"<", 0, at) if rng.random() < 0.8 else at
+            body[at:at] = stray
+        if rng.random() < 0.3:
+            body += b"<row><c/></row>" * rng.randint(0, 3_500)
+        if rng.random() < 0.2:
+            marker = rng.choice([*formulas.FACT_MARKERS, b"<!ENTITY"])
+            at = rng.randint(0, len(body))
+            body[at:at] = marker
+        both(monkeypatch, package(HEAD + bytes(body) + TAIL))
+
+
+def test_the_bounds_multiply_to_at_most_max_cells():
+    for cells in (1, 7, 26, 27, 702, 703, 16_384):
+        bound = safety._round_down(5_000_000 // cells)
+        assert 0 < bound * cells <= 5_000_000
+        assert bound >= 0.9 * (5_000_000 // cells) - 1  # two significant digits kept
+    assert safety._round_down(714_285) == 709_999 and safety._round_down(99) == 99
+
+
+@settings(max_examples=500, deadline=None)
+@given(row=st.integers(1, 9_999_999), column=st.integers(1, 16_384), ref_row=st.integers(1, 9_999_999),
+       ref_column=st.integers(0, 16_384), quote=st.sampled_from("\"'"))
+def test_outside_finds_exactly_the_references_beyond_the_bounds(row, column, ref_row, ref_column, quote):
+    """Every reference beyond the bounds is found (nothing is missed), and one within them is not
+    (a sheet within its bounds needs no exact scan)."""
+    letters = column_letter(ref_column - 1) if ref_column else ""
+    text = f"<c r={quote}{letters}{ref_row}{quote}/>".encode()
+    beyond = ref_row > row or ref_column > column
+    if ref_row >= 10_000_000:
+        return
+    assert (safety._outside(row, column).search(text) is not None) == beyond, text
+    assert column_index(letters) + 1 == ref_column
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from([b"f", b"<f", b":f", b"h", b"hidden=", b'hidden="', b't="e"', b't="', b"e",
+                                 b"<c>", b"x", b"<", b":"]), max_size=40), st.integers(0, 1_200))
+def test_fact_markers_are_found_as_by_a_plain_search(pieces, repeat):
+    text = b"".join(pieces)
+    assert formulas.may_hold_facts(text) == any(marker in text for marker in formulas.FACT_MARKERS)
+    crowded = b"fh" * repeat + text  # more rare bytes than are looked at one by one
+    assert formulas.may_hold_facts(crowded) == any(marker in crowded for marker in formulas.FACT_MARKERS)
+
+
+def test_the_element_count_is_the_pattern_s():
+    for text in (b"<row<row/><rowBreaks/><row\n><row", b"<c<c/><cols><c_1><c-2><c", b""):
+        for tag, pattern in ((b"row", safety._ROW_ELEMENT), (b"c", safety._CELL_ELEMENT)):
+            assert safety._elements(text, tag, pattern) == len(pattern.findall(text))
