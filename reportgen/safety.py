@@ -341,7 +341,8 @@ def _outside(row: int, column: int) -> re.Pattern[bytes]:
     """Any `r=` followed by a reference (in either quote) to a row above `row` or a column beyond
     `column` (1-based): every such reference of _REFERENCE's form, and maybe other text.
 
-    Quantifiers are possessive, so a search spends a few steps on each reference.
+    No possessive quantifier (Python 3.10 has none): each branch's letters are followed by
+    digits, so backtracking into them cannot make a reference match that should not.
     """
     digits = str(row)
     rows = []
@@ -352,8 +353,11 @@ def _outside(row: int, column: int) -> re.Pattern[bytes]:
     if len(digits) < 7:
         rows.append(f"[0-9]{{{len(digits) + 1}}}")
     letters = column_letter(column - 1)
-    if len(letters) == 1:  # at most one letter up to it: any letter after that is beyond
-        body = f"[A-{letters}]?+(?:" + "|".join(["[A-Z]", *rows]) + ")"
+    if len(letters) == 1:  # a letter after it, two letters, or at most one letter and a larger row
+        branches = ["[A-Z][A-Z]"] + ([f"[{chr(ord(letters) + 1)}-Z]"] if letters != "Z" else [])
+        if rows:  # rows start with a digit: no backtracking into the letter can match
+            branches.append(f"[A-{letters}]?(?:" + "|".join(rows) + ")")
+        body = "(?:" + "|".join(branches) + ")"
     else:
         columns = [f"[A-Z]{{{len(letters) + 1}}}"] if len(letters) < 3 else []
         for i, letter in enumerate(letters):
@@ -361,7 +365,7 @@ def _outside(row: int, column: int) -> re.Pattern[bytes]:
                 rest = len(letters) - i - 1
                 columns.append(letters[:i] + f"[{chr(ord(letter) + 1)}-Z]" + (f"[A-Z]{{{rest}}}" if rest else ""))
         if rows:
-            columns.append("[A-Z]{0,3}+(?:" + "|".join(rows) + ")")
+            columns.append("[A-Z]{0,3}(?:" + "|".join(rows) + ")")
         if not columns:
             return re.compile(rb"(?!)")
         body = "(?:" + "|".join(columns) + ")"
