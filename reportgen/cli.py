@@ -51,8 +51,19 @@ def _chinese_argparse() -> Iterator[None]:
         argparse._ = original  # type: ignore[attr-defined]
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with the one message Python 3.10 formats without gettext translated too."""
+
+    def error(self, message: str) -> NoReturn:
+        if message.startswith("argument ") and ": " in message:  # 3.10: 'argument -o/--output: …'
+            name, _, rest = message[len("argument "):].partition(": ")
+            message = _ARGPARSE_TEXT["argument %(argument_name)s: %(message)s"] % {
+                "argument_name": name, "message": rest}
+        super().error(message)
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="reportgen",
         description="將承辦人填寫的 Excel 活頁簿編成施政報告「國際事務」章的 Word 文件。")
     parser.add_argument("--version", action="version", version=f"reportgen {__version__}", help="顯示版本後結束")
