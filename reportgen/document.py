@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import Enum
+from functools import cached_property
 
 
 class Role(str, Enum):
@@ -29,3 +30,12 @@ class Document:
     subject: str  # 110年7月至12月
     blocks: tuple[Block, ...]
     date: tuple[int, int, int]  # the period's last day, for reproducible core properties
+
+    @cached_property
+    def labels(self) -> tuple[tuple[Role, str], ...]:
+        """Each distinct (role, label) in order of first appearance.
+
+        The label checks (label_fit, the writer, the template check) read these few hundred, not
+        the 125,000 blocks of a large chapter, and the blocks are gone through once.
+        """
+        return tuple(dict.fromkeys((block.role, block.label) for block in self.blocks if block.label))

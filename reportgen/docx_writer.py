@@ -12,7 +12,7 @@ from pathlib import Path
 
 from .compose import Block, Document, Role
 from .fingerprint import EMPTY, combine
-from .label_fit import LabelWidths, fit_labels, label_widths, widest_labels
+from .label_fit import LabelWidths, fit_labels, widest_labels, widths_of
 from .paragraph_layout import carried_layouts
 from .problems import FatalError
 
@@ -338,17 +338,92 @@ def _around_body(root) -> tuple[bytes, bytes]:  # root: lxml.etree._Element
     return head, tail
 
 
-def _paragraph(block: Block, style_id: str, w: str, section_tab: bool = False, layout: str = "") -> str:
-    """One paragraph: its style, the layout it carries into a master (paragraph_layout.py), bare runs."""
-    text = _XML_ILLEGAL.sub("", block.text)
-    runs = ""
-    if block.label:
-        runs += f"<{w}:t>{escape(block.label)}</{w}:t>"
-        if block.role is Role.ITEM or (section_tab and block.role is Role.SECTION):
-            runs += f"<{w}:tab/>"
-    runs += f'<{w}:t xml:space="preserve">{escape(text)}</{w}:t>'
-    return (f'<{w}:p><{w}:pPr><{w}:pStyle {w}:val="{style_id}"/>{layout}</{w}:pPr>'
-            f"<{w}:r>{runs}</{w}:r></{w}:p>")
+def _xml_text(text: str) -> str:
+    """A paragraph's text as element content: characters XML cannot hold dropped, & < > escaped.
+
+    Most paragraphs need neither, and two quick scans say so sooner than the regex and the three
+    replaces would (tests/test_docx_writer.py checks the shortcut against them).
+    """
+    if not text.isprintable():  # every character _XML_ILLEGAL matches is unprintable
+        text = _XML_ILLEGAL.sub("", text)
+    if "&" in text or "<" in text or ">" in text:
+        text = escape(text)
+    return text
+
+
+def _xml_texts(texts: list[str]) -> list[str]:
+    """_xml_text for many paragraphs: when all of them together need nothing, as they are.
+
+    One scan of their concatenation costs a quarter of a call for each.
+    """
+    plain = "".join(texts)
+    if plain.isprintable() and not ("&" in plain or "<" in plain or ">" in plain):
+        return texts
+    return [_xml_text(text) for text in texts]
+
+
+@dataclass(frozen=True)
+class _Markup:
+    """The XML around each paragraph's text, made once per chapter instead of once per paragraph.
+
+    `opening`: a role's paragraph up to its run (style, carried layout: paragraph_layout.py);
+    `lead`: the same for a 節內文 paragraph announcing the next one; `tab`: what follows a role's
+    label; `text`: a paragraph's opening when it has no label, up to its text.
+    """
+
+    w: str
+    opening: dict[Role, str]
+    lead: str | None
+    tab: dict[Role, str]
+    text: dict[Role, str]
+
+    @classmethod
+    def of(cls, template: Template, layouts: dict[str, str], section_tab: bool) -> _Markup:
+        w = template.prefix
+
+        def opening(style_id: str) -> str:
+            return f'<{w}:p><{w}:pPr><{w}:pStyle {w}:val="{style_id}"/>{layouts[style_id]}</{w}:pPr><{w}:r>'
+
+        openings = {role: opening(style_id) for role, style_id in template.style_ids.items()}
+        tabbed = {Role.ITEM, Role.SECTION} if section_tab else {Role.ITEM}
+        return cls(w=w, opening=openings, lead=opening(template.lead_id) if template.lead_id else None,
+                   tab={role: f"<{w}:tab/>" if role in tabbed else "" for role in Role},
+                   text={role: head + f'<{w}:t xml:space="preserve">' for role, head in openings.items()})
+
+    def head(self, block: Block, lead: bool) -> str:
+        """A paragraph up to its text: style, layout, and the label in a w:t of its own."""
+        w = self.w
+        opening = self.lead if lead and self.lead else self.opening[block.role]
+        label = f"<{w}:t>{escape(block.label)}</{w}:t>{self.tab[block.role]}" if block.label else ""
+        return f'{opening}{label}<{w}:t xml:space="preserve">'
+
+
+def _leads(block: Block, index: int, blocks: tuple[Block, ...]) -> bool:
+    """A 節內文 paragraph ending in a colon, not the last: it announces, and keeps with, the next."""
+    return (block.role is Role.SECTION_BODY and index + 1 < len(blocks)
+            and block.text.rstrip().endswith(LEAD_ENDINGS))
+
+
+def _paragraphs(markup: _Markup, blocks: tuple[Block, ...], start: int, stop: int) -> str:
+    """Paragraphs start … stop-1 as XML.
+
+    A large chapter has 125,000 paragraphs, nearly all unlabelled 項內文 in a few styles: those
+    take their ready-made opening (`markup.text`); the others are put together by `markup.head`.
+    """
+    chunk = blocks[start:stop]
+    texts = _xml_texts([block.text for block in chunk])
+    plain, close = markup.text, f"</{markup.w}:t></{markup.w}:r></{markup.w}:p>"
+    maybe_lead = Role.SECTION_BODY if markup.lead else None
+    out: list[str] = []
+    add = out.append
+    for index, (block, text) in enumerate(zip(chunk, texts, strict=True), start):
+        if block.label or (block.role is maybe_lead and _leads(block, index, blocks)):
+            add(markup.head(block, _leads(block, index, blocks)))
+        else:
+            add(plain[block.role])
+        add(text)
+        add(close)
+    return "".join(out)
 
 
 def _document_xml(template: Template, document: Document, widths: LabelWidths,
@@ -356,25 +431,15 @@ def _document_xml(template: Template, document: Document, widths: LabelWidths,
     """The template's document part with the chapter as its body; `layouts`: each style id's carried pPr.
 
     Yielded in pieces so that a chapter of 100,000 paragraphs is never held whole in memory.
+    An item's label is followed by a tab; a section's too when labels differ in width
+    (`widths.section`), so that every section title lines up.
     """
     yield template.head
     blocks = document.blocks
-    section_tab = widths.section > 0  # labels of unequal width: a tab lines every title up
+    markup = _Markup.of(template, layouts, section_tab=widths.section > 0)
     for start in range(0, len(blocks), _BLOCKS_PER_PIECE):
-        ids = [_style_of(template, blocks, i) for i in range(start, min(start + _BLOCKS_PER_PIECE, len(blocks)))]
-        xml = "".join(_paragraph(b, style_id, template.prefix, section_tab, layouts[style_id])
-                      for b, style_id in zip(blocks[start:start + _BLOCKS_PER_PIECE], ids, strict=True))
-        yield xml.encode("utf-8")
+        yield _paragraphs(markup, blocks, start, min(start + _BLOCKS_PER_PIECE, len(blocks))).encode("utf-8")
     yield template.tail
-
-
-def _style_of(template: Template, blocks: tuple[Block, ...], index: int) -> str:
-    """The block's style id; a section paragraph ending in a colon keeps with what follows it."""
-    block = blocks[index]
-    if (block.role is Role.SECTION_BODY and template.lead_id and index + 1 < len(blocks)
-            and block.text.rstrip().endswith(LEAD_ENDINGS)):
-        return template.lead_id
-    return template.style_ids[block.role]
 
 
 def _core_xml(document: Document) -> bytes:
@@ -410,11 +475,11 @@ def render_docx(template: Template, document: Document) -> bytes:
     Every part is hashed as it is written and the core properties go last, carrying the digest
     of the package exactly as written (fingerprint.py), so a later edit is recognised.
     """
-    widths = label_widths(document)
+    widest = widest_labels(document)
+    widths = widths_of(widest)
     replace: dict[str, bytes] = {}
     if widths.section or widths.item:
-        replace[STYLES_PART] = fit_labels(template.styles_xml, template.style_ids, template.lead_id,
-                                          widest_labels(document))
+        replace[STYLES_PART] = fit_labels(template.styles_xml, template.style_ids, template.lead_id, widest)
     used = [*template.style_ids.values(), *([template.lead_id] if template.lead_id else [])]
     layouts = carried_layouts(replace.get(STYLES_PART, template.styles_xml), used, template.prefix)
     hashes: list[tuple[str, bytes]] = []
