@@ -368,14 +368,16 @@ class _Markup:
 
     `opening`: a role's paragraph up to its run (style, carried layout: paragraph_layout.py);
     `lead`: the same for a 節內文 paragraph announcing the next one; `tab`: what follows a role's
-    label; `text`: a paragraph's opening when it has no label, up to its text.
+    label; `plain`: an unlabelled paragraph up to its text; `labelled`: a labelled one up to its
+    text, remembered per label ((一) … (五百) recur in every section).
     """
 
     w: str
     opening: dict[Role, str]
     lead: str | None
     tab: dict[Role, str]
-    text: dict[Role, str]
+    plain: dict[Role, str]
+    labelled: dict[tuple[Role, str], str]
 
     @classmethod
     def of(cls, template: Template, layouts: dict[str, str], section_tab: bool) -> _Markup:
@@ -388,14 +390,22 @@ class _Markup:
         tabbed = {Role.ITEM, Role.SECTION} if section_tab else {Role.ITEM}
         return cls(w=w, opening=openings, lead=opening(template.lead_id) if template.lead_id else None,
                    tab={role: f"<{w}:tab/>" if role in tabbed else "" for role in Role},
-                   text={role: head + f'<{w}:t xml:space="preserve">' for role, head in openings.items()})
+                   plain={role: head + f'<{w}:t xml:space="preserve">' for role, head in openings.items()},
+                   labelled={})
 
-    def head(self, block: Block, lead: bool) -> str:
-        """A paragraph up to its text: style, layout, and the label in a w:t of its own."""
+    def head(self, role: Role, label: str, lead: bool = False) -> str:
+        """A paragraph up to its text: style, layout, and the label (if any) in a w:t of its own."""
         w = self.w
-        opening = self.lead if lead and self.lead else self.opening[block.role]
-        label = f"<{w}:t>{escape(block.label)}</{w}:t>{self.tab[block.role]}" if block.label else ""
-        return f'{opening}{label}<{w}:t xml:space="preserve">'
+        opening = self.lead if lead and self.lead else self.opening[role]
+        label_xml = f"<{w}:t>{escape(label)}</{w}:t>{self.tab[role]}" if label else ""
+        return f'{opening}{label_xml}<{w}:t xml:space="preserve">'
+
+    def labelled_head(self, role: Role, label: str) -> str:
+        """head() for a labelled paragraph that does not lead, made once per label."""
+        head = self.labelled.get((role, label))
+        if head is None:
+            head = self.labelled[(role, label)] = self.head(role, label)
+        return head
 
 
 def _leads(block: Block, index: int, blocks: tuple[Block, ...]) -> bool:
@@ -407,22 +417,29 @@ def _leads(block: Block, index: int, blocks: tuple[Block, ...]) -> bool:
 def _paragraphs(markup: _Markup, blocks: tuple[Block, ...], start: int, stop: int) -> str:
     """Paragraphs start … stop-1 as XML.
 
-    A large chapter has 125,000 paragraphs, nearly all unlabelled 項內文 in a few styles: those
-    take their ready-made opening (`markup.text`); the others are put together by `markup.head`.
+    A large chapter has 125,000 paragraphs, so each block is read once and its paragraph is
+    three ready-made strings: head (style, layout, label), text, close. The texts are made safe
+    for XML afterwards, all at once (_xml_texts).
     """
-    chunk = blocks[start:stop]
-    texts = _xml_texts([block.text for block in chunk])
-    plain, close = markup.text, f"</{markup.w}:t></{markup.w}:r></{markup.w}:p>"
-    maybe_lead = Role.SECTION_BODY if markup.lead else None
+    close = f"</{markup.w}:t></{markup.w}:r></{markup.w}:p>"
+    may_lead = Role.SECTION_BODY if markup.lead else None
     out: list[str] = []
     add = out.append
-    for index, (block, text) in enumerate(zip(chunk, texts, strict=True), start):
-        if block.label or (block.role is maybe_lead and _leads(block, index, blocks)):
-            add(markup.head(block, _leads(block, index, blocks)))
+    for index in range(start, stop):
+        block = blocks[index]
+        role, label = block.role, block.label
+        if role is may_lead and _leads(block, index, blocks):
+            add(markup.head(role, label, lead=True))
+        elif label:
+            add(markup.labelled_head(role, label))
         else:
-            add(plain[block.role])
-        add(text)
+            add(markup.plain[role])
+        add(block.text)
         add(close)
+    texts = out[1::3]
+    safe = _xml_texts(texts)
+    if safe is not texts:
+        out[1::3] = safe
     return "".join(out)
 
 
