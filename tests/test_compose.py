@@ -87,3 +87,22 @@ def test_join_names():
     assert join_names(["甲"]) == "甲"
     assert join_names(["甲", "乙"]) == "甲及乙"
     assert join_names(["甲", "乙", "丙"]) == "甲、乙及丙"
+
+
+def test_compose_pauses_the_cyclic_collector_and_restores_it(monkeypatch):
+    """The blocks are made with the collector off (a large chapter's would set off useless
+    collections); afterwards it is on again, and a caller that turned it off finds it off."""
+    import gc
+
+    from reportgen import compose as compose_module
+
+    seen = []
+    plain = compose_module._compose
+    monkeypatch.setattr(compose_module, "_compose", lambda r: (seen.append(gc.isenabled()), plain(r))[1])
+    assert compose(report()).blocks and seen == [False] and gc.isenabled()
+    gc.disable()
+    try:
+        compose(report())
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
