@@ -49,13 +49,13 @@ class LabelWidths:
 
 def widest_labels(document: Document) -> dict[Role, str]:
     """The widest section and item label present (ties: the first)."""
-    widest: dict[Role, str] = {}
+    widest: dict[Role, tuple[int, str]] = {}  # each role's widest label so far, with its width
     for role, label in document.labels:
         if role in BASE_LABELS:
-            current = widest.get(role)
-            if current is None or wide_chars(label) > wide_chars(current):
-                widest[role] = label
-    return widest
+            width = wide_chars(label)
+            if role not in widest or width > widest[role][0]:
+                widest[role] = (width, label)
+    return {role: label for role, (_, label) in widest.items()}
 
 
 def label_widths(document: Document) -> LabelWidths:
