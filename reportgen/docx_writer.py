@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
+from typing import IO
 
 from .compose import Block, Document, Role
 from .fingerprint import EMPTY, combine
@@ -486,6 +487,42 @@ def _entry(name: str) -> zipfile.ZipInfo:
     return entry
 
 
+def _write_behind(pieces: Iterator[bytes], digest: hashlib._Hash, stream: IO[bytes]) -> None:
+    """Hash and deflate each piece on a second thread while this one makes the next piece.
+
+    hashlib and zlib let go of the interpreter lock while they work, so with a processor to
+    spare, deflating (the larger half of writing a large chapter) runs beside making the XML.
+    One thread writes every piece in order, so the bytes are a plain loop's; at most one piece
+    waits, so memory stays at a few pieces.
+    """
+    import queue
+    import threading
+
+    handoff: queue.Queue[bytes | None] = queue.Queue(maxsize=1)
+    failed: list[BaseException] = []
+
+    def write() -> None:
+        while (piece := handoff.get()) is not None:
+            if failed:
+                continue  # only take the rest, so that the maker never waits for nothing
+            try:
+                digest.update(piece)
+                stream.write(piece)
+            except BaseException as exc:  # raised again on the calling thread
+                failed.append(exc)
+
+    writer = threading.Thread(target=write, name="reportgen-deflate", daemon=True)
+    writer.start()
+    try:
+        for piece in pieces:
+            handoff.put(piece)
+    finally:
+        handoff.put(None)
+        writer.join()
+    if failed:
+        raise failed[0]
+
+
 def render_docx(template: Template, document: Document) -> bytes:
     """The finished .docx as bytes; identical inputs give identical bytes.
 
@@ -508,9 +545,7 @@ def render_docx(template: Template, document: Document) -> bytes:
             digest = hashlib.sha256()
             if info.filename == DOCUMENT_PART:
                 with archive.open(_entry(info.filename), "w") as stream:
-                    for piece in _document_xml(template, document, widths, layouts):
-                        digest.update(piece)
-                        stream.write(piece)
+                    _write_behind(_document_xml(template, document, widths, layouts), digest, stream)
             else:
                 data = replace.get(info.filename, blob)
                 digest.update(data)

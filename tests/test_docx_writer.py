@@ -443,3 +443,31 @@ def test_the_document_part_is_what_the_plain_code_writes(blocks, piece):
 
 
 _TEMPLATE_LOADED = load_template(TEMPLATE)
+
+
+def test_writing_behind_keeps_the_order_and_reports_failures_on_either_side():
+    """The document part is hashed and deflated on a second thread: same bytes, same errors."""
+    import hashlib
+    import io
+    import threading
+
+    pieces = [f"<p>{n}</p>".encode() for n in range(50)]
+    digest, stream = hashlib.sha256(), io.BytesIO()
+    docx_writer._write_behind(iter(pieces), digest, stream)
+    assert stream.getvalue() == b"".join(pieces)
+    assert digest.digest() == hashlib.sha256(b"".join(pieces)).digest()
+
+    class Full(io.BytesIO):
+        def write(self, data):
+            raise OSError("disk full")
+
+    with pytest.raises(OSError, match="disk full"):
+        docx_writer._write_behind(iter(pieces), hashlib.sha256(), Full())
+
+    def broken():
+        yield b"<p>"
+        raise ValueError("made wrongly")
+
+    with pytest.raises(ValueError, match="made wrongly"):
+        docx_writer._write_behind(broken(), hashlib.sha256(), io.BytesIO())
+    assert not [t for t in threading.enumerate() if t.name == "reportgen-deflate"]
