@@ -488,12 +488,12 @@ def _entry(name: str) -> zipfile.ZipInfo:
 
 
 def _write_behind(pieces: Iterator[bytes], digest: hashlib._Hash, stream: IO[bytes]) -> None:
-    """Hash and deflate each piece on a second thread while this one makes the next piece.
+    """Deflate each piece on a second thread while this one hashes it and makes the next piece.
 
-    hashlib and zlib let go of the interpreter lock while they work, so with a processor to
-    spare, deflating (the larger half of writing a large chapter) runs beside making the XML.
-    One thread writes every piece in order, so the bytes are a plain loop's; at most one piece
-    waits, so memory stays at a few pieces.
+    zlib lets go of the interpreter lock while it works, so with a processor to spare, deflating
+    (the larger half of writing a large chapter) runs beside making the XML and hashing it (the
+    two halves then take about as long). One thread writes every piece in order, so the bytes are
+    a plain loop's; at most one piece waits, so memory stays at a few pieces.
     """
     import queue
     import threading
@@ -506,7 +506,6 @@ def _write_behind(pieces: Iterator[bytes], digest: hashlib._Hash, stream: IO[byt
             if failed:
                 continue  # only take the rest, so that the maker never waits for nothing
             try:
-                digest.update(piece)
                 stream.write(piece)
             except BaseException as exc:  # raised again on the calling thread
                 failed.append(exc)
@@ -515,6 +514,7 @@ def _write_behind(pieces: Iterator[bytes], digest: hashlib._Hash, stream: IO[byt
     writer.start()
     try:
         for piece in pieces:
+            digest.update(piece)
             handoff.put(piece)
     finally:
         handoff.put(None)
