@@ -106,3 +106,14 @@ def test_compose_pauses_the_cyclic_collector_and_restores_it(monkeypatch):
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_activity_blocks_are_blocks_like_any_other():
+    """_activities makes its blocks with tuple.__new__: they must equal Block(...) field for field."""
+    from reportgen.compose import Block
+
+    doc = compose(report())
+    item, body = doc.blocks[2], doc.blocks[3]
+    assert type(item) is Block and item == Block(Role.ITEM, "活動1", "(一)")
+    assert (item.role, item.text, item.label) == (Role.ITEM, "活動1", "(一)")
+    assert type(body) is Block and body == Block(Role.ITEM_BODY, "內容1甲") and body.label == ""
