@@ -504,7 +504,7 @@ def _write_behind(pieces: Iterator[bytes], digest: hashlib._Hash, stream: IO[byt
     def write() -> None:
         while (piece := handoff.get()) is not None:
             if failed:
-                continue  # only take the rest, so that the maker never waits for nothing
+                continue  # take what was already handed over, so that the maker never waits
             try:
                 stream.write(piece)
             except BaseException as exc:  # raised again on the calling thread
@@ -514,6 +514,8 @@ def _write_behind(pieces: Iterator[bytes], digest: hashlib._Hash, stream: IO[byt
     writer.start()
     try:
         for piece in pieces:
+            if failed:
+                break  # nothing more can be written
             digest.update(piece)
             handoff.put(piece)
     finally:
