@@ -9,10 +9,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
+from typing import IO
 
 from .compose import Block, Document, Role
 from .fingerprint import EMPTY, combine
-from .label_fit import LabelWidths, fit_labels, label_widths, widest_labels
+from .label_fit import LabelWidths, fit_labels, widest_labels, widths_of
 from .paragraph_layout import carried_layouts
 from .problems import FatalError
 
@@ -338,17 +339,109 @@ def _around_body(root) -> tuple[bytes, bytes]:  # root: lxml.etree._Element
     return head, tail
 
 
-def _paragraph(block: Block, style_id: str, w: str, section_tab: bool = False, layout: str = "") -> str:
-    """One paragraph: its style, the layout it carries into a master (paragraph_layout.py), bare runs."""
-    text = _XML_ILLEGAL.sub("", block.text)
-    runs = ""
-    if block.label:
-        runs += f"<{w}:t>{escape(block.label)}</{w}:t>"
-        if block.role is Role.ITEM or (section_tab and block.role is Role.SECTION):
-            runs += f"<{w}:tab/>"
-    runs += f'<{w}:t xml:space="preserve">{escape(text)}</{w}:t>'
-    return (f'<{w}:p><{w}:pPr><{w}:pStyle {w}:val="{style_id}"/>{layout}</{w}:pPr>'
-            f"<{w}:r>{runs}</{w}:r></{w}:p>")
+def _xml_text(text: str) -> str:
+    """A paragraph's text as element content: characters XML cannot hold dropped, & < > escaped.
+
+    Most paragraphs need neither, and two quick scans say so sooner than the regex and the three
+    replaces would (tests/test_docx_writer.py checks the shortcut against them).
+    """
+    if not text.isprintable():  # every character _XML_ILLEGAL matches is unprintable
+        text = _XML_ILLEGAL.sub("", text)
+    if "&" in text or "<" in text or ">" in text:
+        text = escape(text)
+    return text
+
+
+def _xml_texts(texts: list[str]) -> list[str]:
+    """_xml_text for many paragraphs; when all of them together need nothing, they stay as they are.
+
+    Scanning 2,000 texts joined together takes a quarter of the time of checking each one.
+    """
+    plain = "".join(texts)
+    if plain.isprintable() and not ("&" in plain or "<" in plain or ">" in plain):
+        return texts
+    return [_xml_text(text) for text in texts]
+
+
+@dataclass(frozen=True)
+class _Markup:
+    """The XML around each paragraph's text, made once per chapter instead of once per paragraph.
+
+    `opening`: a role's paragraph up to its run (style, carried layout: paragraph_layout.py);
+    `lead`: the same for a 節內文 paragraph announcing the next one; `tab`: what follows a role's
+    label; `plain`: an unlabelled paragraph up to its text; `labelled`: a labelled one up to its
+    text, remembered per label ((一) … (五百) recur in every section).
+    """
+
+    w: str
+    opening: dict[Role, str]
+    lead: str | None
+    tab: dict[Role, str]
+    plain: dict[Role, str]
+    labelled: dict[tuple[Role, str], str]
+
+    @classmethod
+    def of(cls, template: Template, layouts: dict[str, str], section_tab: bool) -> _Markup:
+        w = template.prefix
+
+        def opening(style_id: str) -> str:
+            return f'<{w}:p><{w}:pPr><{w}:pStyle {w}:val="{style_id}"/>{layouts[style_id]}</{w}:pPr><{w}:r>'
+
+        openings = {role: opening(style_id) for role, style_id in template.style_ids.items()}
+        tabbed = {Role.ITEM, Role.SECTION} if section_tab else {Role.ITEM}
+        return cls(w=w, opening=openings, lead=opening(template.lead_id) if template.lead_id else None,
+                   tab={role: f"<{w}:tab/>" if role in tabbed else "" for role in Role},
+                   plain={role: head + f'<{w}:t xml:space="preserve">' for role, head in openings.items()},
+                   labelled={})
+
+    def head(self, role: Role, label: str, lead: bool = False) -> str:
+        """A paragraph up to its text: style, layout, and the label (if any) in a w:t of its own."""
+        w = self.w
+        opening = self.lead if lead and self.lead else self.opening[role]
+        label_xml = f"<{w}:t>{escape(label)}</{w}:t>{self.tab[role]}" if label else ""
+        return f'{opening}{label_xml}<{w}:t xml:space="preserve">'
+
+    def labelled_head(self, role: Role, label: str) -> str:
+        """head() for a labelled paragraph that does not lead, made once per label."""
+        head = self.labelled.get((role, label))
+        if head is None:
+            head = self.labelled[(role, label)] = self.head(role, label)
+        return head
+
+
+def _leads(block: Block, index: int, blocks: tuple[Block, ...]) -> bool:
+    """A 節內文 paragraph ending in a colon, not the last: it announces, and keeps with, the next."""
+    return (block.role is Role.SECTION_BODY and index + 1 < len(blocks)
+            and block.text.rstrip().endswith(LEAD_ENDINGS))
+
+
+def _paragraphs(markup: _Markup, blocks: tuple[Block, ...], start: int, stop: int) -> str:
+    """Paragraphs start … stop-1 as XML.
+
+    A large chapter has 125,000 paragraphs, so each block is read once and its paragraph is
+    three ready-made strings: head (style, layout, label), text, close. The texts are made safe
+    for XML afterwards, all at once (_xml_texts).
+    """
+    close = f"</{markup.w}:t></{markup.w}:r></{markup.w}:p>"
+    may_lead = Role.SECTION_BODY if markup.lead else None
+    out: list[str] = []
+    add = out.append
+    for index in range(start, stop):
+        block = blocks[index]
+        role, label = block.role, block.label
+        if role is may_lead and _leads(block, index, blocks):
+            add(markup.head(role, label, lead=True))
+        elif label:
+            add(markup.labelled_head(role, label))
+        else:
+            add(markup.plain[role])
+        add(block.text)
+        add(close)
+    texts = out[1::3]
+    safe = _xml_texts(texts)
+    if safe is not texts:
+        out[1::3] = safe
+    return "".join(out)
 
 
 def _document_xml(template: Template, document: Document, widths: LabelWidths,
@@ -356,25 +449,15 @@ def _document_xml(template: Template, document: Document, widths: LabelWidths,
     """The template's document part with the chapter as its body; `layouts`: each style id's carried pPr.
 
     Yielded in pieces so that a chapter of 100,000 paragraphs is never held whole in memory.
+    An item's label is followed by a tab; a section's too when labels differ in width
+    (`widths.section`), so that every section title lines up.
     """
     yield template.head
     blocks = document.blocks
-    section_tab = widths.section > 0  # labels of unequal width: a tab lines every title up
+    markup = _Markup.of(template, layouts, section_tab=widths.section > 0)
     for start in range(0, len(blocks), _BLOCKS_PER_PIECE):
-        ids = [_style_of(template, blocks, i) for i in range(start, min(start + _BLOCKS_PER_PIECE, len(blocks)))]
-        xml = "".join(_paragraph(b, style_id, template.prefix, section_tab, layouts[style_id])
-                      for b, style_id in zip(blocks[start:start + _BLOCKS_PER_PIECE], ids, strict=True))
-        yield xml.encode("utf-8")
+        yield _paragraphs(markup, blocks, start, min(start + _BLOCKS_PER_PIECE, len(blocks))).encode("utf-8")
     yield template.tail
-
-
-def _style_of(template: Template, blocks: tuple[Block, ...], index: int) -> str:
-    """The block's style id; a section paragraph ending in a colon keeps with what follows it."""
-    block = blocks[index]
-    if (block.role is Role.SECTION_BODY and template.lead_id and index + 1 < len(blocks)
-            and block.text.rstrip().endswith(LEAD_ENDINGS)):
-        return template.lead_id
-    return template.style_ids[block.role]
 
 
 def _core_xml(document: Document) -> bytes:
@@ -404,17 +487,55 @@ def _entry(name: str) -> zipfile.ZipInfo:
     return entry
 
 
+def _write_behind(pieces: Iterator[bytes], digest: hashlib._Hash, stream: IO[bytes]) -> None:
+    """Deflate each piece on a second thread while this one hashes it and makes the next piece.
+
+    zlib lets go of the interpreter lock while it works, so with a processor to spare, deflating
+    (the larger half of writing a large chapter) runs beside making the XML and hashing it (the
+    two halves then take about as long). One thread writes every piece in order, so the bytes are
+    a plain loop's; at most one piece waits, so memory stays at a few pieces.
+    """
+    import queue
+    import threading
+
+    handoff: queue.Queue[bytes | None] = queue.Queue(maxsize=1)
+    failed: list[BaseException] = []
+
+    def write() -> None:
+        while (piece := handoff.get()) is not None:
+            if failed:
+                continue  # take what was already handed over, so that the maker never waits
+            try:
+                stream.write(piece)
+            except BaseException as exc:  # raised again on the calling thread
+                failed.append(exc)
+
+    writer = threading.Thread(target=write, name="reportgen-deflate", daemon=True)
+    writer.start()
+    try:
+        for piece in pieces:
+            if failed:
+                break  # nothing more can be written
+            digest.update(piece)
+            handoff.put(piece)
+    finally:
+        handoff.put(None)
+        writer.join()
+    if failed:
+        raise failed[0]
+
+
 def render_docx(template: Template, document: Document) -> bytes:
     """The finished .docx as bytes; identical inputs give identical bytes.
 
     Every part is hashed as it is written and the core properties go last, carrying the digest
     of the package exactly as written (fingerprint.py), so a later edit is recognised.
     """
-    widths = label_widths(document)
+    widest = widest_labels(document)
+    widths = widths_of(widest)
     replace: dict[str, bytes] = {}
     if widths.section or widths.item:
-        replace[STYLES_PART] = fit_labels(template.styles_xml, template.style_ids, template.lead_id,
-                                          widest_labels(document))
+        replace[STYLES_PART] = fit_labels(template.styles_xml, template.style_ids, template.lead_id, widest)
     used = [*template.style_ids.values(), *([template.lead_id] if template.lead_id else [])]
     layouts = carried_layouts(replace.get(STYLES_PART, template.styles_xml), used, template.prefix)
     hashes: list[tuple[str, bytes]] = []
@@ -426,9 +547,7 @@ def render_docx(template: Template, document: Document) -> bytes:
             digest = hashlib.sha256()
             if info.filename == DOCUMENT_PART:
                 with archive.open(_entry(info.filename), "w") as stream:
-                    for piece in _document_xml(template, document, widths, layouts):
-                        digest.update(piece)
-                        stream.write(piece)
+                    _write_behind(_document_xml(template, document, widths, layouts), digest, stream)
             else:
                 data = replace.get(info.filename, blob)
                 digest.update(data)

@@ -49,21 +49,22 @@ class LabelWidths:
 
 def widest_labels(document: Document) -> dict[Role, str]:
     """The widest section and item label present (ties: the first)."""
-    first: dict[tuple[Role, str], int] = {}  # each distinct label once (a chapter has at most ~1,000)
-    for index, block in enumerate(document.blocks):
-        if block.label and block.role in BASE_LABELS:
-            first.setdefault((block.role, block.label), index)
-    widest: dict[Role, str] = {}
-    for (role, label), _ in sorted(first.items(), key=lambda item: item[1]):
-        current = widest.get(role)
-        if current is None or wide_chars(label) > wide_chars(current):
-            widest[role] = label
-    return widest
+    widest: dict[Role, tuple[int, str]] = {}  # each role's widest label so far, with its width
+    for role, label in document.labels:
+        if role in BASE_LABELS:
+            width = wide_chars(label)
+            if role not in widest or width > widest[role][0]:
+                widest[role] = (width, label)
+    return {role: label for role, (_, label) in widest.items()}
 
 
 def label_widths(document: Document) -> LabelWidths:
     """How much wider than 一、 and (一) the chapter's widest labels are, in full-width characters."""
-    widest = widest_labels(document)
+    return widths_of(widest_labels(document))
+
+
+def widths_of(widest: dict[Role, str]) -> LabelWidths:
+    """label_widths for the widest labels already found."""
 
     def extra(role: Role) -> int:
         return max(0, wide_chars(widest.get(role, "")) - wide_chars(BASE_LABELS[role]))

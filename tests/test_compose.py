@@ -87,3 +87,33 @@ def test_join_names():
     assert join_names(["甲"]) == "甲"
     assert join_names(["甲", "乙"]) == "甲及乙"
     assert join_names(["甲", "乙", "丙"]) == "甲、乙及丙"
+
+
+def test_compose_pauses_the_cyclic_collector_and_restores_it(monkeypatch):
+    """The blocks are made with the collector off (a large chapter's would set off useless
+    collections); afterwards it is on again, and a caller that turned it off finds it off."""
+    import gc
+
+    from reportgen import compose as compose_module
+
+    seen = []
+    plain = compose_module._compose
+    monkeypatch.setattr(compose_module, "_compose", lambda r: (seen.append(gc.isenabled()), plain(r))[1])
+    assert compose(report()).blocks and seen == [False] and gc.isenabled()
+    gc.disable()
+    try:
+        compose(report())
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
+def test_activity_blocks_are_blocks_like_any_other():
+    """_activities makes its blocks with tuple.__new__: they must equal Block(...) field for field."""
+    from reportgen.compose import Block
+
+    doc = compose(report())
+    item, body = doc.blocks[2], doc.blocks[3]
+    assert type(item) is Block and item == Block(Role.ITEM, "活動1", "(一)")
+    assert (item.role, item.text, item.label) == (Role.ITEM, "活動1", "(一)")
+    assert type(body) is Block and body == Block(Role.ITEM_BODY, "內容1甲") and body.label == ""

@@ -7,9 +7,12 @@ import re
 import zipfile
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from lxml import etree
 
 from helpers import REPO
+from reportgen import docx_writer
 from reportgen.compose import Block, Document, Role
 from reportgen.docx_writer import load_template, render_docx
 from reportgen.problems import FatalError
@@ -368,3 +371,103 @@ def test_template_messages_name_what_a_person_sees(tmp_path, part, data, message
         load_template(_template_with_part(tmp_path, part, data))
     assert message in refused.value.message
     assert ".xml" not in refused.value.message and ".rels" not in refused.value.message
+
+
+# --- the shortcuts in writing paragraphs give what the plain code gives --------------------------
+
+AWKWARD = st.lists(st.sampled_from(
+    ["a", "中", "&", "<", ">", '"', "\t", "\n", "\r", "\x00", "\x0b", "\x1f", "\x7f", "\x85", "\u200b",
+     "\u2028", "\ud800", "\udfff", "\ufffe", "\uffff", "\U0001f600", "：", " ", "\u3000", "_x000B_"])).map("".join)
+
+
+def _plain_text_xml(text: str) -> str:
+    """What every paragraph's text went through before the shortcuts."""
+    return docx_writer.escape(docx_writer._XML_ILLEGAL.sub("", text))
+
+
+def test_every_character_the_illegal_pattern_removes_is_unprintable():
+    """_xml_text skips the regex for printable text."""
+    every = "".join(map(chr, range(0x110000)))
+    assert [f"U+{ord(c):04X}" for c in docx_writer._XML_ILLEGAL.findall(every) if c.isprintable()] == []
+
+
+@given(st.lists(AWKWARD | st.text(), max_size=8))
+@settings(max_examples=300, deadline=None)
+def test_texts_are_made_safe_as_the_plain_code_makes_them(texts):
+    assert [docx_writer._xml_text(t) for t in texts] == [_plain_text_xml(t) for t in texts]
+    assert docx_writer._xml_texts(list(texts)) == [_plain_text_xml(t) for t in texts]
+
+
+def _plain_document_part(template, document: Document, section_tab: bool, layouts: dict[str, str]) -> bytes:
+    """The document part as the writer made it paragraph by paragraph before the shortcuts."""
+    w, blocks = template.prefix, document.blocks
+    xml = []
+    for index, block in enumerate(blocks):
+        style_id = template.style_ids[block.role]
+        if (block.role is Role.SECTION_BODY and template.lead_id and index + 1 < len(blocks)
+                and block.text.rstrip().endswith(docx_writer.LEAD_ENDINGS)):
+            style_id = template.lead_id
+        runs = ""
+        if block.label:
+            runs += f"<{w}:t>{docx_writer.escape(block.label)}</{w}:t>"
+            if block.role is Role.ITEM or (section_tab and block.role is Role.SECTION):
+                runs += f"<{w}:tab/>"
+        runs += f'<{w}:t xml:space="preserve">{_plain_text_xml(block.text)}</{w}:t>'
+        xml.append(f'<{w}:p><{w}:pPr><{w}:pStyle {w}:val="{style_id}"/>{layouts[style_id]}</{w}:pPr>'
+                   f"<{w}:r>{runs}</{w}:r></{w}:p>")
+    return template.head + "".join(xml).encode() + template.tail
+
+
+BLOCKS = st.builds(Block, st.sampled_from(list(Role)), AWKWARD | st.sampled_from(["前言：", "名單: ", "內文。"]),
+                   st.sampled_from(["", "一、", "十一、", "(一)", "(二十一)", "A&B"]))
+
+
+@given(st.lists(BLOCKS, max_size=12), st.integers(1, 4))
+@settings(max_examples=150, deadline=None)
+def test_the_document_part_is_what_the_plain_code_writes(blocks, piece):
+    """Labels, tabs, lead paragraphs and awkward text, across piece boundaries."""
+    from reportgen.label_fit import label_widths
+    from reportgen.paragraph_layout import carried_layouts
+
+    template = _TEMPLATE_LOADED
+    document = Document(title="t", subject="s", date=(2021, 12, 31), blocks=tuple(blocks))
+    widths = label_widths(document)
+    used = [*template.style_ids.values(), template.lead_id]
+    layouts = carried_layouts(template.styles_xml, used, template.prefix)
+    saved, docx_writer._BLOCKS_PER_PIECE = docx_writer._BLOCKS_PER_PIECE, piece
+    try:
+        written = b"".join(docx_writer._document_xml(template, document, widths, layouts))
+    finally:
+        docx_writer._BLOCKS_PER_PIECE = saved
+    assert written == _plain_document_part(template, document, widths.section > 0, layouts)
+
+
+_TEMPLATE_LOADED = load_template(TEMPLATE)
+
+
+def test_writing_behind_keeps_the_order_and_reports_failures_on_either_side():
+    """The document part is hashed and deflated on a second thread: same bytes, same errors."""
+    import hashlib
+    import io
+    import threading
+
+    pieces = [f"<p>{n}</p>".encode() for n in range(50)]
+    digest, stream = hashlib.sha256(), io.BytesIO()
+    docx_writer._write_behind(iter(pieces), digest, stream)
+    assert stream.getvalue() == b"".join(pieces)
+    assert digest.digest() == hashlib.sha256(b"".join(pieces)).digest()
+
+    class Full(io.BytesIO):
+        def write(self, data):
+            raise OSError("disk full")
+
+    with pytest.raises(OSError, match="disk full"):
+        docx_writer._write_behind(iter(pieces), hashlib.sha256(), Full())
+
+    def broken():
+        yield b"<p>"
+        raise ValueError("made wrongly")
+
+    with pytest.raises(ValueError, match="made wrongly"):
+        docx_writer._write_behind(broken(), hashlib.sha256(), io.BytesIO())
+    assert not [t for t in threading.enumerate() if t.name == "reportgen-deflate"]

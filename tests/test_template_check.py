@@ -188,3 +188,56 @@ def test_a_template_resaved_by_libreoffice_is_warned_about_punctuation_only(tmp_
     assert len(lines) == 2
     assert lines[0].startswith("警告：範本 另存.docx：「允許標點符號溢出邊界」被關閉："
                                "標題 1、標題 2、標題 3、節內文、項內文")
+
+
+def _with_measures(root) -> None:
+    """Indents and sizes as other editors write them: with units, firstLine, start, decimals, no w:type."""
+    styles = {s.find(f"{W}name").get(f"{W}val"): s for s in root.iter(f"{W}style")}
+    styles["heading 3"].find(f"{W}pPr/{W}ind").set(f"{W}hanging", "1.2cm")
+    heading2 = styles["heading 2"].find(f"{W}pPr/{W}ind")
+    heading2.attrib.pop(f"{W}hanging", None)
+    heading2.set(f"{W}firstLine", "200")
+    heading2.set(f"{W}left", "-100.6")
+    for style in styles.values():
+        size = style.find(f"{W}rPr/{W}sz")
+        if size is not None:
+            size.set(f"{W}val", "13pt")
+    tabs = styles["heading 3"].find(f"{W}pPr/{W}tabs")
+    tabs[0].set(f"{W}val", "clear")
+
+
+@pytest.mark.parametrize("kind", ["ours", "python-docx", "measures"])
+def test_the_check_reads_styles_and_page_as_python_docx_does(tmp_path, kind, python_docx_default):
+    """template_check reads with lxml what it used to ask python-docx (so a build need not import it)."""
+    from reportgen.template_check import _Chain, _paper, _paragraph_styles
+
+    path = {"ours": TEMPLATE, "python-docx": python_docx_default}.get(kind) or edit_styles(
+        TEMPLATE, tmp_path / "measures.docx", lambda styles: _with_measures(next(iter(styles.values())).getparent()))
+    reference = docx.Document(path)
+    with zipfile.ZipFile(path) as archive:
+        styles_xml = etree.fromstring(archive.read("word/styles.xml"))
+        document_xml = etree.fromstring(archive.read("word/document.xml"))
+    chain = _Chain(styles_xml)
+    ours = _paragraph_styles(styles_xml)
+    theirs = {style.name.lower(): style for style in reference.styles if style.type == 1 and style.name}
+    assert sorted(ours) == sorted(theirs)
+
+    def resolved(style, read):  # the first style along basedOn with a value
+        while style is not None and read(style) is None:
+            style = style.base_style
+        return read(style) if style is not None else None
+
+    def twips(length):
+        return None if length is None else length.twips
+
+    for name, style in theirs.items():
+        element = ours[name]
+        assert chain.first_line(element) == twips(resolved(style, lambda s: s.paragraph_format.first_line_indent))
+        assert chain.left(element) == twips(resolved(style, lambda s: s.paragraph_format.left_indent))
+        stops = resolved(style, lambda s: list(s.paragraph_format.tab_stops) or None) or []
+        assert chain.tab_stops(element) == [stop.position.twips for stop in stops]
+        size = resolved(style, lambda s: s.font.size)
+        if size is not None:
+            assert chain.size_twips(element) == size.twips
+    section = reference.sections[-1]
+    assert _paper(document_xml) == (twips(section.page_width), twips(section.page_height))
