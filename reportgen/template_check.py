@@ -231,15 +231,11 @@ def check_template(path: Path, widest: dict[Role, str] | None = None) -> list[Fi
     return findings
 
 
-def _paper(document: Element) -> tuple[int | None, int | None]:
-    """The last section's paper width and height in twips (the body's own section properties, or a paragraph's)."""
+def _page(document: Element) -> list[Finding]:
+    """The paper size of the last section (the body's own section properties, or a paragraph's)."""
     sections = document.findall(f"{_W}body/{_W}p/{_W}pPr/{_W}sectPr") + document.findall(f"{_W}body/{_W}sectPr")
     paper = sections[-1].find(f"{_W}pgSz") if sections else None
-    return (_twips(paper.get(f"{_W}w")), _twips(paper.get(f"{_W}h"))) if paper is not None else (None, None)
-
-
-def _page(document: Element) -> list[Finding]:
-    width, height = _paper(document)
+    width, height = (_twips(paper.get(f"{_W}w")), _twips(paper.get(f"{_W}h"))) if paper is not None else (None, None)
     if width is None or height is None:
         return [Finding(False, "沒有設定紙張大小，Word 會用預設的 Letter（美式信紙）。"
                                "請在「版面配置」→「大小」選 A4。")]
