@@ -4,19 +4,16 @@ The template is the editors' file (often their master report's own .dotx), so wh
 wrong shows in every chapter built from it. Missing styles block; everything else is a
 warning an editor can act on in Word: page size, language, fonts, hanging indents and their
 tab stops, Word's punctuation setting, and parts that would be carried into every chapter.
-The styles and the page are read with lxml the way python-docx reads them (a style's type,
-name and base; indents, tab stops and sizes in twips): importing python-docx would cost a
-build ten times what the check itself does.
+python-docx reads the styles, the page and the properties; the few settings it has no API for
+(East Asian font and language, overflowPunct) are read from the same style elements.
 """
 
 from __future__ import annotations
 
-import re
 import zipfile
-from collections.abc import Iterator
 from dataclasses import dataclass
+from io import BytesIO
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from .compose import Document, Role
 from .docx_writer import (
@@ -29,9 +26,6 @@ from .docx_writer import (
 )
 from .label_fit import label_em, widest_labels
 from .problems import FatalError
-
-if TYPE_CHECKING:
-    from lxml.etree import _Element as Element
 
 A4_TWIPS = (11906, 16838)
 LABEL_TOLERANCE_EM = 0.1  # label widths are estimates (parentheses vary by face)
@@ -66,132 +60,55 @@ def _cm(twips: int | float) -> str:
     return f"{twips * 2.54 / 1440:.2f} 公分"
 
 
-# Units a measure may carry instead of plain twips (or half-points), in EMU, as python-docx reads them.
-_EMU_PER = {"mm": 36000, "cm": 360000, "in": 914400, "pt": 12700, "pc": 152400, "pi": 152400}
-_EMU_PER_TWIP = 635
-# The parts python-docx parses on opening a package; one that is not well-formed XML means Word
-# would not open the template either.
-_PARSED_PARTS = re.compile(r"^(word/(document|styles|settings|numbering|comments|header\d*|footer\d*)\.xml"
-                           r"|docProps/core\.xml)$")
+def _open_docx(parts: list[tuple[zipfile.ZipInfo, bytes]], path: Path):  # -> docx.document.Document
+    """The template as python-docx sees it (a .dotx is given as the document it becomes)."""
+    import docx
 
-
-def _twips(value: str | None, half_points: bool = False) -> int | None:
-    """A measure in twips: plain twips (half-points for a font size) or with a unit (1.2cm, 12pt)."""
-    if value is None:
-        return None
-    units = "impn" if half_points else "imp"  # the letters python-docx takes for a unit
+    buffer = BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for info, blob in parts:
+            archive.writestr(info.filename, blob)
     try:
-        if any(c in value for c in units):
-            emu = round(float(value[:-2]) * _EMU_PER[value[-2:]])
-        elif half_points:
-            emu = int(int(value) / 2.0 * 12700)
-        else:
-            emu = round(float(value)) * _EMU_PER_TWIP
-    except (ValueError, KeyError):
-        return None  # not a measure: as if not stated
-    return round(emu / _EMU_PER_TWIP)
-
-
-@dataclass(frozen=True)
-class _Package:
-    """The template's styles and main document as parsed XML."""
-
-    styles: Element
-    document: Element
-
-
-def _open(parts: list[tuple[zipfile.ZipInfo, bytes]], path: Path) -> _Package:
-    """The template's XML (a .dotx is given as the document it becomes); damaged XML is fatal."""
-    from lxml import etree
-
-    parser = etree.XMLParser(resolve_entities=False, no_network=True)
-    parsed = {}
-    for info, blob in parts:
-        if _PARSED_PARTS.match(info.filename):
-            try:
-                parsed[info.filename] = etree.fromstring(blob, parser)
-            except etree.XMLSyntaxError as exc:
-                raise FatalError(f"範本 {path.name} 無法以 Word 文件讀取，"
-                                 "請用 Word 開啟後另存為 .docx 或 .dotx。") from exc
-    return _Package(parsed["word/styles.xml"], parsed["word/document.xml"])
-
-
-def _paragraph_styles(styles: Element) -> dict[str, Element]:
-    """Paragraph styles by lower-case name, the first of each name (a style without w:type is one)."""
-    by_name: dict[str, Element] = {}
-    for style in styles.iterfind(f"{_W}style"):
-        name = style.find(f"{_W}name")
-        value = name.get(f"{_W}val") if name is not None else None
-        if style.get(f"{_W}type", "paragraph") == "paragraph" and value:
-            by_name.setdefault(value.lower(), style)
-    return by_name
+        return docx.Document(BytesIO(buffer.getvalue()))
+    except Exception as exc:  # python-docx raises KeyError, ValueError … for a damaged package
+        raise FatalError(f"範本 {path.name} 無法以 Word 文件讀取，請用 Word 開啟後另存為 .docx 或 .dotx。") from exc
 
 
 class _Chain:
     """A style's properties as Word resolves them: the style, its bases, then the document defaults."""
 
-    def __init__(self, styles: Element) -> None:
-        self.styles_element = styles
-        self.by_id: dict[str | None, Element] = {}
-        for style in styles.iterfind(f"{_W}style"):
-            self.by_id.setdefault(style.get(f"{_W}styleId"), style)
+    def __init__(self, document) -> None:
+        self.styles_element = document.styles.element
 
-    def styles(self, style: Element | None) -> Iterator[Element]:
-        """The style and its bases, each once (a basedOn loop ends where a style id repeats)."""
-        seen = set()
-        while style is not None and style.get(f"{_W}styleId") not in seen:
-            seen.add(style.get(f"{_W}styleId"))
-            yield style
-            based = style.find(f"{_W}basedOn")
-            base_id = based.get(f"{_W}val") if based is not None else None
-            style = self.by_id.get(base_id) if base_id is not None else None
-
-    def find(self, style: Element, path: str) -> Element | None:
+    def find(self, style, path: str):
         steps = "/".join(f"{_W}{step}" for step in path.split("/"))
-        for each in self.styles(style):
-            found = each.find(steps)
+        seen = set()
+        while style is not None and style.style_id not in seen:
+            seen.add(style.style_id)
+            found = style.element.find(steps)
             if found is not None:
                 return found
+            style = style.base_style
         kind = "rPrDefault" if path.startswith("rPr") else "pPrDefault"
         return self.styles_element.find(f"{_W}docDefaults/{_W}{kind}/{steps}")
 
-    def first_line(self, style: Element) -> int | None:
-        """The first-line indent in twips of the first style stating one; negative when hanging."""
-        for each in self.styles(style):
-            ind = each.find(f"{_W}pPr/{_W}ind")
-            if ind is None:
-                continue
-            hanging, first = _twips(ind.get(f"{_W}hanging")), _twips(ind.get(f"{_W}firstLine"))
-            if hanging is not None:
-                return -hanging
-            if first is not None:
-                return first
+    def paragraph_format(self, style, attribute: str):
+        seen = set()
+        while style is not None and style.style_id not in seen:
+            seen.add(style.style_id)
+            value = getattr(style.paragraph_format, attribute)
+            if value is not None and (attribute != "tab_stops" or len(value)):
+                return value
+            style = style.base_style
         return None
 
-    def left(self, style: Element) -> int | None:
-        """The left indent (w:left) in twips of the first style stating one."""
-        for each in self.styles(style):
-            ind = each.find(f"{_W}pPr/{_W}ind")
-            left = _twips(ind.get(f"{_W}left")) if ind is not None else None
-            if left is not None:
-                return left
-        return None
-
-    def tab_stops(self, style: Element) -> list[int]:
-        """The tab stop positions in twips of the first style that has any (cleared ones too)."""
-        for each in self.styles(style):
-            stops = each.findall(f"{_W}pPr/{_W}tabs/{_W}tab")
-            if stops:
-                return [pos for stop in stops if (pos := _twips(stop.get(f"{_W}pos"))) is not None]
-        return []
-
-    def size_twips(self, style: Element) -> int:
-        """One em of the style's font size, in twips."""
-        for each in self.styles(style):
-            sz = each.find(f"{_W}rPr/{_W}sz")
-            size = _twips(sz.get(f"{_W}val"), half_points=True) if sz is not None else None
-            if size is not None:
-                return size
+    def size_twips(self, style) -> int:
+        seen = set()
+        while style is not None and style.style_id not in seen:
+            seen.add(style.style_id)
+            if style.font.size is not None:
+                return style.font.size.twips
+            style = style.base_style
         sz = self.styles_element.find(f"{_W}docDefaults/{_W}rPrDefault/{_W}rPr/{_W}sz")
         return int(sz.get(f"{_W}val", "20")) * 10 if sz is not None else 200
 
@@ -207,9 +124,12 @@ def check_template(path: Path, widest: dict[Role, str] | None = None) -> list[Fi
     names = {info.filename for info, _ in parts}
     if "word/document.xml" not in names or "word/styles.xml" not in names:
         raise FatalError(f"範本 {path.name} 缺少文件本文或樣式表，不是有效的 Word 文件。請用 Word 另存為 .docx。")
-    package = _open(parts, path)
+    document = _open_docx(parts, path)
     findings: list[Finding] = []
-    by_name = _paragraph_styles(package.styles)
+    by_name = {}
+    for style in document.styles:
+        if style.type == 1 and style.name:  # WD_STYLE_TYPE.PARAGRAPH
+            by_name.setdefault(style.name.lower(), style)
     styles = {}
     for role in CHAPTER_ROLES:
         style = by_name.get(STYLE_NAMES[role].lower())
@@ -221,8 +141,8 @@ def check_template(path: Path, widest: dict[Role, str] | None = None) -> list[Fi
         findings.append(Finding(False, (
             f"沒有段落樣式「{LEAD_STYLE_NAME}」：以「：」結尾的前言（例如「主要訪團代表為：」）"
             "可能與下一段分在兩頁。可從 templates/report.docx 複製這個樣式（設定「與下段同頁」）。")))
-    findings += _page(package.document)
-    chain = _Chain(package.styles)
+    findings += _page(document)
+    chain = _Chain(document)
     findings += _language_and_fonts(chain, styles)
     findings += _hanging_indents(chain, styles, widest or {})
     findings += _overflow(chain, styles, by_name.get(LEAD_STYLE_NAME.lower()))
@@ -231,15 +151,12 @@ def check_template(path: Path, widest: dict[Role, str] | None = None) -> list[Fi
     return findings
 
 
-def _page(document: Element) -> list[Finding]:
-    """The paper size of the last section (the body's own section properties, or a paragraph's)."""
-    sections = document.findall(f"{_W}body/{_W}p/{_W}pPr/{_W}sectPr") + document.findall(f"{_W}body/{_W}sectPr")
-    paper = sections[-1].find(f"{_W}pgSz") if sections else None
-    width, height = (_twips(paper.get(f"{_W}w")), _twips(paper.get(f"{_W}h"))) if paper is not None else (None, None)
-    if width is None or height is None:
+def _page(document) -> list[Finding]:
+    section = document.sections[-1]
+    if section.page_width is None or section.page_height is None:
         return [Finding(False, "沒有設定紙張大小，Word 會用預設的 Letter（美式信紙）。"
                                "請在「版面配置」→「大小」選 A4。")]
-    size = sorted((width, height))
+    size = sorted((section.page_width.twips, section.page_height.twips))
     if any(abs(a - b) > PAGE_TOLERANCE for a, b in zip(size, A4_TWIPS, strict=True)):
         return [Finding(False, f"紙張不是 A4（目前 {_cm(size[0])} × {_cm(size[1])}，A4 是 21.00 × 29.70 公分）。"
                                "請在「版面配置」→「大小」選 A4。")]
@@ -275,9 +192,9 @@ def _hanging_indents(chain: _Chain, styles: dict, widest: dict[Role, str]) -> li
             continue
         name = _shown(role)
         label = widest.get(role, base)
-        first = chain.first_line(style)
-        left = chain.left(style)
-        hanging = -first if first is not None and first < 0 else 0
+        first = chain.paragraph_format(style, "first_line_indent")
+        left = chain.paragraph_format(style, "left_indent")
+        hanging = -first.twips if first is not None and first < 0 else 0
         size = chain.size_twips(style)
         needed = label_em(label) * size
         # A chapter's own wider labels (十一、, (二十一)) are no fault of the template: fit_labels
@@ -289,8 +206,9 @@ def _hanging_indents(chain: _Chain, styles: dict, widest: dict[Role, str]) -> li
                 f"標題換行後的第二行不會對齊在「{label}」之後。"
                 f"請在樣式的「段落」→「縮排」把「指定方式」設為凸排，距離至少 {_cm(needed)}。")))
         if role is Role.ITEM:  # (一), a tab, the title: the tab needs a stop where the title starts
-            edge = left if left is not None else 0
-            if hanging and not any(abs(stop - edge) <= 20 for stop in chain.tab_stops(style)):
+            stops = chain.paragraph_format(style, "tab_stops") or []
+            edge = left.twips if left is not None else 0
+            if hanging and not any(abs(stop.position.twips - edge) <= 20 for stop in stops):
                 findings.append(Finding(False, (
                     f"「{name}」在左縮排 {_cm(edge)} 的位置沒有定位點。「(一)」後面是定位字元（Tab），"
                     "沒有對齊左縮排的定位點時，有些版本的 Word 與 LibreOffice 會把標題推到別的位置。"
