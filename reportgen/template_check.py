@@ -74,6 +74,30 @@ def _open_docx(parts: list[tuple[zipfile.ZipInfo, bytes]], path: Path):  # -> do
         raise FatalError(f"範本 {path.name} 無法以 Word 文件讀取，請用 Word 開啟後另存為 .docx 或 .dotx。") from exc
 
 
+def _paragraph_styles(document) -> dict[str, object]:
+    """Paragraph styles (docx.styles.style.ParagraphStyle) by lower-case name, the first of each.
+
+    Read from the style elements rather than `document.styles`, whose iteration fails on a style
+    without `w:type` — which Word reads as a paragraph style, and so does this."""
+    from docx.styles.style import ParagraphStyle
+
+    by_name: dict[str, object] = {}
+    for element in document.styles.element.style_lst:
+        if element.get(f"{_W}type", "paragraph") == "paragraph":
+            style = ParagraphStyle(element)
+            if style.name:
+                by_name.setdefault(style.name.lower(), style)
+    return by_name
+
+
+def _base(style):  # -> ParagraphStyle | None
+    """The style `style` is based on, whatever its stated type (python-docx's base_style needs one)."""
+    from docx.styles.style import ParagraphStyle
+
+    element = style.element.base_style
+    return ParagraphStyle(element) if element is not None else None
+
+
 class _Chain:
     """A style's properties as Word resolves them: the style, its bases, then the document defaults."""
 
@@ -88,7 +112,7 @@ class _Chain:
             found = style.element.find(steps)
             if found is not None:
                 return found
-            style = style.base_style
+            style = _base(style)
         kind = "rPrDefault" if path.startswith("rPr") else "pPrDefault"
         return self.styles_element.find(f"{_W}docDefaults/{_W}{kind}/{steps}")
 
@@ -99,7 +123,7 @@ class _Chain:
             value = getattr(style.paragraph_format, attribute)
             if value is not None and (attribute != "tab_stops" or len(value)):
                 return value
-            style = style.base_style
+            style = _base(style)
         return None
 
     def size_twips(self, style) -> int:
@@ -108,7 +132,7 @@ class _Chain:
             seen.add(style.style_id)
             if style.font.size is not None:
                 return style.font.size.twips
-            style = style.base_style
+            style = _base(style)
         sz = self.styles_element.find(f"{_W}docDefaults/{_W}rPrDefault/{_W}rPr/{_W}sz")
         return int(sz.get(f"{_W}val", "20")) * 10 if sz is not None else 200
 
@@ -126,10 +150,7 @@ def check_template(path: Path, widest: dict[Role, str] | None = None) -> list[Fi
         raise FatalError(f"範本 {path.name} 缺少文件本文或樣式表，不是有效的 Word 文件。請用 Word 另存為 .docx。")
     document = _open_docx(parts, path)
     findings: list[Finding] = []
-    by_name = {}
-    for style in document.styles:
-        if style.type == 1 and style.name:  # WD_STYLE_TYPE.PARAGRAPH
-            by_name.setdefault(style.name.lower(), style)
+    by_name = _paragraph_styles(document)
     styles = {}
     for role in CHAPTER_ROLES:
         style = by_name.get(STYLE_NAMES[role].lower())
@@ -152,8 +173,8 @@ def check_template(path: Path, widest: dict[Role, str] | None = None) -> list[Fi
 
 
 def _page(document) -> list[Finding]:
-    section = document.sections[-1]
-    if section.page_width is None or section.page_height is None:
+    section = document.sections[-1] if len(document.sections) else None  # a body without sectPr: Word's default
+    if section is None or section.page_width is None or section.page_height is None:
         return [Finding(False, "沒有設定紙張大小，Word 會用預設的 Letter（美式信紙）。"
                                "請在「版面配置」→「大小」選 A4。")]
     size = sorted((section.page_width.twips, section.page_height.twips))

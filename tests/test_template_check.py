@@ -167,6 +167,27 @@ def test_an_unreadable_template_exits_2(tmp_path, cli):
     assert result.err == "錯誤：範本 壞掉.docx 不是 Word 文件（.docx）。請用 Word 另存為 .docx。\n"
 
 
+def test_a_style_without_a_type_is_a_paragraph_style_and_a_body_without_section_is_letter(tmp_path, cli):
+    """Word reads a style without w:type as a paragraph style, and a body without w:sectPr as its
+    default page: both are read that way, not fail (python-docx's style list cannot read the first)."""
+    import re
+
+    def untyped(styles: dict) -> None:
+        for name in ("heading 3", "項內文"):
+            del styles[name].attrib[f"{W}type"]
+
+    no_type = edit_styles(TEMPLATE, tmp_path / "無類型.docx", untyped)
+    result = cli("template", no_type)
+    assert result.code == 0, result.err
+    assert result.out.endswith("檢查完成：沒有問題。\n")
+    no_section = rewrite(TEMPLATE, tmp_path / "無節.docx", lambda name, data: re.sub(
+        rb"<w:sectPr.*?</w:sectPr>", b"", data, flags=re.S) if name == "word/document.xml" else data)
+    result = cli("template", no_section)
+    assert result.code == 0, result.err
+    assert "沒有設定紙張大小，Word 會用預設的 Letter（美式信紙）。" in result.out
+    assert "檢查完成：警告 1 項，仍可使用。" in result.out
+
+
 def test_template_command_has_help(cli):
     result = cli("template", "--help")
     assert result.code == 0 and result.out.startswith("用法：reportgen template [-h] [FILE]")
