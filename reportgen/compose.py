@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 from . import sections as section_types
 from .dates import period_text
 from .document import Block, Document, Role
@@ -17,28 +13,8 @@ __all__ = ["Block", "Document", "Role", "compose", "item_label", "join_names", "
 
 
 def compose(report: Report) -> Document:
-    with _no_cycle_collection():
-        return _compose(report)
-
-
-@contextmanager
-def _no_cycle_collection() -> Iterator[None]:
-    """Python's cyclic collector paused while the tree is made, its blocks frozen after (as
-    api.load does with the rows it reads).
-
-    The tree holds no reference cycle, yet a large chapter's 125,000 new blocks set off
-    collections that walk them again and again (a quarter of compose at 100,000 rows), and the
-    writer's would walk them once more. Reference counting frees them with the document.
-    """
-    if not gc.isenabled():  # a caller (or a test) already manages the collector
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.freeze()
-        gc.enable()
+    """The chapter's blocks for `report` (api.document pauses the cyclic collector around this)."""
+    return _compose(report)
 
 
 def _compose(report: Report) -> Document:

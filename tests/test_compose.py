@@ -89,21 +89,30 @@ def test_join_names():
     assert join_names(["甲", "乙", "丙"]) == "甲、乙及丙"
 
 
-def test_compose_pauses_the_cyclic_collector_and_restores_it(monkeypatch):
-    """The blocks are made with the collector off (a large chapter's would set off useless
-    collections); afterwards it is on again, and a caller that turned it off finds it off."""
+def test_the_chapter_is_composed_with_the_collector_paused_and_nothing_frozen(monkeypatch, tmp_path):
+    """api.document composes with the cyclic collector off (a large chapter's blocks would set off
+    useless collections); afterwards it is on again, nothing is frozen out of later collections (a
+    long-running `serve` must still collect its cycles), and a caller that turned it off finds it off."""
     import gc
 
+    from helpers import write_workbook
+    from reportgen import api
     from reportgen import compose as compose_module
 
+    book = write_workbook(tmp_path / "book.xlsx", activities=[
+        {"節次": 1, "標題": "甲", "開始日期": "110/9/8", "內容": "內容。"}])
     seen = []
     plain = compose_module._compose
     monkeypatch.setattr(compose_module, "_compose", lambda r: (seen.append(gc.isenabled()), plain(r))[1])
-    assert compose(report()).blocks and seen == [False] and gc.isenabled()
+    frozen = gc.get_freeze_count()
+    outcome = api.load([book])
+    assert api.document(outcome).blocks and seen == [False] and gc.isenabled()
+    assert gc.get_freeze_count() == frozen
     gc.disable()
     try:
-        compose(report())
-        assert not gc.isenabled()
+        outcome._document = None
+        api.document(outcome)
+        assert not gc.isenabled() and seen == [False, False]
     finally:
         gc.enable()
 

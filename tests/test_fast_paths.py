@@ -207,8 +207,10 @@ def test_the_collector_is_paused_only_while_loading(tmp_path, monkeypatch):
     monkeypatch.setattr(validate_module, "validate_books",
                         lambda *args: (seen.append(gc.isenabled()), plain(*args))[1])
     book = write_workbook(tmp_path / "book.xlsx")
+    frozen = gc.get_freeze_count()
     assert load([book]).report is not None
     assert seen == [False] and gc.isenabled()
+    assert gc.get_freeze_count() == frozen  # nothing kept from later collections (`serve` runs on)
     gc.disable()  # a caller that manages the collector itself is left as it was
     try:
         load([book])
