@@ -279,6 +279,8 @@ def run() -> NoReturn:
     _LEFT_TO_EXIT = []
     code = main()
     for stream in (sys.stdout, sys.stderr):
+        if stream is None:  # started with the descriptor closed (`>&-`, pythonw): nothing to flush
+            continue
         try:
             stream.flush()
         except (OSError, ValueError):  # a closed pipe (`reportgen preview | head`): nothing more to say

@@ -159,7 +159,7 @@ def load_template(path: Path) -> Template:
     styles = _parse(data[STYLES_PART], STYLES_PART, path)
     by_name: dict[str, str] = {}
     for element in styles.iterfind(f"{{{W}}}style"):
-        if element.get(f"{{{W}}}type") != "paragraph":
+        if element.get(f"{{{W}}}type", "paragraph") != "paragraph":  # no w:type: Word's paragraph style
             continue
         name = element.find(f"{{{W}}}name")
         if name is not None:

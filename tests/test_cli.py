@@ -126,6 +126,10 @@ def test_the_command_ends_without_teardown_but_with_every_line_and_its_exit_code
     piped = subprocess.run(f"{sys.executable} -m reportgen preview | head -1", shell=True, capture_output=True,
                            text=True, encoding="utf-8", check=False)
     assert piped.stdout == "貳拾陸、國際事務\n" and "Traceback" not in piped.stderr and piped.stderr == ""
+    closed = subprocess.run(f"{sys.executable} -m reportgen build -o {tmp_path / 'closed.docx'} >&-", shell=True,
+                            capture_output=True, text=True, encoding="utf-8", check=False)
+    assert closed.returncode == 0 and closed.stderr == ""  # no stdout at all: nothing to flush, no traceback
+    assert (tmp_path / "closed.docx").stat().st_size > 0
 
 
 @pytest.mark.parametrize(("people", "ok"), [(1, True), (9999, True), (10000, False), (2**62, False)])

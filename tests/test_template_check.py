@@ -180,12 +180,23 @@ def test_a_style_without_a_type_is_a_paragraph_style_and_a_body_without_section_
     result = cli("template", no_type)
     assert result.code == 0, result.err
     assert result.out.endswith("檢查完成：沒有問題。\n")
+    built = cli("build", REPO / "inputs", "--template", no_type, "-o", tmp_path / "out.docx")
+    assert built.code == 0, built.err  # what the check passes, the build uses
+    body = etree.fromstring(zipfile.ZipFile(tmp_path / "out.docx").read("word/document.xml"))
+    item = body.findall(f".//{W}p")[2]  # (一) …: python-docx cannot name an untyped style, Word can
+    assert item.find(f"{W}pPr/{W}pStyle").get(f"{W}val") == _style_id(TEMPLATE, "heading 3")
     no_section = rewrite(TEMPLATE, tmp_path / "無節.docx", lambda name, data: re.sub(
         rb"<w:sectPr.*?</w:sectPr>", b"", data, flags=re.S) if name == "word/document.xml" else data)
     result = cli("template", no_section)
     assert result.code == 0, result.err
     assert "沒有設定紙張大小，Word 會用預設的 Letter（美式信紙）。" in result.out
     assert "檢查完成：警告 1 項，仍可使用。" in result.out
+
+
+def _style_id(template: Path, name: str) -> str:
+    styles = etree.fromstring(zipfile.ZipFile(template).read("word/styles.xml"))
+    return next(s.get(f"{W}styleId") for s in styles.iter(f"{W}style")
+                if s.find(f"{W}name").get(f"{W}val").lower() == name)
 
 
 def test_template_command_has_help(cli):
