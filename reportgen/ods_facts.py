@@ -212,10 +212,17 @@ def _usual_prefixes(data: bytes) -> bool:
 
 
 def _markup_beyond_tags(data: bytes) -> bool:
-    """A comment, CDATA section or processing instruction after the XML declaration: two
-    substring searches (a DTD has been refused by the safety check)."""
+    """A comment, CDATA section or processing instruction after the XML declaration (a DTD has
+    been refused by the safety check): `<!` or `<?`, found from their second byte, which is
+    rare in a sheet, so the search runs at memchr speed."""
     start = data.find(b"?>") + 2 if data.startswith(b"<?xml") else 0
-    return data.find(b"<!", start) >= 0 or data.find(b"<?", start) >= 0
+    for mark in (b"!", b"?"):
+        at = data.find(mark, start + 1)
+        while at >= 0:
+            if data[at - 1] == 0x3C:  # `<`
+                return True
+            at = data.find(mark, at + 1)
+    return False
 
 
 def _scan_bytes(data: bytes) -> dict[str, TableFacts]:
