@@ -102,7 +102,7 @@ class TableFacts:
         expanded within it, plus its first row (and column) beyond: calamine reads blanks
         there, so a formula without a value repeated over a million rows past the data stands
         for one row to fix, not a million alike. TooLarge: more than `copies` formula cells
-        beyond those saved, or more than `limit` positions in all.
+        beyond those saved, or more than `limit` positions in all (merged cells included).
         """
         spans: list[tuple[range, range, str | None]] = []
         total = extra = 0
@@ -113,6 +113,8 @@ class TableFacts:
             spans.append((rows, cols, value))
         hidden = [_within(first, rows, height) for first, rows in self.hidden]
         total += sum(len(rows) for rows in hidden)
+        # A merge is kept as its range, but the reader lists the cells under it.
+        total += sum((bottom - top + 1) * (right - left + 1) for (top, left), (bottom, right) in self.merged)
         if extra > copies or total > limit:
             raise TooLarge(total)
         unsaved: set[Position] = set()

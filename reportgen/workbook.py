@@ -127,9 +127,9 @@ class OpenWorkbook:
             unsaved, errors, hidden = found.cells(height, width, MAX_CELLS, MAX_FORMULA_COPIES)
         except TooLarge as exc:
             raise FatalError(
-                f"{self.name}：工作表「{tab}」中重複存放的公式或隱藏列涵蓋 {exc.cells:,} 格，"
-                "無法逐格檢查（Calc 存檔時不會這樣重複存放公式）。"
-                "請在 Calc 開啟，刪除資料以外多餘的列與欄後另存新檔再試。") from exc
+                f"{self.name}：工作表「{tab}」中重複存放的公式、隱藏列或合併儲存格涵蓋 {exc.cells:,} 格，"
+                "無法逐格檢查。請在 Calc 開啟，刪除資料以外多餘的列與欄、取消過大的合併儲存格，"
+                "另存新檔後再試。") from exc
         return SheetFacts(unsaved, errors, hidden, found.merged)
 
     def _extent(self, tab: str) -> tuple[int, int]:

@@ -392,7 +392,7 @@ def test_errors_repeated_over_rows_calamine_holds_are_refused_beyond_a_bound(tmp
     errors = 'table:formula="of:=1/0" office:value-type="string" calcext:value-type="error"'
     few = [k[2:] for k in load([_hostile(tmp_path / "few.ods", 3, 2, errors)]).problems.flatten()]
     assert [cell for cell, code in few if code == "formula-error"] == ["A5", "B5", "A6", "B6", "A7", "B7"]
-    with pytest.raises(FatalError, match="工作表「活動」中重複存放的公式或隱藏列涵蓋 64,000 格"):
+    with pytest.raises(FatalError, match="工作表「活動」中重複存放的公式、隱藏列或合併儲存格涵蓋 64,000 格"):
         load([_hostile(tmp_path / "many.ods", 1000, 64, errors)])
 
 
@@ -414,8 +414,19 @@ def test_repeated_facts_beyond_the_cell_limit_stop_the_run(tmp_path, monkeypatch
     head = "".join(_cell(h) for h in HEADERS["活動"])
     repeated = _row([1, DIV0, "110/9/1", "", "內容。"], 'table:number-rows-repeated="3"')
     path = write_ods(tmp_path / "r.ods", content_xml({"活動": f"<table:table-row>{head}</table:table-row>" + repeated}))
-    with pytest.raises(FatalError, match="工作表「活動」中重複存放的公式或隱藏列涵蓋 3 格"):
+    with pytest.raises(FatalError, match="工作表「活動」中重複存放的公式、隱藏列或合併儲存格涵蓋 3 格"):
         load([path])
+
+
+def test_a_merge_over_more_cells_than_a_sheet_may_hold_stops_the_run(tmp_path):
+    """calamine ignores spans; the reader lists the cells under a merge, so a span of 10^12 rows
+    would never end: refused by name."""
+    from reportgen.problems import FatalError
+
+    huge = Raw('<table:table-cell office:value-type="string" table:number-rows-spanned="999999999999">'
+               "<text:p>併</text:p></table:table-cell>")
+    with pytest.raises(FatalError, match="涵蓋 999,999,999,999 格"):
+        load([ods_workbook(tmp_path / "m.ods", [_activity(1), _activity(2, 內容=huge)])])
 
 
 def test_a_content_xml_the_scan_cannot_read_is_refused_not_passed_unchecked(tmp_path, monkeypatch):
