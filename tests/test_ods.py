@@ -519,3 +519,14 @@ def test_repeat_counts_are_read_as_calamine_reads_them():
     assert error_at('<table:table-cell table:number-columns-repeated="02"/>') == {(0, 2): "#DIV/0!"}
     assert error_at('<table:table-cell table:number-columns-repeated="0"/>') == {(0, 0): "#DIV/0!"}
     assert error_at("<table:table-cell/>", _row(["x"], 'table:number-rows-repeated="0"')) == {(0, 1): "#DIV/0!"}
+
+
+def test_a_commented_out_row_does_not_move_an_error_to_the_next_row(tmp_path):
+    """`<!-- <table:table-row>… -->` between two activities: #DIV/0! stays in B3, where Calc
+    and calamine show it (the byte scan used to count the commented row and name B4)."""
+    path = ods_workbook(tmp_path / "c.ods", [_activity(1), _activity(2, 標題=DIV0), _activity(3)])
+    content = zipfile.ZipFile(path).read("content.xml").decode()
+    first = _row([_activity(1).get(h) for h in HEADERS["活動"]])
+    assert first in content
+    write_ods(path, content.replace(first, first + COMMENTED_ROW, 1))
+    assert load([path]).problems.flatten() == [("c.ods", "活動", "B3", "formula-error")]
