@@ -6,6 +6,10 @@ OpenDocument keeps all tabs in one `content.xml`, without cell references: a cel
 counted from the start of its table, through `table:number-rows-repeated` and
 `table:number-columns-repeated` (covered cells under a merge count too), which is how calamine
 lays out its grid: position (0, 0) is A1 whatever leading rows or columns are empty.
+
+A row or cell saved once for many (`number-rows-repeated="1048576"`) is kept as a run, never
+expanded here: a 1 kB file can stand for 2^40 cells. `TableFacts.cells` expands the runs into
+positions within the sheet's extent as calamine reads it (see there), within MAX_CELLS.
 """
 
 from __future__ import annotations
@@ -18,8 +22,11 @@ import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from .safety import MAX_CELLS
+
 Position = tuple[int, int]  # 0-based row and column, as calamine's grid
 Range = tuple[Position, Position]  # first and last cell, as calamine's merged_cell_ranges
+Run = tuple[int, int, int, int]  # first row, first column, rows, columns: one cell saved for many
 
 _TABLE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
 _OFFICE = "urn:oasis:names:tc:opendocument:xmlns:office:1.0"
@@ -54,19 +61,77 @@ _ERROR_TEXT = re.compile(r"#(?:DIV/0!|N/A|NAME\?|NULL!|NUM!|REF!|VALUE!)|Err:\d{
 MARKERS = (b"formula=", b"visibility=", b"-spanned=")
 _OVERLAP = max(len(marker) for marker in MARKERS) - 1
 _CHUNK = 1 << 20
-# A repeated row or cell is expanded into positions up to this many times; beyond, Calc's own
-# limits (1,048,576 rows, 16,384 columns) are already exceeded by far.
-_MAX_REPEAT = 1 << 20
+# A repeat count as calamine reads it (Rust's usize::from_str): ASCII digits, an optional `+`.
+_REPEAT_COUNT = re.compile(r"\+?[0-9]{1,20}")
+_MAX_COUNT = (1 << 64) - 1
+# Formula cells a repeated one may stand for beyond itself, within the sheet's extent. Calc never
+# saves formula cells repeated (each row is written out), so only other programs, or a crafted
+# file, come near; each such cell can become a row of problems.
+MAX_FORMULA_COPIES = 10_000
+
+
+class TooLarge(ValueError):
+    """Repeated facts standing for more cells than can be checked one by one."""
+
+    def __init__(self, cells: int) -> None:
+        super().__init__(f"{cells:,} cells")
+        self.cells = cells
 
 
 @dataclass
 class TableFacts:
-    """One tab's facts, in the shape workbook.SheetFacts holds them."""
+    """One tab's facts, repeated rows and cells kept as runs (see `cells`)."""
 
-    unsaved: set[Position] = field(default_factory=set)
-    errors: dict[Position, str] = field(default_factory=dict)
-    hidden: list[int] = field(default_factory=list)  # 1-based
+    unsaved: list[Run] = field(default_factory=list)  # formulas saved without a result
+    errors: list[tuple[Run, str]] = field(default_factory=list)  # saved error values
+    hidden: list[tuple[int, int]] = field(default_factory=list)  # (first 0-based row, rows)
     merged: list[Range] = field(default_factory=list)
+
+    @property
+    def repeated(self) -> bool:
+        """Whether a fact stands for more than one cell or row (only then is the extent needed)."""
+        return (any(rows != 1 or cols != 1 for _r, _c, rows, cols in self.unsaved)
+                or any(rows != 1 or cols != 1 for (_r, _c, rows, cols), _v in self.errors)
+                or any(rows != 1 for _r, rows in self.hidden))
+
+    def cells(self, height: int | None = None, width: int | None = None, limit: int = MAX_CELLS,
+              copies: int = MAX_FORMULA_COPIES) -> tuple[set[Position], dict[Position, str], list[int]]:
+        """The facts by position, in the shape workbook.SheetFacts holds them (hidden 1-based).
+
+        `height` × `width`: the sheet's extent as calamine reads it (None: unbounded). A run is
+        expanded within it, plus its first row (and column) beyond: calamine reads blanks
+        there, so a formula without a value repeated over a million rows past the data stands
+        for one row to fix, not a million alike. TooLarge: more than `copies` formula cells
+        beyond those saved, or more than `limit` positions in all (merged cells included).
+        """
+        spans: list[tuple[range, range, str | None]] = []
+        total = extra = 0
+        for run, value in [(run, None) for run in self.unsaved] + self.errors:
+            rows, cols = _within(run[0], run[2], height), _within(run[1], run[3], width)
+            total += len(rows) * len(cols)
+            extra += max(len(rows) * len(cols) - 1, 0)
+            spans.append((rows, cols, value))
+        hidden = [_within(first, rows, height) for first, rows in self.hidden]
+        total += sum(len(rows) for rows in hidden)
+        # A merge is kept as its range, but the reader lists the cells under it.
+        total += sum((bottom - top + 1) * (right - left + 1) for (top, left), (bottom, right) in self.merged)
+        if extra > copies or total > limit:
+            raise TooLarge(total)
+        unsaved: set[Position] = set()
+        errors: dict[Position, str] = {}
+        for rows, cols, value in spans:
+            if value is None:
+                unsaved.update((row, col) for row in rows for col in cols)
+            else:
+                errors.update(((row, col), value) for row in rows for col in cols)
+        return unsaved, errors, [row + 1 for rows in hidden for row in rows]
+
+
+def _within(first: int, count: int, extent: int | None) -> range:
+    """`count` places from `first`, those at or beyond `extent` cut to the first of them."""
+    if extent is None:
+        return range(first, first + count)
+    return range(first, min(first + count, max(extent, first) + 1))
 
 
 def may_hold_facts(archive: zipfile.ZipFile) -> bool:
@@ -87,10 +152,14 @@ def table_facts(archive: zipfile.ZipFile) -> dict[str, TableFacts]:
 
     Calc, Excel and the other writers use the usual `table:`/`office:` prefixes: then only the
     rows holding a marker are looked at, byte by byte (a long sheet with one formula costs a few
-    substring counts). Any other spelling goes through lxml, which reads every cell.
+    substring counts). Any other spelling, and any comment, CDATA section or processing
+    instruction (which may hold tag-like text the byte scan would count), goes through lxml,
+    which reads every cell.
+
+    Raises ValueError (a repeat count calamine would refuse too) or lxml's XMLSyntaxError.
     """
     data = archive.read("content.xml")
-    if _usual_prefixes(data):
+    if _usual_prefixes(data) and not _markup_beyond_tags(data):
         return _scan_bytes(data)
     return _scan_tree(data)
 
@@ -142,6 +211,20 @@ def _usual_prefixes(data: bytes) -> bool:
     if data.count(b"xmlns:table=") != 1 or data.count(b"xmlns:office=") != 1:
         return False
     return b"calcext:" not in data or (_CALCEXT_DECLARED in head and data.count(b"xmlns:calcext=") == 1)
+
+
+def _markup_beyond_tags(data: bytes) -> bool:
+    """A comment, CDATA section or processing instruction after the XML declaration (a DTD has
+    been refused by the safety check): `<!` or `<?`, found from their second byte, which is
+    rare in a sheet, so the search runs at memchr speed."""
+    start = data.find(b"?>") + 2 if data.startswith(b"<?xml") else 0
+    for mark in (b"!", b"?"):
+        at = data.find(mark, start + 1)
+        while at >= 0:
+            if data[at - 1] == 0x3C:  # `<`
+                return True
+            at = data.find(mark, at + 1)
+    return False
 
 
 def _scan_bytes(data: bytes) -> dict[str, TableFacts]:
@@ -222,7 +305,7 @@ def _repeated_rows(data: bytes, start: int, end: int) -> list[tuple[int, int]]:
         close = _tag_end(data, tag) if tag >= 0 else -1
         if close > at and _is_row_start(data, tag):
             repeat = _count(_attributes(data[tag:close]).get("table:number-rows-repeated"))
-            if repeat > 1:
+            if repeat != 1:
                 found.append((tag, repeat))
         at = data.find(_ROWS_REPEATED_ATTR, at + 1, end)
     return found
@@ -247,11 +330,11 @@ def _row_bytes(data: bytes, start: int, cells: list[int], table_end: int, index:
         return  # an empty row
     head = data[start:head_end]
     attributes = _attributes(head) if b"-repeated=" in head or b"visibility=" in head else {}
-    repeat = min(_count(attributes.get("table:number-rows-repeated")), _MAX_REPEAT)
+    repeat = _count(attributes.get("table:number-rows-repeated"))
     end = data.find(_ROW_END, head_end, table_end)
     end = table_end if end < 0 else end
-    unsaved: list[tuple[int, int]] = []
-    errors: list[tuple[int, int, str]] = []
+    unsaved: list[tuple[int, int]] = []  # (column, repeat)
+    errors: list[tuple[int, int, str]] = []  # (column, repeat, value)
     col, counted = 0, head_end + 1  # cells before `counted` fill `col` columns
     for tag in cells:
         col += _columns_between(data, counted, tag)
@@ -260,25 +343,30 @@ def _row_bytes(data: bytes, start: int, cells: list[int], table_end: int, index:
         if tag_end < 0:
             break
         cell = _attributes(data[tag:tag_end])
-        count = min(_count(cell.get("table:number-columns-repeated")), _MAX_REPEAT)
+        count = _count(cell.get("table:number-columns-repeated"))
+        if count == 0:  # calamine skips the cell
+            continue
         if "table:formula" in cell:
             closed = data[tag_end - 1:tag_end] == b"/"
             close = -1 if closed else data.find(b"</table:table-cell>", tag_end, end)
             _formula_bytes(cell, data[tag_end + 1:close] if close >= 0 else b"", col, count,
                            unsaved, errors)
-        rows = _count(cell.get("table:number-rows-spanned"))
-        columns = _count(cell.get("table:number-columns-spanned"))
-        if rows > 1 or columns > 1:
+        rows = _span(cell.get("table:number-rows-spanned"))
+        columns = _span(cell.get("table:number-columns-spanned"))
+        if (rows > 1 or columns > 1) and repeat:
             facts.merged.append(((index, col), (index + rows - 1, col + columns - 1)))
-    for offset in range(repeat if unsaved or errors else 0):
-        at = index + offset
-        for column, count in unsaved:
-            facts.unsaved.update((at, column + k) for k in range(count))
-        for column, count, value in errors:
-            facts.errors.update(((at, column + k), value) for k in range(count))
-    if attributes.get("table:visibility") in ("collapse", "filter") and any(
+    if repeat:
+        _place(facts, index, repeat, unsaved, errors)
+    if repeat and attributes.get("table:visibility") in ("collapse", "filter") and any(
             data.find(mark, head_end, end) >= 0 for mark in (b"office:value-type", b"table:formula=", b"<text:")):
-        facts.hidden.extend(range(index + 1, index + repeat + 1))  # a row with something in it
+        facts.hidden.append((index, repeat))  # a row with something in it
+
+
+def _place(facts: TableFacts, row: int, repeat: int, unsaved: list[tuple[int, int]],
+           errors: list[tuple[int, int, str]]) -> None:
+    """A row's formula facts, as runs over its `repeat` rows."""
+    facts.unsaved.extend((row, column, repeat, count) for column, count in unsaved)
+    facts.errors.extend(((row, column, repeat, count), value) for column, count, value in errors)
 
 
 def _columns_between(data: bytes, begin: int, end: int) -> int:
@@ -337,6 +425,9 @@ def _read_tables(events: Iterator[tuple[str, object]], found: dict[str, TableFac
         if tag in (_T_CELL, _T_COVERED):
             get = element.get
             repeat = _count(get(_COLUMNS_REPEATED))
+            if repeat == 0:  # calamine skips the cell
+                element.clear()
+                continue
             if not filled and (len(element) or get(_VALUE_TYPE) is not None):
                 filled = True
             if tag == _T_CELL:
@@ -344,25 +435,19 @@ def _read_tables(events: Iterator[tuple[str, object]], found: dict[str, TableFac
                 if formula is not None:
                     filled = True
                     _formula_cell(element, col, repeat, unsaved, errors)
-                rows, columns = _count(get(_ROWS_SPANNED)), _count(get(_COLUMNS_SPANNED))
+                rows, columns = _span(get(_ROWS_SPANNED)), _span(get(_COLUMNS_SPANNED))
                 if rows > 1 or columns > 1:
                     spans.append((col, rows, columns))
             col += repeat
             element.clear()
         elif tag == _T_ROW:
             repeat = _count(element.get(_ROWS_REPEATED))
-            times = min(repeat, _MAX_REPEAT)
-            if unsaved or errors:
-                for offset in range(times):
-                    at = row + offset
-                    for column, count in unsaved:
-                        facts.unsaved.update((at, column + k) for k in range(count))
-                    for column, count, value in errors:
-                        facts.errors.update(((at, column + k), value) for k in range(count))
-            for column, rows, columns in spans:
-                facts.merged.append(((row, column), (row + rows - 1, column + columns - 1)))
-            if filled and element.get(_VISIBILITY) in ("collapse", "filter"):
-                facts.hidden.extend(range(row + 1, row + times + 1))
+            if repeat:  # calamine skips a row repeated 0 times
+                _place(facts, row, repeat, unsaved, errors)
+                for column, rows, columns in spans:
+                    facts.merged.append(((row, column), (row + rows - 1, column + columns - 1)))
+                if filled and element.get(_VISIBILITY) in ("collapse", "filter"):
+                    facts.hidden.append((row, repeat))
             row += repeat
             col = 0
             unsaved, errors, spans, filled = [], [], [], False
@@ -378,7 +463,7 @@ def _read_tables(events: Iterator[tuple[str, object]], found: dict[str, TableFac
 def _formula_cell(element, col: int, repeat: int, unsaved: list[tuple[int, int]],
                   errors: list[tuple[int, int, str]]) -> None:
     """A formula cell: its saved result is missing, an error, or a value."""
-    count = min(repeat, _MAX_REPEAT)
+    count = repeat
     get = element.get
     kind = get(_VALUE_TYPE)
     if get(_CALC_VALUE_TYPE) == "error":
@@ -396,14 +481,20 @@ def _text(element) -> str:
 
 
 def _count(value: str | None) -> int:
-    """A repeat or span count; anything but a positive whole number counts as 1."""
+    """A repeat count as calamine reads it (0 included: the row or cell is skipped); anything
+    else (`1_0`, ` 3 `, full-width digits, a sign) makes calamine refuse the file: ValueError."""
     if value is None:
         return 1
-    try:
-        number = int(value)
-    except ValueError:
+    if not _REPEAT_COUNT.fullmatch(value) or int(value) > _MAX_COUNT:
+        raise ValueError(f"bad repeat count {value[:20]!r}")
+    return int(value)
+
+
+def _span(value: str | None) -> int:
+    """A merge's rows or columns (calamine ignores them); anything but ASCII digits counts as 1."""
+    if value is None or not _REPEAT_COUNT.fullmatch(value):
         return 1
-    return number if number > 0 else 1
+    return max(int(value), 1)
 
 
 def _drop(element) -> None:

@@ -5,16 +5,17 @@ from __future__ import annotations
 
 import io
 import zipfile
+import zlib
 from collections.abc import Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .formulas import Position, sheet_facts, sheet_parts
-from .ods_facts import Range, table_facts
+from .ods_facts import MAX_FORMULA_COPIES, Range, TableFacts, TooLarge, table_facts
 from .ods_facts import may_hold_facts as may_hold_ods_facts
 from .problems import FatalError
-from .safety import Inspection, check_workbook_bytes, read_file
+from .safety import MAX_CELLS, Inspection, check_workbook_bytes, read_file
 from .schema import WORKBOOK_SUFFIXES, sheet_named
 
 UNSUPPORTED = {
@@ -52,7 +53,7 @@ class OpenWorkbook:
         self._archive = zipfile.ZipFile(io.BytesIO(data))
         self._parts: dict[str, str] | None = inspection.parts or None  # found by the safety check
         self._facts: dict[str, SheetFacts] = {}
-        self._ods: dict[str, SheetFacts] | None = None  # every tab's, from content.xml read once
+        self._ods: dict[str, TableFacts] | None = None  # every tab's, from content.xml read once
 
     def __enter__(self) -> OpenWorkbook:
         return self
@@ -76,7 +77,7 @@ class OpenWorkbook:
         facts = NO_FACTS
         suffix = self.path.suffix.lower()
         if suffix == ".ods":
-            facts = self._ods_facts().get(tab, NO_FACTS)
+            facts = self._ods_tab(tab)
         elif suffix in (".xlsx", ".xlsm"):
             if self._parts is None:
                 self._parts = sheet_parts(self._archive)
@@ -96,17 +97,50 @@ class OpenWorkbook:
         self._facts[tab] = facts
         return facts
 
-    def _ods_facts(self) -> dict[str, SheetFacts]:
-        """Every tab's facts from content.xml, which is parsed only when it holds a marker."""
+    def _ods_tables(self) -> dict[str, TableFacts]:
+        """Every tab's facts from content.xml, which is parsed only when it holds a marker.
+
+        calamine has read the sheets, so a content.xml the scan cannot read is malformed in a
+        way calamine tolerates: the checks of formulas, hidden rows and merges cannot be made,
+        and the file is refused (as calamine refuses other broken XML) rather than passed
+        unchecked. Only parse errors are caught: a MemoryError is not a verdict on the file.
+        """
         if self._ods is None:
-            self._ods = {}
             try:
-                if may_hold_ods_facts(self._archive):
-                    self._ods = {tab: SheetFacts(found.unsaved, found.errors, found.hidden, found.merged)
-                                 for tab, found in table_facts(self._archive).items()}
-            except Exception:  # calamine has read the sheets; a scan that fails costs only these checks
-                self._ods = {}
+                self._ods = table_facts(self._archive) if may_hold_ods_facts(self._archive) else {}
+            except (ValueError, SyntaxError, KeyError, EOFError, zipfile.BadZipFile, zlib.error) as exc:
+                # lxml's XMLSyntaxError is a SyntaxError; a bad repeat count a ValueError
+                raise FatalError(
+                    f"{self.name}：內容的格式有誤，無法檢查公式、隱藏列與合併儲存格。"
+                    "請在 Calc 開啟後另存新檔再試。") from exc
         return self._ods
+
+    def _ods_tab(self, tab: str) -> SheetFacts:
+        """One tab's facts, its repeated rows and cells expanded within calamine's extent."""
+        found = self._ods_tables().get(tab)
+        if found is None:
+            return NO_FACTS
+        height = width = None
+        if found.repeated:  # a row or cell saved once for many: bounded by the sheet's values
+            height, width = self._extent(tab)
+        try:
+            unsaved, errors, hidden = found.cells(height, width, MAX_CELLS, MAX_FORMULA_COPIES)
+        except TooLarge as exc:
+            raise FatalError(
+                f"{self.name}：工作表「{tab}」中重複存放的公式、隱藏列或合併儲存格涵蓋 {exc.cells:,} 格，"
+                "無法逐格檢查。請在 Calc 開啟，刪除資料以外多餘的列與欄、取消過大的合併儲存格，"
+                "另存新檔後再試。") from exc
+        return SheetFacts(unsaved, errors, hidden, found.merged)
+
+    def _extent(self, tab: str) -> tuple[int, int]:
+        """Rows and columns of the tab's grid as calamine reads it from A1 (0, 0 when empty)."""
+        import python_calamine
+
+        try:
+            end = self.book.get_sheet_by_name(tab).end
+        except python_calamine.CalamineError:  # the reader has already read the tab
+            end = None
+        return (end[0] + 1, end[1] + 1) if end else (0, 0)
 
 
 def _reads(tab: str) -> bool:

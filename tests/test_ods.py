@@ -252,12 +252,13 @@ def test_positions_count_repeated_rows_and_columns_and_covered_cells_as_calamine
     ])
     content = content_xml({"表 & 一": rows, "空": _row(["x"])})
     path = write_ods(tmp_path / "p.ods", content)
-    expected = ods_facts.TableFacts(unsaved={(9, 5)}, errors={(5, 3): "#N/A"}, hidden=[7, 8],
+    expected = ods_facts.TableFacts(unsaved=[(9, 5, 1, 1)], errors=[((5, 3, 1, 1), "#N/A")], hidden=[(6, 2)],
                                     merged=[((8, 3), (9, 4))])
     data = content.encode()
     assert ods_facts._usual_prefixes(data)
     assert ods_facts._scan_bytes(data) == {"表 & 一": expected, "空": ods_facts.TableFacts()}
     assert ods_facts._scan_tree(data) == ods_facts._scan_bytes(data)
+    assert expected.cells() == ({(9, 5)}, {(5, 3): "#N/A"}, [7, 8])
     grid = python_calamine.CalamineWorkbook.from_path(path).get_sheet_by_name("表 & 一").to_python(
         skip_empty_area=False)
     assert (grid[2][2], grid[2][3], grid[3][4], grid[4][4]) == ("頭", "尾", "同", "同")
@@ -271,7 +272,7 @@ def test_other_namespace_prefixes_are_read_by_the_tree_scan(tmp_path):
     usual = content_xml({"活動": rows}).encode()
     other = content_xml({"活動": rows}, {"table": "t", "office": "o", "calcext": "c"}).encode()
     assert b"<t:table-row" in other and not ods_facts._usual_prefixes(other)
-    expected = {"活動": ods_facts.TableFacts(errors={(0, 1): "#DIV/0!"}, hidden=[2])}
+    expected = {"活動": ods_facts.TableFacts(errors=[((0, 1, 1, 1), "#DIV/0!")], hidden=[(1, 1)])}
     assert ods_facts._scan_bytes(usual) == expected
     archive = zipfile.ZipFile(write_ods(tmp_path / "o.ods", other.decode()))
     assert ods_facts.table_facts(archive) == expected
@@ -314,7 +315,7 @@ def test_an_unescaped_greater_than_inside_an_attribute_does_not_end_the_tag():
                'calcext:value-type="error" table:number-rows-spanned="2"><text:p>#DIV/0!</text:p>'
                "</table:table-cell>")
     data = content_xml({"活動": _row(["a", cell, "b"]) + _row(["c", COVERED, "d"])}).encode()
-    expected = {"活動": ods_facts.TableFacts(errors={(0, 1): "#DIV/0!"}, merged=[((0, 1), (1, 1))])}
+    expected = {"活動": ods_facts.TableFacts(errors=[((0, 1, 1, 1), "#DIV/0!")], merged=[((0, 1), (1, 1))])}
     assert ods_facts._scan_bytes(data) == expected
     assert ods_facts._scan_tree(data) == expected
 
@@ -340,3 +341,192 @@ def test_corpus_cases_saved_by_calc_as_ods_give_the_same_problems(tmp_path, case
     expected, found = load([xlsx]).problems, load([ods]).problems
     assert [k[1:] for k in found.flatten()] == [k[1:] for k in expected.flatten()]
     assert [p.message for p in found.sorted()] == [p.message for p in expected.sorted()]
+
+
+# --- hostile repeats, markup the byte scan must not count, strict counts ------------------------
+
+def _hostile(path: Path, rows: int, columns: int, cell: str = 'table:formula="of:=1"') -> Path:
+    """Three activities, then one formula cell without a value standing for rows × columns."""
+    ods_workbook(path, [_activity(n) for n in range(1, 4)])
+    content = zipfile.ZipFile(path).read("content.xml").decode()
+    end = content.index("</table:table>", content.index('table:name="活動"'))
+    hostile = (f'<table:table-row table:number-rows-repeated="{rows}"><table:table-cell {cell} '
+               f'table:number-columns-repeated="{columns}"/></table:table-row>')
+    return write_ods(path, content[:end] + hostile + content[end:])
+
+
+def test_a_formula_repeated_over_2_to_the_40_cells_is_kept_as_one_run():
+    """A 1 kB content.xml standing for 2^40 cells: both scans keep one run, and expanding it
+    without the sheet's extent is refused rather than tried."""
+    from reportgen import ods_facts
+
+    rows = _row(["a"]) + ('<table:table-row table:number-rows-repeated="1048576"><table:table-cell '
+                          'table:formula="of:=1" table:number-columns-repeated="1048576"/></table:table-row>')
+    data = content_xml({"活動": rows}).encode()
+    expected = {"活動": ods_facts.TableFacts(unsaved=[(1, 0, 1 << 20, 1 << 20)])}
+    assert ods_facts._scan_bytes(data) == expected
+    assert ods_facts._scan_tree(data) == expected
+    with pytest.raises(ods_facts.TooLarge):
+        expected["活動"].cells()
+    # Within calamine's extent (1 row, 1 column: only "a"), plus the first row and column beyond.
+    assert expected["活動"].cells(1, 1) == ({(1, 0), (1, 1)}, {}, [])
+
+
+def test_a_formula_without_value_repeated_past_the_data_is_one_row_of_problems(tmp_path):
+    """calamine reads the million repeated rows as blank, after the last activity: they stand for
+    one row to fix (the first), not a million alike (which took a minute and 3 GB)."""
+    path = _hostile(tmp_path / "h.ods", 1 << 20, 1)
+    assert [k[2:] for k in load([path]).problems.flatten()] == [
+        ("A5", "formula-no-value"), ("B5", "required"), ("C5", "required"), ("E5", "required")]
+    path = _hostile(tmp_path / "c.ods", 20, 1 << 14)  # past the data across columns too
+    assert [k[2:] for k in load([path]).problems.flatten()] == [
+        (f"{column}5", "formula-no-value") for column in "ABCDEF"]  # G: 備註, a note, is not checked
+
+
+def test_errors_repeated_over_rows_calamine_holds_are_refused_beyond_a_bound(tmp_path):
+    """An error cell typed as a string makes calamine hold the repeated rows (as blanks): the
+    run is within the sheet, so each row would be a row of problems; beyond MAX_FORMULA_COPIES
+    the file is refused by name rather than checked cell by cell or passed unchecked."""
+    from reportgen.problems import FatalError
+
+    errors = 'table:formula="of:=1/0" office:value-type="string" calcext:value-type="error"'
+    few = [k[2:] for k in load([_hostile(tmp_path / "few.ods", 3, 2, errors)]).problems.flatten()]
+    assert [cell for cell, code in few if code == "formula-error"] == ["A5", "B5", "A6", "B6", "A7", "B7"]
+    with pytest.raises(FatalError, match="工作表「活動」中重複存放的公式、隱藏列或合併儲存格涵蓋 64,000 格"):
+        load([_hostile(tmp_path / "many.ods", 1000, 64, errors)])
+
+
+def test_repeated_formula_rows_within_the_data_are_each_reported(tmp_path):
+    """Rows saved once for three, with values calamine reads: three rows, three errors."""
+    head = "".join(_cell(h) for h in HEADERS["活動"])
+    repeated = _row([1, DIV0, "110/9/1", "", "內容。"], 'table:number-rows-repeated="3"')
+    path = write_ods(tmp_path / "r.ods", content_xml({"活動": f"<table:table-row>{head}</table:table-row>" + repeated}))
+    found = [k[2:] for k in load([path]).problems.flatten() if k[3] == "formula-error"]
+    assert found == [("B2", "formula-error"), ("B3", "formula-error"), ("B4", "formula-error")]
+
+
+def test_repeated_facts_beyond_the_cell_limit_stop_the_run(tmp_path, monkeypatch):
+    """More positions than MAX_CELLS within the extent: refused by name, never silently skipped."""
+    import reportgen.workbook as workbook
+    from reportgen.problems import FatalError
+
+    monkeypatch.setattr(workbook, "MAX_CELLS", 2)
+    head = "".join(_cell(h) for h in HEADERS["活動"])
+    repeated = _row([1, DIV0, "110/9/1", "", "內容。"], 'table:number-rows-repeated="3"')
+    path = write_ods(tmp_path / "r.ods", content_xml({"活動": f"<table:table-row>{head}</table:table-row>" + repeated}))
+    with pytest.raises(FatalError, match="工作表「活動」中重複存放的公式、隱藏列或合併儲存格涵蓋 3 格"):
+        load([path])
+
+
+def test_a_merge_over_more_cells_than_a_sheet_may_hold_stops_the_run(tmp_path):
+    """calamine ignores spans; the reader lists the cells under a merge, so a span of 10^12 rows
+    would never end: refused by name."""
+    from reportgen.problems import FatalError
+
+    huge = Raw('<table:table-cell office:value-type="string" table:number-rows-spanned="999999999999">'
+               "<text:p>併</text:p></table:table-cell>")
+    with pytest.raises(FatalError, match="涵蓋 999,999,999,999 格"):
+        load([ods_workbook(tmp_path / "m.ods", [_activity(1), _activity(2, 內容=huge)])])
+
+
+def test_a_content_xml_the_scan_cannot_read_is_refused_not_passed_unchecked(tmp_path, monkeypatch):
+    """calamine reads a mismatched end tag; lxml (used because of the comment) does not: the
+    formulas cannot be checked, so the file is refused with a message staff can act on."""
+    from reportgen.problems import FatalError
+
+    broken = Raw('<table:table-cell office:value-type="string"><text:p>x</text:span></table:table-cell>')
+    rows = [_activity(1), _activity(2, 標題=broken), _activity(3, 標題=DIV0)]
+    path = ods_workbook(tmp_path / "b.ods", rows)
+    content = zipfile.ZipFile(path).read("content.xml").decode().replace(
+        "<office:body>", "<!-- a note --><office:body>")
+    write_ods(path, content)
+    with pytest.raises(FatalError, match="無法檢查公式、隱藏列與合併儲存格"):
+        load([path])
+
+
+def test_only_parse_errors_are_turned_into_a_message(tmp_path, monkeypatch):
+    """Running out of memory is not a verdict on the file: it is not swallowed (it used to be,
+    and every check was silently skipped)."""
+    import reportgen.workbook as workbook
+
+    def exhausted(archive):
+        raise MemoryError
+
+    monkeypatch.setattr(workbook, "table_facts", exhausted)
+    with pytest.raises(MemoryError):
+        load([ods_workbook(tmp_path / "b.ods", [_activity(1, 標題=DIV0)])])
+
+
+COMMENTED_ROW = "<!-- <table:table-row><table:table-cell/></table:table-row> -->"
+CDATA_CELL = Raw('<table:table-cell office:value-type="string"><text:p><![CDATA[<table:table-cell>]]>'
+                 "</text:p></table:table-cell>")
+
+
+@pytest.mark.parametrize("rows, position", [
+    (COMMENTED_ROW + _row(["a"]) + _row(["b", DIV0]), (1, 1)),
+    (_row(["a"]) + "<?x <table:table-row><table:table-cell/></table:table-row> ?>" + _row(["b", DIV0]), (1, 1)),
+    (_row(["a", CDATA_CELL, DIV0]), (0, 2)),
+], ids=["comment", "processing-instruction", "cdata"])
+def test_tag_like_text_in_comments_cdata_and_instructions_is_not_counted(tmp_path, rows, position):
+    """Such markup sends content.xml to the lxml scan: the error lands where calamine puts it."""
+    import python_calamine
+
+    from reportgen import ods_facts
+
+    content = content_xml({"活動": rows})
+    path = write_ods(tmp_path / "c.ods", content)
+    found = ods_facts.table_facts(zipfile.ZipFile(path))
+    assert found == ods_facts._scan_tree(content.encode())
+    assert found["活動"].cells()[1] == {position: "#DIV/0!"}
+    grid = python_calamine.CalamineWorkbook.from_path(path).get_sheet_by_name("活動").to_python(
+        skip_empty_area=False)
+    row, col = position
+    assert grid[row][col] == "" and grid[row][col - 1] in ("a", "b", "")  # the error is read as blank
+    assert len(grid[row]) == col + 1
+
+
+def test_the_byte_scan_is_kept_when_only_the_xml_declaration_is_an_instruction():
+    from reportgen import ods_facts
+
+    data = content_xml({"活動": _row(["a", DIV0])}).encode()
+    assert data.startswith(b"<?xml") and not ods_facts._markup_beyond_tags(data)
+    assert ods_facts._markup_beyond_tags(data.replace(b"<office:body>", b"<!--x--><office:body>"))
+
+
+@pytest.mark.parametrize("count", ["1_0", " 3 ", "３", "-1", "", "99999999999999999999999"])
+def test_repeat_counts_calamine_refuses_make_the_scan_fail(count):
+    from reportgen import ods_facts
+
+    data = content_xml({"活動": _row([Raw(f'<table:table-cell table:number-columns-repeated="{count}"/>'),
+                                     DIV0])}).encode()
+    with pytest.raises(ValueError):
+        ods_facts._scan_bytes(data)
+    with pytest.raises(ValueError):
+        ods_facts._scan_tree(data)
+
+
+def test_repeat_counts_are_read_as_calamine_reads_them():
+    """`+2` and `02` are 2; `0` skips the cell or row (calamine's grid has no place for it)."""
+    from reportgen import ods_facts
+
+    def error_at(cells: str, rows: str = "") -> dict:
+        data = content_xml({"活動": rows + _row([Raw(cells), DIV0])}).encode()
+        found = ods_facts._scan_bytes(data)
+        assert ods_facts._scan_tree(data) == found
+        return found["活動"].cells()[1]
+
+    assert error_at('<table:table-cell table:number-columns-repeated="+2"/>') == {(0, 2): "#DIV/0!"}
+    assert error_at('<table:table-cell table:number-columns-repeated="02"/>') == {(0, 2): "#DIV/0!"}
+    assert error_at('<table:table-cell table:number-columns-repeated="0"/>') == {(0, 0): "#DIV/0!"}
+    assert error_at("<table:table-cell/>", _row(["x"], 'table:number-rows-repeated="0"')) == {(0, 1): "#DIV/0!"}
+
+
+def test_a_commented_out_row_does_not_move_an_error_to_the_next_row(tmp_path):
+    """`<!-- <table:table-row>… -->` between two activities: #DIV/0! stays in B3, where Calc
+    and calamine show it (the byte scan used to count the commented row and name B4)."""
+    path = ods_workbook(tmp_path / "c.ods", [_activity(1), _activity(2, 標題=DIV0), _activity(3)])
+    content = zipfile.ZipFile(path).read("content.xml").decode()
+    first = _row([_activity(1).get(h) for h in HEADERS["活動"]])
+    assert first in content
+    write_ods(path, content.replace(first, first + COMMENTED_ROW, 1))
+    assert load([path]).problems.flatten() == [("c.ods", "活動", "B3", "formula-error")]
