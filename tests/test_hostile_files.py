@@ -267,7 +267,9 @@ def test_far_cells_in_any_spelling_the_reader_takes_are_refused(tmp_path, base, 
 def test_the_reviewers_lower_case_far_cell_is_refused_by_the_cli(cli, tmp_path, project, base):
     path = rewrite(base, tmp_path / "lower.xlsx",
                    {ACTIVITY_SHEET: replace_text("</sheetData>", FAR_SPELLINGS["lower_case"] + "</sheetData>")})
-    assert fatal(cli, path).startswith("錯誤：lower.xlsx：工作表「活動」的使用範圍過大（到第 1,048,576 列、第 16,384 欄")
+    message = fatal(cli, path)
+    start = "錯誤：lower.xlsx：工作表「活動」的使用範圍過大（到第 1,048,576 列、第 16,384 欄"
+    assert message.startswith(start), message
 
 
 @pytest.mark.parametrize("spelling", ["lower_case", "without_r", "leading_zeros_and_spaces"])
