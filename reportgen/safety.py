@@ -351,9 +351,9 @@ def _round_down(number: int) -> int:
 def _outside(row: int, column: int) -> re.Pattern[bytes]:
     """Any `<c` or `<row` element that does not start with ` r="` and a reference within the
     bounds (`row`, `column`, 1-based) spelled as Excel, Calc and openpyxl write it: upper-case
-    letters, no leading zero, double quotes. A cell without r= (it follows the previous one), an
-    odd spelling (lower case, `r = "…"`, single quotes, other attributes first) is found too:
-    the bounded scan cannot judge those, so it declines; so it does for a prefixed element
+    letters, no leading zero, double quotes. Cells without r= (each follows the previous one)
+    and odd spellings (lower case, `r = "…"`, single quotes, other attributes first) are found
+    too: the bounded scan cannot judge those, so it declines; so it does for a prefixed element
     (`<x:c`), which _found looks for.
 
     Search with _found. No possessive quantifier (Python 3.10 has none).
@@ -480,14 +480,10 @@ def _follow(handle: BinaryIO, info: zipfile.ZipInfo, name: str) -> tuple[int, in
     (every element is looked at), so only for sheets that _UNJUDGED finds anything in.
     """
     last_row = last_column = row = column = 0
-    pending: list[bytes] = []
-    for text in _utf8(_inflate(handle, info, name)):
-        cut = text.rfind(b"<")
-        if cut < 0:
-            pending.append(text)
-            continue
-        pending.append(text[:cut])
-        for start in _START.finditer(b"".join(pending)):
+
+    def place(whole: bytes) -> None:  # complete elements only: no `<` inside one
+        nonlocal last_row, last_column, row, column
+        for start in _START.finditer(whole):
             named_column, named_row = _reference(start.group(2))
             if start.group(1) == b"row":
                 row = named_row or row + 1
@@ -496,7 +492,16 @@ def _follow(handle: BinaryIO, info: zipfile.ZipInfo, name: str) -> tuple[int, in
             else:
                 column = named_column or column + 1
                 last_row, last_column = max(last_row, named_row or row), max(last_column, column)
+
+    pending: list[bytes] = []  # the bytes from the last `<` on, joined once the element ends
+    for text in _utf8(_inflate(handle, info, name)):
+        cut = text.rfind(b"<")
+        if cut < 0:
+            pending.append(text)
+            continue
+        place(b"".join([*pending, text[:cut]]))
         pending = [text[cut:]]
+    place(b"".join(pending) + b">")
     return last_row, last_column
 
 
