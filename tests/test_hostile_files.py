@@ -239,6 +239,8 @@ FAR_SPELLINGS = {
     "tab_and_newline_around_equals": '<row><c r\t=\n"XFD1048576"><v>1</v></c></row>',
     "single_quotes": "<row><c r='XFD1048576'><v>1</v></c></row>",
     "r_after_other_attributes": '<row><c t="n" r="XFD1048576"><v>1</v></c></row>',
+    "no_space_before_r": '<row><c t="n"r="XFD1048576"><v>1</v></c></row>',
+    "two_r_attributes": '<row><c r="A1" r="XFD1048576"><v>1</v></c></row>',
     "lower_case_row": '<row r="01048576"><c r="a01048576"/><c r="h1048576"/></row>',
     "cells_without_r": "<row>" + "<c><v>1</v></c>" * 16_384 + '</row><row r="300000"><c r="A300000"><v>1</v></c></row>',
     "cells_without_r_after_a_far_cell": '<row r="1000"><c r="ZZ1000"/>' + "<c/>" * 5_000 + "</row>",
