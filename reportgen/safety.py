@@ -42,7 +42,8 @@ _REFERENCE = re.compile(rb"""\sr\s*=\s*["']([A-Za-z]*)([0-9]+)["']""")
 # Attribute syntax other than r="…" (white space around `=`, a single quote): _extent then
 # collects every reference rather than trusting _beyond, which looks for r=" only.
 _ODD_SYNTAX = re.compile(rb"""r(?:\s+=|=\s|=')""")
-# Rows and cells may also omit r= (they then follow the previous one), so the elements are counted.
+# Cells are counted (a part of millions compresses to little and would fill memory). Rows and
+# cells without r= follow the previous one: _follow places them. (_ROW_ELEMENT: `<row` counted alike.)
 _ROW_ELEMENT = re.compile(rb"<(?:\w{1,20}:)?row\b")
 _CELL_ELEMENT = re.compile(rb"<(?:\w{1,20}:)?c\b")
 _CHUNK = 1024 * 1024
