@@ -341,3 +341,71 @@ def test_the_element_count_is_the_pattern_s():
     for text in (b"<row<row/><rowBreaks/><row\n><row", b"<c<c/><cols><c_1><c-2><c", b""):
         for tag, pattern in ((b"row", safety._ROW_ELEMENT), (b"c", safety._CELL_ELEMENT)):
             assert safety._elements(text, tag, pattern) == len(pattern.findall(text))
+
+
+def test_follow_never_places_a_cell_before_the_reader_does():
+    """Random small sheets mixing every spelling, cells and rows without r= and prefixed
+    elements: _follow's extent is the reader's (calamine's) width and at least its height
+    (a row without cells counts here, not there). Small, so the reader is safe to run."""
+    import python_calamine
+
+    rng = random.Random(21)
+
+    def reference(row: int, column: int) -> str:
+        letters = column_letter(column - 1)
+        letters = letters.lower() if rng.random() < 0.2 else letters
+        digits = "0" * rng.choice([0, 0, 0, 2]) + str(row)
+        quote, equals = rng.choice("\"'"), rng.choice(["=", "=", " = ", "\t=\n"])
+        return f" r{equals}{quote}{letters}{digits}{quote}"
+
+    namespace = b' xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+    for _ in range(150):
+        parts, row = ['<row r="1"><c r="A1"><v>1</v></c></row>'], 1
+        for _ in range(rng.randint(1, 12)):
+            row += rng.randint(1, 5) if rng.random() < 0.5 else 1
+            line = rng.choice(["row", "row", "x:row"])
+            cells = []
+            for _ in range(rng.randint(0, 8)):
+                if rng.random() < 0.5:
+                    tag, extra = rng.choice(["c", "c", "x:c"]), rng.choice(["", ' t="n"'])
+                    named = reference(rng.choice([row, row, rng.randint(1, 30)]), rng.randint(1, 60))
+                    cells.append(f"<{tag}{named}{extra}><v>1</v></{tag}>")
+                else:
+                    cells.append("<c><v>1</v></c>")
+            named_row = f' r="{row}"' if rng.random() < 0.5 else ""
+            parts.append(f"<{line}{named_row}>" + "".join(cells) + f"</{line}>")
+        sheet = HEAD.replace(b"<worksheet", b"<worksheet" + namespace) + "".join(parts).encode() + TAIL
+        data = readable(sheet)
+        grid = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_index(0)
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            info = archive.getinfo(SHEET)
+        last_row, last_column = safety._follow(io.BytesIO(data), info, "book.xlsx")
+        assert last_column == grid.width and last_row >= grid.height, sheet
+
+
+def readable(sheet: bytes) -> bytes:
+    """A package the reader opens: `package` with the parts that name the worksheet."""
+    main = b"http://schemas.openxmlformats.org/"
+    parts = {
+        "[Content_Types].xml": b'<Types xmlns="' + main + b'package/2006/content-types">'
+        b'<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+        b'<Default Extension="xml" ContentType="application/xml"/>'
+        b'<Override PartName="/xl/workbook.xml" '
+        b'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+        b'<Override PartName="/xl/worksheets/sheet1.xml" '
+        b'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>',
+        "_rels/.rels": b'<Relationships xmlns="' + main + b'package/2006/relationships"><Relationship Id="rId1" '
+        b'Type="' + main + b'officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/>'
+        b"</Relationships>",
+        "xl/workbook.xml": b'<workbook xmlns="' + main + b'spreadsheetml/2006/main" xmlns:r="' + main
+        + b'officeDocument/2006/relationships"><sheets><sheet name="S" sheetId="1" r:id="rId1"/></sheets></workbook>',
+        "xl/_rels/workbook.xml.rels": b'<Relationships xmlns="' + main + b'package/2006/relationships">'
+        b'<Relationship Id="rId1" Type="' + main + b'officeDocument/2006/relationships/worksheet" '
+        b'Target="worksheets/sheet1.xml"/></Relationships>',
+        SHEET: sheet,
+    }
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in parts.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
