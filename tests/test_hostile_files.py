@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -223,6 +224,80 @@ def test_rows_without_references_are_counted(cli, tmp_path, project, base, monke
     path = rewrite(base, tmp_path / "rows.xlsx", {ACTIVITY_SHEET: replace_text("</sheetData>", rows)})
     assert "使用範圍過大（到第 1,50" in fatal(cli, path)
 
+
+
+# The reader (calamine) takes a reference in other spellings than Excel's, and places a cell
+# without r= right of the previous one: each of these would ask it for a grid far beyond
+# MAX_CELLS (it aborts the process rather than raising), so the check must refuse them all.
+FAR_SPELLINGS = {
+    "lower_case": '<row><c r="xfd1048576"><v>1</v></c></row>',
+    "leading_zero": '<row><c r="XFD01048576"><v>1</v></c></row>',
+    "eight_digits": '<row><c r="A99999999"><v>1</v></c></row>',
+    "four_letters": '<row><c r="AAAA1000"><v>1</v></c></row>',
+    "mixed_case": '<row><c r="xFd1048576"><v>1</v></c></row>',
+    "spaces_around_equals": '<row><c r = "XFD1048576"><v>1</v></c></row>',
+    "tab_and_newline_around_equals": '<row><c r\t=\n"XFD1048576"><v>1</v></c></row>',
+    "single_quotes": "<row><c r='XFD1048576'><v>1</v></c></row>",
+    "r_after_other_attributes": '<row><c t="n" r="XFD1048576"><v>1</v></c></row>',
+    "no_space_before_r": '<row><c t="n"r="XFD1048576"><v>1</v></c></row>',
+    "two_r_attributes": '<row><c r="A1" r="XFD1048576"><v>1</v></c></row>',
+    "lower_case_row": '<row r="01048576"><c r="a01048576"/><c r="h1048576"/></row>',
+    "cells_without_r": "<row>" + "<c><v>1</v></c>" * 16_384 + '</row><row r="300000"><c r="A300000"><v>1</v></c></row>',
+    "cells_without_r_after_a_far_cell": '<row r="1000"><c r="ZZ1000"/>' + "<c/>" * 5_000 + "</row>",
+    "rows_without_r_after_a_far_row": '<row r="600000"><c r="H600000"/></row>' + "<row><c/></row>" * 30_000,
+    "prefixed_cells_without_r": '<x:row xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+                                + "<x:c/>" * 16_384 + '</x:row><row r="400"><c r="A400"/></row>',
+}
+
+
+@pytest.mark.parametrize("shape", sorted(FAR_SPELLINGS))
+def test_far_cells_in_any_spelling_the_reader_takes_are_refused(tmp_path, base, shape):
+    """Checked without running the reader: one that slipped through would abort the test run."""
+    from reportgen.problems import FatalError
+    from reportgen.safety import MAX_CELLS, check_workbook_file
+
+    path = rewrite(base, tmp_path / "far.xlsx",
+                   {ACTIVITY_SHEET: replace_text("</sheetData>", FAR_SPELLINGS[shape] + "</sheetData>")})
+    with pytest.raises(FatalError) as refused:
+        check_workbook_file(path)
+    message = str(refused.value)
+    assert message.startswith("far.xlsx：工作表「活動」的使用範圍過大（到第 "), message
+    found = re.search(r"到第 ([0-9,]+) 列、第 ([0-9,]+) 欄", message)
+    assert int(found.group(1).replace(",", "")) * int(found.group(2).replace(",", "")) > MAX_CELLS
+
+
+def test_the_reviewers_lower_case_far_cell_is_refused_by_the_cli(cli, tmp_path, project, base):
+    path = rewrite(base, tmp_path / "lower.xlsx",
+                   {ACTIVITY_SHEET: replace_text("</sheetData>", FAR_SPELLINGS["lower_case"] + "</sheetData>")})
+    message = fatal(cli, path)
+    start = "錯誤：lower.xlsx：工作表「活動」的使用範圍過大（到第 1,048,576 列、第 16,384 欄"
+    assert message.startswith(start), message
+
+
+@pytest.mark.parametrize("spelling", ["lower_case", "without_r", "leading_zeros_and_spaces"])
+def test_a_sheet_within_bounds_in_other_spellings_passes(cli, tmp_path, project, base, spelling):
+    """The same workbook, its references spelled otherwise (or left out, so each cell follows the
+    previous one): it passes the check; respelled, it builds the same chapter."""
+    def respell(data: bytes) -> bytes:
+        if spelling == "lower_case":
+            return re.sub(rb' r="([A-Z]+)([0-9]+)"', lambda m: b' r="' + m.group(1).lower() + m.group(2) + b'"', data)
+        if spelling == "without_r":
+            return re.sub(rb' r="[A-Z]*[0-9]+"', b"", data)
+        return re.sub(rb' r="([A-Z]*)([0-9]+)"', lambda m: b" r = '" + m.group(1) + b"00" + m.group(2) + b"'", data)
+
+    path = rewrite(base, tmp_path / "respelled.xlsx", {ACTIVITY_SHEET: respell})
+    with zipfile.ZipFile(path) as archive:
+        sheet = archive.read(ACTIVITY_SHEET)
+    assert (b' r="' in sheet) == (spelling == "lower_case") and b"<c" in sheet
+    from reportgen.safety import check_workbook_file
+
+    check_workbook_file(path)
+    if spelling == "without_r":
+        return  # its empty cells are left out too, so the values move left: no longer the same book
+    expected = cli("build", base, "-o", str(tmp_path / "base.docx"))
+    result = cli("build", path, "-o", str(tmp_path / "respelled.docx"))
+    assert expected.code == result.code == 0, (expected.err, result.err)
+    assert (tmp_path / "base.docx").read_bytes() == (tmp_path / "respelled.docx").read_bytes()
 
 # 4. XML attacks -----------------------------------------------------------------------------
 

@@ -112,11 +112,26 @@ def test_the_far_cell_message_is_exact(small, monkeypatch):
 
 
 def test_a_far_reference_split_across_chunks_is_found(small, monkeypatch):
-    """Wherever a chunk boundary falls inside ` r="XFD9"`, the bounded scan sees the whole reference."""
-    reference = b' r="XFD9"'
-    for shift in range(len(reference) + 1):
-        (message, _, _), bounded = both(monkeypatch, package(placed(reference, 70 * 512 - shift), stored=True))
+    """Wherever a chunk boundary falls inside `<c r="XFD9"`, the bounded scan sees the whole reference."""
+    closing = b" </t></is></c>"
+    reference = b'<c r="XFD9"/><c r="B101" t="inlineStr"><is><t>'
+    for shift in range(len(b'<c r="XFD9"') + 1):
+        sheet = placed(closing + reference, 70 * 512 - shift - len(closing))
+        (message, _, _), bounded = both(monkeypatch, package(sheet, stored=True))
         assert not bounded and "使用範圍過大（到第 120 列、第 16,384 欄" in message, shift
+
+
+@pytest.mark.parametrize("element", [b"<c>", b"<c/>", b"<c\tr='A101'/>", b'<c r="a101"/>', b"<row>",
+                                     b'<x:c r="A1"/>'])
+def test_an_element_split_across_chunks_is_judged(small, monkeypatch, element):
+    """A cell the bounded scan cannot judge, cut anywhere by a chunk boundary, is still seen:
+    it declines, and the exact scan passes the sheet (all within bounds)."""
+    closing = b" </t></is></c>"
+    after = b'<c r="B101" t="inlineStr"><is><t>'
+    for shift in range(len(element) + 1):
+        sheet = placed(closing + element + after, 70 * 512 - shift - len(closing))
+        result, bounded = both(monkeypatch, package(sheet, stored=True))
+        assert not bounded and result == ("", frozenset({SHEET}), frozenset()), shift
 
 
 @pytest.mark.parametrize("marker", [b"<!DOCTYPE", b"<!ENTITY"])
@@ -141,8 +156,8 @@ def test_rows_and_cells_without_references_are_counted(small, monkeypatch):
     (message, _, _), bounded = both(monkeypatch, package(sheet))
     assert not bounded and last_row(message) > 3_000
     sheet = HEAD + rows(1, 5) + b"<row><c><v>1</v></c></row>" * 300 + TAIL  # 305 rows × 7 columns
-    result, bounded = both(monkeypatch, package(sheet))
-    assert bounded and result == ("", frozenset({SHEET}), frozenset())
+    result, bounded = both(monkeypatch, package(sheet))  # the exact scan places them and passes
+    assert not bounded and result == ("", frozenset({SHEET}), frozenset())
 
 
 def test_cells_beyond_the_limit_are_counted(small, monkeypatch):
@@ -162,8 +177,8 @@ def test_namespaced_elements(small, monkeypatch):
             b"<c ", b"<x:c ").replace(b"</c>", b"</x:c>")
 
     sheet = HEAD + prefixed(1, 200) + TAIL
-    result, bounded = both(monkeypatch, package(sheet))
-    assert bounded and result == ("", frozenset({SHEET}), frozenset())
+    result, bounded = both(monkeypatch, package(sheet))  # prefixed: the exact scan decides
+    assert not bounded and result == ("", frozenset({SHEET}), frozenset())
     sheet = HEAD + prefixed(1, 5) + b"<x:row><x:c/></x:row>" * 3_100 + TAIL
     (message, _, _), bounded = both(monkeypatch, package(sheet))
     assert not bounded and last_row(message) > 3_000
@@ -171,8 +186,8 @@ def test_namespaced_elements(small, monkeypatch):
 
 def test_single_quoted_references(small, monkeypatch):
     sheet = HEAD + rows(1, 200).replace(b'"', b"'") + TAIL
-    result, bounded = both(monkeypatch, package(sheet))
-    assert bounded and result == ("", frozenset({SHEET}), frozenset())
+    result, bounded = both(monkeypatch, package(sheet))  # not as Excel writes it: the exact scan decides
+    assert not bounded and result == ("", frozenset({SHEET}), frozenset())
     far = HEAD + rows(1, 100).replace(b'"', b"'") + b"<row r='5000'><c r='A5000'/></row>" + TAIL
     (message, _, _), bounded = both(monkeypatch, package(far))
     assert not bounded and "使用範圍過大（到第 5,000 列、第 7 欄" in message
@@ -202,10 +217,13 @@ def test_random_sheets_get_the_same_verdict(small, monkeypatch):
         columns = "ABCDEFGHIJ"[:rng.randint(1, 10)]
         body = bytearray(rows(1, count, columns))
         for _ in range(rng.randint(0, 3)):  # strays anywhere, some beyond any bound
-            letters = "".join(rng.choice("ABCHXZ") for _ in range(rng.randint(0, 3)))
+            letters = "".join(rng.choice("ABCHXZabxz") for _ in range(rng.randint(0, 4)))
             number = rng.choice([1, 2, count, count + 1, rng.randint(1, 3_500), 1_048_576])
-            quote, space = rng.choice("\"'"), rng.choice(" \t")
-            stray = f"<c{space}r={quote}{letters}{number}{quote}/>".encode()
+            zeros = "0" * rng.choice([0, 0, 0, 1, 3])
+            quote, space, equals = rng.choice("\"'"), rng.choice(" \t"), rng.choice(["=", "=", " = ", "\t=\n"])
+            stray = f"<c{space}r{equals}{quote}{letters}{zeros}{number}{quote}/>".encode()
+            if rng.random() < 0.2:  # cells without r=, after the stray
+                stray += b"<c/>" * rng.randint(1, 600)
             at = rng.randint(len(b"<row"), len(body))
             at = body.rfind(b"<", 0, at) if rng.random() < 0.8 else at
             body[at:at] = stray
@@ -218,6 +236,56 @@ def test_random_sheets_get_the_same_verdict(small, monkeypatch):
         both(monkeypatch, package(HEAD + bytes(body) + TAIL))
 
 
+@pytest.mark.parametrize(("added", "row", "column"), [
+    (b'<row r="101"><c r="xfd101"/></row>', 120, 16_384),  # lower case
+    (b'<row r="101"><c r="A00000150"/><c r="XFD0101"/></row>', 150, 16_384),  # leading zeros
+    (b'<row r="101"><c r = "XFD101"/></row>', 120, 16_384),  # spaces around =
+    (b"<row r='101'><c r\t=\n'XFD101'/></row>", 120, 16_384),  # other white space, single quotes
+    (b'<row r="101"><c r="AAAA101"/></row>', 120, 18_279),  # four letters
+    (b'<row r="101"><c r="A12345678"/></row>', 12_345_678, 7),  # eight digits
+    (b"<row>" + b"<c/>" * 40 + b"</row>", 120, 40),  # cells without r= in a row without r=
+    (b'<row r="101"><c r="G101"/>' + b"<c/>" * 30 + b"</row>", 120, 37),  # …after a cell with r=
+    (b'<row r="400"><c r="A400"/></row>' + b"<row><c/></row>" * 50, 450, 7),  # rows without r=
+])
+def test_references_in_other_spellings_and_cells_without_r(small, monkeypatch, added, row, column):
+    """The reader takes all of these; each asks for more than MAX_CELLS (3,000 here)."""
+    sheet = HEAD + rows(1, 100) + added + rows(102, 120) + TAIL
+    (message, _, _), bounded = both(monkeypatch, package(sheet))
+    assert not bounded
+    assert message.startswith(f"book.xlsx：其中一個工作表的使用範圍過大（到第 {row:,} 列、第 {column:,} 欄"), message
+
+
+@pytest.mark.parametrize("spelling", ["lower", "zeros", "spaces", "without_r", "rows_without_r", "r_last"])
+def test_a_sheet_within_bounds_in_other_spellings_passes(small, monkeypatch, spelling):
+    sheet = HEAD + rows(1, 300) + TAIL
+    if spelling == "lower":
+        sheet = re.sub(rb'r="([A-Z])', lambda m: b'r="' + m.group(1).lower(), sheet)
+    elif spelling == "zeros":
+        sheet = re.sub(rb'r="([A-Z]*)([0-9]+)"', rb'r="\g<1>000\2"', sheet)
+        assert b'r="A0001"' in sheet and b'r="0001"' in sheet
+    elif spelling == "spaces":
+        sheet = sheet.replace(b" r=", b" r = ")
+    elif spelling == "without_r":
+        sheet = re.sub(rb' r="[A-Z]+[0-9]+"', b"", sheet)
+    elif spelling == "rows_without_r":
+        sheet = re.sub(rb'<row r="[0-9]+">', b"<row>", sheet)
+    else:
+        sheet = re.sub(rb'<c (r="[A-Z0-9]+") (t="inlineStr")>', rb"<c \2 \1>", sheet)
+    result, bounded = both(monkeypatch, package(sheet))
+    assert not bounded and result == ("", frozenset({SHEET}), frozenset())  # 300 rows × 7 columns
+
+
+def test_follow_places_cells_as_the_reader_does():
+    """calamine: a cell without r= goes right of the previous cell of its row, a row without r=
+    below the previous row, and a cell without r= into the row it is in."""
+    sheet = (b'<row r="3"><c r="B3"/><c/><c/></row><row><c/></row><row><c r="b2"/><c/></row>'
+             b'<row r="\t"><c/></row>')
+    data = package(HEAD + sheet + TAIL, stored=True)
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        info = archive.getinfo(SHEET)
+    assert safety._follow(io.BytesIO(data), info, "book.xlsx") == (6, 4)
+
+
 def test_the_bounds_multiply_to_at_most_max_cells():
     for cells in (1, 7, 26, 27, 702, 703, 16_384):
         bound = safety._round_down(5_000_000 // cells)
@@ -227,18 +295,36 @@ def test_the_bounds_multiply_to_at_most_max_cells():
 
 
 @settings(max_examples=500, deadline=None)
-@given(row=st.integers(1, 9_999_999), column=st.integers(1, 16_384), ref_row=st.integers(1, 9_999_999),
-       ref_column=st.integers(0, 16_384), quote=st.sampled_from("\"'"))
-def test_outside_finds_exactly_the_references_beyond_the_bounds(row, column, ref_row, ref_column, quote):
-    """Every reference beyond the bounds is found (nothing is missed), and one within them is not
+@given(row=st.integers(1, 9_999_999), column=st.integers(1, 16_384), ref_row=st.integers(0, 99_999_999),
+       ref_column=st.integers(0, 20_000), quote=st.sampled_from("\"'"), zeros=st.integers(0, 2),
+       lower=st.booleans(), tag=st.sampled_from(["c", "row", "x:c"]), space=st.sampled_from(["", " ", "\t"]))
+def test_outside_finds_every_element_it_cannot_judge(row, column, ref_row, ref_column, quote, zeros, lower, tag,
+                                                      space):
+    """Nothing beyond the bounds is missed, in any spelling; an element written as Excel writes
+    it (double quotes, upper case, no leading zero, a cell with letters) within them is not found
     (a sheet within its bounds needs no exact scan)."""
     letters = column_letter(ref_column - 1) if ref_column else ""
-    text = f"<c r={quote}{letters}{ref_row}{quote}/>".encode()
-    beyond = ref_row > row or ref_column > column
-    if ref_row >= 10_000_000:
-        return
-    assert (safety._outside(row, column).search(text) is not None) == beyond, text
-    assert column_index(letters) + 1 == ref_column
+    letters = letters.lower() if lower else letters
+    if tag == "row":
+        letters = ""
+    text = f"<{tag} r{space}={quote}{letters}{'0' * zeros}{ref_row}{quote}/>".encode() + b" " * safety._JUDGED
+    beyond = ref_row > row or (tag != "row" and ref_column > column)
+    usual = (quote == '"' and not zeros and not (lower and letters) and tag != "x:c" and not space
+             and ref_row > 0 and (tag == "row" or ref_column > 0))
+    assert safety._found(safety._outside(row, column), text) == (beyond or not usual), text
+    assert column_index(letters.upper()) + 1 == ref_column or tag == "row"
+
+
+def test_outside_finds_cells_and_rows_without_references():
+    pattern = safety._outside(1_000, 26)
+    pad = b" " * safety._JUDGED
+    for text in (b"<c>", b"<c/>", b"<c t=\"s\" r=\"A1\">", b"<c\nr=\"A1\">", b"<row>", b"<row/>",
+                 b"<row spans=\"1:2\" r=\"1\">", b"<x:c r=\"A1\"/>", b"<x:row r=\"1\">", b"<c r=\"A01\"/>"):
+        assert safety._found(pattern, text + pad), text
+    for text in (b'<c r="Z1000" t="s">', b'<row r="1000" spans="1:26">', b"<cols><col min=\"1\"/>", b"<cfRule>",
+                 b"<rowBreaks/>", b"<v>1</v></c></row>"):
+        assert not safety._found(pattern, text + pad), text
+    assert not safety._found(pattern, b"<c>" + b" " * (safety._JUDGED - 3))  # may be cut: the next search sees it
 
 
 @settings(max_examples=300, deadline=None)
@@ -255,3 +341,71 @@ def test_the_element_count_is_the_pattern_s():
     for text in (b"<row<row/><rowBreaks/><row\n><row", b"<c<c/><cols><c_1><c-2><c", b""):
         for tag, pattern in ((b"row", safety._ROW_ELEMENT), (b"c", safety._CELL_ELEMENT)):
             assert safety._elements(text, tag, pattern) == len(pattern.findall(text))
+
+
+def test_follow_never_places_a_cell_before_the_reader_does():
+    """Random small sheets mixing every spelling, cells and rows without r= and prefixed
+    elements: _follow's extent is the reader's (calamine's) width and at least its height
+    (a row without cells counts here, not there). Small, so the reader is safe to run."""
+    import python_calamine
+
+    rng = random.Random(21)
+
+    def reference(row: int, column: int) -> str:
+        letters = column_letter(column - 1)
+        letters = letters.lower() if rng.random() < 0.2 else letters
+        digits = "0" * rng.choice([0, 0, 0, 2]) + str(row)
+        quote, equals = rng.choice("\"'"), rng.choice(["=", "=", " = ", "\t=\n"])
+        return f" r{equals}{quote}{letters}{digits}{quote}"
+
+    namespace = b' xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+    for _ in range(150):
+        parts, row = ['<row r="1"><c r="A1"><v>1</v></c></row>'], 1
+        for _ in range(rng.randint(1, 12)):
+            row += rng.randint(1, 5) if rng.random() < 0.5 else 1
+            line = rng.choice(["row", "row", "x:row"])
+            cells = []
+            for _ in range(rng.randint(0, 8)):
+                if rng.random() < 0.5:
+                    tag, extra = rng.choice(["c", "c", "x:c"]), rng.choice(["", ' t="n"'])
+                    named = reference(rng.choice([row, row, rng.randint(1, 30)]), rng.randint(1, 60))
+                    cells.append(f"<{tag}{named}{extra}><v>1</v></{tag}>")
+                else:
+                    cells.append("<c><v>1</v></c>")
+            named_row = f' r="{row}"' if rng.random() < 0.5 else ""
+            parts.append(f"<{line}{named_row}>" + "".join(cells) + f"</{line}>")
+        sheet = HEAD.replace(b"<worksheet", b"<worksheet" + namespace) + "".join(parts).encode() + TAIL
+        data = readable(sheet)
+        grid = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_index(0)
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            info = archive.getinfo(SHEET)
+        last_row, last_column = safety._follow(io.BytesIO(data), info, "book.xlsx")
+        assert last_column == grid.width and last_row >= grid.height, sheet
+
+
+def readable(sheet: bytes) -> bytes:
+    """A package the reader opens: `package` with the parts that name the worksheet."""
+    main = b"http://schemas.openxmlformats.org/"
+    parts = {
+        "[Content_Types].xml": b'<Types xmlns="' + main + b'package/2006/content-types">'
+        b'<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+        b'<Default Extension="xml" ContentType="application/xml"/>'
+        b'<Override PartName="/xl/workbook.xml" '
+        b'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+        b'<Override PartName="/xl/worksheets/sheet1.xml" '
+        b'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>',
+        "_rels/.rels": b'<Relationships xmlns="' + main + b'package/2006/relationships"><Relationship Id="rId1" '
+        b'Type="' + main + b'officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/>'
+        b"</Relationships>",
+        "xl/workbook.xml": b'<workbook xmlns="' + main + b'spreadsheetml/2006/main" xmlns:r="' + main
+        + b'officeDocument/2006/relationships"><sheets><sheet name="S" sheetId="1" r:id="rId1"/></sheets></workbook>',
+        "xl/_rels/workbook.xml.rels": b'<Relationships xmlns="' + main + b'package/2006/relationships">'
+        b'<Relationship Id="rId1" Type="' + main + b'officeDocument/2006/relationships/worksheet" '
+        b'Target="worksheets/sheet1.xml"/></Relationships>',
+        SHEET: sheet,
+    }
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in parts.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
