@@ -153,10 +153,10 @@ def _line(text: _Text, cell: Cell, col: Column, ctx: Context) -> object:
 def _prose(text: _Text, cell: Cell, col: Column, ctx: Context) -> object:
     value = text.value
     if isinstance(value, str):  # already stripped by _clean
-        prose = normalize.prose_text(value, ctx.parens)
+        paragraphs = normalize.prose_paragraphs(value, ctx.parens)
     else:
-        prose = normalize.clean_prose(as_text(value), parens=ctx.parens).text
-    return _nonempty([p for p in prose.split("\n\n") if p], prose, cell, col, ctx)
+        paragraphs = normalize.clean_prose(as_text(value), parens=ctx.parens).paragraphs
+    return _nonempty(paragraphs, "".join(paragraphs), cell, col, ctx)
 
 
 def _items(text: _Text, cell: Cell, col: Column, ctx: Context) -> object:
@@ -287,25 +287,25 @@ def _convert_steps(steps: tuple[_Step, ...], row, cells: _TableCells, ctx: Conte
     return values
 
 
+def _needs_no_cleaning(value: object, kind: Kind) -> bool:
+    """A str that `_clean` passes unchanged with nothing to report and `convert` takes as it is:
+    printable characters and line breaks, no `_` (no escape), within the kind's length limit."""
+    if value.__class__ is not str or "_" in value or len(value) > _LIMITS[kind]:  # type: ignore[arg-type]
+        return False
+    return value.isprintable() or ("\n" in value and value.replace("\n", "").isprintable())  # type: ignore[attr-defined]
+
+
 def _plain_line(value: object, parens: str) -> str | None:
     """`convert`'s result for a line cell whose text needs no cleaning, or None (then `convert`
-    runs): a str of printable characters and line breaks, no `_` (no escape), within the limit.
-    Such a value passes _clean unchanged and reports nothing; an all-space one gives "" here and
-    is left to `convert`, which reports it."""
-    if value.__class__ is not str or "_" in value or len(value) > _LIMITS[Kind.LINE]:
-        return None
-    if not value.isprintable() and not ("\n" in value and value.replace("\n", "").isprintable()):
-        return None
-    return normalize.line_text(value, parens)
+    runs). An all-space value gives "" here and is left to `convert`, which reports it."""
+    return normalize.line_text(value, parens) if _needs_no_cleaning(value, Kind.LINE) else None  # type: ignore[arg-type]
 
 
 def _plain_prose(value: object, parens: str) -> list[str] | None:
     """_plain_line's shortcut for prose: the paragraphs, or None."""
-    if value.__class__ is not str or "_" in value or len(value) > _LIMITS[Kind.PROSE]:
+    if not _needs_no_cleaning(value, Kind.PROSE):
         return None
-    if not value.isprintable() and not ("\n" in value and value.replace("\n", "").isprintable()):
-        return None
-    return normalize.prose_paragraphs(value, parens) or None
+    return normalize.prose_paragraphs(value, parens) or None  # type: ignore[arg-type]
 
 
 # The kinds whose text _convert_steps converts without a Cell when it needs no cleaning.

@@ -169,11 +169,6 @@ def line_text(text: str, parens: str = "半形") -> str:
     return _line(text.replace("\n", " "), parens)
 
 
-def prose_text(text: str, parens: str = "半形") -> str:
-    """`clean_prose(text).text` for text strip_invisible has already cleaned."""
-    return "\n\n".join(prose_paragraphs(text, parens))
-
-
 def prose_paragraphs(text: str, parens: str = "半形") -> list[str]:
     """`clean_prose(text).paragraphs` for text strip_invisible has already cleaned (a normalized
     paragraph holds no line break, so joining and splitting again would give the same list)."""

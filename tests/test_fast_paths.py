@@ -301,11 +301,12 @@ def test_the_sheet_extent_from_the_tail_is_the_extent_of_every_reference():
 @settings(max_examples=400, deadline=None)
 @given(st.text(alphabet="日本 \u3000,，:(（)）\n\r\v_x200B4E2D\u200bａ１AB;!?"))
 def test_converters_skip_a_second_strip_and_get_the_same_text(text):
-    """kinds cleans each cell once (strip_invisible), then line_text/prose_text: as clean_line/clean_prose."""
+    """kinds cleans each cell once (strip_invisible), then line_text/prose_paragraphs: as clean_line/clean_prose."""
     stripped = normalize.strip_invisible(text)[0]
     for parens in ("半形", "全形"):
         assert normalize.line_text(stripped, parens) == normalize.clean_line(text, parens=parens).text
-        assert normalize.prose_text(stripped, parens) == normalize.clean_prose(text, parens=parens).text
+        prose = normalize.clean_prose(text, parens=parens)
+        assert "\n\n".join(normalize.prose_paragraphs(stripped, parens)) == prose.text
 
 
 def test_cells_are_counted_in_any_part_that_could_hold_too_many(monkeypatch):
@@ -425,4 +426,4 @@ def test_dates_in_text_scans_a_window_and_finds_what_a_full_scan_finds(paragraph
 def test_prose_paragraphs_are_clean_prose_paragraphs(text, parens):
     cleaned = normalize.strip_invisible(text)[0]
     assert normalize.prose_paragraphs(cleaned, parens) == normalize.clean_prose(text, parens=parens).paragraphs
-    assert normalize.prose_text(cleaned, parens) == normalize.clean_prose(text, parens=parens).text
+    assert "\n\n".join(normalize.prose_paragraphs(cleaned, parens)) == normalize.clean_prose(text, parens=parens).text
