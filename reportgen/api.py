@@ -11,8 +11,8 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from .check.validate import Outcome
 from .problems import FatalError, Problems
-from .validate import Outcome
 
 
 def load(paths: Iterable[Path | str], progress=None, *, keep_grids: bool = False) -> Outcome:
@@ -24,10 +24,10 @@ def load(paths: Iterable[Path | str], progress=None, *, keep_grids: bool = False
     (`validate --report`), so the report does not read the inputs again.
     Raises FatalError for conditions that stop the run (unreadable file, no inputs).
     """
-    from .inputs import display_names
-    from .reader import expand_inputs, read_workbook
-    from .validate import validate_books
-    from .workbook import open_workbook
+    from .check.validate import validate_books
+    from .read.inputs import display_names
+    from .read.reader import expand_inputs, read_workbook
+    from .read.workbook import open_workbook
 
     problems = Problems()
     files = expand_inputs([Path(p) for p in paths], problems)
@@ -85,7 +85,7 @@ def default_template() -> Path:
 def document(outcome: Outcome):  # -> compose.Document
     """The chapter as a tree of labelled blocks, composed once per outcome whoever asks for it
     (the .docx writer, the template check, the preview, the web page)."""
-    from .compose import compose
+    from .write.compose import compose
 
     if outcome.report is None:
         raise FatalError("資料有錯誤，無法產生本章。")
@@ -97,8 +97,8 @@ def document(outcome: Outcome):  # -> compose.Document
 
 def render_docx(outcome: Outcome, template: Path | str | None = None) -> bytes:
     """The chapter as .docx bytes; identical inputs and template give identical bytes."""
-    from .docx_writer import load_template
-    from .docx_writer import render_docx as write
+    from .write.docx_writer import load_template
+    from .write.docx_writer import render_docx as write
 
     chapter = document(outcome)
     loaded = load_template(Path(template) if template is not None else default_template())
@@ -107,7 +107,7 @@ def render_docx(outcome: Outcome, template: Path | str | None = None) -> bytes:
 
 def preview_text(outcome: Outcome) -> str:
     """The chapter as plain text, one paragraph a line."""
-    from .compose import plain_text
+    from .write.compose import plain_text
 
     return plain_text(document(outcome))
 
@@ -128,7 +128,7 @@ def summary(outcome: Outcome) -> str:
 def template_warnings(outcome: Outcome, template: Path | str | None = None) -> list[str]:
     """What `reportgen build --template` prints about its template for this chapter (page size,
     language, fonts, indents …), one line each; empty when there is no chapter or nothing to say."""
-    from .template_check import build_warnings
+    from .write.template_check import build_warnings
 
     if outcome.report is None:
         return []

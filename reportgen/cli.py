@@ -146,8 +146,8 @@ def _load(args: argparse.Namespace, *, problems_to=None, refusal: str | None = "
 
 def _build(args: argparse.Namespace) -> int:
     from . import api
-    from .output import write_atomic
-    from .paths import DOCX, check_copies, check_output, refuse_special, safe_file_title
+    from .write.output import write_atomic
+    from .write.paths import DOCX, check_copies, check_output, refuse_special, safe_file_title
 
     template_path = _template_path(args.template)
     refuse_special(template_path, "範本")
@@ -168,7 +168,7 @@ def _build(args: argparse.Namespace) -> int:
     print(f"已產生 {output}")
     print(_summary(outcome))
     if kinds:
-        from .convert import convert, pdf_font_warning
+        from .write.convert import convert, pdf_font_warning
 
         if args.pdf and (font_warning := pdf_font_warning()):
             print(font_warning, file=sys.stderr)
@@ -179,7 +179,7 @@ def _build(args: argparse.Namespace) -> int:
 
 
 def _template(args: argparse.Namespace) -> int:
-    from .template_check import blocking, check_template
+    from .write.template_check import blocking, check_template
 
     path = _template_path(args.file)
     findings = check_template(path)
@@ -195,7 +195,7 @@ def _template(args: argparse.Namespace) -> int:
 
 def _validate(args: argparse.Namespace) -> int:
     if args.report is not None:  # refused before any work
-        from .paths import REPORT, check_output
+        from .write.paths import REPORT, check_output
 
         check_output(args.report, REPORT, inputs=args.inputs)
     outcome, ok = _load(args, problems_to=sys.stdout, refusal=None, keep_grids=args.report is not None)
@@ -204,8 +204,8 @@ def _validate(args: argparse.Namespace) -> int:
     if outcome.report is not None:
         print(_summary(outcome))
     if args.report is not None:
-        from .output import write_atomic
-        from .report_xlsx import report_bytes
+        from .write.output import write_atomic
+        from .write.report_xlsx import report_bytes
 
         write_atomic(args.report, report_bytes(args.inputs, outcome.problems, outcome.sources))
         print(f"已產生檢核報告 {args.report}")
@@ -223,8 +223,8 @@ def _preview(args: argparse.Namespace) -> int:
 
 
 def _init(args: argparse.Namespace) -> int:
-    from .init_workbook import create
-    from .paths import refuse_special
+    from .write.init_workbook import create
+    from .write.paths import refuse_special
 
     if args.source is not None:
         refuse_special(args.source, "活頁簿")

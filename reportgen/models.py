@@ -55,7 +55,7 @@ class Section(_Model):
     @field_validator("kind")
     @classmethod
     def _registered(cls, value: str) -> str:
-        from .sections import REGISTRY
+        from .write.sections import REGISTRY
 
         if value not in REGISTRY:
             raise ValueError(value)

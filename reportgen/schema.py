@@ -197,4 +197,4 @@ def markdown_table(sheet: Sheet) -> str:
     return "\n".join(lines)
 
 
-from . import sections as _sections  # noqa: E402,F401  (registers the section types above)
+from .write import sections as _sections  # noqa: E402,F401  (registers the section types above)

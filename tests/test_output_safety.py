@@ -22,8 +22,8 @@ import pytest
 
 from conftest import digest
 from helpers import ACTIVITIES, EXAMPLE, REPO, CliResult, run_cli, write_workbook
-from reportgen import convert, output, paths
-from reportgen.fingerprint import Origin, origin
+from reportgen.write import convert, output, paths
+from reportgen.write.fingerprint import Origin, origin
 
 DEFAULT_OUT = Path("outputs") / "國際事務.docx"
 posix_only = pytest.mark.skipif(os.name != "posix", reason="needs POSIX special files or permissions")
@@ -167,7 +167,7 @@ def test_an_earlier_report_among_the_inputs_is_not_copied_into_the_next(scene, t
     from openpyxl import load_workbook
 
     from reportgen.problems import Problems
-    from reportgen.report_xlsx import report_bytes
+    from reportgen.write.report_xlsx import report_bytes
 
     folder = tmp_path / "both"
     folder.mkdir()
@@ -239,7 +239,7 @@ def test_a_file_named_twice_is_read_once(scene, second):
 
 
 def test_a_file_named_twice_keeps_its_first_position(tmp_path):
-    from reportgen.inputs import expand_inputs
+    from reportgen.read.inputs import expand_inputs
 
     folder = tmp_path / "f"
     folder.mkdir()
@@ -410,7 +410,7 @@ def test_report_on_a_full_disk(scene, monkeypatch):
 
 
 def test_an_unforeseen_os_error_is_still_in_chinese(scene, monkeypatch):
-    from reportgen import compose
+    from reportgen.write import compose
 
     def broken(*args):
         raise OSError(errno.EIO, "Input/output error", "somewhere")
@@ -603,7 +603,7 @@ def test_ctrl_c_during_report_prints_no_traceback(scene):
     """openpyxl's half-written sheets complain when collected; staff see only 「已中斷。」."""
     script = (
         "import sys\n"
-        "from reportgen import report_xlsx\n"
+        "from reportgen.write import report_xlsx\n"
         "real = report_xlsx._write_copy\n"
         "def interrupted(sheet, grid, marks):\n"
         "    real(sheet, grid[:3], marks)\n"

@@ -13,9 +13,9 @@ from openpyxl import Workbook
 
 from helpers import HEADERS, REPO
 from reportgen import load
-from reportgen.compose import compose
-from reportgen.docx_writer import load_template, render_docx
-from reportgen.report_xlsx import report_bytes
+from reportgen.write.compose import compose
+from reportgen.write.docx_writer import load_template, render_docx
+from reportgen.write.report_xlsx import report_bytes
 
 N = 800  # rows; with 4N the test runs in a few seconds
 SECTIONS = 5  # activity sections: none may hold more than 999 items
@@ -99,7 +99,7 @@ def test_validate_report_is_linear_in_the_number_of_rows(tmp_path):
 @pytest.mark.slow
 def test_the_scaling_check_catches_a_quadratic_step(tmp_path, monkeypatch):
     """The check can fail: a rule made quadratic (each row compared with all before it) is caught."""
-    from reportgen import rules
+    from reportgen.check import rules
 
     plain = rules.duplicates
 

@@ -10,14 +10,15 @@ import pytest
 from pydantic import ValidationError
 
 from helpers import HEADERS, REPO, write_workbook
-from reportgen import load, preview_text, sections
+from reportgen import load, preview_text
 from reportgen.codes import CODES, Severity
-from reportgen.document import Block, Role
-from reportgen.init_workbook import build_workbook, half_year_of, starter_setup
 from reportgen.models import Visit
 from reportgen.problems import Location, Problems
 from reportgen.schema import ACTIVITIES, SECTION_TYPES, SECTIONS, SHEETS, Column, Kind, markdown_table
 from reportgen.schema import VISITS as VISIT_SHEET
+from reportgen.write import sections
+from reportgen.write.document import Block, Role
+from reportgen.write.init_workbook import build_workbook, half_year_of, starter_setup
 
 
 def flat(outcome) -> list[tuple]:
@@ -160,7 +161,7 @@ def test_each_section_types_quick_answer_agrees_with_its_body(tmp_path):
     """`prints` (asked by the rules for every section) says what building the body would show."""
     from helpers import VISITS, write_workbook
     from reportgen import load
-    from reportgen.sections import TYPES
+    from reportgen.write.sections import TYPES
 
     for visits in (VISITS, [{**VISITS[0], "主要訪團": "否"}]):
         outcome = load([write_workbook(tmp_path / f"{len(visits)}{visits[0]['主要訪團']}.xlsx", visits=visits)])

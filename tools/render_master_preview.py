@@ -175,7 +175,7 @@ def insert_into_master(master: Path, chapter: Path, pdf: Path, *, env: dict[str,
 
 def font_env(work: Path) -> dict[str, str]:
     """The fontconfig set-up `reportgen build --pdf` gives LibreOffice (標楷體 → TW-Kai …)."""
-    from reportgen.convert import _environment
+    from reportgen.write.convert import _environment
 
     return _environment(work)
 

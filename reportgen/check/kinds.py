@@ -13,14 +13,14 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from . import normalize
-from .cells import fold, fold_width
-from .dates import DATE_ERROR_FIX, DateError, parse_day, roc_date
+from .. import normalize
+from ..cells import fold, fold_width
+from ..dates import DATE_ERROR_FIX, DateError, parse_day, roc_date
+from ..normalize import visible
+from ..problems import Problems
+from ..read.reader import Cell, TableCell, _TableCells
+from ..schema import Column, Kind, Sheet
 from .limits import MAX_CHARS, fits
-from .normalize import visible
-from .problems import Problems
-from .reader import Cell, TableCell, _TableCells
-from .schema import Column, Kind, Sheet
 
 
 class _Invalid:

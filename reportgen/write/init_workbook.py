@@ -13,12 +13,10 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from . import sections as section_types
-from .cells import display_width, get_column_letter
-from .dates import DATE_ERROR_FIX, DateError, parse_day, roc_date, roc_year
-from .output import write_atomic
-from .problems import FatalError, Problems
-from .schema import (
+from ..cells import display_width, get_column_letter
+from ..dates import DATE_ERROR_FIX, DateError, parse_day, roc_date, roc_year
+from ..problems import FatalError, Problems
+from ..schema import (
     DATE_FORMS,
     GUIDE_SHEET,
     MONTH_FORMS,
@@ -32,6 +30,8 @@ from .schema import (
     Kind,
     Sheet,
 )
+from . import sections as section_types
+from .output import write_atomic
 
 DATA_ROWS = 1000  # rows below the header that get dropdowns and number checks
 TEXT_FORMAT = "@"  # Excel's "text" number format: typed ROC dates stay exactly as typed
@@ -181,8 +181,8 @@ def starter_setup(period: Period) -> Setup:
 
 def setup_from(source: Path, problems: Problems) -> Setup | None:
     """報告設定 and 章節 of an old workbook, period moved on; None when they have errors."""
-    from .reader import read_workbook
-    from .validate import setup_of
+    from ..check.validate import setup_of
+    from ..read.reader import read_workbook
 
     if not source.is_file():
         raise FatalError(f"找不到 --from 指定的檔案 {source}。請確認路徑是否正確。")

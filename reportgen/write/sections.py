@@ -11,13 +11,13 @@ from dataclasses import dataclass, replace
 from functools import cache
 from typing import TYPE_CHECKING
 
-from . import normalize
+from .. import normalize
+from ..numerals import lower
+from ..schema import ACTIVITIES, SECTION_TYPES, SECTIONS, VISITS, Sheet
 from .document import Block, Role
-from .numerals import lower
-from .schema import ACTIVITIES, SECTION_TYPES, SECTIONS, VISITS, Sheet
 
 if TYPE_CHECKING:
-    from .models import Activity, Report, Section, Visit
+    from ..models import Activity, Report, Section, Visit
 
 Body = Callable[["Section", "Report", Mapping[int, Sequence["Activity"]]], list[Block]]
 

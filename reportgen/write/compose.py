@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from ..dates import period_text
+from ..models import Activity, Report
+from ..numerals import formal, lower
 from . import sections as section_types
-from .dates import period_text
 from .document import Block, Document, Role
-from .models import Activity, Report
-from .numerals import formal, lower
 from .sections import item_label, join_names, visitor
 
 __all__ = ["Block", "Document", "Role", "compose", "item_label", "join_names", "plain_text", "visitor"]

@@ -14,8 +14,8 @@ from importlib.resources import files
 from pathlib import Path
 from xml.sax.saxutils import escape
 
+from ..problems import FatalError, os_reason
 from .output import write_atomic
-from .problems import FatalError, os_reason
 
 FORMATS = {"pdf": "PDF", "odt": "ODF 文字文件（.odt）"}
 TIMEOUT = 180.0  # seconds per conversion; a first start with a fresh profile takes a few

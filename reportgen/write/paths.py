@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from .problems import FatalError, os_reason
+from ..problems import FatalError, os_reason
 
 
 @dataclass(frozen=True)
@@ -38,7 +38,7 @@ _MAX_PART = 16 * 1024 * 1024
 def check_output(path: Path, kind: OutputKind, *, inputs: Sequence[Path] = (),
                  template: Path | None = None, force: bool = False) -> None:
     """Raise FatalError unless writing `path` can replace nothing it must not."""
-    from .inputs import expand_inputs, special_kind
+    from ..read.inputs import expand_inputs, special_kind
 
     check_name_length(path)
     info = _stat(path)
@@ -88,7 +88,7 @@ def check_copies(docx: Path, kinds: Sequence[str], *, inputs: Sequence[Path] = (
     output (then the copy is an earlier build's) or `--force` says otherwise. Returns whether
     existing copies may be replaced, or removed as stale after a failed conversion.
     """
-    from .inputs import expand_inputs, special_kind
+    from ..read.inputs import expand_inputs, special_kind
 
     existing = []
     for kind in kinds:
@@ -128,7 +128,7 @@ def check_copies(docx: Path, kinds: Sequence[str], *, inputs: Sequence[Path] = (
 
 def refuse_special(path: Path, what: str) -> None:
     """A FIFO or device named where a file is read would block or never end: refuse it unopened."""
-    from .inputs import special_kind
+    from ..read.inputs import special_kind
 
     try:
         kind = special_kind(path.stat().st_mode)

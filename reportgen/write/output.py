@@ -9,7 +9,7 @@ import secrets
 import stat
 from pathlib import Path
 
-from .problems import FatalError
+from ..problems import FatalError
 
 TEMP_PREFIX, TEMP_SUFFIX = ".rg-", ".tmp"  # short: a long but valid name must still fit beside it
 

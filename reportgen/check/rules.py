@@ -15,15 +15,15 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from . import sections as section_types
-from .dates import DateError, Day, parse_day, roc_date
+from ..dates import DateError, Day, parse_day, roc_date
+from ..problems import Location, Problems, shorten
+from ..read.reader import Row, SheetData, WorkbookData
+from ..schema import SECTIONS, Sheet
+from ..write import sections as section_types
 from .kinds import INVALID, as_text
-from .problems import Location, Problems, shorten
-from .reader import Row, SheetData, WorkbookData
-from .schema import SECTIONS, Sheet
 
 if TYPE_CHECKING:
-    from .models import Activity, Report
+    from ..models import Activity, Report
     from .validate import Converted
 
 MAX_ITEMS = 999  # items in one section: the largest label numerals.lower can spell

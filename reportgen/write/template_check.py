@@ -15,17 +15,10 @@ from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
 
+from ..problems import FatalError
 from .compose import Document, Role
-from .docx_writer import (
-    APP_PART,
-    LEAD_STYLE_NAME,
-    STYLE_NAMES,
-    as_document,
-    missing_style_message,
-    read_package,
-)
+from .docx_writer import APP_PART, LEAD_STYLE_NAME, STYLE_NAMES, as_document, missing_style_message, read_package
 from .label_fit import label_em, widest_labels
-from .problems import FatalError
 
 A4_TWIPS = (11906, 16838)
 LABEL_TOLERANCE_EM = 0.1  # label widths are estimates (parentheses vary by face)

@@ -11,11 +11,11 @@ from io import BytesIO
 from pathlib import Path
 from typing import IO
 
+from ..problems import FatalError
 from .compose import Block, Document, Role
 from .fingerprint import EMPTY, combine
 from .label_fit import LabelWidths, fit_labels, widest_labels, widths_of
 from .paragraph_layout import carried_layouts
-from .problems import FatalError
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 DOCUMENT_PART = "word/document.xml"

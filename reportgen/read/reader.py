@@ -8,18 +8,11 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-from .cells import column_letter, fold
+from ..cells import column_letter, fold
+from ..problems import FatalError, Location, Problems
+from ..schema import REPORT_SHEET, SETTINGS, SHEETS, Column, Kind, Sheet, sheet_named
 from .inputs import expand_inputs
-from .problems import FatalError, Location, Problems
-from .schema import REPORT_SHEET, SETTINGS, SHEETS, Column, Kind, Sheet, sheet_named
-from .sheet_notes import (
-    Range,
-    header_merges,
-    merged_header_note,
-    merged_ranges,
-    note_hidden_sheet,
-    note_merged_header,
-)
+from .sheet_notes import Range, header_merges, merged_header_note, merged_ranges, note_hidden_sheet, note_merged_header
 from .workbook import NO_FACTS, UNSUPPORTED, OpenWorkbook, SheetFacts, open_workbook
 
 __all__ = ["UNSUPPORTED", "Cell", "Row", "SheetData", "TableCell", "WorkbookData", "expand_inputs", "fold",
@@ -226,7 +219,7 @@ def _read(opened: OpenWorkbook, problems: Problems, progress, only: AbstractSet[
                      sheets="、".join(s.name for s in SHEETS))
     _every_grid(opened, metas, loaded, grids)
     if progress is not None:
-        from .sections import TYPES  # the rows validation checks one by one: the types' sheets
+        from ..write.sections import TYPES  # the rows validation checks one by one: the types' sheets
 
         checked = {kind.sheet.name for kind in TYPES if kind.sheet is not None}
         progress.workbook_read(sum(len(data.sheets[name].rows) for name in checked
@@ -264,7 +257,7 @@ def _nonblank_rows(grid: list[list[object]], start: int, marked: AbstractSet[int
     `counted`: only these columns count (not notes, not columns reportgen does not read);
     `defaults`: choice columns whose default value counts as nothing (a dropdown dragged down).
     """
-    from .kinds import is_default
+    from ..check.kinds import is_default
 
     last = max(len(grid), max(marked, default=-1) + 1)
     for index in range(start, last):

@@ -10,13 +10,14 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import normalize, rules
-from . import sections as section_types
+from .. import normalize
+from ..models import Activity, Report, Section, Settings, Visit, VisitStats
+from ..problems import Location, Problems
+from ..read.reader import Row, SheetData, WorkbookData
+from ..schema import ACTIVITIES, SECTIONS, SETTINGS, VISITS
+from ..write import sections as section_types
+from . import rules
 from .kinds import INVALID, Context, convert, convert_row, convert_row_unless
-from .models import Activity, Report, Section, Settings, Visit, VisitStats
-from .problems import Location, Problems
-from .reader import Row, SheetData, WorkbookData
-from .schema import ACTIVITIES, SECTIONS, SETTINGS, VISITS
 from .templating import TemplateProblem, context, render
 
 # Settings used to check 前言 templates when the real ones have errors (nothing is built then).
