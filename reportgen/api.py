@@ -12,7 +12,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from .check.validate import Outcome
-from .problems import FatalError, Problems
+from .errors import FatalError
+from .problems import Problems
 
 
 def load(paths: Iterable[Path | str], progress=None, *, keep_grids: bool = False) -> Outcome:

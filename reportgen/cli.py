@@ -12,9 +12,8 @@ from pathlib import Path
 from typing import NoReturn
 
 from . import __version__
-from .problems import FatalError
+from .errors import EXIT_FATAL, EXIT_INPUT, EXIT_INTERRUPTED, EXIT_OK, FatalError
 
-EXIT_OK, EXIT_INPUT_ERRORS, EXIT_FATAL = 0, 1, 2
 EXIT_BROKEN_PIPE = 141  # as a shell reports a command ended by SIGPIPE
 
 # argparse is localized through gettext; these are the strings it shows users.
@@ -158,7 +157,7 @@ def _build(args: argparse.Namespace) -> int:
         check_copies(args.output, kinds, **check)
     outcome, ok = _load(args)
     if not ok:
-        return EXIT_INPUT_ERRORS
+        return EXIT_INPUT
     for line in api.template_warnings(outcome, template_path):  # the same check as `reportgen template`
         print(line, file=sys.stderr)
     output = args.output or Path("outputs") / f"{safe_file_title(outcome.report.settings.title)}.docx"
@@ -209,7 +208,7 @@ def _validate(args: argparse.Namespace) -> int:
 
         write_atomic(args.report, report_bytes(args.inputs, outcome.problems, outcome.sources))
         print(f"已產生檢核報告 {args.report}")
-    return EXIT_OK if ok else EXIT_INPUT_ERRORS
+    return EXIT_OK if ok else EXIT_INPUT
 
 
 def _preview(args: argparse.Namespace) -> int:
@@ -217,7 +216,7 @@ def _preview(args: argparse.Namespace) -> int:
 
     outcome, ok = _load(args)
     if not ok:
-        return EXIT_INPUT_ERRORS
+        return EXIT_INPUT
     sys.stdout.write(preview_text(outcome))
     return EXIT_OK
 
@@ -234,7 +233,7 @@ def _init(args: argparse.Namespace) -> int:
     if outcome.path is None:
         print(f"{args.source} 的報告設定或章節有錯誤（{outcome.problems.summary()}），未產生檔案。",
               file=sys.stderr)
-        return EXIT_INPUT_ERRORS
+        return EXIT_INPUT
     print(outcome.summary())
     return EXIT_OK
 
@@ -296,7 +295,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         note = str(exc)
     gc.collect()  # the abandoned writers go now, while nobody listens
     print(f"已中斷。{note}", file=sys.stderr)
-    return 130
+    return EXIT_INTERRUPTED
 
 
 def _main(argv: Sequence[str] | None) -> int:
@@ -314,14 +313,14 @@ def _main(argv: Sequence[str] | None) -> int:
     try:
         return args.run(args)
     except FatalError as exc:
-        print(f"錯誤：{exc.message}", file=sys.stderr)
-        return EXIT_FATAL
+        print(f"錯誤：{exc.format_message()}", file=sys.stderr)
+        return exc.exit_code
     except BrokenPipeError:  # `reportgen preview | head`: the reader left; stop quietly, like other tools
         with contextlib.suppress(OSError, ValueError):
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_BROKEN_PIPE
     except OSError as exc:  # a path failure no check foresaw: still its reason, in Chinese
-        from .problems import os_reason
+        from .errors import os_reason
 
         if os.environ.get("REPORTGEN_DEBUG"):
             raise

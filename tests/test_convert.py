@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from reportgen.problems import FatalError
+from reportgen.errors import FatalError
 from reportgen.write import convert
 
 posix_only = pytest.mark.skipif(os.name != "posix", reason="the stand-in soffice is a shell script")

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from lxml import etree
 
 from helpers import REPO
-from reportgen.problems import FatalError
+from reportgen.errors import FatalError
 from reportgen.write import docx_writer
 from reportgen.write.compose import Block, Document, Role
 from reportgen.write.docx_writer import load_template, render_docx

@@ -315,7 +315,7 @@ def test_cells_are_counted_in_any_part_that_could_hold_too_many(monkeypatch):
     """Cells without r= are counted (each `<c` takes two bytes: a smaller part is skipped)."""
     import pytest
 
-    from reportgen.problems import FatalError
+    from reportgen.errors import FatalError
     from reportgen.read import safety
 
     def package(sheet: bytes) -> bytes:

@@ -253,7 +253,7 @@ FAR_SPELLINGS = {
 @pytest.mark.parametrize("shape", sorted(FAR_SPELLINGS))
 def test_far_cells_in_any_spelling_the_reader_takes_are_refused(tmp_path, base, shape):
     """Checked without running the reader: one that slipped through would abort the test run."""
-    from reportgen.problems import FatalError
+    from reportgen.errors import FatalError
     from reportgen.read.safety import MAX_CELLS, check_workbook_file
 
     path = rewrite(base, tmp_path / "far.xlsx",

@@ -18,7 +18,8 @@ from helpers import EXAMPLE, EXPECTED_CHAPTER
 from reportgen import load
 from reportgen.cells import display_width
 from reportgen.check.validate import setup_of
-from reportgen.problems import FatalError, Problems
+from reportgen.errors import FatalError
+from reportgen.problems import Problems
 from reportgen.read.reader import read_workbook
 from reportgen.schema import (
     ACTIVITIES,

@@ -387,7 +387,7 @@ def test_errors_repeated_over_rows_calamine_holds_are_refused_beyond_a_bound(tmp
     """An error cell typed as a string makes calamine hold the repeated rows (as blanks): the
     run is within the sheet, so each row would be a row of problems; beyond MAX_FORMULA_COPIES
     the file is refused by name rather than checked cell by cell or passed unchecked."""
-    from reportgen.problems import FatalError
+    from reportgen.errors import FatalError
 
     errors = 'table:formula="of:=1/0" office:value-type="string" calcext:value-type="error"'
     few = [k[2:] for k in load([_hostile(tmp_path / "few.ods", 3, 2, errors)]).problems.flatten()]
@@ -408,7 +408,7 @@ def test_repeated_formula_rows_within_the_data_are_each_reported(tmp_path):
 def test_repeated_facts_beyond_the_cell_limit_stop_the_run(tmp_path, monkeypatch):
     """More positions than MAX_CELLS within the extent: refused by name, never silently skipped."""
     import reportgen.read.workbook as workbook
-    from reportgen.problems import FatalError
+    from reportgen.errors import FatalError
 
     monkeypatch.setattr(workbook, "MAX_CELLS", 2)
     head = "".join(_cell(h) for h in HEADERS["活動"])
@@ -421,7 +421,7 @@ def test_repeated_facts_beyond_the_cell_limit_stop_the_run(tmp_path, monkeypatch
 def test_a_merge_over_more_cells_than_a_sheet_may_hold_stops_the_run(tmp_path):
     """calamine ignores spans; the reader lists the cells under a merge, so a span of 10^12 rows
     would never end: refused by name."""
-    from reportgen.problems import FatalError
+    from reportgen.errors import FatalError
 
     huge = Raw('<table:table-cell office:value-type="string" table:number-rows-spanned="999999999999">'
                "<text:p>併</text:p></table:table-cell>")
@@ -432,7 +432,7 @@ def test_a_merge_over_more_cells_than_a_sheet_may_hold_stops_the_run(tmp_path):
 def test_a_content_xml_the_scan_cannot_read_is_refused_not_passed_unchecked(tmp_path, monkeypatch):
     """calamine reads a mismatched end tag; lxml (used because of the comment) does not: the
     formulas cannot be checked, so the file is refused with a message staff can act on."""
-    from reportgen.problems import FatalError
+    from reportgen.errors import FatalError
 
     broken = Raw('<table:table-cell office:value-type="string"><text:p>x</text:span></table:table-cell>')
     rows = [_activity(1), _activity(2, 標題=broken), _activity(3, 標題=DIV0)]

@@ -15,7 +15,7 @@ import pytest
 from lxml import etree
 
 from helpers import EXAMPLE, REPO, run_cli, write_workbook
-from reportgen.problems import FatalError
+from reportgen.errors import FatalError
 from reportgen.write.convert import convert
 from template_edits import INDENT_SHIFT, restyle, rewrite
 

@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from reportgen.cells import column_index, column_letter
-from reportgen.problems import FatalError
+from reportgen.errors import FatalError
 from reportgen.read import formulas, safety
 
 SHEET = "xl/worksheets/sheet1.xml"

@@ -8,9 +8,9 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from ..problems import FatalError, Location, Problems
+from ..errors import FatalError, describe
+from ..problems import Location, Problems
 from ..schema import WORKBOOK_SUFFIXES
-from ..write.paths import describe
 
 _SPECIAL = {stat.S_IFIFO: "具名管道（FIFO）", stat.S_IFCHR: "裝置", stat.S_IFBLK: "裝置",
             stat.S_IFSOCK: "socket"}

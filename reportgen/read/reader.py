@@ -9,7 +9,8 @@ from functools import cached_property
 from pathlib import Path
 
 from ..cells import column_letter, fold
-from ..problems import FatalError, Location, Problems
+from ..errors import FatalError
+from ..problems import Location, Problems
 from ..schema import REPORT_SHEET, SETTINGS, SHEETS, Column, Kind, Sheet, sheet_named
 from .inputs import expand_inputs
 from .sheet_notes import Range, header_merges, merged_header_note, merged_ranges, note_hidden_sheet, note_merged_header

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from ..cells import column_index, column_letter
-from ..problems import FatalError, os_reason
+from ..errors import FatalError, os_reason
 from .formulas import may_hold_facts, sheet_parts
 
 # Limits on what a workbook package may declare before anything is inflated. A real workbook of

@@ -11,7 +11,7 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..problems import FatalError
+from ..errors import FatalError
 from ..schema import WORKBOOK_SUFFIXES, sheet_named
 from .formulas import Position, sheet_facts, sheet_parts
 from .ods_facts import MAX_FORMULA_COPIES, Range, TableFacts, TooLarge, table_facts

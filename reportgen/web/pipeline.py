@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import api
-from ..api import FatalError
+from ..errors import FatalError
 from ..problems import Problem, shorten
 from ..schema import WORKBOOK_SUFFIXES
 from ..write.compose import Role

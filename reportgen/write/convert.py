@@ -14,7 +14,7 @@ from importlib.resources import files
 from pathlib import Path
 from xml.sax.saxutils import escape
 
-from ..problems import FatalError, os_reason
+from ..errors import FatalError, os_reason
 from .output import write_atomic
 
 FORMATS = {"pdf": "PDF", "odt": "ODF 文字文件（.odt）"}

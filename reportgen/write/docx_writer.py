@@ -11,7 +11,7 @@ from io import BytesIO
 from pathlib import Path
 from typing import IO
 
-from ..problems import FatalError
+from ..errors import FatalError
 from .compose import Block, Document, Role
 from .fingerprint import EMPTY, combine
 from .label_fit import LabelWidths, fit_labels, widest_labels, widths_of

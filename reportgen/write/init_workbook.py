@@ -15,7 +15,8 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from ..cells import display_width, get_column_letter
 from ..dates import DATE_ERROR_FIX, DateError, parse_day, roc_date, roc_year
-from ..problems import FatalError, Problems
+from ..errors import FatalError
+from ..problems import Problems
 from ..schema import (
     DATE_FORMS,
     GUIDE_SHEET,

@@ -9,14 +9,15 @@ import secrets
 import stat
 from pathlib import Path
 
-from ..problems import FatalError
+from ..errors import FatalError
 
 TEMP_PREFIX, TEMP_SUFFIX = ".rg-", ".tmp"  # short: a long but valid name must still fit beside it
 
 
 def write_atomic(path: Path, data: bytes) -> None:
     """Write to a temporary file beside `path`, then rename over it."""
-    from .paths import check_name_length, describe
+    from ..errors import describe
+    from .paths import check_name_length
 
     check_name_length(path)
     folder = path.parent

@@ -8,7 +8,6 @@ reportgen's own unedited output (so the copy is an earlier build's). Every refus
 
 from __future__ import annotations
 
-import errno
 import os
 import stat
 import sys
@@ -18,7 +17,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from ..problems import FatalError, os_reason
+from ..errors import FatalError, describe
 
 
 @dataclass(frozen=True)
@@ -182,29 +181,6 @@ def _name_max(folder: Path) -> int:
         return int(os.pathconf(existing, "PC_NAME_MAX"))
     except (OSError, ValueError, AttributeError):
         return 255
-
-
-def blocking_file(path: Path) -> Path | None:
-    """The first part of `path` that exists but is not a folder (`ex.xlsx` in `ex.xlsx/out.docx`)."""
-    for parent in reversed(path.parents):
-        try:
-            mode = parent.stat().st_mode
-        except OSError:
-            return None
-        if not stat.S_ISDIR(mode):
-            return parent
-    return None
-
-
-def describe(path: Path, exc: OSError) -> str:
-    """os_reason, naming the file that stands where a folder should be."""
-    if exc.errno in (errno.ENOTDIR, errno.EEXIST):
-        blocker = blocking_file(path) or (path if path.exists() and not path.is_dir() else None)
-        if blocker is not None:
-            return f"{blocker} 是檔案，不是資料夾"
-    if exc.errno == getattr(errno, "EDQUOT", None):
-        return "磁碟配額已滿"
-    return os_reason(exc)
 
 
 def _stat(path: Path) -> os.stat_result | None:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
 
-from ..problems import FatalError
+from ..errors import FatalError
 from .compose import Document, Role
 from .docx_writer import APP_PART, LEAD_STYLE_NAME, STYLE_NAMES, as_document, missing_style_message, read_package
 from .label_fit import label_em, widest_labels
