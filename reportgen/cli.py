@@ -222,12 +222,12 @@ def _preview(args: argparse.Namespace) -> int:
 
 
 def _init(args: argparse.Namespace) -> int:
-    from .write.init_workbook import create
+    from .api import create_workbook
     from .write.paths import refuse_special
 
     if args.source is not None:
         refuse_special(args.source, "活頁簿")
-    outcome = create(args.file, period=args.period, source=args.source)
+    outcome = create_workbook(args.file, period=args.period, source=args.source)
     for problem in outcome.problems.sorted():
         print(problem.render(), file=sys.stderr)
     if outcome.path is None:

@@ -238,12 +238,12 @@ def half_years(today: dt.date | None = None) -> tuple[list[HalfYear], str]:
 
 def blank_workbook(choice: HalfYear) -> Download:
     """A new workbook to fill, as `reportgen init FILE --period …` writes it."""
-    from ..write.init_workbook import create
+    from ..api import create_workbook
 
     name = f"國際事務_{choice.label.split('（')[0]}.xlsx"
     with tempfile.TemporaryDirectory(prefix="reportgen-web-") as work:
         path = Path(work) / "blank.xlsx"
-        create(path, period=choice.period, source=None)
+        create_workbook(path, period=choice.period, source=None)
         return Download(name, path.read_bytes(), XLSX)
 
 
