@@ -19,7 +19,7 @@ from ..problems import Problem, shorten
 from ..schema import WORKBOOK_SUFFIXES
 from ..write.compose import Role
 from ..write.label_fit import label_em
-from ..write.paths import safe_file_title
+from ..write.outputs import safe_file_title
 
 __all__ = ["WORKBOOK_SUFFIXES", "Checked", "Download", "FatalError", "HalfYear", "Paragraph", "Upload",
            "blank_workbook", "check", "half_year", "half_years", "indent_classes", "pdf", "safe_name", "shorten",

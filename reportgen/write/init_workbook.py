@@ -33,7 +33,7 @@ from ..schema import (
     section_types,
     type_for_sheet,
 )
-from .output import write_atomic
+from .outputs import write_atomic
 
 DATA_ROWS = 1000  # rows below the header that get dropdowns and number checks
 TEXT_FORMAT = "@"  # Excel's "text" number format: typed ROC dates stay exactly as typed
