@@ -97,6 +97,10 @@ CODES: dict[str, Code] = {
     "date-in-text-outside": Code(W, "內容中的日期「{date}」不在本列的活動期間（{span}）內。",
                                  "可能是誤植，請確認內容或開始、結束日期。"),
     "bad-template": Code(E, "{message}", "{advice}"),
+    "blank-content": Code(W, "「{header}」空白，這一項只會印出標題。",
+                          "請填寫內容；若本節的項目本來就只有一句，可在「章節」把「項目格式」改為「標題接內文」。"),
+    "sub-item-numbering": Code(W, "子項序號跳號或重複：{labels}。",
+                               "同一層的序號應依序為 1、2、3……（(1)、甲、A、a 亦同）；請確認是否漏打或多打。"),
 }
 
 

@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from .dates import Day
 from .problems import Location
-from .schema import ACTIVITIES, SECTION_TYPES, SECTIONS, SETTINGS, VISITS, Kind, Sheet
+from .schema import ACTIVITIES, BY_DATE, SECTION_TYPES, SECTIONS, SEPARATE, SETTINGS, VISITS, Kind, Sheet
 
 
 def _field(sheet: Sheet, key: str, default: Any = ...) -> Any:
@@ -24,7 +24,7 @@ def _field(sheet: Sheet, key: str, default: Any = ...) -> Any:
     col = sheet.by_key(key)
     if col.kind is Kind.INT:
         return Field(default, ge=col.bounds[0], le=col.bounds[1])
-    if col.required and col.kind in (Kind.LINE, Kind.PROSE, Kind.ITEMS):
+    if col.required and not col.may_be_blank and col.kind in (Kind.LINE, Kind.PROSE, Kind.ITEMS):
         return Field(default, min_length=1)
     return Field(default)
 
@@ -39,11 +39,21 @@ class Settings(_Model):
     start: dt.date
     end: dt.date
     parens: str = _field(SETTINGS, "parens", "半形")
+    preface: tuple[str, ...] = ()  # the chapter's 前言, rendered paragraphs
+    order: str = _field(SETTINGS, "order", BY_DATE)
+    digits: str = _field(SETTINGS, "digits", "半形")
 
-    @field_validator("parens")
+    @field_validator("parens", "digits")
     @classmethod
     def _known_width(cls, value: str) -> str:
         if value not in SETTINGS.by_key("parens").canonical_choices:
+            raise ValueError(value)
+        return value
+
+    @field_validator("order")
+    @classmethod
+    def _known_order(cls, value: str) -> str:
+        if value not in SETTINGS.by_key("order").canonical_choices:
             raise ValueError(value)
         return value
 
@@ -53,7 +63,15 @@ class Section(_Model):
     title: str = _field(SECTIONS, "title")
     kind: str
     preface: tuple[str, ...] = ()  # rendered paragraphs
+    format: str = _field(SECTIONS, "format", SEPARATE)
     source: Location
+
+    @field_validator("format")
+    @classmethod
+    def _known_format(cls, value: str) -> str:
+        if value not in SECTIONS.by_key("format").canonical_choices:
+            raise ValueError(value)
+        return value
 
     @field_validator("kind")
     @classmethod
@@ -66,14 +84,15 @@ class Section(_Model):
 class Activity(_Model):
     section: int = _field(ACTIVITIES, "section")
     title: str = _field(ACTIVITIES, "title")
-    start: Day
+    start: Day | None = None  # blank only when 活動排序 is 填寫順序
     end: Day | None = None
-    paragraphs: tuple[str, ...] = _field(ACTIVITIES, "paragraphs")
+    paragraphs: tuple[str, ...] = _field(ACTIVITIES, "paragraphs", ())
     source: Location
 
     @property
-    def last_day(self) -> dt.date:
-        return (self.end or self.start).last
+    def last_day(self) -> dt.date | None:
+        day = self.end or self.start
+        return day.last if day is not None else None
 
 
 class Visit(_Model):

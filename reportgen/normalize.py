@@ -6,6 +6,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from .labels import BREAK_BEFORE_LABEL
+
 # Line separators staff paste in: Word's Shift+Enter arrives as a vertical tab.
 _BREAKS = re.compile(r"\r\n|[\r\v\f\x85\u2028\u2029]")
 # Control, zero-width, bidi and non-characters: invisible in Excel, harmful in print.
@@ -159,8 +161,17 @@ def clean_line(text: str, *, parens: str = "半形") -> Cleaned:
 def clean_prose(text: str, *, parens: str = "半形") -> Cleaned:
     """A narrative field (內容, 前言): a blank line separates paragraphs; single breaks go."""
     text, removed = strip_invisible(text)
-    paragraphs = (_line(p.replace("\n", " "), parens) for p in _PARAGRAPH_BREAK.split(text))
+    paragraphs = (_line(p.replace("\n", " "), parens) for p in _paragraph_texts(text))
     return Cleaned("\n\n".join(p for p in paragraphs if p), removed)
+
+
+def _paragraph_texts(text: str) -> list[str]:
+    """A narrative cell's paragraphs before their lines are joined: a blank line separates them,
+    and so does a single line break before a sub-item label (labels.py: staff type one a line)."""
+    chunks = _PARAGRAPH_BREAK.split(text)
+    if not any(BREAK_BEFORE_LABEL.search(chunk) for chunk in chunks):
+        return chunks
+    return [part for chunk in chunks for part in BREAK_BEFORE_LABEL.split(chunk)]
 
 
 def line_text(text: str, parens: str = "半形") -> str:
@@ -175,7 +186,7 @@ def prose_paragraphs(text: str, parens: str = "半形") -> list[str]:
     if "\n" not in text:
         line = _line(text, parens)
         return [line] if line else []
-    paragraphs = (_line(p.replace("\n", " "), parens) for p in _PARAGRAPH_BREAK.split(text))
+    paragraphs = (_line(p.replace("\n", " "), parens) for p in _paragraph_texts(text))
     return [p for p in paragraphs if p]
 
 

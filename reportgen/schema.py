@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import Enum
 
 from .cells import fold
@@ -43,6 +43,7 @@ class Column:
     width: int = 12  # characters, for `init`
     bounds: tuple[int, int] = (1, 999)  # for Kind.INT: the smallest and largest whole number
     note: bool = False  # a staff member's own remark: never printed, and alone it makes no row
+    may_be_blank: bool = False  # required as a column, but a cell may be blank (活動's 內容, SPEC §2 "yes*")
     key: str = ""  # the model field the converted value fills ("" for notes and unused columns)
 
     @property
@@ -133,6 +134,13 @@ VISIT_FORMS = {"實體": "實體", "現場": "實體", "親訪": "實體", "到�
                "視訊": "視訊", "線上": "視訊", "視訊會議": "視訊", "線上會議": "視訊",
                "遠距": "視訊", "ONLINE": "視訊", "VIDEO": "視訊"}
 PAREN_WIDTHS = {"半形": "半形", "全形": "全形", "半型": "半形", "全型": "全形"}
+# 活動排序: by 開始日期 (default), or as entered (then 開始日期 may be blank).
+BY_DATE, AS_ENTERED = "日期", "填寫順序"
+ACTIVITY_ORDERS = {BY_DATE: BY_DATE, AS_ENTERED: AS_ENTERED, "依日期": BY_DATE, "開始日期": BY_DATE,
+                   "依填寫順序": AS_ENTERED, "輸入順序": AS_ENTERED, "填寫順序排列": AS_ENTERED}
+# 項目格式: `(一) 標題` as its own paragraph (default), or `(一)標題：內文` in one paragraph.
+SEPARATE, RUN_IN = "標題分段", "標題接內文"
+ITEM_FORMATS = {SEPARATE: SEPARATE, RUN_IN: RUN_IN, "分段": SEPARATE, "接內文": RUN_IN}
 
 DATE_FORMS = ("110/9/8", "110-9-8", "110.9.8", "110年9月8日", "民國110年9月8日", "1100908",
               "2021/9/8", "2021-09-08", "2021年9月8日")
@@ -151,6 +159,16 @@ SETTINGS = Sheet(
                "110/12/31", key="end"),
         Column("括號", Kind.CHOICE, False, "內文括號的寬度：半形（預設）或全形。", "半形",
                choices=PAREN_WIDTHS, default="半形", key="parens"),
+        # --- reportgen 0.2: published chapters (issue 20) ---
+        Column("前言", Kind.PROSE, False,
+               "印在章標題之後、「一、」之前的段落；空一行表示分段。可用 {{ 期間 }} 等代入值。",
+               "茲將本府{{ 期間全稱 }}國際事務重要施政分述如下：", key="preface"),
+        Column("活動排序", Kind.CHOICE, False,
+               "日期（預設）：活動依開始日期排序；填寫順序：依填寫的順序印出，開始日期可空白。", "日期",
+               choices=ACTIVITY_ORDERS, default=BY_DATE, key="order"),
+        Column("序號數字", Kind.CHOICE, False,
+               "子項序號 1、(1)、A、 的數字與字母寬度：半形（預設）或全形（１、(１)）；兩位數以上一律半形。",
+               "半形", choices=PAREN_WIDTHS, default="半形", key="digits"),
     ),
 )
 SETTINGS_KEY_HEADER = "項目"
@@ -158,7 +176,7 @@ SETTINGS_VALUE_HEADER = "內容"
 
 ACTIVITIES = Sheet(
     name="活動",
-    help="一列一項活動，印在所屬的「活動」類節之下，依開始日期排序。",
+    help="一列一項活動，印在所屬的「活動」類節之下，依開始日期排序（活動排序為填寫順序時依填寫順序）。",
     key="activities",
     unique=Unique(("section", "title", "start"), at="title", code="duplicate-activity"),
     include="include",
@@ -167,12 +185,15 @@ ACTIVITIES = Sheet(
                key="section"),
         Column("標題", Kind.LINE, True, "活動標題，印成「(一) 標題」。", "與日本京都市簽署高雄協定書",
                width=36, key="title"),
-        Column("開始日期", Kind.MONTH, True, "活動日期或月份，例如 110/9/10 或 110/9。", "110/9/10",
+        Column("開始日期", Kind.MONTH, True, "活動日期或月份，例如 110/9/10 或 110/9；活動排序為填寫順序時可空白。",
+               "110/9/10",
                width=14, key="start"),
         Column("結束日期", Kind.MONTH, False, "多日活動的最後一天；不可早於開始日期。", "110/9/12",
                width=14, key="end"),
-        Column("內容", Kind.PROSE, True, "活動內容；空一行表示分段。", "110年9月10日由陳其邁市長……",
-               width=80, key="paragraphs"),
+        Column("內容", Kind.PROSE, True,
+               "活動內容；空一行表示分段。子項一行一項，以 1、(1)、甲、(甲)、A、(A)、a、(a) 開頭。"
+               "可空白：只印標題。", "110年9月10日由陳其邁市長……",
+               width=80, key="paragraphs", may_be_blank=True),
         Column("列入報告", Kind.CHOICE, False, "是（預設）或否；「否」的列不印也不檢核。", "是",
                choices=YES_NO, default="是", width=10, key="include"),
         Column("備註", Kind.LINE, False, "承辦人自用，不印出。", "資料來源：9/10 新聞稿", width=20,
@@ -253,6 +274,9 @@ SECTIONS = Sheet(
         Column("前言", Kind.PROSE, False,
                "印在節標題下的段落；空一行表示分段。可用 {{ 期間 }}、{{ 案數 }} 等代入值。",
                "本府{{ 期間 }}計接待{{ 案數 }}案、{{ 人數 }}人。", width=60, key="preface"),
+        Column("項目格式", Kind.CHOICE, False,
+               "標題分段（預設）：「(一) 標題」自成一段，內容另起一段；標題接內文：「(一)標題：內文」同一段。",
+               "標題分段", choices=ITEM_FORMATS, default=SEPARATE, width=12, key="format"),
     ),
 )
 
@@ -280,6 +304,13 @@ UNSUPPORTED = {
     ".csv": "CSV 純文字檔",
     ".numbers": "Numbers 試算表",
 }
+
+
+def undated(sheet: Sheet) -> Sheet:
+    """`sheet` with its 開始日期 optional: how 活動 rows are read when 活動排序 is 填寫順序 (the
+    column must still be there; a blank cell is no error). Made from the sheet as it is now."""
+    return replace(sheet, columns=tuple(replace(col, required=False) if col.key == "start" else col
+                                        for col in sheet.columns))
 
 
 def sheet_named(tab: str) -> Sheet | None:

@@ -128,7 +128,7 @@ def _unreadable(cell: Cell, ctx: Context) -> object:
 
 
 def _missing(cell: Cell, col: Column, ctx: Context, state: str) -> object:
-    if not col.required:
+    if not col.required or col.may_be_blank:
         return col.default if col.kind is Kind.CHOICE else None
     if cell.location.cell:  # no cell: the column is missing, reported once with the header
         ctx.problems.add("required", cell.location, state=state, hint=col.hint)

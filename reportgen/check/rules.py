@@ -15,10 +15,11 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
+from .. import labels
 from ..dates import DateError, Day, parse_day, roc_date
 from ..problems import Location, Problems, shorten
 from ..read.table import Cell, Row, SheetData, WorkbookData
-from ..schema import SECTIONS, SETTINGS, Sheet, Unique, section_type, section_types, type_for_sheet
+from ..schema import SECTIONS, SEPARATE, SETTINGS, Sheet, Unique, section_type, section_types, type_for_sheet
 from .kinds import INVALID, as_text
 
 if TYPE_CHECKING:
@@ -79,10 +80,11 @@ class RawSection:
     kind: str
     preface: list[str]
     row: Row
+    format: str = SEPARATE  # 項目格式
 
     @property
-    def key(self) -> tuple[int, str, str, list[str]]:
-        return (self.number, self.title, self.kind, self.preface)
+    def key(self) -> tuple[int, str, str, list[str], str]:
+        return (self.number, self.title, self.kind, self.preface, self.format)
 
     def cell(self, key: str) -> Cell:
         """The 章節 row's cell for the column keyed `key` (where a problem about it is shown)."""
@@ -101,7 +103,7 @@ def sections(rows: Sequence[Converted], data: SheetData, problems: Problems) -> 
         if number is None or title is None or kind is None:
             continue
         seen[number] = c.cell("number")
-        out.append(RawSection(number, title, kind, c["preface"] or [], c.row))
+        out.append(RawSection(number, title, kind, c["preface"] or [], c.row, c["format"] or SEPARATE))
     if not data.rows:
         problems.add("no-sections", Location(data.file, SECTIONS.name))
     return sorted(out, key=lambda s: s.number)
@@ -210,6 +212,34 @@ def too_many_items(raw: Sequence[RawSection], activities: Sequence[Activity], pr
         if items[section.number] > MAX_ITEMS:  # labels (一) … (九百九十九) end there
             problems.add("too-many-items", section.cell("number").location, number=section.number,
                          title=section.title, count=items[section.number], limit=MAX_ITEMS)
+
+
+# --- item text -----------------------------------------------------------------------------------
+
+def blank_contents(rows: Sequence[Converted], by_number: dict[int, RawSection], problems: Problems) -> None:
+    """A blank 內容 prints the title alone: normal under 標題接內文 (`(一)本期核發護照計615件。`),
+    usually forgotten under 標題分段, so a warning there."""
+    for c in rows:
+        if c.excluded or c.values.get("paragraphs") is not None:
+            continue
+        section = by_number.get(c["section"]) if c["section"] is not None else None
+        if section is not None and section.format == SEPARATE and c["title"] is not None:
+            problems.add("blank-content", c.cell("paragraphs").location, format=SEPARATE)
+
+
+def sub_item_numbers(rows: Sequence[Converted], raw: Sequence[RawSection], settings: SheetData | None,
+                     chapter_preface: list[str] | None, problems: Problems) -> None:
+    """Sub-item labels that skip or repeat a number at their level (`1、2、4、`): a warning at the cell."""
+    cells: list[tuple[object, Cell]] = [(c.values.get("paragraphs"), c.cell("paragraphs")) for c in rows]
+    cells += [(s.preface, s.cell("preface")) for s in raw]
+    if chapter_preface and settings is not None:
+        cells.append((chapter_preface, settings.rows[0][SETTINGS.by_key("preface").header]))
+    for paragraphs, cell in cells:
+        if not isinstance(paragraphs, list) or not paragraphs:
+            continue
+        faults = labels.numbering_faults(paragraphs)
+        if faults:
+            problems.add("sub-item-numbering", cell.location, labels="、".join(f"「{f}」" for f in faults))
 
 
 # --- dates ---------------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from .. import normalize
 from ..models import Activity, Report, Section, Settings, Visit, VisitStats
 from ..problems import Location, Problems
 from ..read.table import Cell, Row, SheetData, TableCell, WorkbookData
-from ..schema import ACTIVITIES, SECTIONS, SETTINGS, VISITS, Kind, Sheet, section_types
+from ..schema import AS_ENTERED, ACTIVITIES, BY_DATE, SECTIONS, SETTINGS, VISITS, Kind, Sheet, section_types, undated
 from . import rules
 from .kinds import INVALID, Context, convert, convert_row, convert_row_unless
 from .templating import TemplateProblem, context, render
@@ -72,6 +72,8 @@ class Frame:
     settings: Settings | None
     period: tuple[dt.date, dt.date] | None = None
     parens: str = "半形"
+    order: str = BY_DATE  # 活動排序: how 活動 rows are read (填寫順序: 開始日期 may be blank)
+    preface: list[str] | None = None  # the chapter's 前言 as typed (a template), rendered later
 
 
 def settings_frame(data: SheetData | None, problems: Problems) -> Frame:
@@ -90,29 +92,36 @@ def settings_frame(data: SheetData | None, problems: Problems) -> Frame:
     values = convert_row(SETTINGS, row, ctx, only=present)
     period = rules.settings_period(values.get("start"), values.get("end"), row, problems)
     settings = None
+    order = values.get("order") or BY_DATE
     if (values.get("chapter") and values.get("title") and period and parens
             and all(v is not INVALID for v in values.values())):
         settings = Settings(chapter=values["chapter"], title=values["title"], start=period[0],
-                            end=period[1], parens=parens)
-    return Frame(settings, period, parens or "半形")
+                            end=period[1], parens=parens, order=order, digits=values.get("digits") or "半形")
+    preface = values.get("preface")
+    return Frame(settings, period, parens or "半形", order, preface if isinstance(preface, list) else None)
 
 
 def convert_rows(data: SheetData | None, ctx: Context) -> list[Converted]:
     return [Converted(row, data.spec, convert_row(data.spec, row, ctx)) for row in (data.rows if data else ())]
 
 
-def _activity_rows(books: list[WorkbookData], ctx: Context, progress) -> tuple[list[Converted], int]:
-    """Activities to check, and how many rows say 列入報告 = 否 (left out, unvalidated)."""
+def _activity_rows(books: list[WorkbookData], ctx: Context, progress,
+                   order: str = BY_DATE) -> tuple[list[Converted], int]:
+    """Activities to check, and how many rows say 列入報告 = 否 (left out, unvalidated).
+
+    In 填寫順序 order an activity needs no 開始日期 (SPEC §2), so the sheet is read with it optional.
+    """
+    sheet = undated(ACTIVITIES) if order == AS_ENTERED else ACTIVITIES
     out: list[Converted] = []
     skipped = 0
     for book in books:
         data = book.sheets.get(ACTIVITIES.name)
         for row in _each(progress, data.rows if data else ()):
-            values = convert_row_unless(ACTIVITIES, row, ctx, ACTIVITIES.include, "否")
+            values = convert_row_unless(sheet, row, ctx, sheet.include, "否")
             if values is None:
                 skipped += 1
                 continue
-            out.append(Converted(row, ACTIVITIES, values))
+            out.append(Converted(row, sheet, values))
     return out, skipped
 
 
@@ -169,6 +178,11 @@ def setup_of(book: WorkbookData, problems: Problems) -> tuple[Settings | None, l
     return settings, rules.sections(convert_rows(sections_data, ctx), sections_data, problems)
 
 
+def _settings_signature(data: SheetData) -> object:
+    frame = settings_frame(data, Problems())
+    return frame.settings, frame.preface
+
+
 def _section_signature(parens: str):
     def signature(data: SheetData) -> object:
         quiet = Problems()
@@ -185,8 +199,7 @@ def validate_books(books: list[WorkbookData], problems: Problems | None = None,
     frame = settings_frame(settings_data, problems)
     settings, period, parens = frame.settings, frame.period, frame.parens
     if settings_data:
-        rules.check_same(SETTINGS, books, problems,
-                         lambda data: settings_frame(data, Problems()).settings)
+        rules.check_same(SETTINGS, books, problems, _settings_signature)
     ctx = Context(problems, parens)
     raw_sections: list[rules.RawSection] = []
     if sections_data:
@@ -195,7 +208,7 @@ def validate_books(books: list[WorkbookData], problems: Problems | None = None,
     by_number = {s.number: s for s in raw_sections}
     unjudged = (rules.section_numbers(sections_data) - by_number.keys()) if sections_data else None
 
-    activity_rows, skipped = _activity_rows(books, ctx, progress)
+    activity_rows, skipped = _activity_rows(books, ctx, progress, frame.order)
     visit_rows = _visit_rows(books, ctx, progress)
     rows_of: dict[str, list[Converted]] = {ACTIVITIES.name: activity_rows, VISITS.name: visit_rows}
 
@@ -208,12 +221,15 @@ def validate_books(books: list[WorkbookData], problems: Problems | None = None,
     for sheet in (ACTIVITIES, VISITS):
         if sheet.unique is not None:
             rules.duplicates(rows_of[sheet.name], sheet.unique, problems)
+    rules.blank_contents(activity_rows, by_number, problems)
+    rules.sub_item_numbers(activity_rows, raw_sections, settings_data, frame.preface, problems)
     rules.required_sheets(raw_sections, books, problems)
     if sections_data and not unjudged:
         rules.single_sections(raw_sections, rows_of, problems)
 
     activities = [Activity(**model_fields(c)) for c in activity_rows if c.valid()]
-    activities.sort(key=lambda a: a.start.first)  # stable: ties keep input, then row order
+    if frame.order == BY_DATE:
+        activities.sort(key=lambda a: a.start.first)  # stable: ties keep input, then row order
     visits = [Visit(**model_fields(c)) for c in visit_rows if c.valid()]
     visits.sort(key=lambda v: v.date)
     stats = _stats(visits)
@@ -222,8 +238,13 @@ def validate_books(books: list[WorkbookData], problems: Problems | None = None,
     empty = rules.empty_sections(raw_sections, referenced, rows_of, present, problems)
     rules.too_many_items(raw_sections, activities, problems)
     sections = [Section(number=raw.number, title=raw.title, kind=raw.kind,
-                        preface=tuple(_render_preface(raw, values, parens, problems)),
-                        source=raw.row.location) for raw in raw_sections]
+                        preface=tuple(_render_preface(raw.preface, raw.cell("preface"), values, parens, problems)),
+                        format=raw.format, source=raw.row.location) for raw in raw_sections]
+    if frame.preface and settings_data is not None:
+        cell = settings_data.rows[0][SETTINGS.by_key("preface").header]
+        chapter_preface = tuple(_render_preface(frame.preface, cell, values, parens, problems))
+        if settings is not None:
+            settings = settings.model_copy(update={"preface": chapter_preface})
     if problems.errors or settings is None:
         return Outcome(None, problems, skipped)
     report = Report(settings=settings, sections=tuple(sections),
@@ -232,14 +253,15 @@ def validate_books(books: list[WorkbookData], problems: Problems | None = None,
     return Outcome(rules.dangling_intros(report, by_number, problems, empty), problems, skipped)
 
 
-def _render_preface(raw: rules.RawSection, values: dict[str, object], parens: str,
+def _render_preface(preface: list[str], cell: Cell, values: dict[str, object], parens: str,
                     problems: Problems) -> list[str]:
-    if not raw.preface:
+    """A 前言 (a section's, or the chapter's in 報告設定) rendered as paragraphs."""
+    if not preface:
         return []
     try:
-        text = render("\n\n".join(raw.preface), values)
+        text = render("\n\n".join(preface), values)
     except TemplateProblem as exc:
-        problems.add("bad-template", raw.cell("preface").location, message=exc.message, advice=exc.fix)
+        problems.add("bad-template", cell.location, message=exc.message, advice=exc.fix)
         return []
     return normalize.clean_prose(text, parens=parens).paragraphs
 

@@ -6,7 +6,7 @@ from ..dates import period_text
 from ..models import Activity, Report
 from ..numerals import formal, lower
 from .document import Block, Document, Role
-from .sections import BODIES, item_label, join_names, visitor
+from .sections import BODIES, body, item_label, join_names, visitor
 
 __all__ = ["Block", "Document", "Role", "compose", "item_label", "join_names", "plain_text", "visitor"]
 
@@ -20,12 +20,13 @@ def _compose(report: Report) -> Document:
     settings = report.settings
     chapter_label = formal(settings.chapter) + "、"
     blocks = [Block(Role.CHAPTER, settings.title, chapter_label)]
+    blocks.extend(body(settings.preface, Role.SECTION_BODY, Role.SECTION_SUBITEM, settings.digits))
     by_section: dict[int, list[Activity]] = {}
     for activity in report.activities:
         by_section.setdefault(activity.section, []).append(activity)
     for index, section in enumerate(report.sections, start=1):
         blocks.append(Block(Role.SECTION, section.title, lower(index) + "、"))
-        blocks.extend(Block(Role.SECTION_BODY, p) for p in section.preface)
+        blocks.extend(body(section.preface, Role.SECTION_BODY, Role.SECTION_SUBITEM, settings.digits))
         blocks.extend(BODIES[section.kind](section, report, by_section))
     end = settings.end
     return Document(

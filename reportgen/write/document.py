@@ -16,6 +16,10 @@ class Role(str, Enum):
     ITEM = "item"
     SECTION_BODY = "section_body"
     ITEM_BODY = "item_body"
+    # reportgen 0.2 (published chapters): sub-items and run-in items
+    SUBITEM = "subitem"  # a `1、` … `(a)` paragraph in an item's 內容 (Block.level: its depth, 1–8)
+    SECTION_SUBITEM = "section_subitem"  # the same in a section's or the chapter's 前言
+    ITEM_RUNIN = "item_runin"  # `(一)標題：內文` in one paragraph (項目格式 標題接內文)
 
 
 class Block(NamedTuple):
@@ -24,7 +28,8 @@ class Block(NamedTuple):
 
     role: Role
     text: str
-    label: str = ""  # 貳拾陸、 / 一、 / (一); literal text, never Word numbering
+    label: str = ""  # 貳拾陸、 / 一、 / (一) / 1、; literal text, never Word numbering
+    level: int = 0  # a sub-item's depth under its item or section (1: `1、` right under `(一)`)
 
 
 @dataclass(frozen=True)
@@ -42,3 +47,12 @@ class Document:
         the 125,000 blocks of a large chapter, and the blocks are gone through once.
         """
         return tuple(dict.fromkeys((block.role, block.label) for block in self.blocks if block.label))
+
+    @cached_property
+    def sub_labels(self) -> dict[int, tuple[str, ...]]:
+        """Each sub-item depth's distinct labels (1: `1、` `2、` …), for the hanging indents."""
+        found: dict[int, dict[str, None]] = {}
+        for block in self.blocks:
+            if block.level:
+                found.setdefault(block.level, {})[block.label] = None
+        return {level: tuple(labels) for level, labels in sorted(found.items())}

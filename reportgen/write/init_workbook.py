@@ -18,6 +18,7 @@ from ..dates import DATE_ERROR_FIX, DateError, parse_day, roc_date, roc_year
 from ..errors import FatalError
 from ..problems import Problems
 from ..schema import (
+    ACTIVITIES,
     DATE_FORMS,
     GUIDE_SHEET,
     MONTH_FORMS,
@@ -75,9 +76,13 @@ class Setup:
 
     chapter: int
     title: str
-    period: Period
+    period: Period | None  # None: unknown (an import that found no period leaves it to staff)
     parens: str
     sections: list[dict[str, object]]
+    preface: str | None = None  # the chapter's 前言
+    order: str = "日期"  # 活動排序
+    digits: str = "半形"  # 序號數字
+    activities: list[dict[str, object]] = field(default_factory=list)  # rows by header (import)
 
 
 @dataclass
@@ -166,11 +171,11 @@ def build_workbook(setup: Setup) -> Workbook:
     _guide_sheet(book.create_sheet(GUIDE_SHEET))
     _settings_sheet(book.create_sheet(SETTINGS.name), setup)
     for spec in (sheet for sheet in SHEETS if sheet is not SETTINGS):  # the schema's order
-        rows = setup.sections if spec is SECTIONS else []
+        rows = setup.sections if spec is SECTIONS else setup.activities if spec is ACTIVITIES else []
         _table_sheet(book.create_sheet(spec.name), spec, rows)
     book.active = 0
     book.properties.creator = "reportgen"
-    book.properties.title = f"{setup.title}（{setup.period}）"
+    book.properties.title = f"{setup.title}（{setup.period}）" if setup.period else setup.title
     return book
 
 
@@ -259,13 +264,19 @@ def _table_sheet(sheet: Worksheet, spec: Sheet, rows: list[dict[str, object]]) -
             dimension.alignment = _WRAP
     for number, row in enumerate(rows, start=2):
         for index, col in enumerate(spec.columns, start=1):
-            sheet.cell(number, index).value = row.get(col.header)
+            cell = sheet.cell(number, index)
+            cell.value = row.get(col.header)
+            if col.kind is Kind.PROSE and isinstance(cell.value, str) and "\n" in cell.value:
+                cell.alignment = _WRAP
     _page_setup(sheet)
 
 
 def _settings_sheet(sheet: Worksheet, setup: Setup) -> None:
-    values = {"章次": setup.chapter, "章名": setup.title, "期間起": period_cell(setup.period.start),
-              "期間迄": period_cell(setup.period.end), "括號": setup.parens}
+    period = setup.period
+    values = {"章次": setup.chapter, "章名": setup.title,
+              "期間起": period_cell(period.start) if period else None,
+              "期間迄": period_cell(period.end) if period else None, "括號": setup.parens,
+              "前言": setup.preface, "活動排序": setup.order, "序號數字": setup.digits}
     heads = (SETTINGS_KEY_HEADER, SETTINGS_VALUE_HEADER, SETTINGS_HELP_HEADER)
     for index, head in enumerate(heads, start=1):
         _header_cell(sheet, 1, index, head, index < 3)
@@ -341,6 +352,19 @@ def guide_rows() -> list[GuideRow]:
                   + " 或 ".join(MONTH_FORMS) + "。年份 1 至 3 位數為民國年，4 位數為西元年。"
                   "日期欄已設為文字格式，輸入的寫法會原樣保留。",), "paragraph"),
         GuideRow(()),
+        GuideRow(("子項的寫法",), "heading"),
+        GuideRow(("「內容」與「前言」中，一行寫一個子項，以序號開頭，層次依序為 1、→(1)→甲、→(甲)→A、→(A)→a、→(a)。"
+                  "序號的數字、字母或括號打全形或半形都可以，1. 與 1） 也可以；只換一行（不必空一行）就會另起一段，"
+                  "每一層自動縮排、折行對齊序號之後的文字。印出時括號一律半形，數字與字母的寬度依「報告設定」的"
+                  "「序號數字」（兩位數以上一律半形）。同一層的序號跳號或重複會有警告。",), "paragraph"),
+        GuideRow(("範例（內容欄）", "我國與友邦合作計畫如下：\n1、與帛琉於8月13日簽署「引渡條約」。\n"
+                                   "2、推動下列援助計畫：\n(1)學童午餐糧食倉儲計畫。\n(2)修建屋頂計畫。\n"
+                                   "3、持續在諾魯推動「低碳島計畫」。")),
+        GuideRow(("項目格式", "「章節」的「項目格式」：標題分段（預設）印成「(一) 標題」一段、內容另起一段；"
+                              "標題接內文印成「(一)標題：內文」同一段，內容空白時只印標題（不加「：」）。")),
+        GuideRow(("活動排序", "「報告設定」的「活動排序」：日期（預設）依開始日期排序；填寫順序依各列填寫的順序印出，"
+                              "此時開始日期可以空白。")),
+        GuideRow(()),
         GuideRow(("節的類型", "內容"), "heading"),
         *(GuideRow((kind.name, kind.help + (f"：印出「{kind.sheet.name}」工作表的資料" if kind.sheet else "")))
           for kind in section_types()),
@@ -359,6 +383,9 @@ def guide_rows() -> list[GuideRow]:
                               "「報告設定」與「章節」只需在其中一本填寫。")),
         GuideRow(("下個半年", "reportgen init 新檔名.xlsx --from 本檔.xlsx\n"
                               "帶入報告設定（期間順延半年）與章節，活動與訪賓為空白。")),
+        GuideRow(("從已出版的章", "reportgen import 上期章節.docx -o 新檔名.xlsx\n"
+                                "把已出版的一章（Word 檔，或從 PDF 複製、一行一段的 .txt）轉回活頁簿，"
+                                "重新產生即得到同樣的段落；再依本期資料修改。")),
     ]
     return rows
 

@@ -9,8 +9,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from functools import cache
 
-from .. import normalize
+from .. import labels, normalize
 from ..models import Activity, Report, Section, Visit
+from ..schema import RUN_IN
 from ..numerals import lower
 from .document import Block, Role
 
@@ -40,20 +41,46 @@ def visitor(visit: Visit, parens: str) -> str:
     return text
 
 
+def body(paragraphs: Sequence[str], role: Role, sub_role: Role, digits: str) -> list[Block]:
+    """Paragraphs of a 內容 or 前言: a paragraph that starts with a sub-item label (labels.py) is a
+    sub-item at its depth, its label printed as the 序號數字 setting says; the rest are `role`."""
+    if not any(labels.may_start(p) for p in paragraphs):
+        return [Block(role, p) for p in paragraphs]
+    return [Block(sub_role, line.text, labels.text(line.label.rank, line.label.number, digits), line.depth)
+            if line.label is not None else Block(role, line.text)
+            for line in labels.outline(paragraphs)]
+
+
+def run_in(title: str, first: str) -> str:
+    """`標題：內文` — the colon not doubled when the title already ends with one."""
+    return title + first if title.endswith(("：", ":")) else f"{title}：{first}"
+
+
 def activities(section: Section, report: Report, items: Mapping[int, Sequence[Activity]]) -> list[Block]:
     """Each activity's title under its (n) label, then its paragraphs.
 
     Most of a large chapter's blocks are made here (100,000 rows, 125,000 blocks), hence one
-    plain loop, and each block made as the tuple it is (role, text, label), without the named
-    tuple's own __new__ (a Python call per block, an eighth of compose at 100,000 rows).
+    plain loop, and each block made as the tuple it is (role, text, label, level), without the
+    named tuple's own __new__ (a Python call per block, an eighth of compose at 100,000 rows).
+    Under 標題接內文 the first paragraph continues the title's (unless it is a sub-item).
     """
     blocks: list[Block] = []
-    add, make = blocks.append, tuple.__new__
-    item, body = Role.ITEM, Role.ITEM_BODY
+    add, make, may_start = blocks.append, tuple.__new__, labels.may_start
+    item, item_body, digits = Role.ITEM, Role.ITEM_BODY, report.settings.digits
+    joined = section.format == RUN_IN
+    if joined:
+        item = Role.ITEM_RUNIN
     for n, activity in enumerate(items.get(section.number, ()), start=1):
-        add(make(Block, (item, activity.title, item_label(n))))
-        for paragraph in activity.paragraphs:
-            add(make(Block, (body, paragraph, "")))
+        paragraphs = activity.paragraphs
+        title = activity.title
+        if joined and paragraphs and labels.parse(paragraphs[0]) is None:
+            title, paragraphs = run_in(title, paragraphs[0]), paragraphs[1:]
+        add(make(Block, (item, title, item_label(n), 0)))
+        if any(map(may_start, paragraphs)):
+            blocks.extend(body(paragraphs, item_body, Role.SUBITEM, digits))
+            continue
+        for paragraph in paragraphs:
+            add(make(Block, (item_body, paragraph, "", 0)))
     return blocks
 
 
