@@ -41,7 +41,7 @@ _STARTS = frozenset("0123456789０１２３４５６７８９(（" + STEMS + "".
                     + "".join(chr(c) for c in range(97, 123)) + "".join(chr(c) for c in range(0xFF21, 0xFF3B))
                     + "".join(chr(c) for c in range(0xFF41, 0xFF5B)) + " \t\u3000")
 # Where a single line break is followed by a label (staff type one sub-item a line).
-BREAK_BEFORE_LABEL = re.compile(rf"\n(?={_LABEL.pattern})")
+BREAK_BEFORE_LABEL = re.compile(r"\n(?=" + re.sub(r"\(\?P<\w+>", "(?:", _LABEL.pattern) + ")")
 
 
 @dataclass(frozen=True)

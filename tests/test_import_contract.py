@@ -11,7 +11,7 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "reportgen"
 # The contract every stage shares; it imports no stage.
-CONTRACT = {"schema", "codes", "problems", "errors", "models", "normalize", "dates", "numerals", "cells",
+CONTRACT = {"schema", "codes", "problems", "errors", "models", "normalize", "labels", "dates", "numerals", "cells",
             "templates"}
 STAGES = ("read", "check", "write")
 # What each stage may not import: read is first, check and write never know each other.

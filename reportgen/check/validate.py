@@ -14,7 +14,7 @@ from .. import normalize
 from ..models import Activity, Report, Section, Settings, Visit, VisitStats
 from ..problems import Location, Problems
 from ..read.table import Cell, Row, SheetData, TableCell, WorkbookData
-from ..schema import AS_ENTERED, ACTIVITIES, BY_DATE, SECTIONS, SETTINGS, VISITS, Kind, Sheet, section_types, undated
+from ..schema import ACTIVITIES, AS_ENTERED, BY_DATE, SECTIONS, SETTINGS, VISITS, Kind, Sheet, section_types, undated
 from . import rules
 from .kinds import INVALID, Context, convert, convert_row, convert_row_unless
 from .templating import TemplateProblem, context, render

@@ -16,6 +16,8 @@ from .compose import Block, Document, Role
 from .fingerprint import EMPTY, combine
 from .label_fit import LabelWidths, fit_labels, widest_labels, widths_of
 from .paragraph_layout import carried_layouts
+from .sub_layout import BORROWED
+from .sub_layout import layouts as sub_layouts
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 DOCUMENT_PART = "word/document.xml"
@@ -378,34 +380,44 @@ class _Markup:
     lead: str | None
     tab: dict[Role, str]
     plain: dict[Role, str]
-    labelled: dict[tuple[Role, str], str]
+    labelled: dict[tuple[Role, str, int], str]
+    # Sub-items and run-in items (sub_layout.py): their context's body style, their own layout.
+    borrowed: dict[tuple[Role, int], str]
 
     @classmethod
-    def of(cls, template: Template, layouts: dict[str, str], section_tab: bool) -> _Markup:
+    def of(cls, template: Template, layouts: dict[str, str], section_tab: bool,
+           extra: dict[tuple[Role, int], str] | None = None) -> _Markup:
         w = template.prefix
 
-        def opening(style_id: str) -> str:
-            return f'<{w}:p><{w}:pPr><{w}:pStyle {w}:val="{style_id}"/>{layouts[style_id]}</{w}:pPr><{w}:r>'
+        def opening(style_id: str, layout: str | None = None) -> str:
+            layout = layouts[style_id] if layout is None else layout
+            return f'<{w}:p><{w}:pPr><{w}:pStyle {w}:val="{style_id}"/>{layout}</{w}:pPr><{w}:r>'
 
         openings = {role: opening(style_id) for role, style_id in template.style_ids.items()}
+        borrowed = {(role, level): opening(template.style_ids[BORROWED[role]], layout)
+                    for (role, level), layout in (extra or {}).items()}
         tabbed = {Role.ITEM, Role.SECTION} if section_tab else {Role.ITEM}
+        tabbed |= set(BORROWED)
         return cls(w=w, opening=openings, lead=opening(template.lead_id) if template.lead_id else None,
                    tab={role: f"<{w}:tab/>" if role in tabbed else "" for role in Role},
                    plain={role: head + f'<{w}:t xml:space="preserve">' for role, head in openings.items()},
-                   labelled={})
+                   labelled={}, borrowed=borrowed)
 
-    def head(self, role: Role, label: str, lead: bool = False) -> str:
+    def head(self, role: Role, label: str, lead: bool = False, level: int = 0) -> str:
         """A paragraph up to its text: style, layout, and the label (if any) in a w:t of its own."""
         w = self.w
-        opening = self.lead if lead and self.lead else self.opening[role]
+        if role in BORROWED:
+            opening = self.borrowed[(role, level)]
+        else:
+            opening = self.lead if lead and self.lead else self.opening[role]
         label_xml = f"<{w}:t>{escape(label)}</{w}:t>{self.tab[role]}" if label else ""
         return f'{opening}{label_xml}<{w}:t xml:space="preserve">'
 
-    def labelled_head(self, role: Role, label: str) -> str:
-        """head() for a labelled paragraph that does not lead, made once per label."""
-        head = self.labelled.get((role, label))
+    def labelled_head(self, role: Role, label: str, level: int = 0) -> str:
+        """head() for a labelled paragraph that does not lead, made once per label (and depth)."""
+        head = self.labelled.get((role, label, level))
         if head is None:
-            head = self.labelled[(role, label)] = self.head(role, label)
+            head = self.labelled[(role, label, level)] = self.head(role, label, level=level)
         return head
 
 
@@ -432,7 +444,7 @@ def _paragraphs(markup: _Markup, blocks: tuple[Block, ...], start: int, stop: in
         if role is may_lead and _leads(block, index, blocks):
             add(markup.head(role, label, lead=True))
         elif label:
-            add(markup.labelled_head(role, label))
+            add(markup.labelled_head(role, label, block.level))
         else:
             add(markup.plain[role])
         add(block.text)
@@ -445,7 +457,7 @@ def _paragraphs(markup: _Markup, blocks: tuple[Block, ...], start: int, stop: in
 
 
 def _document_xml(template: Template, document: Document, widths: LabelWidths,
-                  layouts: dict[str, str]) -> Iterator[bytes]:
+                  layouts: dict[str, str], extra: dict[tuple[Role, int], str] | None = None) -> Iterator[bytes]:
     """The template's document part with the chapter as its body; `layouts`: each style id's carried pPr.
 
     Yielded in pieces so that a chapter of 100,000 paragraphs is never held whole in memory.
@@ -454,7 +466,7 @@ def _document_xml(template: Template, document: Document, widths: LabelWidths,
     """
     yield template.head
     blocks = document.blocks
-    markup = _Markup.of(template, layouts, section_tab=widths.section > 0)
+    markup = _Markup.of(template, layouts, section_tab=widths.section > 0, extra=extra)
     for start in range(0, len(blocks), _BLOCKS_PER_PIECE):
         yield _paragraphs(markup, blocks, start, min(start + _BLOCKS_PER_PIECE, len(blocks))).encode("utf-8")
     yield template.tail
@@ -537,7 +549,9 @@ def render_docx(template: Template, document: Document) -> bytes:
     if widths.section or widths.item:
         replace[STYLES_PART] = fit_labels(template.styles_xml, template.style_ids, template.lead_id, widest)
     used = [*template.style_ids.values(), *([template.lead_id] if template.lead_id else [])]
-    layouts = carried_layouts(replace.get(STYLES_PART, template.styles_xml), used, template.prefix)
+    styles = replace.get(STYLES_PART, template.styles_xml)
+    layouts = carried_layouts(styles, used, template.prefix)
+    extra = sub_layouts(styles, template.style_ids, document, layouts)
     hashes: list[tuple[str, bytes]] = []
     out = BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
@@ -547,7 +561,7 @@ def render_docx(template: Template, document: Document) -> bytes:
             digest = hashlib.sha256()
             if info.filename == DOCUMENT_PART:
                 with archive.open(_entry(info.filename), "w") as stream:
-                    _write_behind(_document_xml(template, document, widths, layouts), digest, stream)
+                    _write_behind(_document_xml(template, document, widths, layouts, extra), digest, stream)
             else:
                 data = replace.get(info.filename, blob)
                 digest.update(data)

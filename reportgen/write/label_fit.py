@@ -51,6 +51,8 @@ def widest_labels(document: Document) -> dict[Role, str]:
     """The widest section and item label present (ties: the first)."""
     widest: dict[Role, tuple[int, str]] = {}  # each role's widest label so far, with its width
     for role, label in document.labels:
+        if role is Role.ITEM_RUNIN:  # `(一)標題：內文` hangs its label like an item heading
+            role = Role.ITEM
         if role in BASE_LABELS:
             width = wide_chars(label)
             if role not in widest or width > widest[role][0]:

@@ -11,8 +11,8 @@ from functools import cache
 
 from .. import labels, normalize
 from ..models import Activity, Report, Section, Visit
-from ..schema import RUN_IN
 from ..numerals import lower
+from ..schema import RUN_IN
 from .document import Block, Role
 
 Body = Callable[[Section, Report, Mapping[int, Sequence[Activity]]], list[Block]]
