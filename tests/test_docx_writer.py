@@ -419,7 +419,8 @@ def _plain_document_part(template, document: Document, section_tab: bool, layout
 
 
 # The roles with a template style of their own (sub-items and run-in items borrow one: test_real_chapters).
-BLOCKS = st.builds(Block, st.sampled_from([r for r in Role if r in docx_writer.STYLE_NAMES]), AWKWARD | st.sampled_from(["前言：", "名單: ", "內文。"]),
+_STYLED = [r for r in Role if r in docx_writer.STYLE_NAMES]
+BLOCKS = st.builds(Block, st.sampled_from(_STYLED), AWKWARD | st.sampled_from(["前言：", "名單: ", "內文。"]),
                    st.sampled_from(["", "一、", "十一、", "(一)", "(二十一)", "A&B"]))
 
 

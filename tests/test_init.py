@@ -93,7 +93,8 @@ def test_sheets_and_headers_come_from_the_schema(blank):
     assert book.sheetnames == [GUIDE_SHEET] + [s.name for s in SHEETS]
     assert book.active.title == GUIDE_SHEET
     assert headers(book[SETTINGS.name]) == ["項目", "內容", "說明"]
-    assert [book[SETTINGS.name].cell(r, 1).value for r in range(2, 2 + len(SETTINGS.columns))] == [c.header for c in SETTINGS.columns]
+    rows = range(2, 2 + len(SETTINGS.columns))
+    assert [book[SETTINGS.name].cell(r, 1).value for r in rows] == [c.header for c in SETTINGS.columns]
     for spec in DATA_SHEETS:
         sheet = book[spec.name]
         assert headers(sheet) == [c.header for c in spec.columns]
