@@ -195,5 +195,34 @@ def _carried_setup(source: Path, problems: Problems):  # -> init_workbook.Setup 
                  parens=settings.parens, sections=rows)
 
 
-__all__ = ["FatalError", "Outcome", "create_workbook", "default_template", "document", "load", "preview_text",
+def import_chapter(source: Path | str, target: Path | str, period: str | None = None):
+    """`reportgen import`: a published chapter (.docx, or a .txt with one paragraph a line) back
+    into a workbook at `target` that `build` turns into the same paragraphs (SPEC §6).
+
+    `period` as `init --period` takes it (`101/7/1-101/12/31`); without it, the half-year holding
+    most full dates of the text. Returns init's outcome (problems: what could not be recovered).
+    An existing `target` is never replaced; a file with no chapter heading is a FatalError.
+    """
+    from .read.chapter import read_chapter
+    from .write.init_workbook import InitOutcome, Period, Setup, check_target, parse_period, write_workbook
+
+    source, target = Path(source), Path(target)
+    check_target(target)
+    if target.resolve() == source.resolve():
+        raise FatalError(f"{target} 是要匯入的檔案本身；請另取一個 .xlsx 檔名。")
+    chosen = parse_period(period) if period is not None else None
+    outcome = InitOutcome()
+    found = read_chapter(source, outcome.problems, (chosen.start, chosen.end) if chosen else None)
+    setup = Setup(chapter=found.chapter, title=found.title,
+                  period=Period(*found.period) if found.period else None, parens=found.parens,
+                  sections=found.sections, preface=found.preface, order=found.order, digits=found.digits,
+                  activities=found.activities)
+    if chosen is None and found.period is not None:
+        outcome.period_note = "（由內文的日期判斷；可在「報告設定」修改）"
+    write_workbook(target, setup)
+    outcome.path, outcome.setup = target, setup
+    return outcome
+
+
+__all__ = ["FatalError", "Outcome", "create_workbook", "import_chapter", "default_template", "document", "load", "preview_text",
            "render_docx", "summary", "template_warnings"]

@@ -106,6 +106,16 @@ def _parser() -> argparse.ArgumentParser:
                       help="沿用舊活頁簿的報告設定（期間順延半年）與章節")
     init.set_defaults(run=_init)
 
+    chapter = commands.add_parser("import", help="把已出版的一章轉回活頁簿",
+                                  description="讀取已出版的一章（Word 文件 .docx，或從 PDF 複製、一行一段的 UTF-8 .txt），"
+                                  "產生一本活頁簿；再以 reportgen build 產生，段落與原文相同。不會覆寫既有檔案。")
+    chapter.add_argument("chapter", type=Path, metavar="CHAPTER", help="已出版的一章（.docx 或 .txt）")
+    chapter.add_argument("-o", "--output", type=Path, metavar="WORKBOOK.xlsx", required=True,
+                         help="要產生的活頁簿（.xlsx，不可是既有檔案）")
+    chapter.add_argument("--period", metavar="起-迄",
+                         help="報告期間，例如 101/7/1-101/12/31；預設由內文日期最多的半年判斷")
+    chapter.set_defaults(run=_import)
+
     serve = commands.add_parser("serve", help="以網頁提供檢核與產生（給不用終端機的同仁）",
                                 description="啟動網頁：上傳活頁簿、查看每個問題所在的儲存格與本章預覽，下載 Word、"
                                 "檢核報告、PDF 與空白活頁簿。預設只有本機能開啟；其他位址需要存取碼。")
@@ -233,6 +243,18 @@ def _init(args: argparse.Namespace) -> int:
         print(f"{args.source} 的報告設定或章節有錯誤（{outcome.problems.summary()}），未產生檔案。",
               file=sys.stderr)
         return EXIT_INPUT
+    print(outcome.summary())
+    return EXIT_OK
+
+
+def _import(args: argparse.Namespace) -> int:
+    from .api import import_chapter
+    from .write.outputs import refuse_special
+
+    refuse_special(args.chapter, "要匯入的章")
+    outcome = import_chapter(args.chapter, args.output, period=args.period)
+    for problem in outcome.problems.sorted():
+        print(problem.render(), file=sys.stderr)
     print(outcome.summary())
     return EXIT_OK
 

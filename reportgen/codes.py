@@ -97,6 +97,26 @@ CODES: dict[str, Code] = {
     "date-in-text-outside": Code(W, "內容中的日期「{date}」不在本列的活動期間（{span}）內。",
                                  "可能是誤植，請確認內容或開始、結束日期。"),
     "bad-template": Code(E, "{message}", "{advice}"),
+    # --- reportgen import: a published chapter back into a workbook ------------------------------
+    "import-encoding": Code(W, "這個純文字檔不是 UTF-8，已當作 Big5（cp950）讀取。",
+                            "請確認匯入的文字沒有亂碼；存檔時把編碼選為 UTF-8 最保險。"),
+    "import-before-heading": Code(W, "章標題之前的 {count} 段不是本章的內容，沒有匯入。",
+                                  "若其中有本章的文字，請移到章標題之後再匯入。"),
+    "import-no-period": Code(W, "無法從內文判斷報告期間{candidates}。",
+                             "請在「報告設定」填寫期間起與期間迄，或匯入時加上 --period（例如 --period 101/7/1-101/12/31）。"
+                             "未填期間前，活動的開始日期留白。"),
+    "import-mixed-widths": Code(W, "{what}全形與半形混用（較少的一種有 {count} 處）；「{setting}」設為{chosen}，"
+                                   "產生時會統一為{chosen}。", "若原文是刻意混用，請在活頁簿中確認。"),
+    "import-visit-stats": Code(W, "「{title}」是訪賓統計，無法從總數還原每一案訪賓；已轉為「文字」節，照原文保留。",
+                               "若要由 reportgen 計算，請把類型改為「訪賓」，在「訪賓」工作表逐案填寫，"
+                               "並把前言中的數字改為 {{{{ 案數 }}}}、{{{{ 人數 }}}}。"),
+    "import-empty-section": Code(W, "「{title}」這一節沒有任何內容。", "請確認原文是否缺漏。"),
+    "import-braces": Code(W, "這一段含有大括號 {{{{ 或 {{%，產生時會被當成前言的代入語法。",
+                          "請確認這一段在活頁簿中的寫法。"),
+    "import-long-title": Code(W, "這一項的標題超過 {limit} 字，產生時會被擋下。",
+                              "請在活頁簿中把標題縮短，其餘文字移到「內容」（章節的「項目格式」可改為標題接內文）。"),
+    "import-no-sections": Code(W, "章標題之後沒有「一、」這樣的節標題；全部文字都放在章的前言。",
+                               "請確認原文的節標題寫法（國字數字加頓號）。"),
     "blank-content": Code(W, "「{header}」空白，這一項只會印出標題。",
                           "請填寫內容；若本節的項目本來就只有一句，可在「章節」把「項目格式」改為「標題接內文」。"),
     "sub-item-numbering": Code(W, "子項序號跳號或重複：{labels}。",

@@ -34,3 +34,33 @@ def formal(n: int) -> str:
 def lower(n: int) -> str:
     """26 → 二十六, 10 → 十, 101 → 一百零一."""
     return _spell(n, LOWER_DIGITS, LOWER_UNITS)
+
+
+def _read(text: str, digits: str, units: tuple[str, ...]) -> int | None:
+    """The number a numeral of `_spell`'s form stands for (the way back), or None."""
+    if not text or any(c not in digits + "".join(units) + ZERO + "〇" for c in text):
+        return None
+    total, pending = 0, None
+    for char in text:
+        if char in (ZERO, "〇"):
+            continue
+        if char in digits:
+            if pending is not None:
+                return None
+            pending = digits.index(char)
+        else:
+            scale = 10 ** units.index(char)
+            total += (1 if pending is None else pending) * scale
+            pending = None
+    total += pending or 0
+    return total if 1 <= total <= 999 and _spell(total, digits, units) == text else None
+
+
+def read_formal(text: str) -> int | None:
+    """貳拾陸 → 26, 拾 → 10; None when `text` is not a formal numeral as `formal` writes it."""
+    return _read(text, FORMAL_DIGITS, FORMAL_UNITS)
+
+
+def read_lower(text: str) -> int | None:
+    """二十六 → 26, 十 → 10; None when `text` is not a numeral as `lower` writes it."""
+    return _read(text, LOWER_DIGITS, LOWER_UNITS)

@@ -1,0 +1,388 @@
+"""A published chapter (.docx or .txt) read back into workbook rows: `reportgen import`.
+
+The way back from what build prints (SPEC §3, §6): the chapter heading `貳、外　　交`, the sections
+`一、`, their items `(一)` and everything between them. Each section's item format is chosen so that
+building the workbook gives the same paragraphs; the sub-item labels stay in the text as published,
+and their digit width becomes 序號數字. Activities keep the published order (活動排序 填寫順序); an
+item's first full date inside the period fills 開始日期. What cannot be recovered (individual visits
+behind visit statistics, a period the text does not tell) is said as a warning, never guessed
+silently. This module only reads: the workbook is written by the API with `init`'s writer.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import zipfile
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .. import labels, normalize
+from ..dates import DateError, parse_day
+from ..errors import FatalError
+from ..numerals import read_formal, read_lower
+from ..problems import Location, Problems
+from ..schema import AS_ENTERED, RUN_IN, SEPARATE
+
+SUFFIXES = (".docx", ".txt")
+MAX_DOCX_PART = 64 * 1024 * 1024
+MAX_TEXT = 16 * 1024 * 1024
+MAX_TITLE = 200  # check/limits.py's limit for a single-line cell (標題)
+W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+
+_CHAPTER = re.compile(r"^\s*([零壹貳參肆伍陸柒捌玖拾佰]+)\s*、\s*(.+?)\s*$")
+_SECTION = re.compile(r"^\s*([〇一二三四五六七八九十百零]+)\s*、\s*(.*?)\s*$")
+_ITEM = re.compile(r"^\s*[(（]\s*([〇一二三四五六七八九十百零]+)\s*[)）]\s*(.*?)\s*$")
+_FULL_DATE = re.compile(r"(?<![0-9０-９])(?:民國)?([0-9０-９]{2,4})\s*年\s*([0-9０-９]{1,2})\s*月\s*([0-9０-９]{1,2})\s*日")
+# Closing characters a published paragraph ends with; a .txt line ending otherwise (`…日本台灣交`)
+# was broken by the PDF's page or column and goes on in the next line.
+_ENDS = tuple("。！？；：」』）)!?;:…—")
+_VISITS = re.compile(r"[0-9０-９,，]+\s*案.{0,8}?[0-9０-９,，]+\s*人|訪賓")
+_COLONS = ("：", ":")
+
+
+@dataclass
+class Paragraph:
+    text: str
+    number: int  # 1-based, in the file (for messages): a .docx's paragraph, a .txt's line
+    unit: str = "段"
+
+    @property
+    def where(self) -> str:
+        return f"第 {self.number} {self.unit}"
+
+
+@dataclass
+class Item:
+    heading: Paragraph
+    title: str  # the text after `(一)`
+    body: list[Paragraph] = field(default_factory=list)
+
+
+@dataclass
+class Section:
+    heading: Paragraph
+    title: str
+    preface: list[Paragraph] = field(default_factory=list)
+    items: list[Item] = field(default_factory=list)
+
+
+@dataclass
+class Imported:
+    """What a chapter gives back: settings by 報告設定 item, sections and activities by header."""
+
+    chapter: int
+    title: str
+    period: tuple[dt.date, dt.date] | None
+    parens: str
+    digits: str
+    preface: str | None
+    sections: list[dict[str, object]]
+    activities: list[dict[str, object]]
+    order: str = AS_ENTERED
+
+
+# --- paragraphs ------------------------------------------------------------------------------------
+
+def paragraphs_of(path: Path, problems: Problems) -> list[Paragraph]:
+    """The file's paragraphs, blank ones left out; a FatalError when it cannot be read as a chapter."""
+    suffix = path.suffix.lower()
+    if suffix not in SUFFIXES:
+        raise FatalError(f"{path.name}：reportgen import 只讀 Word 文件（.docx）或純文字檔（.txt，一行一段）。"
+                         "PDF 請先把全文複製貼到記事本，存成 UTF-8 的 .txt。")
+    if not path.is_file():
+        raise FatalError(f"找不到 {path}。" if not path.exists() else f"{path} 不是檔案。")
+    if suffix == ".docx":
+        texts = _docx_paragraphs(path)
+        return [Paragraph(t, n) for n, t in enumerate(texts, start=1) if t.strip()]
+    return _text_paragraphs(path, problems)
+
+
+def _docx_paragraphs(path: Path) -> list[str]:
+    """Every body paragraph's text, tracked insertions in and deletions out; a tab (after a label) a space."""
+    from lxml import etree
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            info = archive.getinfo("word/document.xml")
+            if info.file_size > MAX_DOCX_PART:
+                raise FatalError(f"{path.name} 的文件本文解壓縮後過大，無法讀取。")
+            data = archive.read(info)
+    except (zipfile.BadZipFile, KeyError, OSError) as exc:
+        raise FatalError(f"{path.name} 不是可讀取的 Word 文件（.docx）。請用 Word 開啟後另存為 .docx。") from exc
+    if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
+        raise FatalError(f"{path.name} 的文件本文含有不允許的 DTD 宣告，可能是惡意檔案。")
+    try:
+        root = etree.fromstring(data, etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False))
+    except etree.XMLSyntaxError as exc:
+        raise FatalError(f"{path.name} 的文件本文已損壞，請用 Word 重新存檔。") from exc
+    body = root.find(f"{{{W}}}body")
+    out: list[str] = []
+    for paragraph in body.iter(f"{{{W}}}p") if body is not None else ():
+        parts = []
+        for node in paragraph.iter(f"{{{W}}}t", f"{{{W}}}tab", f"{{{W}}}br", f"{{{W}}}cr"):
+            if node.tag == f"{{{W}}}t":
+                parts.append(node.text or "")
+            else:
+                parts.append("\t" if node.tag.endswith("tab") else "\n")
+        out.append("".join(parts))
+    return out
+
+
+def _text_paragraphs(path: Path, problems: Problems) -> list[Paragraph]:
+    """A .txt as copied from the published PDF, one paragraph a line; a line that ends mid-sentence
+    and is followed by plain text (no heading or label) was broken by the page, and is joined."""
+    data = path.read_bytes()
+    if len(data) > MAX_TEXT:
+        raise FatalError(f"{path.name} 過大（{len(data):,} 位元組），不像是一章的文字。")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        try:
+            text = data.decode("cp950")
+        except UnicodeDecodeError as exc:
+            raise FatalError(f"{path.name} 不是 UTF-8 純文字檔。請在記事本「另存新檔」時把編碼選為 UTF-8。") from exc
+        problems.add("import-encoding", Location(path.name))
+    out: list[Paragraph] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        if out and _continues(out[-1].text, line):
+            out[-1].text += "\n" + line
+            continue
+        out.append(Paragraph(line, number, "行"))
+    return out
+
+
+def _heading_like(text: str) -> bool:
+    return bool(_CHAPTER.match(text) or _SECTION.match(text) or _ITEM.match(text)) or labels.parse(text) is not None
+
+
+def _continues(previous: str, line: str) -> bool:
+    previous = previous.rstrip()
+    return (not previous.endswith(_ENDS) and not _heading_like(previous.split("\n")[0])
+            and not _heading_like(line))
+
+
+_CJK_EDGE = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f]")
+
+
+def _clean(text: str) -> str:
+    """A paragraph as a cell holds it, otherwise as published: the tab or spaces after a label are
+    layout and go; lines a PDF broke are joined (no space where a CJK character meets the break)."""
+    text = text.strip()
+    label = labels.parse(text)
+    if label is not None and label.end > len(label.typed):
+        text = label.typed + text[label.end:]
+    if "\n" in text:
+        lines = [line.strip() for line in text.split("\n") if line.strip()]
+        text = lines[0]
+        for line in lines[1:]:
+            tight = _CJK_EDGE.match(text[-1]) or _CJK_EDGE.match(line[0])
+            text += line if tight else " " + line
+    return text.replace("\t", " ")
+
+
+# --- structure -------------------------------------------------------------------------------------
+
+def structure(paragraphs: list[Paragraph], name: str, problems: Problems
+              ) -> tuple[int, str, list[Paragraph], list[Section]]:
+    """The chapter heading's number and name, the chapter preface, and the sections with their items.
+
+    A section or item heading counts only with the next number (`三、` after `二、`), so a line of
+    the text that happens to start with `一、` is not taken for a new section.
+    """
+    start = next((i for i, p in enumerate(paragraphs) if (m := _CHAPTER.match(p.text)) and read_formal(m.group(1))),
+                 None)
+    if start is None:
+        raise FatalError(f"{name} 中找不到章標題。reportgen import 需要一章已出版的施政報告：第一段是"
+                         "「貳拾陸、國際事務」這樣的章標題（大寫數字、頓號、章名），其後是「一、」節標題與"
+                         "「(一)」項目。", exit_code=1)
+    if start:
+        problems.add("import-before-heading", Location(name, paragraphs[0].where), count=start)
+    match = _CHAPTER.match(paragraphs[start].text)
+    number = read_formal(match.group(1)) or 1
+    title = normalize.clean_line(match.group(2)).text
+    preface: list[Paragraph] = []
+    sections: list[Section] = []
+    for paragraph in paragraphs[start + 1:]:
+        text = paragraph.text
+        found = _SECTION.match(text)
+        if found and read_lower(found.group(1)) == len(sections) + 1 and found.group(2):
+            sections.append(Section(paragraph, found.group(2)))
+            continue
+        found = _ITEM.match(text)
+        if found and sections and read_lower(found.group(1)) == len(sections[-1].items) + 1:
+            sections[-1].items.append(Item(paragraph, found.group(2)))
+            continue
+        if not sections:
+            preface.append(paragraph)
+        elif sections[-1].items:
+            sections[-1].items[-1].body.append(paragraph)
+        else:
+            sections[-1].preface.append(paragraph)
+    return number, title, preface, sections
+
+
+def _cell(paragraphs: list[str]) -> str | None:
+    """Paragraphs as one 內容 or 前言 cell: a sub-item on its own line, other paragraphs a blank line apart."""
+    out = ""
+    for text in paragraphs:
+        if out:
+            out += "\n" if labels.parse(text) is not None else "\n\n"
+        out += text
+    return out or None
+
+
+def _run_in(item: Item) -> tuple[str, list[str]] | None:
+    """The item as 標題接內文 gives it back (title, 內容 paragraphs), or None when that format cannot.
+
+    `(一)標題：內文` splits at its first colon; a heading with nothing after the colon (or no colon)
+    is a title standing alone, which 標題接內文 prints only when 內容 is blank or starts with a label.
+    """
+    body = [_clean(p.text) for p in item.body]
+    title = _clean(item.title)
+    colon = min((i for i in (title.find(c) for c in _COLONS) if i >= 0), default=-1)
+    rest = title[colon + 1:].strip() if colon >= 0 else ""
+    if rest and labels.parse(rest) is None:
+        return title[:colon], [rest, *body]
+    if body and labels.parse(body[0]) is None:
+        return None
+    return title, body
+
+
+def _format(section: Section) -> str:
+    """標題接內文 when every item comes back the same that way and some item runs its text on after
+    the title or is a sentence alone (`(一)本期核發護照計615件。`); else 標題分段, which gives any item back."""
+    if not section.items:
+        return SEPARATE
+    joined = [_run_in(item) for item in section.items]
+    if any(j is None for j in joined):
+        return SEPARATE
+    runs_on = any(len(j[1]) > len(item.body) or not item.body
+                  for j, item in zip(joined, section.items, strict=True))
+    return RUN_IN if runs_on else SEPARATE
+
+
+# --- settings found in the text --------------------------------------------------------------------
+
+def _label_widths(texts: list[str]) -> Counter[bool]:
+    """How many sub-item labels have full-width (True) or half-width (False) single-character cores."""
+    widths: Counter[bool] = Counter()
+    for text in texts:
+        label = labels.parse(text)
+        if label is not None and label.wide() is not None and (label.number < 10 or label.rank > 1):
+            widths[bool(label.wide())] += 1
+    return widths
+
+
+def _paren_widths(texts: list[str]) -> Counter[str]:
+    """Parentheses in the prose (labels aside): which width the chapter writes them in."""
+    widths: Counter[str] = Counter()
+    for text in texts:
+        label = labels.parse(text)
+        body = text[label.end:] if label is not None else text
+        widths["全形"] += body.count("（") + body.count("）")
+        widths["半形"] += body.count("(") + body.count(")")
+    return widths
+
+
+def full_dates(text: str) -> list[dt.date]:
+    """Every full date written in `text` (`101年8月13日`, `2012年8月13日`), in order; impossible ones left out."""
+    out = []
+    for match in _FULL_DATE.finditer(text):
+        year, month, day = (normalize.clean_line(g).text for g in match.groups())
+        try:
+            out.append(parse_day(f"{year}年{month}月{day}日").first)
+        except DateError:
+            continue
+    return out
+
+
+def half_year(day: dt.date) -> tuple[dt.date, dt.date]:
+    if day.month <= 6:
+        return dt.date(day.year, 1, 1), dt.date(day.year, 6, 30)
+    return dt.date(day.year, 7, 1), dt.date(day.year, 12, 31)
+
+
+def infer_period(texts: list[str], name: str, problems: Problems) -> tuple[dt.date, dt.date] | None:
+    """The half-year holding most of the full dates in the text; None (with a warning) on a tie or none."""
+    counts = Counter(half_year(day) for text in texts for day in full_dates(text))
+    ranked = counts.most_common()
+    if ranked and (len(ranked) == 1 or ranked[0][1] > ranked[1][1]):
+        return ranked[0][0]
+    from ..dates import roc_date
+
+    top = [period for period, count in ranked if count == ranked[0][1]] if ranked else []
+    candidates = "、".join(f"{roc_date(a)}至{roc_date(b)}（{counts[(a, b)]} 個日期）" for a, b in top)
+    problems.add("import-no-period", Location(name),
+                 candidates=f"：{candidates}不相上下" if candidates else "：內文沒有完整的日期")
+    return None
+
+
+# --- the whole chapter -------------------------------------------------------------------------------
+
+def read_chapter(path: Path, problems: Problems, period: tuple[dt.date, dt.date] | None = None) -> Imported:
+    """The chapter in `path` as workbook rows; `period` (from --period) or one found in the text."""
+    name = path.name
+    paragraphs = paragraphs_of(path, problems)
+    number, title, preface, sections = structure(paragraphs, name, problems)
+    every = [_clean(p.text) for p in paragraphs]
+    if period is None:
+        period = infer_period(every, name, problems)
+    widths = _label_widths(every)
+    digits = "全形" if widths[True] > widths[False] else "半形"
+    if widths[True] and widths[False]:
+        problems.add("import-mixed-widths", Location(name), what="子項序號的數字",
+                     count=min(widths.values()), chosen=digits, setting="序號數字")
+    parens_found = _paren_widths(every)
+    parens = "全形" if parens_found["全形"] > parens_found["半形"] else "半形"
+    if parens_found["全形"] and parens_found["半形"]:
+        problems.add("import-mixed-widths", Location(name), what="括號", count=min(parens_found.values()),
+                     chosen=parens, setting="括號")
+    section_rows: list[dict[str, object]] = []
+    activity_rows: list[dict[str, object]] = []
+    for index, section in enumerate(sections, start=1):
+        section_preface = [_clean(p.text) for p in section.preface]
+        kind = "活動" if section.items else "文字"
+        item_format = _format(section)
+        if not section.items:
+            text = "".join([section.title, *section_preface])
+            if section_preface and _VISITS.search(text):
+                problems.add("import-visit-stats", Location(name, section.heading.where),
+                             title=section.title)
+            elif not section_preface:
+                problems.add("import-empty-section", Location(name, section.heading.where),
+                             title=section.title)
+        for paragraph in (*section.preface, *(p for item in section.items for p in item.body)):
+            if any(mark in paragraph.text for mark in ("{{", "{%", "{#", "｛｛", "｛％", "｛%", "{％")):
+                problems.add("import-braces", Location(name, paragraph.where))
+        row: dict[str, object] = {"節次": index, "節名": _clean(section.title), "類型": kind,
+                                  "前言": _cell(section_preface)}
+        if item_format != SEPARATE:
+            row["項目格式"] = item_format
+        section_rows.append(row)
+        for item in section.items:
+            item_title, body = (_run_in(item) if item_format == RUN_IN else None) or (
+                _clean(item.title), [_clean(p.text) for p in item.body])
+            if len(item_title) > MAX_TITLE:
+                problems.add("import-long-title", Location(name, item.heading.where),
+                             limit=MAX_TITLE)
+            dates = [d for d in full_dates(item_title + "".join(body))
+                     if period is not None and period[0] <= d <= period[1]]
+            activity_rows.append({
+                "節次": index, "標題": item_title,
+                "開始日期": _day_cell(dates[0]) if dates else None,
+                "結束日期": _day_cell(max(dates)) if dates and max(dates) > dates[0] else None,
+                "內容": _cell(body)})
+    if not sections:
+        problems.add("import-no-sections", Location(name))
+    return Imported(chapter=number, title=title, period=period, parens=parens, digits=digits,
+                    preface=_cell([_clean(p.text) for p in preface]), sections=section_rows,
+                    activities=activity_rows)
+
+
+def _day_cell(day: dt.date) -> str:
+    """A date as staff type it (101/8/13), for a text cell."""
+    return f"{day.year - 1911}/{day.month}/{day.day}"
