@@ -224,5 +224,16 @@ def import_chapter(source: Path | str, target: Path | str, period: str | None = 
     return outcome
 
 
-__all__ = ["FatalError", "Outcome", "create_workbook", "import_chapter", "default_template", "document", "load", "preview_text",
-           "render_docx", "summary", "template_warnings"]
+__all__ = [
+    "FatalError",
+    "Outcome",
+    "create_workbook",
+    "default_template",
+    "document",
+    "import_chapter",
+    "load",
+    "preview_text",
+    "render_docx",
+    "summary",
+    "template_warnings",
+]

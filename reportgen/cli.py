@@ -107,8 +107,9 @@ def _parser() -> argparse.ArgumentParser:
     init.set_defaults(run=_init)
 
     chapter = commands.add_parser("import", help="把已出版的一章轉回活頁簿",
-                                  description="讀取已出版的一章（Word 文件 .docx，或從 PDF 複製、一行一段的 UTF-8 .txt），"
-                                  "產生一本活頁簿；再以 reportgen build 產生，段落與原文相同。不會覆寫既有檔案。")
+                                  description="讀取已出版的一章（Word 文件 .docx，或從 PDF 複製、"
+                                  "一行一段的 UTF-8 .txt），產生一本活頁簿；"
+                                  "再以 reportgen build 產生，段落與原文相同。不會覆寫既有檔案。")
     chapter.add_argument("chapter", type=Path, metavar="CHAPTER", help="已出版的一章（.docx 或 .txt）")
     chapter.add_argument("-o", "--output", type=Path, metavar="WORKBOOK.xlsx", required=True,
                          help="要產生的活頁簿（.xlsx，不可是既有檔案）")

@@ -34,7 +34,8 @@ W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 _CHAPTER = re.compile(r"^\s*([零壹貳參肆伍陸柒捌玖拾佰]+)\s*、\s*(.+?)\s*$")
 _SECTION = re.compile(r"^\s*([〇一二三四五六七八九十百零]+)\s*、\s*(.*?)\s*$")
 _ITEM = re.compile(r"^\s*[(（]\s*([〇一二三四五六七八九十百零]+)\s*[)）]\s*(.*?)\s*$")
-_FULL_DATE = re.compile(r"(?<![0-9０-９])(?:民國)?([0-9０-９]{2,4})\s*年\s*([0-9０-９]{1,2})\s*月\s*([0-9０-９]{1,2})\s*日")
+_FULL_DATE = re.compile(r"(?<![0-9０-９])(?:民國)?([0-9０-９]{2,4})\s*年\s*([0-9０-９]{1,2})\s*月"
+                        r"\s*([0-9０-９]{1,2})\s*日")
 # Closing characters a published paragraph ends with; a .txt line ending otherwise (`…日本台灣交`)
 # was broken by the PDF's page or column and goes on in the next line.
 _ENDS = tuple("。！？；：」』）)!?;:…—")
