@@ -113,6 +113,8 @@ CODES: dict[str, Code] = {
     "import-empty-section": Code(W, "「{title}」這一節沒有任何內容。", "請確認原文是否缺漏。"),
     "import-braces": Code(W, "這一段含有大括號 {{{{ 或 {{%，產生時會被當成前言的代入語法。",
                           "請確認這一段在活頁簿中的寫法。"),
+    "import-renumbered": Code(W, "標號「{label}」不連續（依順序應為「{expected}」）；產生時會依順序重新編號。",
+                              "若這一段不是新的節或項目，請在活頁簿中把它移回上一項的內容。"),
     "import-long-title": Code(W, "這一項的標題超過 {limit} 字，產生時會被擋下。",
                               "請在活頁簿中把標題縮短，其餘文字移到「內容」（章節的「項目格式」可改為標題接內文）。"),
     "import-no-sections": Code(W, "章標題之後沒有「一、」這樣的節標題；全部文字都放在章的前言。",

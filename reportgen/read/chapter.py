@@ -21,7 +21,7 @@ from pathlib import Path
 from .. import labels, normalize
 from ..dates import DateError, parse_day
 from ..errors import FatalError
-from ..numerals import read_formal, read_lower
+from ..numerals import lower, read_formal, read_lower
 from ..problems import Location, Problems
 from ..schema import AS_ENTERED, RUN_IN, SEPARATE
 
@@ -191,8 +191,9 @@ def structure(paragraphs: list[Paragraph], name: str, problems: Problems
               ) -> tuple[int, str, list[Paragraph], list[Section]]:
     """The chapter heading's number and name, the chapter preface, and the sections with their items.
 
-    A section or item heading counts only with the next number (`三、` after `二、`), so a line of
-    the text that happens to start with `一、` is not taken for a new section.
+    Headings are numbered literal text, so an editor who deleted or added one may have left the
+    numbers as they were: any number is a heading, and one out of sequence is a warning (build
+    numbers them afresh).
     """
     start = next((i for i, p in enumerate(paragraphs) if (m := _CHAPTER.match(p.text)) and read_formal(m.group(1))),
                  None)
@@ -210,11 +211,17 @@ def structure(paragraphs: list[Paragraph], name: str, problems: Problems
     for paragraph in paragraphs[start + 1:]:
         text = paragraph.text
         found = _SECTION.match(text)
-        if found and read_lower(found.group(1)) == len(sections) + 1 and found.group(2):
+        if found and (at := read_lower(found.group(1))) and found.group(2):
+            if at != len(sections) + 1:  # an editor deleted or added one: build numbers them again
+                problems.add("import-renumbered", Location(name, paragraph.where), label=f"{found.group(1)}、",
+                             expected=f"{lower(len(sections) + 1)}、")
             sections.append(Section(paragraph, found.group(2)))
             continue
         found = _ITEM.match(text)
-        if found and sections and read_lower(found.group(1)) == len(sections[-1].items) + 1:
+        if found and sections and (at := read_lower(found.group(1))):
+            if at != len(sections[-1].items) + 1:
+                problems.add("import-renumbered", Location(name, paragraph.where), label=f"({found.group(1)})",
+                             expected=f"({lower(len(sections[-1].items) + 1)})")
             sections[-1].items.append(Item(paragraph, found.group(2)))
             continue
         if not sections:
