@@ -176,7 +176,7 @@ SETTINGS_VALUE_HEADER = "內容"
 
 ACTIVITIES = Sheet(
     name="活動",
-    help="一列一項活動，印在所屬的「活動」類節之下，依開始日期排序（活動排序為填寫順序時依填寫順序）。",
+    help="一列一項活動，印在所屬的「活動」類節之下，依開始日期排序。",
     key="activities",
     unique=Unique(("section", "title", "start"), at="title", code="duplicate-activity"),
     include="include",
@@ -185,14 +185,12 @@ ACTIVITIES = Sheet(
                key="section"),
         Column("標題", Kind.LINE, True, "活動標題，印成「(一) 標題」。", "與日本京都市簽署高雄協定書",
                width=36, key="title"),
-        Column("開始日期", Kind.MONTH, True, "活動日期或月份，例如 110/9/10 或 110/9；活動排序為填寫順序時可空白。",
-               "110/9/10",
+        Column("開始日期", Kind.MONTH, True, "活動日期或月份，例如 110/9/10 或 110/9。", "110/9/10",
                width=14, key="start"),
         Column("結束日期", Kind.MONTH, False, "多日活動的最後一天；不可早於開始日期。", "110/9/12",
                width=14, key="end"),
-        Column("內容", Kind.PROSE, True,
-               "活動內容；空一行表示分段。子項一行一項，以 1、(1)、甲、(甲)、A、(A)、a、(a) 開頭。"
-               "可空白：只印標題。", "110年9月10日由陳其邁市長……",
+        # (Blank allowed: the item is its title alone; sub-items and 填寫順序 are in init's guide.)
+        Column("內容", Kind.PROSE, True, "活動內容；空一行表示分段。", "110年9月10日由陳其邁市長……",
                width=80, key="paragraphs", may_be_blank=True),
         Column("列入報告", Kind.CHOICE, False, "是（預設）或否；「否」的列不印也不檢核。", "是",
                choices=YES_NO, default="是", width=10, key="include"),

@@ -220,8 +220,8 @@ def blank_contents(rows: Sequence[Converted], by_number: dict[int, RawSection], 
     """A blank 內容 prints the title alone: normal under 標題接內文 (`(一)本期核發護照計615件。`),
     usually forgotten under 標題分段, so a warning there."""
     for c in rows:
-        if c.excluded or c.values.get("paragraphs") is not None:
-            continue
+        if c.excluded or c.values.get("paragraphs") is not None or not c.cell("paragraphs").location.cell:
+            continue  # (no cell: the column is missing, an error of its own)
         section = by_number.get(c["section"]) if c["section"] is not None else None
         if section is not None and section.format == SEPARATE and c["title"] is not None:
             problems.add("blank-content", c.cell("paragraphs").location, format=SEPARATE)
