@@ -1,0 +1,181 @@
+"""`reportgen import`: editors' corrections in the .docx come back to the workbook; what cannot be
+recovered is said; nothing is overwritten (SPEC §6)."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import pytest
+from docx import Document as WordDocument
+from docx.oxml.ns import qn
+from openpyxl import load_workbook
+
+from helpers import EXAMPLE, REPO, run_cli
+from reportgen import api
+from reportgen.errors import FatalError
+
+TEMPLATE = REPO / "templates" / "report.docx"
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> Path:
+    """The example's chapter as the editors receive it."""
+    out = tmp_path_factory.mktemp("built") / "國際事務.docx"
+    assert run_cli("build", EXAMPLE, "-o", out, "--template", TEMPLATE).code == 0
+    return out
+
+
+def edited(built: Path, tmp_path: Path, change) -> Path:
+    """The chapter after an editor's change in Word (python-docx stands in for Word)."""
+    document = WordDocument(str(built))
+    change(document.paragraphs)
+    path = tmp_path / "edited.docx"
+    document.save(str(path))
+    return path
+
+
+def texts(paragraph) -> list:
+    """The paragraph's w:t elements: a labelled one has the label's, then (after a tab) the text's."""
+    return paragraph._element.findall(".//" + qn("w:t"))
+
+
+def set_text(paragraph, text: str) -> None:
+    """Replace the paragraph's text after its label, as an editor typing over it does."""
+    texts(paragraph)[-1].text = text
+
+
+def imported(path: Path, tmp_path: Path) -> tuple[list[dict], list[str]]:
+    """The 活動 rows of the imported workbook (by header) and the chapter it builds."""
+    target = tmp_path / "back.xlsx"
+    result = run_cli("import", path, "-o", target)
+    assert result.code == 0, result.err
+    sheet = load_workbook(target)["活動"]
+    head = [c.value for c in sheet[1]]
+    rows = [dict(zip(head, (c.value for c in row), strict=True)) for row in sheet.iter_rows(min_row=2)]
+    return rows, api.preview_text(api.load([target])).splitlines()
+
+
+def original() -> list[str]:
+    return api.preview_text(api.load([EXAMPLE])).splitlines()
+
+
+def test_a_fixed_typo_comes_back(built, tmp_path):
+    def fix(paragraphs):
+        body = paragraphs[3]  # the first item's body
+        set_text(body, body.text.replace("櫥窗", "廚窗"))  # … an editor's fix, here the other way round
+    rows, chapter = imported(edited(built, tmp_path, fix), tmp_path)
+    assert "廚窗" in rows[0]["內容"] and "櫥窗" not in rows[0]["內容"]
+    assert chapter == [p.replace("櫥窗", "廚窗") for p in original()]
+
+
+def test_a_reworded_title_comes_back(built, tmp_path):
+    def reword(paragraphs):
+        set_text(paragraphs[4], "「日台友情 × 高雄」系列交流活動")
+    rows, chapter = imported(edited(built, tmp_path, reword), tmp_path)
+    assert rows[1]["標題"] == "「日台友情 × 高雄」系列交流活動"
+    assert chapter[4] == "(二) 「日台友情 × 高雄」系列交流活動"
+    assert chapter[:4] == original()[:4] and chapter[5:] == original()[5:]
+
+
+def test_a_deleted_item_comes_back_as_a_row_less(built, tmp_path):
+    def delete(paragraphs):
+        for paragraph in paragraphs[6:8]:  # (三) and its body
+            paragraph._element.getparent().remove(paragraph._element)
+    rows, chapter = imported(edited(built, tmp_path, delete), tmp_path)
+    before = original()
+    assert len(rows) == 13 and all("布里斯本" not in row["標題"] for row in rows)
+    # the editor left (四) … as they were; build numbers the items again
+    assert chapter[:6] == before[:6] and chapter[6] == "(三) 與日本熊本縣友好城市視訊會議"
+    assert len(chapter) == len(before) - 2
+
+
+def test_an_added_item_comes_back_as_a_new_row(built, tmp_path):
+    def fill(paragraphs):
+        heading, body = paragraphs[28], paragraphs[29]  # (十四) and its body: the last item
+        new_heading, new_body = copy.deepcopy(heading._element), copy.deepcopy(body._element)
+        body._element.addnext(new_heading)
+        new_heading.addnext(new_body)
+        added = [type(heading)(new_heading, heading._parent), type(body)(new_body, body._parent)]
+        set_text(added[0], "與美國聖安東尼市視訊會議")
+        texts(added[0])[0].text = "(十五)"
+        set_text(added[1], "110年12月28日陳其邁市長與聖安東尼市長視訊會議。")
+    rows, chapter = imported(edited(built, tmp_path, fill), tmp_path)
+    assert len(rows) == 15
+    assert rows[-1]["標題"] == "與美國聖安東尼市視訊會議"
+    assert rows[-1]["開始日期"] == "110/12/28"  # its first full date inside the period
+    assert chapter[30:32] == ["(十五) 與美國聖安東尼市視訊會議", "110年12月28日陳其邁市長與聖安東尼市長視訊會議。"]
+    assert chapter[:30] == original()[:30] and chapter[32:] == original()[30:]
+
+
+# --- what cannot be recovered is said ---------------------------------------------------------------
+
+def test_visit_statistics_become_a_text_section_with_a_warning(built, tmp_path):
+    outcome = api.import_chapter(built, tmp_path / "a.xlsx")
+    assert [p.code for p in outcome.problems] == ["import-visit-stats"]
+    assert outcome.setup.sections[1]["類型"] == "文字"
+    assert "推展與國際訪賓之友誼互動" in outcome.problems[0].message
+
+
+def test_no_period_in_the_text_is_a_warning_and_left_blank(tmp_path):
+    source = tmp_path / "c.txt"
+    source.write_text("參、外交\n一、加強合作\n(一)參與國際組織：本年3月1日起辦理。\n", encoding="utf-8")
+    outcome = api.import_chapter(source, tmp_path / "a.xlsx")
+    assert [p.code for p in outcome.problems] == ["import-no-period"]
+    assert outcome.setup.period is None
+    book = load_workbook(tmp_path / "a.xlsx")["報告設定"]
+    values = {row[0].value: row[1].value for row in book.iter_rows(min_row=2)}
+    assert values["期間起"] is None and values["期間迄"] is None and values["活動排序"] == "填寫順序"
+    given = api.import_chapter(source, tmp_path / "b.xlsx", period="98/1/1-98/6/30")
+    assert not given.problems and given.setup.period is not None
+
+
+def test_a_tie_between_half_years_names_the_candidates(tmp_path):
+    source = tmp_path / "c.txt"
+    source.write_text("參、外交\n一、合作\n(一)甲：98年3月1日辦理。\n(二)乙：98年9月1日辦理。\n", encoding="utf-8")
+    outcome = api.import_chapter(source, tmp_path / "a.xlsx")
+    assert [p.code for p in outcome.problems] == ["import-no-period"]
+    assert "98年1月1日至98年6月30日" in outcome.problems[0].message
+    assert "98年7月1日至98年12月31日" in outcome.problems[0].message
+
+
+def test_a_file_with_no_chapter_heading_is_an_error_saying_what_was_expected(tmp_path):
+    source = tmp_path / "notes.txt"
+    source.write_text("會議紀錄\n一、出席人員\n", encoding="utf-8")
+    result = run_cli("import", source, "-o", tmp_path / "a.xlsx")
+    assert result.code == 1
+    assert "找不到章標題" in result.err and "貳拾陸、國際事務" in result.err
+    assert not (tmp_path / "a.xlsx").exists()
+
+
+@pytest.mark.parametrize("name", ["chapter.pdf", "chapter.doc"])
+def test_other_kinds_of_file_are_refused_by_name(tmp_path, name):
+    source = tmp_path / name
+    source.write_bytes(b"%PDF-1.4")
+    result = run_cli("import", source, "-o", tmp_path / "a.xlsx")
+    assert result.code == 2 and ".docx" in result.err and ".txt" in result.err
+
+
+def test_import_never_overwrites(built, tmp_path):
+    target = tmp_path / "existing.xlsx"
+    target.write_bytes(b"staff's own workbook")
+    result = run_cli("import", built, "-o", target)
+    assert result.code == 2 and "已存在" in result.err
+    assert target.read_bytes() == b"staff's own workbook"
+    with pytest.raises(FatalError):
+        api.import_chapter(built, built.with_suffix(".xlsx").with_name(built.name))  # not .xlsx
+
+
+def test_a_big5_text_file_is_read_with_a_warning(tmp_path):
+    source = tmp_path / "c.txt"
+    source.write_bytes("參、外交\n一、合作\n(一)甲：98年3月1日辦理。\n".encode("cp950"))
+    outcome = api.import_chapter(source, tmp_path / "a.xlsx")
+    assert "import-encoding" in [p.code for p in outcome.problems]
+    assert outcome.setup.title == "外交"
+
+
+def test_the_workbook_is_a_normal_init_workbook(built, tmp_path):
+    api.import_chapter(built, tmp_path / "a.xlsx")
+    book = load_workbook(tmp_path / "a.xlsx")
+    assert book.sheetnames[0] == "填寫說明"
+    assert any(v.type == "list" for v in book["活動"].data_validations.dataValidation)
