@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
 
 from helpers import EXAMPLE, REPO, CliResult, run_cli, write_workbook
+
+# Hypothesis: deterministic everywhere; CI (the `ci` profile) tries more examples where a test does
+# not fix its own number (test_round_trip_property.py reads it to choose its size).
+settings.register_profile("dev", derandomize=True)
+settings.register_profile("ci", derandomize=True, max_examples=200)
+settings.load_profile("ci" if os.environ.get("CI") else "dev")
 
 
 @pytest.fixture

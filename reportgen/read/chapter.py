@@ -289,8 +289,8 @@ def _paren_widths(texts: list[str]) -> Counter[str]:
     """Parentheses in the prose (labels aside): which width the chapter writes them in."""
     widths: Counter[str] = Counter()
     for text in texts:
-        label = labels.parse(text)
-        body = text[label.end:] if label is not None else text
+        label, item = labels.parse(text), _ITEM.match(text)
+        body = item.group(2) if item else text[label.end:] if label is not None else text
         widths["全形"] += body.count("（") + body.count("）")
         widths["半形"] += body.count("(") + body.count(")")
     return widths
@@ -351,6 +351,7 @@ def read_chapter(path: Path, problems: Problems, period: tuple[dt.date, dt.date]
                      chosen=parens, setting="括號")
     section_rows: list[dict[str, object]] = []
     activity_rows: list[dict[str, object]] = []
+    seen: set[tuple[int, str, dt.date | None]] = set()
     for index, section in enumerate(sections, start=1):
         section_preface = [_clean(p.text) for p in section.preface]
         kind = "活動" if section.items else "文字"
@@ -379,6 +380,9 @@ def read_chapter(path: Path, problems: Problems, period: tuple[dt.date, dt.date]
                              limit=MAX_TITLE)
             dates = [d for d in full_dates(item_title + "".join(body))
                      if period is not None and period[0] <= d <= period[1]]
+            if dates and (index, item_title, dates[0]) in seen:  # 節次 + 標題 + 開始日期 name one activity
+                dates = []
+            seen.add((index, item_title, dates[0] if dates else None))
             activity_rows.append({
                 "節次": index, "標題": item_title,
                 "開始日期": _day_cell(dates[0]) if dates else None,
