@@ -69,8 +69,10 @@ class _Job:
         if state == "waiting":
             self.capacity.release(self)
         elif state == "running":
-            self.abandoned = True
-            self.capacity.abandoned += 1
+            with self.capacity._lock:
+                if self._state == "running":  # its thread has not ended meanwhile
+                    self.abandoned = True
+                    self.capacity.abandoned += 1
 
 
 class Capacity:
@@ -88,6 +90,7 @@ class Capacity:
         self.reserved = 0
         self.reserved_heavy = 0
         self._waiting: deque[_Job] = deque()
+        self._lock = threading.Lock()  # the counts change in the event loop and in ending threads
         self._loop: asyncio.AbstractEventLoop | None = None
         self._threads = anyio.CapacityLimiter(self.workers + 64)  # never the bound: the slots are
 
@@ -100,36 +103,44 @@ class Capacity:
         return True
 
     def _grant(self) -> None:
+        """In the event loop: start every waiting job that fits, in order."""
         heavy_waiting = False  # heavy checks keep their order among themselves
-        for job in list(self._waiting):
-            if job.heavy and heavy_waiting:
-                continue
-            if self._fits(job):
-                self._waiting.remove(job)
-                self.running += 1
-                self.reserved += job.memory
-                if job.heavy:
-                    self.heavy += 1
-                    self.reserved_heavy += job.memory
-                job.granted.set()
-            elif job.heavy:
-                heavy_waiting = True
+        with self._lock:
+            for job in list(self._waiting):
+                if job.heavy and heavy_waiting:
+                    continue
+                if self._fits(job):
+                    self._waiting.remove(job)
+                    self.running += 1
+                    self.reserved += job.memory
+                    if job.heavy:
+                        self.heavy += 1
+                        self.reserved_heavy += job.memory
+                    job.granted.set()
+                elif job.heavy:
+                    heavy_waiting = True
+
+    def _free(self, job: _Job) -> None:
+        with self._lock:
+            self.running -= 1
+            self.reserved -= job.memory
+            if job.heavy:
+                self.heavy -= 1
+                self.reserved_heavy -= job.memory
+            if job.abandoned:
+                self.abandoned -= 1
 
     def release(self, job: _Job) -> None:
-        self.running -= 1
-        self.reserved -= job.memory
-        if job.heavy:
-            self.heavy -= 1
-            self.reserved_heavy -= job.memory
-        if job.abandoned:
-            self.abandoned -= 1
+        """In the event loop: the job's thread and memory are free; the next ones may start."""
+        self._free(job)
         self._grant()
 
     def released_from_thread(self, job: _Job) -> None:
-        if self._loop is None:
-            return
-        with contextlib.suppress(RuntimeError):  # the loop has closed: the server has stopped
-            self._loop.call_soon_threadsafe(self.release, job)
+        """In the job's thread, as it ends: counted at once, the waiting woken in the loop."""
+        self._free(job)
+        if self._loop is not None:
+            with contextlib.suppress(RuntimeError):  # the loop has closed: nobody is waiting on it
+                self._loop.call_soon_threadsafe(self._grant)
 
     async def run(self, fn: Callable[..., T], *args: Any, memory: int, timeout: float) -> T:
         """`fn(*args)` in a worker thread once a slot and `memory` are free; Refused past `timeout`
