@@ -118,7 +118,6 @@ def test_another_host_prints_a_fresh_access_code_and_a_one_time_link():
         assert not any(code in link for link in links)
         assert get(base + "/") == 401
         assert get(f"{base}/?token={code}") == 401  # an address never carries the code
-        assert login(base, "wrong-code") == 403
         assert login(base, code) == 200  # redirected home with the cookie set
         one_time = base + invite[invite.index("/?invite="):]
         assert get(one_time) == 200 and get(one_time) == 403

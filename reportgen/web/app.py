@@ -128,7 +128,7 @@ async def _check(request: Request, state: State, config: ServeConfig) -> tuple[p
     workbooks, template = await read_upload(request, config)
     memory = await anyio.to_thread.run_sync(
         estimate.predicted_memory, [w.data for w in workbooks], template.data if template else None,
-        limiter=state.estimating)
+        config.max_check_memory, limiter=state.estimating)
     if memory > config.max_check_memory:
         log.warning("預估記憶體 %.0f MB 超過上限，拒絕一筆上傳", memory / MB)
         raise Refused(413, f"這次上傳的活頁簿預估需要約 {memory / MB:,.0f} MB 記憶體才能檢核，超過這台伺服器每次檢核"

@@ -58,14 +58,22 @@ class Size:
         return PER_XML_BYTE * self.xml + PER_CELL * self.cells
 
 
-def predicted_memory(workbooks: Iterable[bytes], template: bytes | None = None) -> int:
-    """Bytes of memory one check of these uploads is expected to take at its peak."""
-    total = BASE + sum(measure(data).memory for data in workbooks)
-    return total + (PER_TEMPLATE_BYTE * len(template) if template else 0)
+def predicted_memory(workbooks: Iterable[bytes], template: bytes | None = None, cap: int | None = None) -> int:
+    """Bytes of memory one check of these uploads is expected to take at its peak.
+
+    `cap`: once the prediction is above it, the rest is not measured (the upload is refused anyway).
+    """
+    total = BASE + (PER_TEMPLATE_BYTE * len(template) if template else 0)
+    for data in workbooks:
+        if cap is not None and total > cap:
+            break
+        total += measure(data, None if cap is None else cap - total).memory
+    return total
 
 
-def measure(data: bytes) -> Size:
-    """The Size of one workbook's bytes; Size() when the library would refuse it unparsed."""
+def measure(data: bytes, cap: int | None = None) -> Size:
+    """The Size of one workbook's bytes; Size() when the library would refuse it unparsed.
+    When its sheet XML alone is predicted above `cap`, its cells are not counted."""
     if not data.startswith(b"PK") or not _sane_directory(data):
         return Size()
     try:
@@ -77,12 +85,16 @@ def measure(data: bytes) -> Size:
                 return Size()
             sheets = [info for info in infos if _XLSX_SHEET.fullmatch(info.filename)]
             if sheets:
-                text = sum(info.file_size for info in infos if info.filename in _XLSX_TEXT)
-                return Size(text + sum(info.file_size for info in sheets),
-                            sum(_within_limit(_xlsx_cells(_inflate(archive, info))) for info in sheets))
+                xml = sum(info.file_size for info in infos if info.filename in _XLSX_TEXT)
+                xml += sum(info.file_size for info in sheets)
+                if cap is not None and PER_XML_BYTE * xml > cap:
+                    return Size(xml)
+                return Size(xml, sum(_within_limit(_xlsx_cells(_inflate(archive, info))) for info in sheets))
             content = next((info for info in infos if info.filename == "content.xml"), None)
             if content is None:
                 return Size()
+            if cap is not None and PER_XML_BYTE * content.file_size > cap:
+                return Size(content.file_size)
             tables = _ods_cells(_inflate(archive, content))
             return Size(content.file_size, sum(_within_limit(cells) for cells in tables))
     except (zipfile.BadZipFile, zlib.error, EOFError, ValueError, NotImplementedError, RuntimeError, OSError):
