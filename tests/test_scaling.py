@@ -14,8 +14,9 @@ from openpyxl import Workbook
 from helpers import HEADERS, REPO
 from reportgen import load
 from reportgen.compose import compose
-from reportgen.docx_writer import load_template, render_docx
+from reportgen.docx_writer import render_docx
 from reportgen.report_xlsx import report_bytes
+from reportgen.template_package import load_template
 
 N = 800  # rows; with 4N the test runs in a few seconds
 SECTIONS = 5  # activity sections: none may hold more than 999 items

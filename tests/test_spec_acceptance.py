@@ -616,7 +616,9 @@ def test_heading_styles_and_named_body_styles(built):
 def test_no_direct_formatting_in_runs(built):
     xml = docx_xml(built)
     assert "<w:rPr" not in xml
-    assert "<w:numPr" not in xml  # literal labels, not auto-numbering
+    # literal labels, not auto-numbering: the only numbering markup cancels a master's (numId 0)
+    assert re.findall(r"<w:numId [^>]*>", xml) and set(re.findall(r"<w:numId [^>]*>", xml)) == {'<w:numId w:val="0"/>'}
+    assert "<w:abstractNum" not in xml and "<w:ilvl" not in xml
 
 
 def test_fonts_and_language(built):

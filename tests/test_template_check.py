@@ -79,7 +79,7 @@ def test_overflow_punctuation_off_and_a_missing_tab_stop_are_warned(tmp_path, cl
     assert result.code == 0
     lines = result.out.splitlines()
     assert lines[0].startswith("警告：範本 範本.docx：「標題 3」在左縮排 2.45 公分 的位置沒有定位點。")
-    assert lines[1].startswith("警告：範本 範本.docx：「允許標點符號溢出邊界」被關閉：節內文、項內文（")
+    assert lines[1].startswith("警告：範本 範本.docx：「允許標點符號溢出邊界」被關閉：節內文、項內文。用 LibreOffice")
     assert lines[2] == f"範本 {edited} 檢查完成：警告 2 項，仍可使用。"
     built = cli("build", example_dir, "-o", tmp_path / "x.docx", "--template", edited)
     assert built.code == 0
