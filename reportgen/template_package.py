@@ -208,12 +208,14 @@ def near_style(role: Role, names: dict[str, str]) -> str | None:
     heading named 標題 3 by a tool that localized it), if any is close; never another role's own."""
     name = STYLE_NAMES[role]
     taken = {n.lower() for n in STYLE_NAMES.values()} | {LEAD_STYLE_NAME.lower()}
-    candidates = {n: n for n in names if n not in taken}
     wanted = [name, BUILT_IN_SHOWN[name]] if name in BUILT_IN_SHOWN else [name]
     for query in wanted:
-        found = difflib.get_close_matches(query.lower(), list(candidates), n=1, cutoff=NEAR_MATCH)
+        # heading 4 is Word's own style, not a renamed heading 3: names differing only in a number are others
+        numbered = re.sub(r"\d+", "#", query.lower())
+        candidates = [n for n in names if n not in taken and re.sub(r"\d+", "#", n) != numbered]
+        found = difflib.get_close_matches(query.lower(), candidates, n=1, cutoff=NEAR_MATCH)
         if found:
-            return candidates[found[0]]
+            return found[0]
     return None
 
 
