@@ -8,7 +8,8 @@ report may carry:
   their chapters, sections and items;
 - `char_units`: indents in character units, as zh-TW Word writes them — Normal's two-character
   first-line indent (firstLineChars="200"), headings and bodies in leftChars/hangingChars;
-- `tab_stop`: a tab stop in 標題 3 between (一) and the text edge.
+- `tab_stop`: a tab stop in 標題 3 between (一) and the text edge;
+- `two_columns`: its last section set in two columns, so what is inserted at its end flows in two.
 
 `insert_like_word` is Word's Insert → Text from File (and paste with the destination's styles) done
 on the XML: the chapter's paragraphs go before the master's final section properties; a style
@@ -41,7 +42,7 @@ NUMBERING = (
     + '</w:abstractNum><w:num w:numId="1"><w:abstractNumId w:val="0"/></w:num></w:numbering>')
 # A stop 0.39 cm after where 標題 3's first line starts: past (一) in any face, short of the title's edge.
 CATCHING_STOP = 560
-KINDS = ("numbered", "char_units", "tab_stop")
+KINDS = ("numbered", "char_units", "tab_stop", "two_columns")
 
 
 def _rewrite(source: Path, target: Path, edit) -> Path:
@@ -133,7 +134,19 @@ def master(kind: str, template: Path, target: Path) -> Path:
         return _edit_styles(base, target, _char_units)
     if kind == "tab_stop":
         return _edit_styles(base, target, _tab_stop)
+    if kind == "two_columns":
+        return _rewrite(base, target, _two_columns)
     raise ValueError(kind)
+
+
+def _two_columns(name: str | None, data: bytes | None):
+    if name != "word/document.xml":
+        return data if name is not None else ()
+    root = etree.fromstring(data, parser())
+    columns = root.find(f"{q('body')}/{q('sectPr')}/{q('cols')}")
+    columns.set(q("num"), "2")
+    columns.set(q("space"), "425")
+    return serialize(root)
 
 
 def insert_like_word(master_path: Path, chapter: Path, target: Path) -> Path:

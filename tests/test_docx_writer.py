@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from lxml import etree
 
 from helpers import REPO
+from masters import master
 from reportgen import docx_writer
 from reportgen.compose import Block, Document, Role
 from reportgen.docx_writer import render_docx
@@ -153,6 +154,43 @@ def test_carried_layout_includes_the_widening_for_wide_labels():
         assert by_style[style_id][3:] == [f"tabs left@{left}", f"ind hanging={hanging} left={left} right=0"]
     assert by_style["SectionBody"] == [f"ind firstLine=0 left={_ind(styles, 'SectionBody')[0]} right=0"]
     assert _ind(styles, "Heading3")[0] > 1387  # widened
+
+
+def test_character_units_in_the_template_are_cancelled_not_carried(tmp_path):
+    """A master used as the template states its indents in characters beside twips (zh-TW Word): every
+    paragraph carries the twips with its character units at 0 (carried() checks each w:ind)."""
+    made = master("char_units", TEMPLATE, tmp_path / "總報告.docx")
+    layouts = [carried(p) for p in body_paragraphs(parts(render_docx(load_template(made), DOC)))]
+    assert [layout[-1] for layout in layouts] == [
+        "ind firstLine=0 left=0 right=0", "ind hanging=640 left=640 right=0", "ind firstLine=0 left=640 right=0",
+        "ind hanging=1027 left=1667 right=0", "ind firstLine=0 left=1667 right=0"]
+
+
+SAVED_BY_LIBREOFFICE = REPO / "tests" / "fixtures" / "template-saved-by-libreoffice.docx"
+
+
+def test_a_libreoffice_saved_template_gives_a_chapter_word_opens_cleanly():
+    """Writer's Word export states w:sz twice, turns hyphenation on, writes docGrid charSpace -8193 as
+    4294959103 and no theme: the chapter states each property once, hyphenates nothing, has -8193 and
+    a theme. Same inputs, same bytes."""
+    data = render_docx(load_template(SAVED_BY_LIBREOFFICE), DOC)
+    assert render_docx(load_template(SAVED_BY_LIBREOFFICE), DOC) == data
+    package = parts(data)
+    with zipfile.ZipFile(SAVED_BY_LIBREOFFICE) as archive:
+        assert archive.read("word/styles.xml").count(b'<w:sz w:val="40"/><w:sz w:val="40"/>') == 1
+        assert b'<w:autoHyphenation w:val="true"/>' in archive.read("word/settings.xml")
+    styles = etree.fromstring(package["word/styles.xml"])
+    for properties in styles.iter(f"{W}rPr", f"{W}pPr"):
+        tags = [child.tag for child in properties]
+        assert len(tags) == len(set(tags))
+    assert b"autoHyphenation" not in package["word/settings.xml"]
+    grid = etree.fromstring(package["word/document.xml"]).find(f"{W}body/{W}sectPr/{W}docGrid")
+    assert grid.get(f"{W}charSpace") == "-8193"
+    theme = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/theme"
+    related = etree.fromstring(package["word/_rels/document.xml.rels"])
+    assert [r.get("Target") for r in related if r.get("Type") == theme] == ["theme/theme1.xml"]
+    assert b'PartName="/word/theme/theme1.xml"' in package["[Content_Types].xml"]
+    assert etree.fromstring(package["word/theme/theme1.xml"]).get("name") == "reportgen"
 
 
 def test_item_label_is_followed_by_a_tab(package):
