@@ -11,8 +11,9 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from .problems import FatalError, Problems
-from .validate import Outcome
+from .check.validate import Outcome
+from .errors import FatalError
+from .problems import Problems
 
 
 def load(paths: Iterable[Path | str], progress=None, *, keep_grids: bool = False) -> Outcome:
@@ -24,10 +25,10 @@ def load(paths: Iterable[Path | str], progress=None, *, keep_grids: bool = False
     (`validate --report`), so the report does not read the inputs again.
     Raises FatalError for conditions that stop the run (unreadable file, no inputs).
     """
-    from .inputs import display_names
-    from .reader import expand_inputs, read_workbook
-    from .validate import validate_books
-    from .workbook import open_workbook
+    from .check.validate import validate_books
+    from .read.inputs import display_names, expand_inputs
+    from .read.reader import read_workbook
+    from .read.workbook import open_workbook
 
     problems = Problems()
     files = expand_inputs([Path(p) for p in paths], problems)
@@ -85,7 +86,7 @@ def default_template() -> Path:
 def document(outcome: Outcome):  # -> compose.Document
     """The chapter as a tree of labelled blocks, composed once per outcome whoever asks for it
     (the .docx writer, the template check, the preview, the web page)."""
-    from .compose import compose
+    from .write.compose import compose
 
     if outcome.report is None:
         raise FatalError("資料有錯誤，無法產生本章。")
@@ -97,8 +98,8 @@ def document(outcome: Outcome):  # -> compose.Document
 
 def render_docx(outcome: Outcome, template: Path | str | None = None) -> bytes:
     """The chapter as .docx bytes; identical inputs and template give identical bytes."""
-    from .docx_writer import render_docx as write
-    from .template_package import load_template
+    from .write.docx_writer import render_docx as write
+    from .write.template_package import load_template
 
     chapter = document(outcome)
     loaded = load_template(Path(template) if template is not None else default_template())
@@ -107,7 +108,7 @@ def render_docx(outcome: Outcome, template: Path | str | None = None) -> bytes:
 
 def preview_text(outcome: Outcome) -> str:
     """The chapter as plain text, one paragraph a line."""
-    from .compose import plain_text
+    from .write.compose import plain_text
 
     return plain_text(document(outcome))
 
@@ -128,12 +129,71 @@ def summary(outcome: Outcome) -> str:
 def template_warnings(outcome: Outcome, template: Path | str | None = None) -> list[str]:
     """What `reportgen build --template` prints about its template for this chapter (page size,
     language, fonts, indents …), one line each; empty when there is no chapter or nothing to say."""
-    from .template_check import build_warnings
+    from .write.template_check import build_warnings
 
     if outcome.report is None:
         return []
     return build_warnings(Path(template) if template is not None else default_template(), document(outcome))
 
 
-__all__ = ["FatalError", "Outcome", "default_template", "document", "load", "preview_text", "render_docx", "summary",
-           "template_warnings"]
+def create_workbook(path: Path, period: str | None = None, source: Path | None = None,
+                    today=None):  # -> init_workbook.InitOutcome
+    """`reportgen init`: a blank workbook at `path` for `period`, or carrying over 報告設定 and 章節
+    from an earlier workbook `source` (period moved on half a year). A `source` with errors
+    writes nothing; an existing `path` is never replaced."""
+    import datetime as dt
+
+    from .write.init_workbook import (
+        InitOutcome,
+        check_target,
+        half_year_of,
+        parse_period,
+        starter_setup,
+        write_workbook,
+    )
+
+    check_target(path)
+    outcome = InitOutcome()
+    chosen = parse_period(period) if period is not None else None
+    if source is not None:
+        setup = _carried_setup(source, outcome.problems)
+        if setup is None:
+            return outcome
+        if chosen is None:
+            outcome.period_note = f"（由 {source.name} 的期間順延半年）"
+        else:
+            setup.period = chosen
+    else:
+        if chosen is None:
+            chosen = half_year_of(today or dt.date.today())
+            outcome.period_note = "（未指定 --period，採今天所在的半年；可在「報告設定」修改）"
+        setup = starter_setup(chosen)
+    write_workbook(path, setup)
+    outcome.path, outcome.setup = path, setup
+    return outcome
+
+
+def _carried_setup(source: Path, problems: Problems):  # -> init_workbook.Setup | None
+    """報告設定 and 章節 of an old workbook, checked as a build checks them, period moved on;
+    None when they have errors. Only those two sheets are read: an old year's rows never are."""
+    from .check.validate import setup_of
+    from .read.reader import read_workbook
+    from .schema import SECTIONS, SETTINGS
+    from .write.init_workbook import Period, Setup, next_half_year
+
+    if not source.is_file():
+        raise FatalError(f"找不到 --from 指定的檔案 {source}。請確認路徑是否正確。")
+    book = read_workbook(source, problems, only={SETTINGS.name, SECTIONS.name})
+    settings, sections = setup_of(book, problems)
+    if problems.errors or settings is None:
+        return None
+    rows: list[dict[str, object]] = [
+        {"節次": s.number, "節名": s.title, "類型": s.kind, "前言": "\n\n".join(s.preface) or None}
+        for s in sections]
+    return Setup(chapter=settings.chapter, title=settings.title,
+                 period=next_half_year(Period(settings.start, settings.end)),
+                 parens=settings.parens, sections=rows)
+
+
+__all__ = ["FatalError", "Outcome", "create_workbook", "default_template", "document", "load", "preview_text",
+           "render_docx", "summary", "template_warnings"]

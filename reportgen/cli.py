@@ -12,9 +12,8 @@ from pathlib import Path
 from typing import NoReturn
 
 from . import __version__
-from .problems import FatalError
+from .errors import EXIT_FATAL, EXIT_INPUT, EXIT_INTERRUPTED, EXIT_OK, FatalError
 
-EXIT_OK, EXIT_INPUT_ERRORS, EXIT_FATAL = 0, 1, 2
 EXIT_BROKEN_PIPE = 141  # as a shell reports a command ended by SIGPIPE
 
 # argparse is localized through gettext; these are the strings it shows users.
@@ -146,8 +145,7 @@ def _load(args: argparse.Namespace, *, problems_to=None, refusal: str | None = "
 
 def _build(args: argparse.Namespace) -> int:
     from . import api
-    from .output import write_atomic
-    from .paths import DOCX, check_copies, check_output, refuse_special, safe_file_title
+    from .write.outputs import DOCX, check_copies, check_output, refuse_special, safe_file_title, write_atomic
 
     template_path = _template_path(args.template)
     refuse_special(template_path, "範本")
@@ -158,7 +156,7 @@ def _build(args: argparse.Namespace) -> int:
         check_copies(args.output, kinds, **check)
     outcome, ok = _load(args)
     if not ok:
-        return EXIT_INPUT_ERRORS
+        return EXIT_INPUT
     for line in api.template_warnings(outcome, template_path):  # the same check as `reportgen template`
         print(line, file=sys.stderr)
     output = args.output or Path("outputs") / f"{safe_file_title(outcome.report.settings.title)}.docx"
@@ -168,7 +166,7 @@ def _build(args: argparse.Namespace) -> int:
     print(f"已產生 {output}")
     print(_summary(outcome))
     if kinds:
-        from .convert import convert, pdf_font_warning
+        from .write.convert import convert, pdf_font_warning
 
         if args.pdf and (font_warning := pdf_font_warning()):
             print(font_warning, file=sys.stderr)
@@ -179,7 +177,7 @@ def _build(args: argparse.Namespace) -> int:
 
 
 def _template(args: argparse.Namespace) -> int:
-    from .template_check import blocking, check_template
+    from .write.template_check import blocking, check_template
 
     path = _template_path(args.file)
     findings = check_template(path)
@@ -195,7 +193,7 @@ def _template(args: argparse.Namespace) -> int:
 
 def _validate(args: argparse.Namespace) -> int:
     if args.report is not None:  # refused before any work
-        from .paths import REPORT, check_output
+        from .write.outputs import REPORT, check_output
 
         check_output(args.report, REPORT, inputs=args.inputs)
     outcome, ok = _load(args, problems_to=sys.stdout, refusal=None, keep_grids=args.report is not None)
@@ -204,12 +202,12 @@ def _validate(args: argparse.Namespace) -> int:
     if outcome.report is not None:
         print(_summary(outcome))
     if args.report is not None:
-        from .output import write_atomic
-        from .report_xlsx import report_bytes
+        from .write.outputs import write_atomic
+        from .write.report_xlsx import report_bytes
 
         write_atomic(args.report, report_bytes(args.inputs, outcome.problems, outcome.sources))
         print(f"已產生檢核報告 {args.report}")
-    return EXIT_OK if ok else EXIT_INPUT_ERRORS
+    return EXIT_OK if ok else EXIT_INPUT
 
 
 def _preview(args: argparse.Namespace) -> int:
@@ -217,24 +215,24 @@ def _preview(args: argparse.Namespace) -> int:
 
     outcome, ok = _load(args)
     if not ok:
-        return EXIT_INPUT_ERRORS
+        return EXIT_INPUT
     sys.stdout.write(preview_text(outcome))
     return EXIT_OK
 
 
 def _init(args: argparse.Namespace) -> int:
-    from .init_workbook import create
-    from .paths import refuse_special
+    from .api import create_workbook
+    from .write.outputs import refuse_special
 
     if args.source is not None:
         refuse_special(args.source, "活頁簿")
-    outcome = create(args.file, period=args.period, source=args.source)
+    outcome = create_workbook(args.file, period=args.period, source=args.source)
     for problem in outcome.problems.sorted():
         print(problem.render(), file=sys.stderr)
     if outcome.path is None:
         print(f"{args.source} 的報告設定或章節有錯誤（{outcome.problems.summary()}），未產生檔案。",
               file=sys.stderr)
-        return EXIT_INPUT_ERRORS
+        return EXIT_INPUT
     print(outcome.summary())
     return EXIT_OK
 
@@ -296,7 +294,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         note = str(exc)
     gc.collect()  # the abandoned writers go now, while nobody listens
     print(f"已中斷。{note}", file=sys.stderr)
-    return 130
+    return EXIT_INTERRUPTED
 
 
 def _main(argv: Sequence[str] | None) -> int:
@@ -314,14 +312,14 @@ def _main(argv: Sequence[str] | None) -> int:
     try:
         return args.run(args)
     except FatalError as exc:
-        print(f"錯誤：{exc.message}", file=sys.stderr)
-        return EXIT_FATAL
+        print(f"錯誤：{exc.format_message()}", file=sys.stderr)
+        return exc.exit_code
     except BrokenPipeError:  # `reportgen preview | head`: the reader left; stop quietly, like other tools
         with contextlib.suppress(OSError, ValueError):
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_BROKEN_PIPE
     except OSError as exc:  # a path failure no check foresaw: still its reason, in Chinese
-        from .problems import os_reason
+        from .errors import os_reason
 
         if os.environ.get("REPORTGEN_DEBUG"):
             raise

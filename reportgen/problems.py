@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import errno
 from dataclasses import dataclass
 
 from .cells import column_letter
@@ -123,24 +122,3 @@ class Problems(list[Problem]):
 
     def summary(self) -> str:
         return f"錯誤 {len(self.errors)} 項、警告 {len(self.warnings)} 項"
-
-
-_OS_REASONS = {
-    errno.EACCES: "沒有權限", errno.EPERM: "不允許的操作（檔案可能被鎖定）", errno.ENOENT: "找不到檔案或資料夾",
-    errno.ENOSPC: "磁碟空間不足", errno.EROFS: "位於唯讀的磁碟", errno.EBUSY: "檔案正被其他程式使用",
-    errno.EISDIR: "這是資料夾", errno.ENOTDIR: "路徑中有一段不是資料夾", errno.ENAMETOOLONG: "檔名過長",
-    errno.EEXIST: "檔案已存在",
-}
-
-
-def os_reason(exc: OSError) -> str:
-    """Why the system refused, in words staff read (the OS says it in English)."""
-    return _OS_REASONS.get(exc.errno or 0, f"系統錯誤代碼 {exc.errno}" if exc.errno else "系統錯誤")
-
-
-class FatalError(Exception):
-    """A condition that stops the run (unreadable file, bad template): exit code 2."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message

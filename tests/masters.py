@@ -24,7 +24,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from reportgen.wordml import PPR_ORDER, STYLE_ORDER, W_NS, insert_in_order, parser, q, serialize
+from reportgen.write.wordml import PPR_ORDER, STYLE_ORDER, W_NS, insert_in_order, parser, q, serialize
 from tools.render_master_preview import make_master
 
 NUMBERING_PART = "word/numbering.xml"

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from reportgen.compose import Role, compose, join_names, plain_text
 from reportgen.dates import Day
 from reportgen.models import Activity, Report, Section, Settings, Visit, VisitStats
 from reportgen.problems import Location
+from reportgen.write.compose import Role, compose, join_names, plain_text
 
 HERE = Location("t.xlsx", "活動", 2, 0)
 
@@ -24,7 +24,7 @@ def activity(n: int, section: int = 1) -> Activity:
 
 def visit(org: str, reps: tuple[str, ...], *, video=False, key=True) -> Visit:
     return Visit(date=dt.date(2021, 9, 1), organisation=org, representatives=reps, people=2,
-                 video=video, key=key, source=HERE)
+                 form="視訊" if video else "實體", key=key, source=HERE)
 
 
 def report(**changes) -> Report:
@@ -97,7 +97,7 @@ def test_the_chapter_is_composed_with_the_collector_paused_and_nothing_frozen(mo
 
     from helpers import write_workbook
     from reportgen import api
-    from reportgen import compose as compose_module
+    from reportgen.write import compose as compose_module
 
     book = write_workbook(tmp_path / "book.xlsx", activities=[
         {"節次": 1, "標題": "甲", "開始日期": "110/9/8", "內容": "內容。"}])
@@ -119,7 +119,7 @@ def test_the_chapter_is_composed_with_the_collector_paused_and_nothing_frozen(mo
 
 def test_activity_blocks_are_blocks_like_any_other():
     """_activities makes its blocks with tuple.__new__: they must equal Block(...) field for field."""
-    from reportgen.compose import Block
+    from reportgen.write.compose import Block
 
     doc = compose(report())
     item, body = doc.blocks[2], doc.blocks[3]

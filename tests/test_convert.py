@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from reportgen import convert
-from reportgen.problems import FatalError
+from reportgen.errors import FatalError
+from reportgen.write import convert
 
 posix_only = pytest.mark.skipif(os.name != "posix", reason="the stand-in soffice is a shell script")
 
@@ -121,7 +121,7 @@ def test_soffice_gets_its_own_profile_and_the_font_aliases(tmp_path, monkeypatch
     profile = next(a for a in calls.splitlines() if a.startswith("-env:UserInstallation=file://"))
     assert "reportgen-soffice-" in profile
     if sys.platform.startswith("linux"):
-        aliases = Path(convert.__file__).parent / "fonts" / "aliases.conf"
+        aliases = Path(convert.__file__).parents[1] / "fonts" / "aliases.conf"
         assert f"<include>{aliases}</include>" in calls
         assert "<family>標楷體</family>" in aliases.read_text(encoding="utf-8")
     assert not Path(profile.split("file://", 1)[1]).parent.exists()  # the temporary profile is removed
@@ -168,7 +168,7 @@ def test_no_font_warning_where_fontconfig_is_not_used(monkeypatch):
 def _alias_prefer(family: str):
     from lxml import etree
 
-    root = etree.parse(str(Path(convert.__file__).parent / "fonts" / "aliases.conf"))
+    root = etree.parse(str(Path(convert.__file__).parents[1] / "fonts" / "aliases.conf"))
     alias = next(a for a in root.iter("alias") if a.findtext("family") == family)
     return alias.find("prefer").iter("family")
 

@@ -10,7 +10,7 @@ import pytest
 
 from helpers import ACTIVITIES, SETTINGS, VISITS, write_workbook
 from reportgen import load
-from reportgen.reader import read_grids
+from reportgen.read.reader import read_grids
 
 CORPUS = Path(__file__).resolve().parent / "corpus"
 TABLE: dict[str, dict] = json.loads((CORPUS / "expected.json").read_text(encoding="utf-8"))

@@ -13,11 +13,11 @@ from lxml import etree
 
 from helpers import REPO
 from masters import master
-from reportgen import docx_writer
-from reportgen.compose import Block, Document, Role
-from reportgen.docx_writer import render_docx
-from reportgen.problems import FatalError
-from reportgen.template_package import load_template
+from reportgen.errors import FatalError
+from reportgen.write import docx_writer
+from reportgen.write.compose import Block, Document, Role
+from reportgen.write.docx_writer import render_docx
+from reportgen.write.template_package import load_template
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 TEMPLATE = REPO / "templates" / "report.docx"
@@ -373,7 +373,7 @@ def _without_core(tmp_path, keep_relationship: bool = False):
 
 @pytest.mark.parametrize("keep_relationship", [False, True])
 def test_a_template_without_core_properties_gets_them(tmp_path, keep_relationship):
-    from reportgen.fingerprint import Origin, origin
+    from reportgen.write.fingerprint import Origin, origin
 
     template = _without_core(tmp_path, keep_relationship)
     data = render_docx(load_template(template), DOC)
@@ -486,8 +486,8 @@ BLOCKS = st.builds(Block, st.sampled_from(list(Role)), AWKWARD | st.sampled_from
 @settings(max_examples=150, deadline=None)
 def test_the_document_part_is_what_the_plain_code_writes(blocks, piece):
     """Labels, tabs, lead paragraphs and awkward text, across piece boundaries."""
-    from reportgen.label_fit import label_widths
-    from reportgen.paragraph_layout import carried_layouts
+    from reportgen.write.label_fit import label_widths
+    from reportgen.write.paragraph_layout import carried_layouts
 
     template = _TEMPLATE_LOADED
     document = Document(title="t", subject="s", date=(2021, 12, 31), blocks=tuple(blocks))

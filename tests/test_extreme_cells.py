@@ -12,7 +12,7 @@ from docx import Document as open_docx
 
 from helpers import ACTIVITIES, write_workbook
 from reportgen import load
-from reportgen.limits import MAX_CHARS
+from reportgen.check.limits import MAX_CHARS
 from reportgen.schema import Kind
 from zipparts import ACTIVITY_SHEET, replace_text, rewrite
 

@@ -10,11 +10,12 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from helpers import REPO, write_workbook
-from reportgen import docx_writer, normalize
-from reportgen.compose import Block, Document, Role
+from reportgen import normalize
 from reportgen.problems import Problems
-from reportgen.reader import read_workbook
-from reportgen.template_package import load_template
+from reportgen.read.reader import read_workbook
+from reportgen.write import docx_writer
+from reportgen.write.compose import Block, Document, Role
+from reportgen.write.template_package import load_template
 
 EVERY_CHARACTER = "".join(map(chr, range(0x110000)))
 
@@ -112,7 +113,7 @@ def test_remembered_values_are_the_same_and_lists_are_not_shared(tmp_path):
 
 def test_convert_row_gives_the_same_as_converting_each_cell(tmp_path):
     """The table fast path (raw grid values, remembered results) against `convert` on each Cell."""
-    from reportgen.kinds import INVALID, Context, convert, convert_row
+    from reportgen.check.kinds import INVALID, Context, convert, convert_row
     from reportgen.schema import VISITS
 
     book = write_workbook(tmp_path / "book.xlsx", visits=[
@@ -121,12 +122,12 @@ def test_convert_row_gives_the_same_as_converting_each_cell(tmp_path):
     fast_problems, slow_problems = Problems(), Problems()
     fast_ctx, slow_ctx = Context(fast_problems), Context(slow_problems)
     fast = [convert_row(VISITS, row, fast_ctx) for row in rows]
-    slow = [{col.header: convert(row[col.header], col, slow_ctx) for col in VISITS.columns if not col.note}
+    slow = [{col.key: convert(row[col.header], col, slow_ctx) for col in VISITS.columns if not col.note}
             for row in rows]
     assert fast == slow
     assert any(value is INVALID for row in fast for value in row.values())
     assert fast_problems.flatten() == slow_problems.flatten() and len(fast_problems) > 4
-    first, second = (row["代表"] for row in fast[:2])
+    first, second = (row["representatives"] for row in fast[:2])
     assert first == second and first is not second
 
 
@@ -136,7 +137,7 @@ def test_validate_report_from_the_grids_already_read_equals_reading_again(tmp_pa
     from openpyxl import load_workbook
 
     from reportgen import load
-    from reportgen.report_xlsx import report_bytes
+    from reportgen.write.report_xlsx import report_bytes
 
     book = write_workbook(tmp_path / "book.xlsx", visits=_visits(3, 人數="五"))
     outcome = load([book], keep_grids=True)
@@ -154,8 +155,8 @@ def test_validate_report_from_the_grids_already_read_equals_reading_again(tmp_pa
 
 
 def test_init_from_reads_only_settings_and_sections(tmp_path, monkeypatch):
-    from reportgen import reader
-    from reportgen.init_workbook import create
+    from reportgen.api import create_workbook as create
+    from reportgen.read import reader
 
     source = write_workbook(tmp_path / "old.xlsx", activities=[{"節次": "壞", "標題": None}],
                             visits=_visits(2, 人數="五"))
@@ -175,7 +176,7 @@ def test_init_from_reads_only_settings_and_sections(tmp_path, monkeypatch):
 # --- the safety check's element counts -----------------------------------------------------------
 
 def test_element_counts_by_bytes_count_equal_the_regex():
-    from reportgen import safety
+    from reportgen.read import safety
 
     samples = [b'<row r="1"><c r="A1"/><c>x</c></row><rowBreaks/><cols><col/></cols><c\n/><row>',
                b'<x:row r="2"><x:c r="B2"/></x:row><row/>', b"<ro", b"<row", b"<c", b'<cfRule/><c\tr="A1">',
@@ -186,7 +187,7 @@ def test_element_counts_by_bytes_count_equal_the_regex():
 
 
 def test_a_sheet_with_a_formula_is_scanned_and_one_without_is_not(tmp_path):
-    from reportgen.workbook import open_workbook
+    from reportgen.read.workbook import open_workbook
 
     book = write_workbook(tmp_path / "book.xlsx", visits=_visits(2, 人數="=2+3"))
     with open_workbook(book) as opened:
@@ -201,7 +202,7 @@ def test_the_collector_is_paused_only_while_loading(tmp_path, monkeypatch):
     import gc
 
     from reportgen import load
-    from reportgen import validate as validate_module
+    from reportgen.check import validate as validate_module
 
     seen: list[bool] = []
     plain = validate_module.validate_books
@@ -232,7 +233,8 @@ def test_the_report_with_plain_cells_written_directly_is_openpyxl_s_own(tmp_path
     """Every part of the package, byte for byte, as when openpyxl writes every cell itself."""
     import datetime as dt
 
-    from reportgen import load, report_xlsx
+    from reportgen import load
+    from reportgen.write import report_xlsx
 
     texts = ["純文字", " 前後空白 ", "a & b < c > d", "第一行\n第二行", "tab\there", "cr\rhere", "", "=1+1", "=",
              "#N/A", "#DIV/0!", "_x4E2D_", "日" * 40_000, "'quoted\"", "emoji 😀"]
@@ -259,7 +261,7 @@ def test_the_report_with_plain_cells_written_directly_is_openpyxl_s_own(tmp_path
 
 def _every_cell_by_openpyxl(sheet, grid, marks):
     """report_xlsx._write_copy as it was before plain cells were written directly."""
-    from reportgen.report_xlsx import _lay_out, _marked, _safe
+    from reportgen.write.report_xlsx import _lay_out, _marked, _safe
 
     marked_rows, height = _lay_out(sheet, grid, marks)  # the sheet set-up is shared; the cells are not
     for row_index in range(height):
@@ -276,7 +278,7 @@ def test_the_sheet_extent_from_the_tail_is_the_extent_of_every_reference():
     larger reference anywhere (out of order, single-quoted, tab before r=) is still counted."""
     import random
 
-    from reportgen import safety
+    from reportgen.read import safety
 
     def exact(window: bytes) -> tuple[int, int]:
         found = safety._REFERENCE.findall(window)
@@ -314,8 +316,8 @@ def test_cells_are_counted_in_any_part_that_could_hold_too_many(monkeypatch):
     """Cells without r= are counted (each `<c` takes two bytes: a smaller part is skipped)."""
     import pytest
 
-    from reportgen import safety
-    from reportgen.problems import FatalError
+    from reportgen.errors import FatalError
+    from reportgen.read import safety
 
     def package(sheet: bytes) -> bytes:
         buffer = io.BytesIO()
@@ -354,7 +356,7 @@ def test_a_build_imports_only_what_it_uses(tmp_path):
 
 
 def test_the_fact_markers_are_found_through_their_bytes():
-    from reportgen import formulas
+    from reportgen.read import formulas
 
     assert [marker for marker, _ in formulas.FACT_MARKER_BYTES] == list(formulas.FACT_MARKERS)
     assert all(byte in marker for marker, byte in formulas.FACT_MARKER_BYTES)
@@ -373,9 +375,9 @@ _AWKWARD = st.lists(st.sampled_from([*"日本 (（)）,，:：_\n\r\t\u3000\u00a
 @given(value=_AWKWARD, parens=st.sampled_from(["半形", "全形"]))
 def test_the_plain_text_shortcut_gives_what_convert_gives(value, parens):
     """A shortcut result is convert's, with no problem reported; None leaves the cell to convert."""
-    from reportgen.kinds import _PLAIN_TEXT, Context, convert
+    from reportgen.check.kinds import _PLAIN_TEXT, Context, convert
     from reportgen.problems import Location
-    from reportgen.reader import Cell
+    from reportgen.read.table import Cell
     from reportgen.schema import ACTIVITIES
 
     for header in ("標題", "內容"):
@@ -391,7 +393,7 @@ def test_the_plain_text_shortcut_gives_what_convert_gives(value, parens):
 
 
 def test_the_plain_text_shortcut_declines_what_needs_cleaning():
-    from reportgen.kinds import _plain_line, _plain_prose
+    from reportgen.check.kinds import _plain_line, _plain_prose
 
     assert _plain_line("與京都市交流\u200b", "半形") is None  # an invisible character: warned about
     assert _plain_line("中_x6587_", "半形") is None  # an escape to decode
@@ -409,12 +411,12 @@ def test_the_plain_text_shortcut_declines_what_needs_cleaning():
 def test_dates_in_text_scans_a_window_and_finds_what_a_full_scan_finds(paragraph):
     import datetime as dt
 
-    from reportgen.reader import Row
-    from reportgen.rules import _ROC_DATE_IN_TEXT, dates_in_text
+    from reportgen.check.rules import _ROC_DATE_IN_TEXT, dates_in_text
+    from reportgen.read.table import Row
 
     problems = Problems()
     row = Row("a.xlsx", "活動", 2, {})
-    dates_in_text([paragraph], dt.date(1900, 1, 1), dt.date(1900, 1, 1), row, problems)
+    dates_in_text([paragraph], dt.date(1900, 1, 1), dt.date(1900, 1, 1), row["內容"], problems)
     found = [p.message for p in problems]
     expected = [m.group() for m in _ROC_DATE_IN_TEXT.finditer(paragraph)]
     assert len(found) == len(expected)  # every date is reported: all are after 1900

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from helpers import VISITS, write_workbook
-from reportgen.formulas import _find_quickly, _scan, unsaved_formula_cells
+from reportgen.read.formulas import _find_quickly, _scan, unsaved_formula_cells
 
 NS = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
 CELLS = {

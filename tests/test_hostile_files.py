@@ -217,9 +217,9 @@ def test_sheet_reaching_the_last_cell(cli, tmp_path, project, base):
 
 def test_rows_without_references_are_counted(cli, tmp_path, project, base, monkeypatch):
     """Rows and cells may omit r=; a million of them compress to little and would fill memory."""
-    import reportgen.safety
+    import reportgen.read.safety
 
-    monkeypatch.setattr(reportgen.safety, "MAX_CELLS", 1_000)
+    monkeypatch.setattr(reportgen.read.safety, "MAX_CELLS", 1_000)
     rows = "<row><c><v>1</v></c></row>" * 1_500 + "</sheetData>"
     path = rewrite(base, tmp_path / "rows.xlsx", {ACTIVITY_SHEET: replace_text("</sheetData>", rows)})
     assert "使用範圍過大（到第 1,50" in fatal(cli, path)
@@ -253,8 +253,8 @@ FAR_SPELLINGS = {
 @pytest.mark.parametrize("shape", sorted(FAR_SPELLINGS))
 def test_far_cells_in_any_spelling_the_reader_takes_are_refused(tmp_path, base, shape):
     """Checked without running the reader: one that slipped through would abort the test run."""
-    from reportgen.problems import FatalError
-    from reportgen.safety import MAX_CELLS, check_workbook_file
+    from reportgen.errors import FatalError
+    from reportgen.read.safety import MAX_CELLS, check_workbook_file
 
     path = rewrite(base, tmp_path / "far.xlsx",
                    {ACTIVITY_SHEET: replace_text("</sheetData>", FAR_SPELLINGS[shape] + "</sheetData>")})
@@ -289,7 +289,7 @@ def test_a_sheet_within_bounds_in_other_spellings_passes(cli, tmp_path, project,
     with zipfile.ZipFile(path) as archive:
         sheet = archive.read(ACTIVITY_SHEET)
     assert (b' r="' in sheet) == (spelling == "lower_case") and b"<c" in sheet
-    from reportgen.safety import check_workbook_file
+    from reportgen.read.safety import check_workbook_file
 
     check_workbook_file(path)
     if spelling == "without_r":
@@ -344,9 +344,9 @@ def test_utf16_part_is_scanned_too(cli, tmp_path, project, base):
 
 def test_reader_refuses_entities_even_without_the_scan(cli, tmp_path, project, base, monkeypatch):
     """Defence in depth: calamine's XML parser does not expand entities; the file is still exit 2."""
-    import reportgen.safety
+    import reportgen.read.safety
 
-    monkeypatch.setattr(reportgen.safety, "_DTD_MARKERS", ())
+    monkeypatch.setattr(reportgen.read.safety, "_DTD_MARKERS", ())
     path = _in_sheet(base, tmp_path / "laughs.xlsx", LAUGHS, b"&lol9;")
     message = fatal(cli, path)
     assert "工作表「活動」的內容已損壞" in message

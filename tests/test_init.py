@@ -16,17 +16,12 @@ from openpyxl.worksheet.worksheet import Worksheet
 from conftest import digest
 from helpers import EXAMPLE, EXPECTED_CHAPTER
 from reportgen import load
+from reportgen.api import create_workbook as create
 from reportgen.cells import display_width
-from reportgen.init_workbook import (
-    DATA_ROWS,
-    Period,
-    create,
-    half_year_of,
-    next_half_year,
-    parse_period,
-)
-from reportgen.problems import FatalError, Problems
-from reportgen.reader import read_workbook
+from reportgen.check.validate import setup_of
+from reportgen.errors import FatalError
+from reportgen.problems import Problems
+from reportgen.read.reader import read_workbook
 from reportgen.schema import (
     ACTIVITIES,
     DATA_SHEETS,
@@ -38,7 +33,13 @@ from reportgen.schema import (
     VISITS,
     Kind,
 )
-from reportgen.validate import setup_of
+from reportgen.write.init_workbook import (
+    DATA_ROWS,
+    Period,
+    half_year_of,
+    next_half_year,
+    parse_period,
+)
 
 D = dt.date
 H2_110 = Period(D(2021, 7, 1), D(2021, 12, 31))

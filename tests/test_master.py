@@ -241,7 +241,7 @@ CASES = [pytest.param(kind, built_with, inserted, id=f"{kind}-{built_with}-{inse
 @pytest.fixture(scope="module")
 def numbered_etc(tmp_path_factory):
     """Chapters and masters made once; `merged(kind, built_with, inserted)` the PDF of one insertion."""
-    from reportgen.convert import Soffice
+    from reportgen.write.convert import Soffice
 
     folder = tmp_path_factory.mktemp("masters")
     source = wrapping_workbook(folder / "wrapping.xlsx")

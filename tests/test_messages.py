@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from reportgen import load
-from reportgen.templating import TemplateProblem, render
+from reportgen.check.templating import TemplateProblem, render
 
 CORPUS = Path(__file__).parent / "corpus"
 # Product and file-format names staff know; anything else in Latin letters is a leak.

@@ -17,7 +17,7 @@ import pytest
 from conftest import digest
 from helpers import EXAMPLE, EXPECTED_CHAPTER, FIXTURES, HEADERS, SECTIONS, SETTINGS, VISITS, write_workbook
 from reportgen import load
-from reportgen.convert import Soffice
+from reportgen.write.convert import Soffice
 
 EXAMPLE_ODS = FIXTURES / "範例_110年下半年_國際事務.ods"
 EXPECTED = EXPECTED_CHAPTER.read_text(encoding="utf-8").splitlines()
@@ -212,7 +212,7 @@ def test_an_ods_formula_error_is_quoted_and_an_unsaved_formula_named(tmp_path):
 
 def test_a_plain_ods_is_not_parsed_again_and_has_none_of_these_problems(tmp_path, monkeypatch):
     """No formula, hidden row or merge in content.xml: one substring scan, no second parse."""
-    import reportgen.workbook as workbook
+    import reportgen.read.workbook as workbook
 
     def refuse(archive):
         raise AssertionError("content.xml parsed although it holds no marker")
@@ -228,7 +228,7 @@ def test_positions_count_repeated_rows_and_columns_and_covered_cells_as_calamine
     where calamine puts the cell (an old-style error keeps its text, so calamine shows it)."""
     import python_calamine
 
-    from reportgen import ods_facts
+    from reportgen.read import ods_facts
 
     old_error = Raw('<table:table-cell table:formula="of:=NA()" office:value-type="string">'
                     "<text:p>#N/A</text:p></table:table-cell>")
@@ -266,7 +266,7 @@ def test_positions_count_repeated_rows_and_columns_and_covered_cells_as_calamine
 
 
 def test_other_namespace_prefixes_are_read_by_the_tree_scan(tmp_path):
-    from reportgen import ods_facts
+    from reportgen.read import ods_facts
 
     rows = _row(["a", DIV0]) + _row(["b"], 'table:visibility="filter"')
     usual = content_xml({"活動": rows}).encode()
@@ -309,7 +309,7 @@ def test_calc_saves_the_same_problems_in_ods_and_xlsx(tmp_path):
 
 def test_an_unescaped_greater_than_inside_an_attribute_does_not_end_the_tag():
     """Calc writes `&gt;` in formulas; XML allows a bare `>` in quotes, which other writers use."""
-    from reportgen import ods_facts
+    from reportgen.read import ods_facts
 
     cell = Raw('<table:table-cell table:formula="of:=IF([.A1]>0;1/0;1)" office:value-type="string" '
                'calcext:value-type="error" table:number-rows-spanned="2"><text:p>#DIV/0!</text:p>'
@@ -322,7 +322,7 @@ def test_an_unescaped_greater_than_inside_an_attribute_does_not_end_the_tag():
 
 def test_marker_words_typed_into_a_cell_are_not_facts():
     """`table:formula=` or `visibility=` inside typed text is text, not an attribute."""
-    from reportgen import ods_facts
+    from reportgen.read import ods_facts
 
     data = content_xml({"活動": _row(["table:formula=\"=1/0\" table:visibility=\"collapse\" -spanned=2"])}).encode()
     assert ods_facts._scan_bytes(data) == {"活動": ods_facts.TableFacts()}
@@ -358,7 +358,7 @@ def _hostile(path: Path, rows: int, columns: int, cell: str = 'table:formula="of
 def test_a_formula_repeated_over_2_to_the_40_cells_is_kept_as_one_run():
     """A 1 kB content.xml standing for 2^40 cells: both scans keep one run, and expanding it
     without the sheet's extent is refused rather than tried."""
-    from reportgen import ods_facts
+    from reportgen.read import ods_facts
 
     rows = _row(["a"]) + ('<table:table-row table:number-rows-repeated="1048576"><table:table-cell '
                           'table:formula="of:=1" table:number-columns-repeated="1048576"/></table:table-row>')
@@ -387,7 +387,7 @@ def test_errors_repeated_over_rows_calamine_holds_are_refused_beyond_a_bound(tmp
     """An error cell typed as a string makes calamine hold the repeated rows (as blanks): the
     run is within the sheet, so each row would be a row of problems; beyond MAX_FORMULA_COPIES
     the file is refused by name rather than checked cell by cell or passed unchecked."""
-    from reportgen.problems import FatalError
+    from reportgen.errors import FatalError
 
     errors = 'table:formula="of:=1/0" office:value-type="string" calcext:value-type="error"'
     few = [k[2:] for k in load([_hostile(tmp_path / "few.ods", 3, 2, errors)]).problems.flatten()]
@@ -407,8 +407,8 @@ def test_repeated_formula_rows_within_the_data_are_each_reported(tmp_path):
 
 def test_repeated_facts_beyond_the_cell_limit_stop_the_run(tmp_path, monkeypatch):
     """More positions than MAX_CELLS within the extent: refused by name, never silently skipped."""
-    import reportgen.workbook as workbook
-    from reportgen.problems import FatalError
+    import reportgen.read.workbook as workbook
+    from reportgen.errors import FatalError
 
     monkeypatch.setattr(workbook, "MAX_CELLS", 2)
     head = "".join(_cell(h) for h in HEADERS["活動"])
@@ -421,7 +421,7 @@ def test_repeated_facts_beyond_the_cell_limit_stop_the_run(tmp_path, monkeypatch
 def test_a_merge_over_more_cells_than_a_sheet_may_hold_stops_the_run(tmp_path):
     """calamine ignores spans; the reader lists the cells under a merge, so a span of 10^12 rows
     would never end: refused by name."""
-    from reportgen.problems import FatalError
+    from reportgen.errors import FatalError
 
     huge = Raw('<table:table-cell office:value-type="string" table:number-rows-spanned="999999999999">'
                "<text:p>併</text:p></table:table-cell>")
@@ -432,7 +432,7 @@ def test_a_merge_over_more_cells_than_a_sheet_may_hold_stops_the_run(tmp_path):
 def test_a_content_xml_the_scan_cannot_read_is_refused_not_passed_unchecked(tmp_path, monkeypatch):
     """calamine reads a mismatched end tag; lxml (used because of the comment) does not: the
     formulas cannot be checked, so the file is refused with a message staff can act on."""
-    from reportgen.problems import FatalError
+    from reportgen.errors import FatalError
 
     broken = Raw('<table:table-cell office:value-type="string"><text:p>x</text:span></table:table-cell>')
     rows = [_activity(1), _activity(2, 標題=broken), _activity(3, 標題=DIV0)]
@@ -447,7 +447,7 @@ def test_a_content_xml_the_scan_cannot_read_is_refused_not_passed_unchecked(tmp_
 def test_only_parse_errors_are_turned_into_a_message(tmp_path, monkeypatch):
     """Running out of memory is not a verdict on the file: it is not swallowed (it used to be,
     and every check was silently skipped)."""
-    import reportgen.workbook as workbook
+    import reportgen.read.workbook as workbook
 
     def exhausted(archive):
         raise MemoryError
@@ -471,7 +471,7 @@ def test_tag_like_text_in_comments_cdata_and_instructions_is_not_counted(tmp_pat
     """Such markup sends content.xml to the lxml scan: the error lands where calamine puts it."""
     import python_calamine
 
-    from reportgen import ods_facts
+    from reportgen.read import ods_facts
 
     content = content_xml({"活動": rows})
     path = write_ods(tmp_path / "c.ods", content)
@@ -486,7 +486,7 @@ def test_tag_like_text_in_comments_cdata_and_instructions_is_not_counted(tmp_pat
 
 
 def test_the_byte_scan_is_kept_when_only_the_xml_declaration_is_an_instruction():
-    from reportgen import ods_facts
+    from reportgen.read import ods_facts
 
     data = content_xml({"活動": _row(["a", DIV0])}).encode()
     assert data.startswith(b"<?xml") and not ods_facts._markup_beyond_tags(data)
@@ -495,7 +495,7 @@ def test_the_byte_scan_is_kept_when_only_the_xml_declaration_is_an_instruction()
 
 @pytest.mark.parametrize("count", ["1_0", " 3 ", "３", "-1", "", "99999999999999999999999"])
 def test_repeat_counts_calamine_refuses_make_the_scan_fail(count):
-    from reportgen import ods_facts
+    from reportgen.read import ods_facts
 
     data = content_xml({"活動": _row([Raw(f'<table:table-cell table:number-columns-repeated="{count}"/>'),
                                      DIV0])}).encode()
@@ -507,7 +507,7 @@ def test_repeat_counts_calamine_refuses_make_the_scan_fail(count):
 
 def test_repeat_counts_are_read_as_calamine_reads_them():
     """`+2` and `02` are 2; `0` skips the cell or row (calamine's grid has no place for it)."""
-    from reportgen import ods_facts
+    from reportgen.read import ods_facts
 
     def error_at(cells: str, rows: str = "") -> dict:
         data = content_xml({"活動": rows + _row([Raw(cells), DIV0])}).encode()

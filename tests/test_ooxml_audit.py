@@ -129,14 +129,14 @@ def test_the_audit_itself_finds_what_word_refuses(validator, tmp_path):
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) is not installed")
 def test_the_template_survives_a_libreoffice_round_trip(validator, tmp_path):
     """Saved by Writer: no property stated twice, and a chapter built with it has no findings."""
-    from reportgen.convert import Soffice
+    from reportgen.write.convert import Soffice
 
     with Soffice() as office:
         saved = tmp_path / "另存.docx"
         saved.write_bytes(office.convert(TEMPLATE, "docx"))
     from lxml import etree
 
-    from reportgen.wordml import q
+    from reportgen.write.wordml import q
 
     with zipfile.ZipFile(saved) as archive:
         styles = etree.fromstring(archive.read("word/styles.xml"))

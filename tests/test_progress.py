@@ -10,7 +10,7 @@ from openpyxl import Workbook
 
 from helpers import HEADERS, write_workbook
 from reportgen import load, progress
-from reportgen.workbook import open_workbook
+from reportgen.read.workbook import open_workbook
 
 TERMINAL: dict[str, str] = {"TERM": "xterm-256color"}
 

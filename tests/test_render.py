@@ -15,8 +15,8 @@ import pytest
 from lxml import etree
 
 from helpers import EXAMPLE, REPO, run_cli, write_workbook
-from reportgen.convert import convert
-from reportgen.problems import FatalError
+from reportgen.errors import FatalError
+from reportgen.write.convert import convert
 from template_edits import INDENT_SHIFT, restyle, rewrite
 
 pytestmark = [
@@ -466,9 +466,9 @@ def test_wei_is_drawn_in_tw_kai(tmp_path):
     if "TW-Kai" not in subprocess.run(["fc-list", ":", "family"], capture_output=True, text=True).stdout.replace(
             "\\", ""):
         pytest.skip("TW-Kai (fonts-cns11643-kai) is not installed")
-    from reportgen.compose import Block, Document, Role
-    from reportgen.docx_writer import render_docx
-    from reportgen.template_package import load_template
+    from reportgen.write.compose import Block, Document, Role
+    from reportgen.write.docx_writer import render_docx
+    from reportgen.write.template_package import load_template
 
     only_wei = Document(title="為", subject="為", date=(2021, 12, 31),
                         blocks=(Block(Role.SECTION_BODY, "為" * 20),))

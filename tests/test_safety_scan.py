@@ -13,9 +13,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reportgen import formulas, safety
 from reportgen.cells import column_index, column_letter
-from reportgen.problems import FatalError
+from reportgen.errors import FatalError
+from reportgen.read import formulas, safety
 
 SHEET = "xl/worksheets/sheet1.xml"
 HEAD = b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'

@@ -13,10 +13,10 @@ from openpyxl import Workbook
 
 from helpers import HEADERS, REPO
 from reportgen import load
-from reportgen.compose import compose
-from reportgen.docx_writer import render_docx
-from reportgen.report_xlsx import report_bytes
-from reportgen.template_package import load_template
+from reportgen.write.compose import compose
+from reportgen.write.docx_writer import render_docx
+from reportgen.write.report_xlsx import report_bytes
+from reportgen.write.template_package import load_template
 
 N = 800  # rows; with 4N the test runs in a few seconds
 SECTIONS = 5  # activity sections: none may hold more than 999 items
@@ -100,7 +100,7 @@ def test_validate_report_is_linear_in_the_number_of_rows(tmp_path):
 @pytest.mark.slow
 def test_the_scaling_check_catches_a_quadratic_step(tmp_path, monkeypatch):
     """The check can fail: a rule made quadratic (each row compared with all before it) is caught."""
-    from reportgen import rules
+    from reportgen.check import rules
 
     plain = rules.duplicates
 

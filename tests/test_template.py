@@ -65,7 +65,7 @@ def test_the_package_finds_the_one_template():
 
 
 def test_the_template_passes_its_own_check():
-    from reportgen.template_check import check_template
+    from reportgen.write.template_check import check_template
 
     assert check_template(TEMPLATE) == []
 

@@ -313,7 +313,7 @@ def test_template_command_has_help(cli):
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) is not installed")
 def test_a_template_resaved_by_libreoffice_is_warned_about_punctuation_only(tmp_path, cli):
     """Writer's Word export turns overflowPunct off in every style; the rest of the house style survives."""
-    from reportgen.convert import Soffice
+    from reportgen.write.convert import Soffice
 
     with Soffice() as office:
         data = office.convert(TEMPLATE, "docx")

@@ -6,9 +6,9 @@ import datetime as dt
 
 import pytest
 
+from reportgen.check.templating import TemplateProblem, context, jinja_source, render
 from reportgen.models import Settings, VisitStats
 from reportgen.schema import PLACEHOLDERS
-from reportgen.templating import TemplateProblem, context, jinja_source, render
 
 SETTINGS = Settings(chapter=26, title="國際事務", start=dt.date(2021, 7, 1), end=dt.date(2021, 12, 31))
 STATS = VisitStats(cases=16, people=101, video_cases=4, in_person_cases=12)
@@ -146,6 +146,6 @@ def test_conditions_and_numbers_still_work(source, expected):
 
 
 def test_output_limit_message_is_not_swallowed(monkeypatch):
-    monkeypatch.setattr("reportgen.templating.MAX_OUTPUT", 10)
+    monkeypatch.setattr("reportgen.check.templating.MAX_OUTPUT", 10)
     with pytest.raises(TemplateProblem, match="過長"):
         render("{{ 期間全稱 }}{{ 期間全稱 }}{{ 期間全稱 }}", VALUES)

@@ -195,7 +195,7 @@ def test_report_copies_a_non_character_cell_instead_of_crashing(tmp_path, cli):
     from openpyxl import load_workbook
 
     from reportgen.problems import Problems
-    from reportgen.report_xlsx import report_bytes
+    from reportgen.write.report_xlsx import report_bytes
 
     book = write_workbook(tmp_path / "a.xlsx")
     sources = [(book, [("活動", [["節次", "標題"], [1, "締盟\ufffe儀式\uffff"]])])]

@@ -251,7 +251,7 @@ def test_half_years_offered_around_today():
 
 @pytest.mark.slow
 def test_pdf_download_when_libreoffice_is_present():
-    from reportgen.convert import find_soffice
+    from reportgen.write.convert import find_soffice
 
     if find_soffice() is None:
         pytest.skip("LibreOffice not installed")
@@ -297,7 +297,7 @@ def test_a_pdf_asked_for_twice_at_once_is_converted_once(monkeypatch):
 
 
 def test_libreoffice_temporary_paths_are_not_shown(monkeypatch):
-    from reportgen import convert
+    from reportgen.write import convert
 
     def failing(docx, kinds, **options):
         raise pipeline.FatalError(
@@ -581,7 +581,7 @@ def test_a_long_cjk_file_name_is_checked_and_named_in_its_problems(bad):
 
 def test_the_page_shares_the_cli_helpers_rather_than_copies():
     from reportgen import api, schema
-    from reportgen.paths import safe_file_title
+    from reportgen.write.outputs import safe_file_title
 
     assert pipeline.WORKBOOK_SUFFIXES is schema.WORKBOOK_SUFFIXES
     assert safe_file_title('國際/事務:"上"') == "國際_事務__上_" and safe_file_title(" . ") == "chapter"

@@ -18,8 +18,8 @@ from lxml import etree
 
 from helpers import REPO, run_cli
 from masters import KINDS, insert_like_word, master
-from reportgen import wordml
-from reportgen.wordml import ORDERS, q
+from reportgen.write import wordml
+from reportgen.write.wordml import ORDERS, q
 from template_edits import rewrite
 
 pytest.importorskip("openxml_audit", reason="openxml-audit (the test extra) is not installed")

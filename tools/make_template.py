@@ -19,7 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 TARGET = ROOT / "templates" / "report.docx"
 sys.path.insert(0, str(ROOT))
-from reportgen.template_package import THEME  # noqa: E402  the theme every chapter carries
+from reportgen.write.template_package import THEME  # noqa: E402  the theme every chapter carries
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"

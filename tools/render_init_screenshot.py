@@ -14,7 +14,7 @@ from pathlib import Path
 
 from openpyxl import load_workbook
 
-from reportgen.init_workbook import create
+from reportgen.api import create_workbook as create
 from reportgen.schema import ACTIVITIES
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -24,7 +24,7 @@ from lxml import etree
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from reportgen.wordml import RPR_ORDER, W_NS, insert_in_order  # noqa: E402
+from reportgen.write.wordml import RPR_ORDER, W_NS, insert_in_order  # noqa: E402
 
 WNS = W_NS
 W = f"{{{WNS}}}"
@@ -178,7 +178,7 @@ def insert_into_master(master: Path, chapter: Path, pdf: Path, *, env: dict[str,
 
 def font_env(work: Path) -> dict[str, str]:
     """The fontconfig set-up `reportgen build --pdf` gives LibreOffice (標楷體 → TW-Kai …)."""
-    from reportgen.convert import _environment
+    from reportgen.write.convert import _environment
 
     return _environment(work)
 

@@ -14,12 +14,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import api
-from ..api import FatalError
-from ..compose import Role
-from ..label_fit import label_em
-from ..paths import safe_file_title
+from ..errors import FatalError
 from ..problems import Problem, shorten
 from ..schema import WORKBOOK_SUFFIXES
+from ..write.compose import Role
+from ..write.label_fit import label_em
+from ..write.outputs import safe_file_title
 
 __all__ = ["WORKBOOK_SUFFIXES", "Checked", "Download", "FatalError", "HalfYear", "Paragraph", "Upload",
            "blank_workbook", "check", "half_year", "half_years", "indent_classes", "pdf", "safe_name", "shorten",
@@ -153,7 +153,7 @@ def check(workbooks: list[Upload], template: Upload | None = None) -> Checked:
             return checked
         checked.problems = outcome.problems.sorted()
         checked.status = f"檢核完成：{outcome.problems.summary()}。"
-        from ..report_xlsx import report_bytes
+        from ..write.report_xlsx import report_bytes
 
         checked.report = Download(REPORT_NAME, report_bytes(paths, outcome.problems, outcome.sources), XLSX)
         if outcome.report is None:
@@ -187,14 +187,14 @@ def _without_soffice_paths(message: str) -> str:
 
 
 def soffice_available() -> bool:
-    from ..convert import find_soffice
+    from ..write.convert import find_soffice
 
     return find_soffice() is not None
 
 
 def pdf(docx: Download) -> Download:
     """The chapter as PDF through LibreOffice, as `reportgen build --pdf` makes it."""
-    from ..convert import convert
+    from ..write.convert import convert
 
     with tempfile.TemporaryDirectory(prefix="reportgen-web-") as work:
         path = Path(work) / "chapter.docx"
@@ -238,12 +238,12 @@ def half_years(today: dt.date | None = None) -> tuple[list[HalfYear], str]:
 
 def blank_workbook(choice: HalfYear) -> Download:
     """A new workbook to fill, as `reportgen init FILE --period …` writes it."""
-    from ..init_workbook import create
+    from ..api import create_workbook
 
     name = f"國際事務_{choice.label.split('（')[0]}.xlsx"
     with tempfile.TemporaryDirectory(prefix="reportgen-web-") as work:
         path = Path(work) / "blank.xlsx"
-        create(path, period=choice.period, source=None)
+        create_workbook(path, period=choice.period, source=None)
         return Download(name, path.read_bytes(), XLSX)
 
 

@@ -9,7 +9,7 @@ import secrets
 import socket
 import sys
 
-from ..problems import FatalError, os_reason
+from ..errors import FatalError, os_reason
 from .app import ServeConfig, create_app
 
 PASSWORD_ENV = "REPORTGEN_SERVE_PASSWORD"

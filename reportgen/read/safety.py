@@ -15,9 +15,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import BinaryIO
 
-from .cells import column_index, column_letter
+from ..cells import column_index, column_letter
+from ..errors import FatalError, os_reason
 from .formulas import may_hold_facts, sheet_parts
-from .problems import FatalError, os_reason
 
 # Limits on what a workbook package may declare before anything is inflated. A real workbook of
 # this office is a few hundred kB; 100,000 rows of activities stay far below every limit.

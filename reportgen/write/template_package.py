@@ -16,8 +16,8 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..errors import FatalError
 from .compose import Role
-from .problems import FatalError
 from .wordml import W_NS, StyleSheet, parser, q, serialize
 
 DOCUMENT_PART = "word/document.xml"

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from .cells import column_letter
-from .problems import Location, Problems
-from .schema import Sheet
+from ..cells import column_letter
+from ..problems import Location, Problems
+from ..schema import Sheet
 
 
 def note_hidden_sheet(meta: object, spec: Sheet, file: str, problems: Problems) -> None:

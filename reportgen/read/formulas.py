@@ -11,7 +11,7 @@ from pathlib import Path
 
 import defusedxml.ElementTree as SafeET
 
-from .cells import cell_position
+from ..cells import cell_position
 
 _REF = re.compile(r"([A-Z]+)(\d+)")
 # A formula element, with or without a namespace prefix (`<f>`, `<f t="shared"/>`, `<x:f>`).

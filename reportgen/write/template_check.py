@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
 
+from ..errors import FatalError
 from .compose import Document, Role
 from .label_fit import label_em, widest_labels
 from .paragraph_layout import catching_stops
-from .problems import FatalError
 from .template_package import (
     APP_PART,
     LEAD_STYLE_NAME,

@@ -21,11 +21,11 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils.datetime import to_excel
 from openpyxl.worksheet.hyperlink import Hyperlink
 
-from .cells import cell_position, column_index, column_letter
-from .inputs import display_names, expand_inputs
-from .paths import REPORT_MARK, REPORT_SHEET
-from .problems import Problem, Problems
-from .reader import read_grids, schema_sheet
+from ..cells import cell_position, column_index, column_letter
+from ..problems import Problem, Problems
+from ..read.inputs import display_names, expand_inputs
+from ..read.reader import read_grids, schema_sheet
+from .outputs import REPORT_MARK, REPORT_SHEET
 
 SUMMARY_SHEET = REPORT_SHEET
 FILLS = {True: PatternFill("solid", fgColor="FFFF8080"),  # error: red
@@ -224,7 +224,7 @@ _CELL = re.compile(rb'<c r="([A-Z]+)\d+"[^>]*?(?:/>|>.*?</c>)', re.S)
 
 def _with_plain_cells(data: bytes, plain: dict[str, list[PlainRow]]) -> bytes:
     """openpyxl's package with each copy's plain cells merged into its rows, in column order."""
-    from .formulas import sheet_parts
+    from ..read.formulas import sheet_parts
 
     source = zipfile.ZipFile(io.BytesIO(data))
     parts = {part: plain[title] for title, part in sheet_parts(source).items()

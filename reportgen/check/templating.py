@@ -6,9 +6,9 @@ import math
 import re
 from functools import lru_cache
 
-from .dates import period_text, roc_year
-from .models import Settings, VisitStats
-from .schema import PLACEHOLDERS
+from ..dates import period_text, roc_year
+from ..models import Settings, VisitStats
+from ..schema import PLACEHOLDERS
 
 MAX_OUTPUT = 20_000  # characters a rendered 前言 may reach
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from .problems import Location, Problems, shorten
-from .schema import Column, Kind
+from ..problems import Location, Problems, shorten
+from ..schema import Column, Kind
 
 # Characters of typed text. A title or organisation of 200 characters is already a paragraph;
 # 10,000 characters of 內容 is several printed pages (Excel itself stops at 32,767). Dates and

@@ -1,4 +1,4 @@
-"""Where an output may go, checked before any work: people's files are never replaced.
+"""Where an output may go, checked before any work, and how it is written: people's files are never replaced.
 
 An output may not be an input, the template, or (for a report) land in an input folder; an
 existing .docx is replaced only when it is reportgen's own unedited output, an existing report
@@ -8,8 +8,10 @@ reportgen's own unedited output (so the copy is an earlier build's). Every refus
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
+import secrets
 import stat
 import sys
 import zipfile
@@ -18,7 +20,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from .problems import FatalError, os_reason
+from ..errors import FatalError, describe
 
 
 @dataclass(frozen=True)
@@ -38,7 +40,7 @@ _MAX_PART = 16 * 1024 * 1024
 def check_output(path: Path, kind: OutputKind, *, inputs: Sequence[Path] = (),
                  template: Path | None = None, force: bool = False) -> None:
     """Raise FatalError unless writing `path` can replace nothing it must not."""
-    from .inputs import expand_inputs, special_kind
+    from ..read.inputs import expand_inputs, special_kind
 
     check_name_length(path)
     info = _stat(path)
@@ -88,7 +90,7 @@ def check_copies(docx: Path, kinds: Sequence[str], *, inputs: Sequence[Path] = (
     output (then the copy is an earlier build's) or `--force` says otherwise. Returns whether
     existing copies may be replaced, or removed as stale after a failed conversion.
     """
-    from .inputs import expand_inputs, special_kind
+    from ..read.inputs import expand_inputs, special_kind
 
     existing = []
     for kind in kinds:
@@ -128,7 +130,7 @@ def check_copies(docx: Path, kinds: Sequence[str], *, inputs: Sequence[Path] = (
 
 def refuse_special(path: Path, what: str) -> None:
     """A FIFO or device named where a file is read would block or never end: refuse it unopened."""
-    from .inputs import special_kind
+    from ..read.inputs import special_kind
 
     try:
         kind = special_kind(path.stat().st_mode)
@@ -182,29 +184,6 @@ def _name_max(folder: Path) -> int:
         return int(os.pathconf(existing, "PC_NAME_MAX"))
     except (OSError, ValueError, AttributeError):
         return 255
-
-
-def blocking_file(path: Path) -> Path | None:
-    """The first part of `path` that exists but is not a folder (`ex.xlsx` in `ex.xlsx/out.docx`)."""
-    for parent in reversed(path.parents):
-        try:
-            mode = parent.stat().st_mode
-        except OSError:
-            return None
-        if not stat.S_ISDIR(mode):
-            return parent
-    return None
-
-
-def describe(path: Path, exc: OSError) -> str:
-    """os_reason, naming the file that stands where a folder should be."""
-    if exc.errno in (errno.ENOTDIR, errno.EEXIST):
-        blocker = blocking_file(path) or (path if path.exists() and not path.is_dir() else None)
-        if blocker is not None:
-            return f"{blocker} 是檔案，不是資料夾"
-    if exc.errno == getattr(errno, "EDQUOT", None):
-        return "磁碟配額已滿"
-    return os_reason(exc)
 
 
 def _stat(path: Path) -> os.stat_result | None:
@@ -265,3 +244,64 @@ def safe_file_title(title: str) -> str:
     """
     cleaned = "".join("_" if c in '\\/:*?"<>|' else c for c in title).strip(" .")
     return cleaned or "chapter"
+
+
+# --- writing: atomically, beside the target ----------------------------------------------------
+
+TEMP_PREFIX, TEMP_SUFFIX = ".rg-", ".tmp"  # short: a long but valid name must still fit beside it
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write to a temporary file beside `path`, then rename over it."""
+    check_name_length(path)
+    folder = path.parent
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise FatalError(f"無法寫入 {path}：無法建立資料夾 {folder}（{describe(folder, exc)}）。") from exc
+    try:
+        fd, temp = _create_temp(folder)
+    except OSError as exc:
+        raise FatalError(f"無法寫入 {path}：{describe(folder, exc)}。請確認資料夾 {folder} 有寫入權限。") from exc
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        mode = _kept_mode(path)
+        if mode is not None:  # a replaced file keeps its permissions; a new one has the umask's
+            os.chmod(temp, mode)
+        os.replace(temp, path)
+    except BaseException as exc:  # an error or Ctrl+C: the temporary file goes, the old file stays
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
+        if not isinstance(exc, OSError):
+            raise
+        hint = {errno.ENOSPC: "請清出磁碟空間後再試。", getattr(errno, "EDQUOT", -1): "請清出磁碟空間後再試。",
+                errno.EROFS: "請改存到可寫入的磁碟或資料夾。"}.get(
+            exc.errno or 0, "若檔案正在 Word 中開啟，請先關閉後再試。")
+        raise FatalError(f"無法寫入 {path}：{describe(path, exc)}。{hint}") from exc
+
+
+def _create_temp(folder: Path) -> tuple[int, str]:
+    """A new temporary file beside the target, created with mode 0o666 so the umask decides.
+
+    (tempfile.mkstemp would make it 0o600, and a fixed chmod would ignore the user's umask.)
+    """
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0)
+    for _ in range(100):
+        temp = os.path.join(folder, f"{TEMP_PREFIX}{secrets.token_hex(4)}{TEMP_SUFFIX}")
+        try:
+            return os.open(temp, flags, 0o666), temp
+        except FileExistsError:
+            continue
+    raise FileExistsError(errno.EEXIST, "no free temporary name", str(folder))
+
+
+def _kept_mode(path: Path) -> int | None:
+    """The permission bits of the file being replaced, or None when there is none."""
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return stat.S_IMODE(info.st_mode) if stat.S_ISREG(info.st_mode) else None

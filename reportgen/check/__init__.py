@@ -1,0 +1,1 @@
+"""Stage 2: rows → Pydantic models plus every problem, each at its cell."""

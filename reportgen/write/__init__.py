@@ -1,0 +1,1 @@
+"""Stage 3: the chapter and every other file reportgen writes (docx, PDF/ODT, reports, blank workbooks)."""
