@@ -311,8 +311,10 @@ def test_template_command_has_help(cli):
 
 @pytest.mark.slow
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) is not installed")
-def test_a_template_resaved_by_libreoffice_is_warned_about_punctuation_only(tmp_path, cli):
-    """Writer's Word export turns overflowPunct off in every style; the rest of the house style survives."""
+def test_a_template_resaved_by_libreoffice_is_warned_about_punctuation_and_the_header_only(tmp_path, cli):
+    """Writer's Word export turns overflowPunct off in every style and sets the header distance to 0 (the
+    template has no header); the rest of the house style survives, and what else Writer changes (w:sz
+    twice, hyphenation, docGrid, no theme) the chapter puts right without a word (test_ooxml_audit.py)."""
     from reportgen.write.convert import Soffice
 
     with Soffice() as office:
@@ -322,6 +324,7 @@ def test_a_template_resaved_by_libreoffice_is_warned_about_punctuation_only(tmp_
     result = cli("template", resaved)
     assert result.code == 0
     lines = result.out.splitlines()
-    assert len(lines) == 2
-    assert lines[0].startswith("警告：範本 另存.docx：「允許標點符號溢出邊界」被關閉："
+    assert len(lines) == 3
+    assert lines[0].startswith("警告：範本 另存.docx：頁首與紙張邊緣的距離是 0 公分")
+    assert lines[1].startswith("警告：範本 另存.docx：「允許標點符號溢出邊界」被關閉："
                                "標題 1、標題 2、標題 3、節內文、項內文")

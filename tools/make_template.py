@@ -20,9 +20,10 @@ ROOT = Path(__file__).resolve().parent.parent
 TARGET = ROOT / "templates" / "report.docx"
 sys.path.insert(0, str(ROOT))
 from reportgen.write.template_package import THEME  # noqa: E402  the theme every chapter carries
+from reportgen.write.wordml import R_NS, W_NS  # noqa: E402
 
-W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
-R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+W = W_NS
+R = R_NS
 DECL = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
 
 KAI = "標楷體"  # East Asian face the government's document guidance prescribes
