@@ -26,8 +26,8 @@ def load(paths: Iterable[Path | str], progress=None, *, keep_grids: bool = False
     Raises FatalError for conditions that stop the run (unreadable file, no inputs).
     """
     from .check.validate import validate_books
-    from .read.inputs import display_names
-    from .read.reader import expand_inputs, read_workbook
+    from .read.inputs import display_names, expand_inputs
+    from .read.reader import read_workbook
     from .read.workbook import open_workbook
 
     problems = Problems()
@@ -98,8 +98,8 @@ def document(outcome: Outcome):  # -> compose.Document
 
 def render_docx(outcome: Outcome, template: Path | str | None = None) -> bytes:
     """The chapter as .docx bytes; identical inputs and template give identical bytes."""
-    from .write.docx_writer import load_template
     from .write.docx_writer import render_docx as write
+    from .write.template_package import load_template
 
     chapter = document(outcome)
     loaded = load_template(Path(template) if template is not None else default_template())
@@ -136,5 +136,64 @@ def template_warnings(outcome: Outcome, template: Path | str | None = None) -> l
     return build_warnings(Path(template) if template is not None else default_template(), document(outcome))
 
 
-__all__ = ["FatalError", "Outcome", "default_template", "document", "load", "preview_text", "render_docx", "summary",
-           "template_warnings"]
+def create_workbook(path: Path, period: str | None = None, source: Path | None = None,
+                    today=None):  # -> init_workbook.InitOutcome
+    """`reportgen init`: a blank workbook at `path` for `period`, or carrying over 報告設定 and 章節
+    from an earlier workbook `source` (period moved on half a year). A `source` with errors
+    writes nothing; an existing `path` is never replaced."""
+    import datetime as dt
+
+    from .write.init_workbook import (
+        InitOutcome,
+        check_target,
+        half_year_of,
+        parse_period,
+        starter_setup,
+        write_workbook,
+    )
+
+    check_target(path)
+    outcome = InitOutcome()
+    chosen = parse_period(period) if period is not None else None
+    if source is not None:
+        setup = _carried_setup(source, outcome.problems)
+        if setup is None:
+            return outcome
+        if chosen is None:
+            outcome.period_note = f"（由 {source.name} 的期間順延半年）"
+        else:
+            setup.period = chosen
+    else:
+        if chosen is None:
+            chosen = half_year_of(today or dt.date.today())
+            outcome.period_note = "（未指定 --period，採今天所在的半年；可在「報告設定」修改）"
+        setup = starter_setup(chosen)
+    write_workbook(path, setup)
+    outcome.path, outcome.setup = path, setup
+    return outcome
+
+
+def _carried_setup(source: Path, problems: Problems):  # -> init_workbook.Setup | None
+    """報告設定 and 章節 of an old workbook, checked as a build checks them, period moved on;
+    None when they have errors. Only those two sheets are read: an old year's rows never are."""
+    from .check.validate import setup_of
+    from .read.reader import read_workbook
+    from .schema import SECTIONS, SETTINGS
+    from .write.init_workbook import Period, Setup, next_half_year
+
+    if not source.is_file():
+        raise FatalError(f"找不到 --from 指定的檔案 {source}。請確認路徑是否正確。")
+    book = read_workbook(source, problems, only={SETTINGS.name, SECTIONS.name})
+    settings, sections = setup_of(book, problems)
+    if problems.errors or settings is None:
+        return None
+    rows: list[dict[str, object]] = [
+        {"節次": s.number, "節名": s.title, "類型": s.kind, "前言": "\n\n".join(s.preface) or None}
+        for s in sections]
+    return Setup(chapter=settings.chapter, title=settings.title,
+                 period=next_half_year(Period(settings.start, settings.end)),
+                 parens=settings.parens, sections=rows)
+
+
+__all__ = ["FatalError", "Outcome", "create_workbook", "default_template", "document", "load", "preview_text",
+           "render_docx", "summary", "template_warnings"]

@@ -145,8 +145,7 @@ def _load(args: argparse.Namespace, *, problems_to=None, refusal: str | None = "
 
 def _build(args: argparse.Namespace) -> int:
     from . import api
-    from .write.output import write_atomic
-    from .write.paths import DOCX, check_copies, check_output, refuse_special, safe_file_title
+    from .write.outputs import DOCX, check_copies, check_output, refuse_special, safe_file_title, write_atomic
 
     template_path = _template_path(args.template)
     refuse_special(template_path, "範本")
@@ -194,7 +193,7 @@ def _template(args: argparse.Namespace) -> int:
 
 def _validate(args: argparse.Namespace) -> int:
     if args.report is not None:  # refused before any work
-        from .write.paths import REPORT, check_output
+        from .write.outputs import REPORT, check_output
 
         check_output(args.report, REPORT, inputs=args.inputs)
     outcome, ok = _load(args, problems_to=sys.stdout, refusal=None, keep_grids=args.report is not None)
@@ -203,7 +202,7 @@ def _validate(args: argparse.Namespace) -> int:
     if outcome.report is not None:
         print(_summary(outcome))
     if args.report is not None:
-        from .write.output import write_atomic
+        from .write.outputs import write_atomic
         from .write.report_xlsx import report_bytes
 
         write_atomic(args.report, report_bytes(args.inputs, outcome.problems, outcome.sources))
@@ -222,12 +221,12 @@ def _preview(args: argparse.Namespace) -> int:
 
 
 def _init(args: argparse.Namespace) -> int:
-    from .write.init_workbook import create
-    from .write.paths import refuse_special
+    from .api import create_workbook
+    from .write.outputs import refuse_special
 
     if args.source is not None:
         refuse_special(args.source, "活頁簿")
-    outcome = create(args.file, period=args.period, source=args.source)
+    outcome = create_workbook(args.file, period=args.period, source=args.source)
     for problem in outcome.problems.sorted():
         print(problem.render(), file=sys.stderr)
     if outcome.path is None:

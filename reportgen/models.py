@@ -13,12 +13,15 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from .dates import Day
 from .problems import Location
-from .schema import ACTIVITIES, SECTIONS, SETTINGS, VISITS, Kind, Sheet
+from .schema import ACTIVITIES, SECTION_TYPES, SECTIONS, SETTINGS, VISITS, Kind, Sheet
 
 
-def _field(sheet: Sheet, header: str, default: Any = ...) -> Any:
-    """A pydantic Field carrying the column's bounds (counts) or non-emptiness (required text)."""
-    col = sheet.column(header)
+def _field(sheet: Sheet, key: str, default: Any = ...) -> Any:
+    """A pydantic Field carrying the column's bounds (counts) or non-emptiness (required text).
+
+    Each model's field names are its sheet's column keys (tests/test_schema.py holds them equal).
+    """
+    col = sheet.by_key(key)
     if col.kind is Kind.INT:
         return Field(default, ge=col.bounds[0], le=col.bounds[1])
     if col.required and col.kind in (Kind.LINE, Kind.PROSE, Kind.ITEMS):
@@ -31,23 +34,23 @@ class _Model(BaseModel):
 
 
 class Settings(_Model):
-    chapter: int = _field(SETTINGS, "章次")
-    title: str = _field(SETTINGS, "章名")
+    chapter: int = _field(SETTINGS, "chapter")
+    title: str = _field(SETTINGS, "title")
     start: dt.date
     end: dt.date
-    parens: str = _field(SETTINGS, "括號", "半形")
+    parens: str = _field(SETTINGS, "parens", "半形")
 
     @field_validator("parens")
     @classmethod
     def _known_width(cls, value: str) -> str:
-        if value not in SETTINGS.column("括號").canonical_choices:
+        if value not in SETTINGS.by_key("parens").canonical_choices:
             raise ValueError(value)
         return value
 
 
 class Section(_Model):
-    number: int = _field(SECTIONS, "節次")
-    title: str = _field(SECTIONS, "節名")
+    number: int = _field(SECTIONS, "number")
+    title: str = _field(SECTIONS, "title")
     kind: str
     preface: tuple[str, ...] = ()  # rendered paragraphs
     source: Location
@@ -55,19 +58,17 @@ class Section(_Model):
     @field_validator("kind")
     @classmethod
     def _registered(cls, value: str) -> str:
-        from .write.sections import REGISTRY
-
-        if value not in REGISTRY:
+        if value not in SECTION_TYPES.values():
             raise ValueError(value)
         return value
 
 
 class Activity(_Model):
-    section: int = _field(ACTIVITIES, "節次")
-    title: str = _field(ACTIVITIES, "標題")
+    section: int = _field(ACTIVITIES, "section")
+    title: str = _field(ACTIVITIES, "title")
     start: Day
     end: Day | None = None
-    paragraphs: tuple[str, ...] = _field(ACTIVITIES, "內容")
+    paragraphs: tuple[str, ...] = _field(ACTIVITIES, "paragraphs")
     source: Location
 
     @property
@@ -78,12 +79,23 @@ class Activity(_Model):
 class Visit(_Model):
     date: dt.date
     region: str = ""
-    organisation: str = _field(VISITS, "單位")
-    representatives: tuple[str, ...] = _field(VISITS, "代表")
-    people: int = _field(VISITS, "人數")
-    video: bool = False
-    key: bool = False
+    organisation: str = _field(VISITS, "organisation")
+    representatives: tuple[str, ...] = _field(VISITS, "representatives")
+    people: int = _field(VISITS, "people")
+    form: str = _field(VISITS, "form", "實體")
+    key: bool = False  # 主要訪團: listed by name
     source: Location
+
+    @field_validator("form")
+    @classmethod
+    def _known_form(cls, value: str) -> str:
+        if value not in VISITS.by_key("form").canonical_choices:
+            raise ValueError(value)
+        return value
+
+    @property
+    def video(self) -> bool:
+        return self.form == "視訊"
 
 
 class VisitStats(_Model):

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 
 from .cells import fold
+from .normalize import strip_invisible
 
 
 class Kind(str, Enum):
@@ -56,14 +57,60 @@ class Column:
         """The spellings offered in dropdowns, in order of first appearance."""
         return tuple(dict.fromkeys(self.choices.values()))
 
+    @property
+    def yes_no(self) -> bool:
+        """A 是/否 choice: its model field is a bool."""
+        return set(self.canonical_choices) == {"是", "否"}
 
-@dataclass
+    def choice_of(self, value: object) -> str | None:
+        """The canonical choice a typed value stands for (`線上` → 視訊), or None.
+
+        A number typed in a choice cell is read as staff see it (3, not 3.0); no date is a choice.
+        """
+        if not isinstance(value, str):
+            value = str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
+        found = self.choices.get(value)  # as the dropdown wrote it: most cells
+        return found if found is not None else self.choices.get(fold(value).upper())
+
+    def is_default(self, value: object) -> bool:
+        """A choice cell holding its column's default (a dropdown dragged down): no data by itself."""
+        if self.kind is not Kind.CHOICE or self.default is None or value is None:
+            return False
+        if isinstance(value, str):
+            value = strip_invisible(value)[0]
+        return self.choice_of(value) == self.default
+
+
+@dataclass(frozen=True)
+class Unique:
+    """Which columns (by key) make a row the same entry as another (entered twice is an error)."""
+
+    keys: tuple[str, ...]
+    at: str  # the key of the cell the error is reported at
+    code: str  # the catalogue's code (codes.py)
+
+
+@dataclass(frozen=True)
 class Sheet:
-    """One sheet of the workbook (mutable only so a test can add a column to it)."""
+    """One sheet of the workbook, declared once here and never changed by another module."""
 
     name: str
     columns: tuple[Column, ...]
     help: str
+    key: str = ""  # the Report field its rows become (activities, visits); "" when not a list
+    unique: Unique | None = None
+    include: str = ""  # the key of a 是/否 column whose 否 leaves the row out, unchecked (列入報告)
+
+    def __post_init__(self) -> None:
+        """A declaration checks itself (mkdocs' habit): every read column has one key of its own,
+        and what the sheet names by key exists."""
+        keys = [col.key for col in self.columns if not col.note]
+        if "" in keys or len(set(keys)) != len(keys):
+            raise ValueError(f"{self.name}: every column but notes needs its own key: {keys}")
+        named = [*(self.unique.keys if self.unique else ()), *([self.unique.at] if self.unique else ()),
+                 *([self.include] if self.include else ())]
+        if not set(named) <= set(keys):
+            raise ValueError(f"{self.name}: unknown keys {sorted(set(named) - set(keys))}")
 
     def column(self, header: str) -> Column:
         for col in self.columns:
@@ -71,11 +118,17 @@ class Sheet:
                 return col
         raise KeyError(header)
 
+    def by_key(self, key: str) -> Column:
+        """The column whose value fills the model field `key`: code names columns by key, so a
+        header is renamed in this file alone."""
+        for col in self.columns:
+            if col.key == key:
+                return col
+        raise KeyError(key)
+
 
 YES_NO = {"是": "是", "否": "否", "Y": "是", "N": "否", "YES": "是", "NO": "否",
           "TRUE": "是", "FALSE": "否"}
-# Filled by sections.py, the registry of section types (so a new type is one entry there).
-SECTION_TYPES: dict[str, str] = {}
 VISIT_FORMS = {"實體": "實體", "現場": "實體", "親訪": "實體", "到訪": "實體",
                "視訊": "視訊", "線上": "視訊", "視訊會議": "視訊", "線上會議": "視訊",
                "遠距": "視訊", "ONLINE": "視訊", "VIDEO": "視訊"}
@@ -103,25 +156,12 @@ SETTINGS = Sheet(
 SETTINGS_KEY_HEADER = "項目"
 SETTINGS_VALUE_HEADER = "內容"
 
-SECTIONS = Sheet(
-    name="章節",
-    help="本章的各節，一列一節，依節次排列。",
-    columns=(
-        Column("節次", Kind.INT, True, "1、2、3……不可重複，印成「一、二、三、」。", "1", width=8,
-               key="number"),
-        Column("節名", Kind.LINE, True, "節的標題。", "姊妹市及友好城市與國際交流專案", width=36,
-               key="title"),
-        Column("類型", Kind.CHOICE, True, "（由 sections.py 的類型清單產生）", "活動",
-               choices=SECTION_TYPES, width=10, key="kind"),
-        Column("前言", Kind.PROSE, False,
-               "印在節標題下的段落；空一行表示分段。可用 {{ 期間 }}、{{ 案數 }} 等代入值。",
-               "本府{{ 期間 }}計接待{{ 案數 }}案、{{ 人數 }}人。", width=60, key="preface"),
-    ),
-)
-
 ACTIVITIES = Sheet(
     name="活動",
     help="一列一項活動，印在所屬的「活動」類節之下，依開始日期排序。",
+    key="activities",
+    unique=Unique(("section", "title", "start"), at="title", code="duplicate-activity"),
+    include="include",
     columns=(
         Column("節次", Kind.INT, True, "所屬節的節次（類型須為「活動」）。", "1", width=8,
                key="section"),
@@ -143,6 +183,8 @@ ACTIVITIES = Sheet(
 VISITS = Sheet(
     name="訪賓",
     help="一列一案外賓來訪或視訊會議，用於統計與主要訪團名單。",
+    key="visits",
+    unique=Unique(("date", "organisation"), at="organisation", code="duplicate-visit"),
     columns=(
         Column("日期", Kind.DATE, True, "來訪或視訊的日期。", "110/9/10", width=14, key="date"),
         Column("國家或地區", Kind.LINE, False, "供統計用。", "日本", width=12, key="region"),
@@ -157,6 +199,60 @@ VISITS = Sheet(
         Column("主要訪團", Kind.CHOICE, False, "是：在報告中列名；否（預設）：只計入統計。", "是",
                choices=YES_NO, default="否", width=10, key="key"),
         Column("備註", Kind.LINE, False, "承辦人自用，不印出。", "由觀光局協助接待", width=20, note=True),
+    ),
+)
+
+
+@dataclass(frozen=True)
+class SectionType:
+    """A kind of section staff choose in 類型: where its rows come from and what an empty one lacks.
+
+    Its body (the paragraphs after the 前言) is the writer's: write/sections.py, by `name`.
+    Adding a type is one entry in TYPES plus its body there.
+    """
+
+    name: str  # what staff choose in 類型
+    help: str
+    sheet: Sheet | None  # the sheet whose rows print in a section of this type, if any
+    # True: each row names its section in 節次 (several sections of the type may exist);
+    # False: all rows of `sheet` go to the one section of this type (exactly one when there are rows).
+    by_number: bool
+    nothing: str  # for the empty-section warning: what the section lacks
+    advice: str  # and what to do
+    aliases: tuple[str, ...] = ()
+    listed_by: str = ""  # the key of a 是/否 column: only rows marked 是 print by name (訪賓: 主要訪團)
+
+
+TYPES: tuple[SectionType, ...] = (
+    SectionType("活動", "活動清單", ACTIVITIES, True, "沒有任何活動", "請在「活動」工作表填寫，或刪除這一節。"),
+    SectionType("訪賓", "訪賓統計與主要訪團", VISITS, False, "沒有任何訪賓", "請在「訪賓」工作表填寫，或刪除這一節。",
+                listed_by="key"),
+    SectionType("文字", "只有前言", None, False, "沒有前言", "請在「章節」工作表的「前言」填寫內容，或刪除這一節。"),
+)
+
+
+def _type_help(types: tuple[SectionType, ...]) -> str:
+    """The 類型 column's help: 活動（活動清單）、訪賓（…）或文字（只有前言）。"""
+    parts = [f"{t.name}（{t.help}）" for t in types]
+    return ("、".join(parts[:-1]) + "或" + parts[-1] if len(parts) > 1 else parts[0]) + "。"
+
+
+SECTION_TYPES: dict[str, str] = {spelling: kind.name for kind in TYPES for spelling in (kind.name, *kind.aliases)}
+
+
+SECTIONS = Sheet(
+    name="章節",
+    help="本章的各節，一列一節，依節次排列。",
+    columns=(
+        Column("節次", Kind.INT, True, "1、2、3……不可重複，印成「一、二、三、」。", "1", width=8,
+               key="number"),
+        Column("節名", Kind.LINE, True, "節的標題。", "姊妹市及友好城市與國際交流專案", width=36,
+               key="title"),
+        Column("類型", Kind.CHOICE, True, _type_help(TYPES), "活動",
+               choices=SECTION_TYPES, width=10, key="kind"),
+        Column("前言", Kind.PROSE, False,
+               "印在節標題下的段落；空一行表示分段。可用 {{ 期間 }}、{{ 案數 }} 等代入值。",
+               "本府{{ 期間 }}計接待{{ 案數 }}案、{{ 人數 }}人。", width=60, key="preface"),
     ),
 )
 
@@ -177,6 +273,13 @@ PLACEHOLDERS: dict[str, str] = {
 }
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".ods")
+# Spreadsheets staff may save by mistake, named in the message that refuses them.
+UNSUPPORTED = {
+    ".xls": "舊版 Excel 97-2003 格式",
+    ".xlsb": "Excel 二進位活頁簿",
+    ".csv": "CSV 純文字檔",
+    ".numbers": "Numbers 試算表",
+}
 
 
 def sheet_named(tab: str) -> Sheet | None:
@@ -197,4 +300,18 @@ def markdown_table(sheet: Sheet) -> str:
     return "\n".join(lines)
 
 
-from .write import sections as _sections  # noqa: E402,F401  (registers the section types above)
+
+def section_types() -> tuple[SectionType, ...]:
+    """Every section type, in the 類型 dropdown's order (looked up when called: TYPES is the one
+    declaration, and a test may declare another type for its duration)."""
+    return TYPES
+
+
+def section_type(name: str) -> SectionType:
+    """The type staff chose (its canonical name, as validation leaves it)."""
+    return next(kind for kind in TYPES if kind.name == name)
+
+
+def type_for_sheet(sheet: Sheet) -> SectionType | None:
+    """The section type whose rows come from `sheet`, if any."""
+    return next((kind for kind in TYPES if kind.sheet is sheet), None)

@@ -24,7 +24,7 @@ def activity(n: int, section: int = 1) -> Activity:
 
 def visit(org: str, reps: tuple[str, ...], *, video=False, key=True) -> Visit:
     return Visit(date=dt.date(2021, 9, 1), organisation=org, representatives=reps, people=2,
-                 video=video, key=key, source=HERE)
+                 form="視訊" if video else "實體", key=key, source=HERE)
 
 
 def report(**changes) -> Report:

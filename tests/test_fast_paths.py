@@ -15,6 +15,7 @@ from reportgen.problems import Problems
 from reportgen.read.reader import read_workbook
 from reportgen.write import docx_writer
 from reportgen.write.compose import Block, Document, Role
+from reportgen.write.template_package import load_template
 
 EVERY_CHARACTER = "".join(map(chr, range(0x110000)))
 
@@ -68,7 +69,7 @@ def _docx_parts(data: bytes) -> dict[str, bytes]:
 
 
 def test_the_document_part_is_the_same_whatever_the_piece_size(monkeypatch):
-    template = docx_writer.load_template(REPO / "templates" / "report.docx")
+    template = load_template(REPO / "templates" / "report.docx")
     blocks = (Block(Role.CHAPTER, "國際事務", "貳拾陸、"),
               *(Block(Role.ITEM_BODY, f"第{i}段 & <內容>") for i in range(10)))
     document = Document("貳拾陸、國際事務", "110年7月至12月", blocks, (2021, 12, 31))
@@ -121,12 +122,12 @@ def test_convert_row_gives_the_same_as_converting_each_cell(tmp_path):
     fast_problems, slow_problems = Problems(), Problems()
     fast_ctx, slow_ctx = Context(fast_problems), Context(slow_problems)
     fast = [convert_row(VISITS, row, fast_ctx) for row in rows]
-    slow = [{col.header: convert(row[col.header], col, slow_ctx) for col in VISITS.columns if not col.note}
+    slow = [{col.key: convert(row[col.header], col, slow_ctx) for col in VISITS.columns if not col.note}
             for row in rows]
     assert fast == slow
     assert any(value is INVALID for row in fast for value in row.values())
     assert fast_problems.flatten() == slow_problems.flatten() and len(fast_problems) > 4
-    first, second = (row["代表"] for row in fast[:2])
+    first, second = (row["representatives"] for row in fast[:2])
     assert first == second and first is not second
 
 
@@ -154,8 +155,8 @@ def test_validate_report_from_the_grids_already_read_equals_reading_again(tmp_pa
 
 
 def test_init_from_reads_only_settings_and_sections(tmp_path, monkeypatch):
+    from reportgen.api import create_workbook as create
     from reportgen.read import reader
-    from reportgen.write.init_workbook import create
 
     source = write_workbook(tmp_path / "old.xlsx", activities=[{"節次": "壞", "標題": None}],
                             visits=_visits(2, 人數="五"))
@@ -376,7 +377,7 @@ def test_the_plain_text_shortcut_gives_what_convert_gives(value, parens):
     """A shortcut result is convert's, with no problem reported; None leaves the cell to convert."""
     from reportgen.check.kinds import _PLAIN_TEXT, Context, convert
     from reportgen.problems import Location
-    from reportgen.read.reader import Cell
+    from reportgen.read.table import Cell
     from reportgen.schema import ACTIVITIES
 
     for header in ("標題", "內容"):
@@ -411,11 +412,11 @@ def test_dates_in_text_scans_a_window_and_finds_what_a_full_scan_finds(paragraph
     import datetime as dt
 
     from reportgen.check.rules import _ROC_DATE_IN_TEXT, dates_in_text
-    from reportgen.read.reader import Row
+    from reportgen.read.table import Row
 
     problems = Problems()
     row = Row("a.xlsx", "活動", 2, {})
-    dates_in_text([paragraph], dt.date(1900, 1, 1), dt.date(1900, 1, 1), row, problems)
+    dates_in_text([paragraph], dt.date(1900, 1, 1), dt.date(1900, 1, 1), row["內容"], problems)
     found = [p.message for p in problems]
     expected = [m.group() for m in _ROC_DATE_IN_TEXT.finditer(paragraph)]
     assert len(found) == len(expected)  # every date is reported: all are after 1900

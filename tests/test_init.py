@@ -16,6 +16,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from conftest import digest
 from helpers import EXAMPLE, EXPECTED_CHAPTER
 from reportgen import load
+from reportgen.api import create_workbook as create
 from reportgen.cells import display_width
 from reportgen.check.validate import setup_of
 from reportgen.errors import FatalError
@@ -35,7 +36,6 @@ from reportgen.schema import (
 from reportgen.write.init_workbook import (
     DATA_ROWS,
     Period,
-    create,
     half_year_of,
     next_half_year,
     parse_period,

@@ -178,7 +178,7 @@ def test_every_kind_of_message_prints(project, tmp_path, rare_workbooks, encodin
 @pytest.mark.skipif(os.name != "posix", reason="POSIX permission bits")
 @pytest.mark.parametrize("umask", [0o022, 0o077, 0o002])
 def test_a_new_output_follows_the_umask(tmp_path, umask):
-    from reportgen.write.output import write_atomic
+    from reportgen.write.outputs import write_atomic
 
     old = os.umask(umask)
     try:
@@ -191,7 +191,7 @@ def test_a_new_output_follows_the_umask(tmp_path, umask):
 @pytest.mark.skipif(os.name != "posix", reason="POSIX permission bits")
 @pytest.mark.parametrize("mode", [0o600, 0o664, 0o640])
 def test_a_replaced_output_keeps_its_mode(tmp_path, mode):
-    from reportgen.write.output import write_atomic
+    from reportgen.write.outputs import write_atomic
 
     target = tmp_path / "old.docx"
     target.write_bytes(b"old")

@@ -22,7 +22,8 @@ import pytest
 
 from conftest import digest
 from helpers import ACTIVITIES, EXAMPLE, REPO, CliResult, run_cli, write_workbook
-from reportgen.write import convert, output, paths
+from reportgen.errors import FatalError
+from reportgen.write import convert, outputs
 from reportgen.write.fingerprint import Origin, origin
 
 DEFAULT_OUT = Path("outputs") / "國際事務.docx"
@@ -54,7 +55,7 @@ class Scene:
         assert "Traceback" not in result.err and "內部錯誤" not in result.err
         changed = {p for p in before.keys() | after.keys() if before.get(p) != after.get(p)}
         assert changed == {Path(c) for c in changes}, "only the named outputs may change"
-        temporary = [p for p in self.root.rglob("*") if p.name.startswith(output.TEMP_PREFIX)
+        temporary = [p for p in self.root.rglob("*") if p.name.startswith(outputs.TEMP_PREFIX)
                      or p.name.endswith(".tmp")]
         assert temporary == [], "a temporary file was left behind"
         return result
@@ -160,7 +161,7 @@ def test_report_replaces_an_earlier_report(scene):
     scene.run("validate", "--report", "r.xlsx", code=0, changes=("r.xlsx",))
     bad = write_workbook(scene.root / "bad.xlsx", activities=[{**ACTIVITIES[0], "開始日期": "110/2/30"}])
     scene.run("validate", bad, "--report", "r.xlsx", code=1, changes=("r.xlsx",))
-    assert paths.is_report(scene.root / "r.xlsx")
+    assert outputs.is_report(scene.root / "r.xlsx")
 
 
 def test_an_earlier_report_among_the_inputs_is_not_copied_into_the_next(scene, tmp_path):
@@ -388,7 +389,7 @@ def test_output_folder_refuses_new_files(scene, built, monkeypatch, error, messa
     def refuse(*args, **kwargs):
         raise OSError(error, os.strerror(error))
 
-    monkeypatch.setattr(output, "_create_temp", refuse)
+    monkeypatch.setattr(outputs, "_create_temp", refuse)
     scene.refuses("build", "--force", message=message)
 
 
@@ -397,14 +398,14 @@ def test_disk_full(scene, built, monkeypatch, error):
     def full(fd):
         raise OSError(error, os.strerror(error))
 
-    monkeypatch.setattr(output.os, "fsync", full)
+    monkeypatch.setattr(outputs.os, "fsync", full)
     result = scene.refuses("build", "--force", message="無法寫入 outputs/國際事務.docx：磁碟")
     assert "請清出磁碟空間後再試" in result.err
 
 
 def test_report_on_a_full_disk(scene, monkeypatch):
     (scene.root / "outputs").mkdir()
-    monkeypatch.setattr(output.os, "fsync", lambda fd: (_ for _ in ()).throw(OSError(errno.ENOSPC, "x")))
+    monkeypatch.setattr(outputs.os, "fsync", lambda fd: (_ for _ in ()).throw(OSError(errno.ENOSPC, "x")))
     result = scene.run("validate", "--report", "outputs/r.xlsx", code=2)
     assert result.err == "錯誤：無法寫入 outputs/r.xlsx：磁碟空間不足。請清出磁碟空間後再試。\n"
 
@@ -521,18 +522,18 @@ def test_a_copy_beside_a_foreign_docx_is_refused_before_any_work(scene, monkeypa
 ])
 def test_check_copies_trusts_only_its_own_docx(built, edit, why):
     pdf = built.with_suffix(".pdf")
-    assert paths.check_copies(built, ["pdf"]) is False  # nothing there to replace
+    assert outputs.check_copies(built, ["pdf"]) is False  # nothing there to replace
     pdf.write_bytes(b"%PDF-")
     if edit == "typo":
         edit_docx(built, "上一版".encode(), "上一版（校）".encode())
     elif edit == "foreign":
         shutil.copy(REPO / "templates" / "report.docx", built)
-    assert paths.check_copies(built, ["pdf"], force=True) is True
+    assert outputs.check_copies(built, ["pdf"], force=True) is True
     if why is None:
-        assert paths.check_copies(built, ["pdf"]) is True
+        assert outputs.check_copies(built, ["pdf"]) is True
     else:
-        with pytest.raises(paths.FatalError, match=why):
-            paths.check_copies(built, ["pdf"])
+        with pytest.raises(FatalError, match=why):
+            outputs.check_copies(built, ["pdf"])
 
 
 def test_a_copy_that_is_a_folder_or_read_only_is_refused(scene, built):
@@ -594,7 +595,7 @@ def test_ctrl_c_while_reading(scene, monkeypatch, command):
 
 
 def test_ctrl_c_while_writing_keeps_the_previous_output(scene, built, monkeypatch):
-    monkeypatch.setattr(output.os, "fsync", lambda fd: (_ for _ in ()).throw(KeyboardInterrupt()))
+    monkeypatch.setattr(outputs.os, "fsync", lambda fd: (_ for _ in ()).throw(KeyboardInterrupt()))
     result = scene.run("build", "--force", code=130)
     assert result.err == "已中斷。\n"
 
@@ -622,18 +623,18 @@ def test_ctrl_c_during_report_prints_no_traceback(scene):
 # Helpers the rules rest on ---------------------------------------------------------------------
 
 def test_same_file_on_a_case_insensitive_file_system(tmp_path, monkeypatch):
-    monkeypatch.setattr(paths, "_case_insensitive", lambda folder: True)
-    assert paths.same_file(tmp_path / "A.xlsx", tmp_path / "a.xlsx")
-    monkeypatch.setattr(paths, "_case_insensitive", lambda folder: False)
-    assert not paths.same_file(tmp_path / "A.xlsx", tmp_path / "a.xlsx")
+    monkeypatch.setattr(outputs, "_case_insensitive", lambda folder: True)
+    assert outputs.same_file(tmp_path / "A.xlsx", tmp_path / "a.xlsx")
+    monkeypatch.setattr(outputs, "_case_insensitive", lambda folder: False)
+    assert not outputs.same_file(tmp_path / "A.xlsx", tmp_path / "a.xlsx")
 
 
 def test_case_probe_on_this_file_system(tmp_path):
     folder = tmp_path / "Probe"
     folder.mkdir()
     sensitive = not (tmp_path / "probe").exists()
-    paths._case_insensitive.cache_clear()
-    assert paths._case_insensitive(str(folder)) is not sensitive
+    outputs._case_insensitive.cache_clear()
+    assert outputs._case_insensitive(str(folder)) is not sensitive
 
 
 def test_fresh_output_is_recognised_and_an_edit_is_not(tmp_path, project):

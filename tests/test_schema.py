@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import FrozenInstanceError
 from pathlib import Path
 
 import pytest
 from pydantic import ValidationError
 
 from helpers import HEADERS, REPO, write_workbook
-from reportgen import load, preview_text
+from reportgen import load, preview_text, schema
 from reportgen.codes import CODES, Severity
 from reportgen.models import Visit
 from reportgen.problems import Location, Problems
@@ -28,11 +29,30 @@ def flat(outcome) -> list[tuple]:
 # --- one declaration per column ------------------------------------------------------------------
 
 @pytest.fixture
-def venue(monkeypatch):
+def declare():
+    """Stand in for an edit of schema.py: a frozen declaration given other values for one test.
+
+    The schema's objects are frozen (no module changes them); only this fixture does, and it
+    puts every value back afterwards.
+    """
+    changed: list[tuple[object, str, object]] = []
+
+    def change(obj: object, **fields: object) -> None:
+        for name, value in fields.items():
+            changed.append((obj, name, getattr(obj, name)))
+            object.__setattr__(obj, name, value)
+
+    yield change
+    for obj, name, value in reversed(changed):
+        object.__setattr__(obj, name, value)
+
+
+@pytest.fixture
+def venue(declare):
     """A required 地點 (line) and an optional 簽約日期 (date) added to 活動 in the schema only."""
     added = (Column("地點", Kind.LINE, True, "活動地點。", "高雄"),
              Column("簽約日期", Kind.DATE, False, "簽約的日期。", "110/9/10"))
-    monkeypatch.setattr(ACTIVITIES, "columns", (*ACTIVITIES.columns, *added))
+    declare(ACTIVITIES, columns=(*ACTIVITIES.columns, *added))
     return [*HEADERS["活動"], "地點", "簽約日期"]
 
 
@@ -76,11 +96,14 @@ def test_readme_tables_are_the_schemas():
 
 # --- section types ---------------------------------------------------------------------------------
 
-def test_section_types_are_one_registry():
-    assert set(SECTION_TYPES.values()) == set(sections.REGISTRY)
-    assert SECTIONS.column("類型").canonical_choices == tuple(t.name for t in sections.TYPES)
-    data_sheets = {t.sheet.name for t in sections.TYPES if t.sheet is not None}
+def test_section_types_are_contract_data_with_a_body_each():
+    assert set(SECTION_TYPES.values()) == {t.name for t in schema.section_types()}
+    assert SECTIONS.column("類型").canonical_choices == tuple(t.name for t in schema.section_types())
+    data_sheets = {t.sheet.name for t in schema.section_types() if t.sheet is not None}
     assert data_sheets == {ACTIVITIES.name, VISIT_SHEET.name}
+    assert set(sections.BODIES) == {t.name for t in schema.section_types()}
+    with pytest.raises(FrozenInstanceError):
+        schema.section_types()[0].name = "x"  # type: ignore[misc]
 
 
 # --- the catalogue of codes ----------------------------------------------------------------------
@@ -136,18 +159,19 @@ def test_corpus_problems_all_come_from_the_catalogue():
             assert CODES[problem.code].severity is problem.severity, (path.name, problem.code)
 
 
-def test_a_new_section_type_is_one_entry(monkeypatch, tmp_path):
-    """Registered once, a type is a 類型 choice, in the guide, validated and printed."""
-    monkeypatch.setattr(sections, "TYPES", sections.TYPES)
-    monkeypatch.setattr(sections, "REGISTRY", dict(sections.REGISTRY))
-    monkeypatch.setitem(SECTION_TYPES, "附錄", "附錄")  # undone after the test, like the two above
-    monkeypatch.setattr(SECTIONS, "columns", SECTIONS.columns)
+def test_a_new_section_type_is_one_entry_and_its_body(declare, monkeypatch, tmp_path):
+    """Declared once in the schema with its body in the writer, a type is a 類型 choice, in the
+    guide, validated and printed."""
+    appendix_type = schema.SectionType("附錄", "附錄統計", None, False, "沒有前言", "請填寫前言。")
+    monkeypatch.setattr(schema, "TYPES", (*schema.TYPES, appendix_type))
+    monkeypatch.setitem(SECTION_TYPES, "附錄", "附錄")
+    kind_column = SECTIONS.column("類型")
+    declare(kind_column, help=kind_column.help.replace("或文字（只有前言）", "、文字（只有前言）或附錄（附錄統計）"))
 
     def appendix(section, report, items):
         return [Block(Role.SECTION_BODY, f"附錄：共 {report.stats.cases} 案。")]
 
-    sections.register(sections.SectionType("附錄", "附錄統計", None, False, appendix, "沒有前言", "請填寫前言。"))
-    assert "附錄（附錄統計）" in SECTIONS.column("類型").help
+    monkeypatch.setitem(sections.BODIES, "附錄", appendix)
     book = build_workbook(starter_setup(half_year_of(dt.date(2022, 1, 1))))
     assert "附錄" in [row[0].value for row in book["填寫說明"].iter_rows()]
     outcome = load([write_workbook(tmp_path / "t.xlsx", sections=[
@@ -157,11 +181,10 @@ def test_a_new_section_type_is_one_entry(monkeypatch, tmp_path):
     assert preview_text(outcome).splitlines()[-3:] == ["三、附錄", "以下為統計。", "附錄：共 1 案。"]
 
 
-def test_each_section_types_quick_answer_agrees_with_its_body(tmp_path):
-    """`prints` (asked by the rules for every section) says what building the body would show."""
-    from helpers import VISITS, write_workbook
-    from reportgen import load
-    from reportgen.write.sections import TYPES
+def test_what_the_rules_say_prints_agrees_with_each_body(tmp_path):
+    """`rules.lists_something` (asked for every section) says what building the body would show."""
+    from helpers import VISITS
+    from reportgen.check.rules import lists_something
 
     for visits in (VISITS, [{**VISITS[0], "主要訪團": "否"}]):
         outcome = load([write_workbook(tmp_path / f"{len(visits)}{visits[0]['主要訪團']}.xlsx", visits=visits)])
@@ -170,5 +193,23 @@ def test_each_section_types_quick_answer_agrees_with_its_body(tmp_path):
         for activity in report.activities:
             items.setdefault(activity.section, []).append(activity)
         for section in report.sections:
-            kind = next(t for t in TYPES if t.name == section.kind)
-            assert kind.has_body(section, report, items) == bool(kind.body(section, report, items))
+            body = sections.BODIES[section.kind](section, report, items)
+            assert lists_something(section, report, items) == bool(body), section.kind
+
+
+def test_models_field_names_are_the_schema_keys():
+    """A model field is a column's key; renaming a header is one edit in schema.py."""
+    from reportgen.models import Activity, Section, Settings
+
+    for model, sheet in ((Settings, schema.SETTINGS), (Section, SECTIONS), (Activity, ACTIVITIES),
+                         (Visit, VISIT_SHEET)):
+        keys = {col.key for col in sheet.columns if not col.note} - {sheet.include}
+        assert set(model.model_fields) - {"source"} == keys, sheet.name
+
+
+def test_a_declaration_checks_itself():
+    with pytest.raises(ValueError, match="own key"):
+        schema.Sheet("x", (Column("甲", Kind.LINE, True, "", key="a"), Column("乙", Kind.LINE, True, "", key="a")), "")
+    with pytest.raises(ValueError, match="unknown keys"):
+        schema.Sheet("x", (Column("甲", Kind.LINE, True, "", key="a"),), "",
+                     unique=schema.Unique(("b",), at="a", code="duplicate-visit"))

@@ -654,7 +654,7 @@ def test_a_long_cjk_file_name_is_checked_and_named_in_its_problems(bad):
 
 def test_the_page_shares_the_cli_helpers_rather_than_copies():
     from reportgen import api, schema
-    from reportgen.write.paths import safe_file_title
+    from reportgen.write.outputs import safe_file_title
 
     assert pipeline.WORKBOOK_SUFFIXES is schema.WORKBOOK_SUFFIXES
     assert safe_file_title('國際/事務:"上"') == "國際_事務__上_" and safe_file_title(" . ") == "chapter"

@@ -14,8 +14,8 @@ from pathlib import Path
 
 from openpyxl import load_workbook
 
+from reportgen.api import create_workbook as create
 from reportgen.schema import ACTIVITIES
-from reportgen.write.init_workbook import create
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGET = ROOT / "docs" / "init-活動.png"

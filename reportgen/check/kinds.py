@@ -14,11 +14,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from .. import normalize
-from ..cells import fold, fold_width
+from ..cells import fold_width
 from ..dates import DATE_ERROR_FIX, DateError, parse_day, roc_date
 from ..normalize import visible
 from ..problems import Problems
-from ..read.reader import Cell, TableCell, _TableCells
+from ..read.table import Cell, TableCell, TableCells
 from ..schema import Column, Kind, Sheet
 from .limits import MAX_CHARS, fits
 
@@ -201,16 +201,8 @@ def _date(text: _Text, cell: Cell, col: Column, ctx: Context) -> object:
     return day
 
 
-def choice_of(col: Column, value: object) -> str | None:
-    """The canonical choice a typed value stands for (`線上` → 視訊), or None."""
-    if not isinstance(value, str):
-        value = as_text(value)
-    found = col.choices.get(value)  # as the dropdown wrote it: most cells
-    return found if found is not None else col.choices.get(fold(value).upper())
-
-
 def _choice(text: _Text, cell: Cell, col: Column, ctx: Context) -> object:
-    found = choice_of(col, text.value)
+    found = col.choice_of(text.value)
     if found is None:
         ctx.problems.add("bad-choice", cell.location, found=text.found,
                          choices="、".join(col.canonical_choices), invisible=text.invisible)
@@ -232,45 +224,46 @@ CONVERTERS: dict[Kind, Converter] = {
 
 def convert_row(sheet: Sheet, row, ctx: Context, *, only: tuple[str, ...] | None = None,
                 skip: tuple[str, ...] = ()) -> dict[str, object]:
-    """Every column of `sheet` (notes aside) converted: header → value, None or INVALID."""
+    """Every column of `sheet` (notes aside) converted: its key (schema's Column.key) → value,
+    None or INVALID. `only`/`skip` name columns by key too."""
     cells = row.cells
-    if type(cells) is not _TableCells:
-        return {col.header: convert(row[col.header], col, ctx) for col in _plan(sheet, only, skip)}
-    return _convert_steps(_steps(sheet, cells._layout, only, skip, ctx), row, cells, ctx)
+    if type(cells) is not TableCells:
+        return {col.key: convert(row[col.header], col, ctx) for col in _plan(sheet, only, skip)}
+    return _convert_steps(_steps(sheet, cells.layout, only, skip, ctx), row, cells, ctx)
 
 
-def convert_row_unless(sheet: Sheet, row, ctx: Context, header: str, value: object) -> dict[str, object] | None:
-    """None when `header` converts to `value` (nothing else converted: 列入報告 = 否 leaves the row
-    unchecked); else convert_row's values for the other columns. Same problems, in the same order,
-    as `convert_row(only=(header,))` followed by `convert_row(skip=(header,))`."""
+def convert_row_unless(sheet: Sheet, row, ctx: Context, key: str, value: object) -> dict[str, object] | None:
+    """None when column `key` converts to `value` (nothing else converted: 列入報告 = 否 leaves the
+    row unchecked); else convert_row's values for the other columns. Same problems, in the same
+    order, as `convert_row(only=(key,))` followed by `convert_row(skip=(key,))`."""
     cells = row.cells
-    if type(cells) is not _TableCells:
-        if convert_row(sheet, row, ctx, only=(header,))[header] == value:
+    if type(cells) is not TableCells:
+        if convert_row(sheet, row, ctx, only=(key,))[key] == value:
             return None
-        return convert_row(sheet, row, ctx, skip=(header,))
-    layout = cells._layout
-    if _convert_steps(_steps(sheet, layout, (header,), (), ctx), row, cells, ctx)[header] == value:
+        return convert_row(sheet, row, ctx, skip=(key,))
+    layout = cells.layout
+    if _convert_steps(_steps(sheet, layout, (key,), (), ctx), row, cells, ctx)[key] == value:
         return None
-    return _convert_steps(_steps(sheet, layout, None, (header,), ctx), row, cells, ctx)
+    return _convert_steps(_steps(sheet, layout, None, (key,), ctx), row, cells, ctx)
 
 
-def _convert_steps(steps: tuple[_Step, ...], row, cells: _TableCells, ctx: Context) -> dict[str, object]:
+def _convert_steps(steps: tuple[_Step, ...], row, cells: TableCells, ctx: Context) -> dict[str, object]:
     """A table row: its values straight from the grid, a Cell made only for a value not remembered."""
-    layout, number, raw = cells._layout, cells._number, cells._values
+    layout, number, raw = cells.layout, cells.number, cells.raw
     width, parens, problems = len(raw), ctx.parens, ctx.problems
     values: dict[str, object] = {}
-    for header, col, index, known, text in steps:
+    for name, col, index, known, text in steps:
         if index is None:  # a column the sheet lacks
-            values[header] = convert(row[header], col, ctx)
+            values[name] = convert(row[col.header], col, ctx)
             continue
         value = raw[index] if index < width else None
         if value == "":
             value = None
         if known is None:  # prose, or a sheet with formulas or merges: converted every time
             if text is not None and (found := text(value, parens)):
-                values[header] = found
+                values[name] = found
             else:
-                values[header] = convert(TableCell(layout, number, index, value), col, ctx)
+                values[name] = convert(TableCell(layout, number, index, value), col, ctx)
             continue
         key = (parens, value.__class__, value)
         found = known.get(key, _MISS)
@@ -279,11 +272,11 @@ def _convert_steps(steps: tuple[_Step, ...], row, cells: _TableCells, ctx: Conte
                 before = len(problems)
                 found = convert(TableCell(layout, number, index, value), col, ctx)
                 if len(problems) != before or found is INVALID:
-                    values[header] = found
+                    values[name] = found
                     continue
             if len(known) < MEMO_ENTRIES:
                 known[key] = found
-        values[header] = list(found) if found.__class__ is list else found  # each row its own list
+        values[name] = list(found) if found.__class__ is list else found  # each row its own list
     return values
 
 
@@ -317,14 +310,14 @@ _Step = tuple[str, Column, "int | None", "dict[tuple, object] | None", "Callable
 
 def _steps(sheet: Sheet, layout, only: tuple[str, ...] | None, skip: tuple[str, ...],
            ctx: Context) -> tuple[_Step, ...]:
-    """For each column convert_row converts: its header, where the table holds it, its memo and,
+    """For each column convert_row converts: its key, where the table holds it, its memo and,
     on a sheet without formulas or merges, the shortcut for text that needs no cleaning."""
     key = (id(layout), id(sheet), only, skip)
     found = ctx.steps.get(key)
     if found is not None and found[0] is layout and found[1] is sheet.columns:
         return found[2]
     plain = not (layout.facts.unsaved or layout.facts.errors or layout.covered)
-    steps = tuple((col.header, col, layout.columns.get(col.header),
+    steps = tuple((col.key, col, layout.columns.get(col.header),
                    ctx.memo.setdefault(id(col), {}) if plain and col.kind is not Kind.PROSE else None,
                    _PLAIN_TEXT.get(col.kind) if plain else None)
                   for col in _plan(sheet, only, skip))
@@ -342,15 +335,6 @@ def _plan(sheet: Sheet, only: tuple[str, ...] | None, skip: tuple[str, ...]) -> 
     if found is not None and found[0] is sheet.columns:
         return found[1]
     plan = tuple(col for col in sheet.columns
-                 if not (col.note or col.header in skip or (only is not None and col.header not in only)))
+                 if not (col.note or col.key in skip or (only is not None and col.key not in only)))
     _PLANS[key] = (sheet.columns, plan)
     return plan
-
-
-def is_default(col: Column, value: object) -> bool:
-    """A choice cell holding its column's default (a dropdown dragged down): no data by itself."""
-    if col.kind is not Kind.CHOICE or col.default is None or value is None:
-        return False
-    if isinstance(value, str):
-        value = normalize.strip_invisible(value)[0]
-    return choice_of(col, value) == col.default

@@ -17,13 +17,12 @@ from typing import TYPE_CHECKING
 
 from ..dates import DateError, Day, parse_day, roc_date
 from ..problems import Location, Problems, shorten
-from ..read.reader import Row, SheetData, WorkbookData
-from ..schema import SECTIONS, Sheet
-from ..write import sections as section_types
+from ..read.table import Cell, Row, SheetData, WorkbookData
+from ..schema import SECTIONS, SETTINGS, Sheet, Unique, section_type, section_types, type_for_sheet
 from .kinds import INVALID, as_text
 
 if TYPE_CHECKING:
-    from ..models import Activity, Report
+    from ..models import Activity, Report, Section
     from .validate import Converted
 
 MAX_ITEMS = 999  # items in one section: the largest label numerals.lower can spell
@@ -64,8 +63,9 @@ def settings_period(start: object, end: object, row: Row,
     if not isinstance(start, Day) or not isinstance(end, Day):
         return None
     if end.last < start.first:
-        problems.add("end-before-start", row["期間迄"].location, found=as_text(row["期間迄"].value),
-                     later="期間迄", earlier="期間起", advice="請確認報告期間的起迄日期。")
+        later, earlier = SETTINGS.by_key("end").header, SETTINGS.by_key("start").header
+        problems.add("end-before-start", row[later].location, found=as_text(row[later].value),
+                     later=later, earlier=earlier, advice="請確認報告期間的起迄日期。")
         return None
     return start.first, end.last
 
@@ -84,20 +84,24 @@ class RawSection:
     def key(self) -> tuple[int, str, str, list[str]]:
         return (self.number, self.title, self.kind, self.preface)
 
+    def cell(self, key: str) -> Cell:
+        """The 章節 row's cell for the column keyed `key` (where a problem about it is shown)."""
+        return self.row[SECTIONS.by_key(key).header]
+
 
 def sections(rows: Sequence[Converted], data: SheetData, problems: Problems) -> list[RawSection]:
     out: list[RawSection] = []
-    seen: dict[int, Row] = {}
+    seen: dict[int, Cell] = {}
     for c in rows:
-        number, title, kind = c["節次"], c["節名"], c["類型"]
+        number, title, kind = c["number"], c["title"], c["kind"]
         if number is not None and number in seen:
-            problems.add("duplicate-section", c.row["節次"].location, number=number,
-                         other=seen[number]["節次"].location)
+            problems.add("duplicate-section", c.cell("number").location, number=number,
+                         other=seen[number].location)
             continue
         if number is None or title is None or kind is None:
             continue
-        seen[number] = c.row
-        out.append(RawSection(number, title, kind, c["前言"] or [], c.row))
+        seen[number] = c.cell("number")
+        out.append(RawSection(number, title, kind, c["preface"] or [], c.row))
     if not data.rows:
         problems.add("no-sections", Location(data.file, SECTIONS.name))
     return sorted(out, key=lambda s: s.number)
@@ -107,8 +111,8 @@ def section_numbers(data: SheetData) -> set[int]:
     """Every readable 節次 of the 章節 sheet, valid row or not."""
     from .kinds import Context, convert
 
-    col, ctx = SECTIONS.column("節次"), Context(Problems())
-    numbers = (convert(row["節次"], col, ctx) for row in data.rows)
+    col, ctx = SECTIONS.by_key("number"), Context(Problems())
+    numbers = (convert(row[col.header], col, ctx) for row in data.rows)
     return {n for n in numbers if isinstance(n, int)}
 
 
@@ -126,12 +130,12 @@ def section_references(rows: Sequence[Converted], sheet: Sheet, by_number: dict[
     `unjudged`: section numbers whose 章節 row has its own error (None: no 章節 sheet at all);
     pointing at them is not a second error.
     """
-    kind = section_types.type_for_sheet(sheet)
+    kind = type_for_sheet(sheet)
     referenced: set[int] = set()
     if kind is None or not kind.by_number:
         return referenced
     for c in rows:
-        number = c["節次"]
+        number = c["section"]
         if number is None:
             continue
         referenced.add(number)
@@ -139,10 +143,10 @@ def section_references(rows: Sequence[Converted], sheet: Sheet, by_number: dict[
         if unjudged is None or number in unjudged:
             continue
         if section is None:
-            problems.add("unknown-section", c.row["節次"].location, number=number,
+            problems.add("unknown-section", c.cell("section").location, number=number,
                          sections=_section_fix(kind.name, by_number))
         elif section.kind != kind.name:
-            problems.add("not-activity-section", c.row["節次"].location, number=number,
+            problems.add("not-activity-section", c.cell("section").location, number=number,
                          title=section.title, kind=section.kind,
                          sections=_section_fix(kind.name, by_number))
     return referenced
@@ -151,7 +155,7 @@ def section_references(rows: Sequence[Converted], sheet: Sheet, by_number: dict[
 def required_sheets(raw: Sequence[RawSection], books: list[WorkbookData], problems: Problems) -> None:
     """A section type in use needs its data sheet somewhere among the workbooks."""
     kinds = {s.kind for s in raw}
-    for kind in section_types.TYPES:
+    for kind in section_types():
         sheet = kind.sheet
         if sheet is not None and kind.name in kinds and not any(sheet.name in b.sheets for b in books):
             one_source(sheet, books, problems)
@@ -160,7 +164,7 @@ def required_sheets(raw: Sequence[RawSection], books: list[WorkbookData], proble
 def single_sections(raw: Sequence[RawSection], rows_of: dict[str, list[Converted]],
                     problems: Problems) -> None:
     """Rows that go to the one section of their type (訪賓) need exactly one such section."""
-    for kind in section_types.TYPES:
+    for kind in section_types():
         if kind.sheet is None or kind.by_number:
             continue
         rows = rows_of.get(kind.sheet.name, [])
@@ -170,7 +174,7 @@ def single_sections(raw: Sequence[RawSection], rows_of: dict[str, list[Converted
                          kind=kind.name, count=len(rows))
         elif len(owners) > 1:
             ordered = sorted(owners, key=lambda s: s.row.number)
-            problems.add("repeated-section-type", ordered[1].row["類型"].location, kind=kind.name,
+            problems.add("repeated-section-type", ordered[1].cell("kind").location, kind=kind.name,
                          data=kind.sheet.name, count=len(owners),
                          rows="、".join(f"第 {s.row.number} 列" for s in ordered))
 
@@ -184,7 +188,7 @@ def empty_sections(raw: Sequence[RawSection], referenced: dict[str, set[int]],
     """
     warned: set[int] = set()
     for section in raw:
-        kind = section_types.of(section.kind)
+        kind = section_type(section.kind)
         if kind.sheet is not None and kind.sheet.name not in present:
             continue
         if kind.sheet is None:
@@ -195,7 +199,7 @@ def empty_sections(raw: Sequence[RawSection], referenced: dict[str, set[int]],
             empty = not rows_of.get(kind.sheet.name)
         if empty:
             warned.add(section.number)
-            problems.add("empty-section", section.row["節次"].location, number=section.number,
+            problems.add("empty-section", section.cell("number").location, number=section.number,
                          title=section.title, nothing=kind.nothing, advice=kind.advice)
     return warned
 
@@ -204,7 +208,7 @@ def too_many_items(raw: Sequence[RawSection], activities: Sequence[Activity], pr
     items = Counter(a.section for a in activities)
     for section in raw:
         if items[section.number] > MAX_ITEMS:  # labels (一) … (九百九十九) end there
-            problems.add("too-many-items", section.row["節次"].location, number=section.number,
+            problems.add("too-many-items", section.cell("number").location, number=section.number,
                          title=section.title, count=items[section.number], limit=MAX_ITEMS)
 
 
@@ -219,37 +223,38 @@ def activity_dates(rows: Sequence[Converted], period: tuple[dt.date, dt.date] | 
     """結束日期 not before 開始日期; the activity overlaps the period; dates in 內容 within the row's."""
     for c in rows:
         values = c.values  # INVALID is no Day and is falsy, so the raw values serve
-        start, end = values.get("開始日期"), values.get("結束日期")
+        start, end = values.get("start"), values.get("end")
         if start.__class__ is not Day:
             continue
         if end.__class__ is Day and end.last < start.first:
-            problems.add("end-before-start", c.row["結束日期"].location,
-                         found=as_text(c.row["結束日期"].value), later="結束日期", earlier="開始日期",
+            problems.add("end-before-start", c.cell("end").location,
+                         found=as_text(c.cell("end").value), later=c.header("end"), earlier=c.header("start"),
                          advice=f"開始日期是 {start.roc()}；請確認兩個日期。")
             continue
         last = (end if end.__class__ is Day else start).last
         if period and (last < period[0] or start.first > period[1]):
-            problems.add("outside-period", c.row["開始日期"].location,
-                         found=as_text(c.row["開始日期"].value), what="活動", **_period_fix(period),
+            problems.add("outside-period", c.cell("start").location,
+                         found=as_text(c.cell("start").value), what=c.sheet.name, **_period_fix(period),
                          advice="請確認年份，或將此列「列入報告」改為否。")
-        paragraphs = values.get("內容")
+        paragraphs = values.get("paragraphs")
         if paragraphs:
-            dates_in_text(paragraphs, start.first, last, c.row, problems)
+            dates_in_text(paragraphs, start.first, last, c.cell("paragraphs"), problems)
 
 
 def visit_dates(rows: Sequence[Converted], period: tuple[dt.date, dt.date] | None,
                 problems: Problems) -> None:
     """A visit falls inside the period; one outside is not judged further (not a duplicate)."""
     for c in rows:
-        day = c["日期"]
+        day = c["date"]
         if isinstance(day, Day) and period and not period[0] <= day.date <= period[1]:
-            problems.add("outside-period", c.row["日期"].location, found=as_text(c.row["日期"].value),
-                         what="訪賓", **_period_fix(period), advice="請確認年份。")
+            problems.add("outside-period", c.cell("date").location, found=as_text(c.cell("date").value),
+                         what=c.sheet.name, **_period_fix(period), advice="請確認年份。")
             c.excluded = True
 
 
-def dates_in_text(paragraphs: list[str], first: dt.date, last: dt.date, row: Row,
-                  problems: Problems, header: str = "內容") -> None:
+def dates_in_text(paragraphs: list[str], first: dt.date, last: dt.date, cell: Cell,
+                  problems: Problems) -> None:
+    """A full ROC date written in the text (`110年9月8日`) outside first–last is likely a typo."""
     for paragraph in paragraphs:
         first_year = paragraph.find("年")
         if first_year < 0:
@@ -261,22 +266,23 @@ def dates_in_text(paragraphs: list[str], first: dt.date, last: dt.date, row: Row
             try:
                 day = _day_in_text(match.group())
             except DateError:
-                problems.add("bad-date-in-text", row[header].location, date=match.group())
+                problems.add("bad-date-in-text", cell.location, date=match.group())
                 continue
             if not first <= day.date <= last:
                 span = roc_date(first) if first == last else f"{roc_date(first)}至{roc_date(last)}"
-                problems.add("date-in-text-outside", row[header].location, date=match.group(), span=span)
+                problems.add("date-in-text-outside", cell.location, date=match.group(), span=span)
 
 
 # --- duplicates ----------------------------------------------------------------------------------
 
-def duplicates(rows: Sequence[Converted], keys: tuple[str, ...], at: str, code: str,
-               problems: Problems) -> None:
+def duplicates(rows: Sequence[Converted], unique: Unique, problems: Problems) -> None:
     """The same row entered twice (also across workbooks): an error at the second, naming the first.
 
-    Judged even when other cells of either row are wrong: both places get fixed at once.
+    Which columns make a row the same is the sheet's declaration (schema.Unique). Judged even
+    when other cells of either row are wrong: both places get fixed at once.
     """
-    seen: dict[Hashable, Row] = {}
+    keys, at, code = unique.keys, unique.at, unique.code
+    seen: dict[Hashable, Cell] = {}
     for c in rows:
         if c.excluded:
             continue
@@ -285,10 +291,10 @@ def duplicates(rows: Sequence[Converted], keys: tuple[str, ...], at: str, code: 
             continue
         key = tuple(map(_hashable, key))
         if key in seen:
-            problems.add(code, c.row[at].location, other=seen[key][at].location, **_describe(c))
+            problems.add(code, c.cell(at).location, other=seen[key].location, **_describe(c))
             c.excluded = True
             continue
-        seen[key] = c.row
+        seen[key] = c.cell(at)
 
 
 def _hashable(value: object) -> Hashable:
@@ -301,12 +307,27 @@ def _hashable(value: object) -> Hashable:
 
 
 def _describe(c: Converted) -> dict[str, object]:
-    if "標題" in c.values:
-        return {"number": c["節次"], "start": c["開始日期"].roc(), "title": shorten(c["標題"])}
-    return {"date": c["日期"].roc(), "organisation": shorten(c["單位"])}
+    if "title" in c.values:
+        return {"number": c["section"], "start": c["start"].roc(), "title": shorten(c["title"])}
+    return {"date": c["date"].roc(), "organisation": shorten(c["organisation"])}
 
 
 # --- what would print ------------------------------------------------------------------------
+
+def lists_something(section: Section, report: Report, items: dict[int, list[Activity]]) -> bool:
+    """Whether the section's body (write/sections.py) prints anything after its 前言, answered
+    from the contract alone: its rows by 節次, or the rows its `listed_by` column marks 是."""
+    kind = section_type(section.kind)
+    if kind.sheet is None:
+        return False
+    if kind.by_number:
+        return bool(items.get(section.number))
+    rows = getattr(report, kind.sheet.key)
+    if not kind.listed_by:
+        return bool(rows)
+    field = kind.listed_by
+    return any(getattr(row, field) for row in rows)
+
 
 def dangling_intros(report: Report, by_number: dict[int, RawSection], problems: Problems,
                     quiet: set[int] = frozenset()) -> Report:
@@ -324,7 +345,7 @@ def dangling_intros(report: Report, by_number: dict[int, RawSection], problems: 
     sections = []
     for section in report.sections:
         preface = list(section.preface)
-        body = section_types.of(section.kind).has_body(section, report, items)
+        body = lists_something(section, report, items)
         if preface and preface[-1].endswith(_INTRO_ENDS) and not body:
             last = preface.pop()
             ends = list(_SENTENCE_END.finditer(last))
@@ -332,7 +353,7 @@ def dangling_intros(report: Report, by_number: dict[int, RawSection], problems: 
             if kept:
                 preface.append(kept)
             raw = by_number.get(section.number)
-            where = raw.row["前言"].location if raw else section.source
+            where = raw.cell("preface").location if raw else section.source
             if section.number not in quiet:
                 problems.add("dangling-intro", where, sentence=last[len(kept):])
             section = section.model_copy(update={"preface": tuple(preface)})
@@ -340,7 +361,7 @@ def dangling_intros(report: Report, by_number: dict[int, RawSection], problems: 
         raw = by_number.get(section.number)
         if not preface and not body and section.number not in quiet and raw is not None:
             # visits but no key visitor and no 前言, or a 前言 that renders to nothing
-            problems.add("empty-section", raw.row["節次"].location, number=section.number,
+            problems.add("empty-section", raw.cell("number").location, number=section.number,
                          title=section.title, nothing="除了標題以外沒有任何內容可印出",
                          advice="請在「章節」工作表填寫「前言」，或刪除這一節。")
         sections.append(section)

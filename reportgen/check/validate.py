@@ -13,9 +13,8 @@ from pathlib import Path
 from .. import normalize
 from ..models import Activity, Report, Section, Settings, Visit, VisitStats
 from ..problems import Location, Problems
-from ..read.reader import Row, SheetData, WorkbookData
-from ..schema import ACTIVITIES, SECTIONS, SETTINGS, VISITS
-from ..write import sections as section_types
+from ..read.table import Cell, Row, SheetData, TableCell, WorkbookData
+from ..schema import ACTIVITIES, SECTIONS, SETTINGS, VISITS, Kind, Sheet, section_types
 from . import rules
 from .kinds import INVALID, Context, convert, convert_row, convert_row_unless
 from .templating import TemplateProblem, context, render
@@ -38,15 +37,23 @@ class Outcome:
 
 @dataclass
 class Converted:
-    """One data row after the first pass: header → value, None (blank, optional) or INVALID."""
+    """One data row after the first pass: column key → value, None (blank, optional) or INVALID."""
 
     row: Row
+    sheet: Sheet
     values: dict[str, object]
     excluded: bool = False  # a cross-row rule decided it does not print (a duplicate, out of period)
 
-    def __getitem__(self, header: str) -> object:
-        value = self.values.get(header)
+    def __getitem__(self, key: str) -> object:
+        value = self.values.get(key)
         return None if value is INVALID else value
+
+    def header(self, key: str) -> str:
+        return self.sheet.by_key(key).header
+
+    def cell(self, key: str) -> Cell | TableCell:
+        """The cell of the column keyed `key` (where a problem about its value is shown)."""
+        return self.row[self.sheet.by_key(key).header]
 
     def valid(self) -> bool:
         return not self.excluded and INVALID not in self.values.values()  # INVALID equals only itself
@@ -76,22 +83,22 @@ def settings_frame(data: SheetData | None, problems: Problems) -> Frame:
             problems.add("missing-setting", Location(data.file, SETTINGS.name, header=column.header),
                          help=column.help)
     ctx = Context(problems)
-    parens = convert(row["括號"], SETTINGS.column("括號"), ctx)
+    widths = SETTINGS.by_key("parens")
+    parens = convert(row[widths.header], widths, ctx)
     ctx.parens = parens or "半形"  # 章名 is prose like any other cell
-    present = tuple(h for h in row.cells if h != "括號")
+    present = tuple(SETTINGS.column(h).key for h in row.cells if h != widths.header)
     values = convert_row(SETTINGS, row, ctx, only=present)
-    start, end = values.get("期間起"), values.get("期間迄")
-    period = rules.settings_period(start, end, row, problems)
+    period = rules.settings_period(values.get("start"), values.get("end"), row, problems)
     settings = None
-    if (values.get("章次") and values.get("章名") and period and parens
+    if (values.get("chapter") and values.get("title") and period and parens
             and all(v is not INVALID for v in values.values())):
-        settings = Settings(chapter=values["章次"], title=values["章名"], start=period[0],
+        settings = Settings(chapter=values["chapter"], title=values["title"], start=period[0],
                             end=period[1], parens=parens)
     return Frame(settings, period, parens or "半形")
 
 
 def convert_rows(data: SheetData | None, ctx: Context) -> list[Converted]:
-    return [Converted(row, convert_row(data.spec, row, ctx)) for row in (data.rows if data else ())]
+    return [Converted(row, data.spec, convert_row(data.spec, row, ctx)) for row in (data.rows if data else ())]
 
 
 def _activity_rows(books: list[WorkbookData], ctx: Context, progress) -> tuple[list[Converted], int]:
@@ -101,11 +108,11 @@ def _activity_rows(books: list[WorkbookData], ctx: Context, progress) -> tuple[l
     for book in books:
         data = book.sheets.get(ACTIVITIES.name)
         for row in _each(progress, data.rows if data else ()):
-            values = convert_row_unless(ACTIVITIES, row, ctx, "列入報告", "否")
+            values = convert_row_unless(ACTIVITIES, row, ctx, ACTIVITIES.include, "否")
             if values is None:
                 skipped += 1
                 continue
-            out.append(Converted(row, values))
+            out.append(Converted(row, ACTIVITIES, values))
     return out, skipped
 
 
@@ -113,7 +120,7 @@ def _visit_rows(books: list[WorkbookData], ctx: Context, progress) -> list[Conve
     out: list[Converted] = []
     for book in books:
         data = book.sheets.get(VISITS.name)
-        out.extend(Converted(row, convert_row(VISITS, row, ctx))
+        out.extend(Converted(row, VISITS, convert_row(VISITS, row, ctx))
                    for row in _each(progress, data.rows if data else ()))
     return out
 
@@ -124,17 +131,26 @@ def _each(progress, rows):
 
 # --- models --------------------------------------------------------------------------------------
 
-def _activity(c: Converted) -> Activity:
-    v = c.values  # a valid row: no INVALID among them
-    return Activity(section=v.get("節次"), title=v.get("標題"), start=v.get("開始日期"), end=v.get("結束日期"),
-                    paragraphs=tuple(v.get("內容")), source=c.row.location)
+def model_fields(c: Converted) -> dict[str, object]:
+    """A valid row's values as its model's fields, by the schema's keys (no INVALID among them).
 
-
-def _visit(c: Converted) -> Visit:
-    v = c.values  # a valid row: no INVALID among them
-    return Visit(date=v.get("日期").date, region=v.get("國家或地區") or "", organisation=v.get("單位"),
-                 representatives=tuple(v.get("代表")), people=v.get("人數"), video=v.get("形式") == "視訊",
-                 key=v.get("主要訪團") == "是", source=c.row.location)
+    Blank optional cells are left to the model's defaults; a date column gives the day's date,
+    a 是/否 column a bool, lists become tuples. The sheet's include column (列入報告) is no field:
+    its 否 rows never get here.
+    """
+    fields: dict[str, object] = {"source": c.row.location}
+    for col in c.sheet.columns:
+        value = c.values.get(col.key)
+        if col.note or col.key == c.sheet.include or value is None:
+            continue
+        if col.kind is Kind.DATE:
+            value = value.date  # type: ignore[attr-defined]
+        elif col.yes_no:
+            value = value == "是"
+        elif isinstance(value, list):
+            value = tuple(value)
+        fields[col.key] = value
+    return fields
 
 
 def _stats(visits: list[Visit]) -> VisitStats:
@@ -186,18 +202,19 @@ def validate_books(books: list[WorkbookData], problems: Problems | None = None,
     # second pass: rules across rows
     referenced = {kind.sheet.name: rules.section_references(rows_of[kind.sheet.name], kind.sheet,
                                                             by_number, unjudged, problems)
-                  for kind in section_types.TYPES if kind.sheet is not None and kind.by_number}
+                  for kind in section_types() if kind.sheet is not None and kind.by_number}
     rules.activity_dates(activity_rows, period, problems)
     rules.visit_dates(visit_rows, period, problems)
-    rules.duplicates(activity_rows, ("節次", "標題", "開始日期"), "標題", "duplicate-activity", problems)
-    rules.duplicates(visit_rows, ("日期", "單位"), "單位", "duplicate-visit", problems)
+    for sheet in (ACTIVITIES, VISITS):
+        if sheet.unique is not None:
+            rules.duplicates(rows_of[sheet.name], sheet.unique, problems)
     rules.required_sheets(raw_sections, books, problems)
     if sections_data and not unjudged:
         rules.single_sections(raw_sections, rows_of, problems)
 
-    activities = [_activity(c) for c in activity_rows if c.valid()]
+    activities = [Activity(**model_fields(c)) for c in activity_rows if c.valid()]
     activities.sort(key=lambda a: a.start.first)  # stable: ties keep input, then row order
-    visits = [_visit(c) for c in visit_rows if c.valid()]
+    visits = [Visit(**model_fields(c)) for c in visit_rows if c.valid()]
     visits.sort(key=lambda v: v.date)
     stats = _stats(visits)
     values = context(settings or _STAND_IN, stats)  # the stand-in only lets 前言 be checked
@@ -222,7 +239,7 @@ def _render_preface(raw: rules.RawSection, values: dict[str, object], parens: st
     try:
         text = render("\n\n".join(raw.preface), values)
     except TemplateProblem as exc:
-        problems.add("bad-template", raw.row["前言"].location, message=exc.message, advice=exc.fix)
+        problems.add("bad-template", raw.cell("preface").location, message=exc.message, advice=exc.fix)
         return []
     return normalize.clean_prose(text, parens=parens).paragraphs
 

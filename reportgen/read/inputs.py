@@ -10,7 +10,7 @@ from pathlib import Path
 
 from ..errors import FatalError, describe
 from ..problems import Location, Problems
-from ..schema import WORKBOOK_SUFFIXES
+from ..schema import UNSUPPORTED, WORKBOOK_SUFFIXES
 
 _SPECIAL = {stat.S_IFIFO: "具名管道（FIFO）", stat.S_IFCHR: "裝置", stat.S_IFBLK: "裝置",
             stat.S_IFSOCK: "socket"}
@@ -40,8 +40,6 @@ def expand_inputs(inputs: Iterable[Path], problems: Problems | None = None) -> l
     once, at its first position. A spreadsheet in a folder that cannot be read (.xls, .csv …)
     is a warning, so a colleague's rows are never dropped without a word.
     """
-    from .reader import UNSUPPORTED  # reader imports this module: looked up when called
-
     files: list[Path] = []
     seen: set[tuple[object, ...]] = set()
 
@@ -88,8 +86,6 @@ def _stat(path: Path) -> os.stat_result:
 
 def _folder_workbooks(folder: Path) -> tuple[list[tuple[Path, os.stat_result]], list[str]]:
     """A folder's workbooks in name order, and the names of spreadsheets it cannot read."""
-    from .reader import UNSUPPORTED
-
     found: list[tuple[Path, os.stat_result]] = []
     skipped: list[str] = []
     try:

@@ -4,157 +4,22 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from collections.abc import Set as AbstractSet
-from dataclasses import dataclass, field
-from functools import cached_property
 from pathlib import Path
 
 from ..cells import column_letter, fold
 from ..errors import FatalError
 from ..problems import Location, Problems
-from ..schema import REPORT_SHEET, SETTINGS, SHEETS, Column, Kind, Sheet, sheet_named
-from .inputs import expand_inputs
+from ..schema import REPORT_SHEET, SETTINGS, SHEETS, Column, Kind, Sheet, section_types, sheet_named
 from .sheet_notes import Range, header_merges, merged_header_note, merged_ranges, note_hidden_sheet, note_merged_header
-from .workbook import NO_FACTS, UNSUPPORTED, OpenWorkbook, SheetFacts, open_workbook
+from .table import Cell, Row, SheetData, TableCells, TableLayout, WorkbookData
+from .workbook import NO_FACTS, OpenWorkbook, SheetFacts, open_workbook
 
-__all__ = ["UNSUPPORTED", "Cell", "Row", "SheetData", "TableCell", "WorkbookData", "expand_inputs", "fold",
-           "read_grids", "read_workbook", "schema_sheet"]
+__all__ = ["read_grids", "read_workbook", "schema_sheet"]
 
 
 def schema_sheet(name: str) -> Sheet | None:
     """The contract's sheet a workbook's tab stands for: `活 動 ` is 活動."""
     return sheet_named(name)
-
-
-@dataclass(frozen=True)
-class Cell:
-    value: object  # str | int | float | bool | date | datetime | None
-    location: Location
-    unsaved_formula: bool = False  # a formula saved without its result: never mistaken for blank
-    error: str | None = None  # a formula's saved error value (#DIV/0!), which calamine reads as ""
-    covered: bool = False  # a cell inside a merged range below its first cell: reported at the merge
-
-    @property
-    def blank(self) -> bool:
-        if self.unsaved_formula or self.error is not None:
-            return False
-        return self.value is None or (isinstance(self.value, str) and not self.value.strip())
-
-
-@dataclass
-class Row:
-    """One non-empty data row: cells by canonical header."""
-
-    file: str
-    sheet: str
-    number: int  # 1-based, as Excel shows it
-    cells: Mapping[str, Cell]
-
-    def __getitem__(self, header: str) -> Cell | TableCell:
-        try:
-            return self.cells[header]
-        except KeyError:  # a column the sheet lacks: no cell
-            return Cell(None, Location(self.file, self.sheet, header=header))
-
-    @property
-    def location(self) -> Location:
-        return Location(self.file, self.sheet, self.number, 0)
-
-
-@dataclass(frozen=True)
-class _TableLayout:
-    """What every row of one table shares: where it is and which column holds which header."""
-
-    file: str
-    sheet: str  # the canonical sheet name
-    columns: dict[str, int]
-    facts: SheetFacts
-    covered: AbstractSet[tuple[int, int]] = frozenset()  # 0-based cells under a merge's first
-
-    @cached_property
-    def headers(self) -> dict[int, str]:
-        """Column index → header (for a cell's Location)."""
-        return {index: header for header, index in self.columns.items()}
-
-
-class TableCell:
-    """A data cell of a table row, as `Cell` but with its Location made only when asked for.
-
-    Validation reads every cell once and needs a cell's location only when it reports a
-    problem there: building a Location for each of 800,000 cells would cost more than the
-    checks themselves.
-    """
-
-    __slots__ = ("_index", "_layout", "_number", "covered", "error", "unsaved_formula", "value")
-
-    def __init__(self, layout: _TableLayout, number: int, index: int, value: object) -> None:
-        self._layout, self._number, self._index, self.value = layout, number, index, value
-        facts = layout.facts
-        if facts.unsaved or facts.errors or layout.covered:
-            position = (number - 1, index)
-            self.unsaved_formula = position in facts.unsaved
-            self.error = facts.errors.get(position)
-            self.covered = position in layout.covered
-        else:
-            self.unsaved_formula, self.error, self.covered = False, None, False
-
-    @property
-    def location(self) -> Location:
-        layout, index = self._layout, self._index
-        return Location(layout.file, layout.sheet, self._number, index, layout.headers[index])
-
-    blank = Cell.blank
-
-
-class _TableCells(Mapping[str, Cell]):
-    """A table row's cells, made when asked for.
-
-    Holding a Cell and a Location for every cell at once would cost more memory than the
-    data itself (a 50,000-row workbook has some 400,000 cells); validation asks for each once.
-    """
-
-    __slots__ = ("_layout", "_number", "_values")
-
-    def __init__(self, layout: _TableLayout, number: int, values: list[object]) -> None:
-        self._layout, self._number, self._values = layout, number, values
-
-    def __getitem__(self, header: str) -> TableCell:
-        index = self._layout.columns[header]
-        values = self._values
-        value = values[index] if index < len(values) else None
-        return TableCell(self._layout, self._number, index, None if value == "" else value)
-
-    def get(self, header: str, default: Cell | None = None) -> Cell | TableCell | None:
-        return self[header] if header in self._layout.columns else default
-
-    def __contains__(self, header: object) -> bool:
-        return header in self._layout.columns
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._layout.columns)
-
-    def __len__(self) -> int:
-        return len(self._layout.columns)
-
-
-@dataclass
-class SheetData:
-    spec: Sheet
-    file: str
-    rows: list[Row]
-
-    @property
-    def empty(self) -> bool:
-        """Only a header row (or, for 報告設定, no known key): the sheet counts as absent."""
-        return not self.rows or (self.spec is SETTINGS and not self.rows[0].cells)
-
-
-@dataclass
-class WorkbookData:
-    path: Path
-    name: str
-    sheets: dict[str, SheetData] = field(default_factory=dict)
-
-
 
 
 def _load_sheet(book, name: str, path: Path):  # -> (CalamineSheet, grid)
@@ -220,9 +85,7 @@ def _read(opened: OpenWorkbook, problems: Problems, progress, only: AbstractSet[
                      sheets="、".join(s.name for s in SHEETS))
     _every_grid(opened, metas, loaded, grids)
     if progress is not None:
-        from ..write.sections import TYPES  # the rows validation checks one by one: the types' sheets
-
-        checked = {kind.sheet.name for kind in TYPES if kind.sheet is not None}
+        checked = {kind.sheet.name for kind in section_types() if kind.sheet is not None}
         progress.workbook_read(sum(len(data.sheets[name].rows) for name in checked
                                    if name in data.sheets))
     return data
@@ -258,8 +121,6 @@ def _nonblank_rows(grid: list[list[object]], start: int, marked: AbstractSet[int
     `counted`: only these columns count (not notes, not columns reportgen does not read);
     `defaults`: choice columns whose default value counts as nothing (a dropdown dragged down).
     """
-    from ..check.kinds import is_default
-
     last = max(len(grid), max(marked, default=-1) + 1)
     for index in range(start, last):
         values = grid[index] if index < len(grid) else []
@@ -269,7 +130,7 @@ def _nonblank_rows(grid: list[list[object]], start: int, marked: AbstractSet[int
             filled, width = False, len(values)
             for i in counted:
                 if i < width and _filled(values[i]) and not (defaults and i in defaults
-                                                             and is_default(defaults[i], values[i])):
+                                                             and defaults[i].is_default(values[i])):
                     filled = True
                     break
         if filled or index in marked:
@@ -298,13 +159,13 @@ def _read_table(spec: Sheet, file: str, grid: list[list[object]], problems: Prob
                          note=merged_header_note(merged), help=col.help.rstrip("。"))
     note_merged_header(merged, grid, file, spec, problems)
     covered = _merged_data_cells(ranges, spec, file, columns, problems)
-    layout = _TableLayout(file, spec.name, columns, facts, covered)
+    layout = TableLayout(file, spec.name, columns, facts, covered)
     by_header = {col.header: col for col in spec.columns}
     counted = sorted(index for header, index in columns.items() if not by_header[header].note)
     defaults = {index: by_header[header] for header, index in columns.items()
                 if by_header[header].kind is Kind.CHOICE and by_header[header].default is not None}
     marked = {row for row, _ in facts.unsaved} | {row for row, _ in facts.errors}
-    rows = [Row(file, spec.name, number, _TableCells(layout, number, values))
+    rows = [Row(file, spec.name, number, TableCells(layout, number, values))
             for number, values in _nonblank_rows(grid, 1, marked, counted, defaults)]
     if facts.hidden and rows:
         hidden = sorted(set(facts.hidden) & {row.number for row in rows})

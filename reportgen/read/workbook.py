@@ -12,18 +12,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import FatalError
-from ..schema import WORKBOOK_SUFFIXES, sheet_named
+from ..schema import UNSUPPORTED, WORKBOOK_SUFFIXES, sheet_named
 from .formulas import Position, sheet_facts, sheet_parts
 from .ods_facts import MAX_FORMULA_COPIES, Range, TableFacts, TooLarge, table_facts
 from .ods_facts import may_hold_facts as may_hold_ods_facts
 from .safety import MAX_CELLS, Inspection, check_workbook_bytes, read_file
 
-UNSUPPORTED = {
-    ".xls": "舊版 Excel 97-2003 格式",
-    ".xlsb": "Excel 二進位活頁簿",
-    ".csv": "CSV 純文字檔",
-    ".numbers": "Numbers 試算表",
-}
 _SHEET_XML = ("xl/sharedStrings.xml", "content.xml")
 
 

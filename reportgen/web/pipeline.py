@@ -19,7 +19,7 @@ from ..problems import Problem, shorten
 from ..schema import WORKBOOK_SUFFIXES
 from ..write.compose import Role
 from ..write.label_fit import label_em
-from ..write.paths import safe_file_title
+from ..write.outputs import safe_file_title
 
 __all__ = ["WORKBOOK_SUFFIXES", "Checked", "Download", "FatalError", "HalfYear", "Paragraph", "Upload",
            "blank_workbook", "check", "half_year", "half_years", "indent_classes", "pdf", "safe_name", "shorten",
@@ -240,12 +240,12 @@ def half_years(today: dt.date | None = None) -> tuple[list[HalfYear], str]:
 
 def blank_workbook(choice: HalfYear, folder: Path | None = None) -> Download:
     """A new workbook to fill, as `reportgen init FILE --period …` writes it."""
-    from ..write.init_workbook import create
+    from ..api import create_workbook
 
     name = f"國際事務_{choice.label.split('（')[0]}.xlsx"
     with tempfile.TemporaryDirectory(prefix="reportgen-web-", dir=folder) as work:
         path = Path(work) / "blank.xlsx"
-        create(path, period=choice.period, source=None)
+        create_workbook(path, period=choice.period, source=None)
         return Download(name, path.read_bytes(), XLSX)
 
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 from ..dates import period_text
 from ..models import Activity, Report
 from ..numerals import formal, lower
-from . import sections as section_types
 from .document import Block, Document, Role
-from .sections import item_label, join_names, visitor
+from .sections import BODIES, item_label, join_names, visitor
 
 __all__ = ["Block", "Document", "Role", "compose", "item_label", "join_names", "plain_text", "visitor"]
 
@@ -27,7 +26,7 @@ def _compose(report: Report) -> Document:
     for index, section in enumerate(report.sections, start=1):
         blocks.append(Block(Role.SECTION, section.title, lower(index) + "、"))
         blocks.extend(Block(Role.SECTION_BODY, p) for p in section.preface)
-        blocks.extend(section_types.of(section.kind).body(section, report, by_section))
+        blocks.extend(BODIES[section.kind](section, report, by_section))
     end = settings.end
     return Document(
         title=chapter_label + settings.title,

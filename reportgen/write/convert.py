@@ -15,7 +15,7 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 
 from ..errors import FatalError, os_reason
-from .output import write_atomic
+from .outputs import write_atomic
 
 FORMATS = {"pdf": "PDF", "odt": "ODF 文字文件（.odt）"}
 TIMEOUT = 180.0  # seconds per conversion; a first start with a fresh profile takes a few
@@ -188,7 +188,7 @@ def convert(docx: Path, kinds: Iterable[str], *, timeout: float = TIMEOUT, repla
     `docx` was written) and so may be replaced, or removed as stale when a conversion fails.
     Without it an existing copy is somebody's file: it is left as it is, and said so.
     """
-    from .paths import copy_path
+    from .outputs import copy_path
 
     kinds = list(dict.fromkeys(kinds))
     if not kinds:
@@ -218,7 +218,7 @@ def _drop_stale(docx: Path, kinds: Iterable[str], written: list[Path], replace: 
 
     Only an earlier build's copy is removed (`replace`); anyone else's file stays, named.
     """
-    from .paths import copy_path
+    from .outputs import copy_path
 
     notes = []
     for kind in kinds:

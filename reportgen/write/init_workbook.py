@@ -30,9 +30,10 @@ from ..schema import (
     Column,
     Kind,
     Sheet,
+    section_types,
+    type_for_sheet,
 )
-from . import sections as section_types
-from .output import write_atomic
+from .outputs import write_atomic
 
 DATA_ROWS = 1000  # rows below the header that get dropdowns and number checks
 TEXT_FORMAT = "@"  # Excel's "text" number format: typed ROC dates stay exactly as typed
@@ -96,34 +97,7 @@ class InitOutcome:
                 f"再執行 reportgen validate {self.path} 檢核。")
 
 
-def create(path: Path, period: str | None = None, source: Path | None = None,
-           today: dt.date | None = None) -> InitOutcome:
-    """Write a new workbook at `path`; a --from workbook with errors writes nothing."""
-    _check_target(path)
-    outcome = InitOutcome()
-    chosen = parse_period(period) if period is not None else None
-    if source is not None:
-        setup = setup_from(source, outcome.problems)
-        if setup is None:
-            return outcome
-        if chosen is None:
-            outcome.period_note = f"（由 {source.name} 的期間順延半年）"
-        else:
-            setup.period = chosen
-    else:
-        if chosen is None:
-            chosen = half_year_of(today or dt.date.today())
-            outcome.period_note = "（未指定 --period，採今天所在的半年；可在「報告設定」修改）"
-        setup = starter_setup(chosen)
-    _check_target(path)  # reading --from took a moment; never replace what appeared since
-    buffer = io.BytesIO()
-    build_workbook(setup).save(buffer)
-    write_atomic(path, buffer.getvalue())
-    outcome.path, outcome.setup = path, setup
-    return outcome
-
-
-def _check_target(path: Path) -> None:
+def check_target(path: Path) -> None:
     if path.exists() or os.path.exists(os.path.realpath(path)):  # `x/../a.xlsx` with x missing
         raise FatalError(f"{path} 已存在；reportgen init 不會覆寫既有檔案。"
                          "請換一個檔名，或先將舊檔移到別處。")
@@ -180,26 +154,6 @@ def starter_setup(period: Period) -> Setup:
                  sections=[dict(row) for row in STARTER_SECTIONS])
 
 
-def setup_from(source: Path, problems: Problems) -> Setup | None:
-    """報告設定 and 章節 of an old workbook, period moved on; None when they have errors."""
-    from ..check.validate import setup_of
-    from ..read.reader import read_workbook
-
-    if not source.is_file():
-        raise FatalError(f"找不到 --from 指定的檔案 {source}。請確認路徑是否正確。")
-    # only the two sheets carried over: an old year's activities and visits are never read
-    book = read_workbook(source, problems, only={SETTINGS.name, SECTIONS.name})
-    settings, sections = setup_of(book, problems)
-    if problems.errors or settings is None:
-        return None
-    rows: list[dict[str, object]] = [
-        {"節次": s.number, "節名": s.title, "類型": s.kind, "前言": "\n\n".join(s.preface) or None}
-        for s in sections]
-    return Setup(chapter=settings.chapter, title=settings.title,
-                 period=next_half_year(Period(settings.start, settings.end)),
-                 parens=settings.parens, sections=rows)
-
-
 def _headers(sheet: Sheet) -> tuple[str, ...]:
     return tuple(col.header for col in sheet.columns)
 
@@ -253,7 +207,7 @@ def _checks(col: Column, sheet: Sheet) -> DataValidation | None:
             type="list", formula1='"' + ",".join(choices) + '"', allow_blank=True,
             showErrorMessage=True, errorStyle="warning" if aliases else "stop", errorTitle=title,
             error=_clip("請從下拉選單選擇：" + "、".join(choices) + "。", _ERROR_LIMIT))
-    kind = section_types.type_for_sheet(sheet)
+    kind = type_for_sheet(sheet)
     if kind is not None and kind.by_number and col.header == "節次":  # rows that name their section
         source = _column_range(SECTIONS, "節次", absolute=True)
         return DataValidation(
@@ -389,7 +343,7 @@ def guide_rows() -> list[GuideRow]:
         GuideRow(()),
         GuideRow(("節的類型", "內容"), "heading"),
         *(GuideRow((kind.name, kind.help + (f"：印出「{kind.sheet.name}」工作表的資料" if kind.sheet else "")))
-          for kind in section_types.TYPES),
+          for kind in section_types()),
         GuideRow(()),
         GuideRow(("前言代入值", "意義"), "heading"),
     ]
@@ -434,3 +388,11 @@ def _guide_sheet(sheet: Worksheet) -> None:
     for index, width in enumerate(GUIDE_WIDTHS, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = width
     _fit_landscape(sheet)
+
+
+def write_workbook(path: Path, setup: Setup) -> None:
+    """The blank workbook for `setup`, written atomically; never over an existing file."""
+    check_target(path)  # reading --from took a moment; never replace what appeared since
+    buffer = io.BytesIO()
+    build_workbook(setup).save(buffer)
+    write_atomic(path, buffer.getvalue())

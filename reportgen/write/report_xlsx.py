@@ -25,7 +25,7 @@ from ..cells import cell_position, column_index, column_letter
 from ..problems import Problem, Problems
 from ..read.inputs import display_names, expand_inputs
 from ..read.reader import read_grids, schema_sheet
-from .paths import REPORT_MARK, REPORT_SHEET
+from .outputs import REPORT_MARK, REPORT_SHEET
 
 SUMMARY_SHEET = REPORT_SHEET
 FILLS = {True: PatternFill("solid", fgColor="FFFF8080"),  # error: red
