@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 
-
 from helpers import EXAMPLE, REPO, CliResult, run_cli, write_workbook
 
 # Hypothesis: deterministic everywhere; CI (the `ci` profile) tries more examples where a test does
