@@ -18,12 +18,13 @@ import logging
 import threading
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import PurePath
 from typing import Any, TypeVar
 
 import anyio
 import anyio.to_thread
 from starlette.applications import Starlette
-from starlette.datastructures import State
+from starlette.datastructures import State, UploadFile
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -35,7 +36,19 @@ from . import estimate, pages, pipeline
 from .capacity import LARGE, Capacity, give_back_memory
 from .config import MB, ServeConfig
 from .errors import Refused, status_of
-from .guard import COOKIE, Admission, Failures, Guard, Invites, drain, equal, read_upload, reserved_bytes, set_cookie
+from .guard import (
+    COOKIE,
+    FORM_OVERHEAD,
+    Admission,
+    Failures,
+    Guard,
+    Invites,
+    drain,
+    equal,
+    read_upload,
+    reserved_bytes,
+    set_cookie,
+)
 from .pipeline import FatalError
 from .results import Results
 from .scratch import Scratch
@@ -186,6 +199,37 @@ async def blank(request: Request) -> Response:
     return _file_response(made)
 
 
+async def import_chapter(request: Request) -> Response:
+    """POST a published chapter (.docx or .txt): the workbook `reportgen import` makes of it, on a
+    result page that says what could not be recovered (SPEC §6)."""
+    state = request.app.state
+    config: ServeConfig = state.config
+    limit = config.max_file_bytes + FORM_OVERHEAD
+    declared = request.headers.get("content-length")
+    too_big = f"已出版的一章不會超過 {config.max_file_bytes / MB:,.0f} MB；請確認上傳的檔案。"
+    if not declared or not declared.isdigit() or int(declared) > limit:
+        await drain(request.receive, limit * 4)
+        raise Refused(413, too_big)
+    async with request.form(max_files=1, max_fields=3, max_part_size=4096) as form:
+        chapter, period = form.get("chapter"), form.get("period")
+        if not isinstance(chapter, UploadFile) or not chapter.filename:
+            raise Refused(400, "請選擇要匯入的一章（.docx 或 .txt）。")
+        data = await chapter.read(config.max_file_bytes + 1)
+        if len(data) > config.max_file_bytes:
+            raise Refused(413, too_big)
+        upload = pipeline.Upload(PurePath(chapter.filename.replace("\\", "/")).name, data)
+    period = period.strip() if isinstance(period, str) and period.strip() else None
+    found = await _unless_stopping(state, _in_worker(state, pipeline.import_chapter, upload, period, _scratch(state),
+                                                     memory=estimate.BASE, timeout=config.timeout))
+    log.info("匯入一章：警告 %d 項%s", len(found.problems), "，無法匯入" if found.fatal else "")
+    token = state.results.new_token()
+    page = pages.html(request, "page.html", title="匯入結果" if not found.fatal else "無法匯入", imported=found,
+                      token=token)
+    state.results.put(token, page, 422 if found.fatal else 200,
+                      {"workbook": found.workbook} if found.workbook else {})
+    return RedirectResponse(request.app.url_path_for("result", token=token) + "#import-result", status_code=303)
+
+
 async def login(request: Request) -> Response:
     state = request.app.state
     config: ServeConfig = state.config
@@ -266,6 +310,7 @@ ROUTES = [
     Route("/result/{token}", result, name="result"),
     Route("/download/{token}/{kind}", download, name="download"),
     Route("/blank", blank, name="blank"),
+    Route("/import", import_chapter, methods=["POST"], name="import_chapter"),
     Route("/login", login, methods=["GET", "POST"], name="login"),
     Route("/invite", invite, methods=["POST"], name="invite"),
     Mount("/static", StaticFiles(directory=pages.HERE / "static"), name="static"),

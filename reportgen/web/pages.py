@@ -61,7 +61,7 @@ def html(request: Request, template: str, **context: Any) -> str:
     state = request.app.state
     config = state.config
     half_years, this_half = pipeline.half_years()
-    values = {"version": __version__, "limits": config, "error": "", "checked": None, "token": "",
+    values = {"version": __version__, "limits": config, "error": "", "checked": None, "imported": None, "token": "",
               "half_years": half_years, "this_half": this_half, "pdf_available": False,
               "problem_files": [], "keep_minutes": int(config.keep_seconds // 60), "title": "",
               "site": SITE, "home_title": HOME_TITLE, "invite": "", "invites": config.access_code is not None,

@@ -56,6 +56,7 @@ class Paragraph:
     label: str
     text: str
     visitors: bool = False  # the key-visitor list of a 訪賓 section
+    level: int = 0  # a sub-item's depth (1: `1、` under its item), for its indent
 
 
 @dataclass
@@ -113,7 +114,7 @@ def _paragraphs(outcome: api.Outcome) -> tuple[str, list[Paragraph]]:
             kind, last_body = next(kinds, ""), -1
         elif block.role is Role.SECTION_BODY:
             last_body = len(result)
-        result.append(Paragraph(block.role.value, block.label, block.text))
+        result.append(Paragraph(block.role.value, block.label, block.text, level=block.level))
     close_section()
     return document.title, result
 
@@ -236,6 +237,53 @@ def half_years(today: dt.date | None = None) -> tuple[list[HalfYear], str]:
     index = year * 2 + half - 1
     keys = [f"{i // 2}-{i % 2 + 1}" for i in range(index - 2, index + 3)]
     return [half_year(k) for k in keys], f"{year}-{half}"
+
+
+@dataclass
+class Imported:
+    """What `reportgen import` made of an uploaded chapter: the workbook and what it could not recover."""
+
+    name: str
+    summary: str = ""
+    problems: list[Problem] = field(default_factory=list)
+    fatal: str = ""
+    workbook: Download | None = None
+
+
+CHAPTER_SUFFIXES = (".docx", ".txt")
+
+
+def import_chapter(upload: Upload, period: str | None, folder: Path | None = None) -> Imported:
+    """A published chapter (.docx, or .txt one paragraph a line) as a workbook, through the
+    library's import (api.import_chapter); the copy lives in a private folder removed before this returns."""
+    from ..api import import_chapter as to_workbook
+
+    found = Imported(upload.name)
+    suffix = Path(upload.name).suffix.lower()
+    if suffix not in CHAPTER_SUFFIXES:
+        found.fatal = "請上傳已出版的一章：Word 文件（.docx），或從 PDF 複製、一行一段的 UTF-8 純文字檔（.txt）。"
+        return found
+    with tempfile.TemporaryDirectory(prefix="reportgen-web-", dir=folder) as work:
+        source = Path(work) / f"chapter{suffix}"
+        source.write_bytes(upload.data)
+        target = Path(work) / "workbook.xlsx"
+        try:
+            outcome = to_workbook(source, target, period=period or None)
+        except FatalError as exc:
+            found.fatal = exc.format_message().replace(source.name, upload.name)
+            return found
+        found.problems = [_renamed(p, source.name, upload.name) for p in outcome.problems.sorted()]
+        found.summary = outcome.summary().splitlines()[0].replace(str(target), "活頁簿")
+        found.workbook = Download(f"{Path(upload.name).stem}.xlsx", target.read_bytes(), XLSX)
+    return found
+
+
+def _renamed(problem: Problem, old: str, new: str) -> Problem:
+    """A problem as the uploader knows the file: by the name it was uploaded under."""
+    from dataclasses import replace
+
+    where = replace(problem.location, file=new if problem.location.file == old else problem.location.file)
+    return replace(problem, location=where, message=problem.message.replace(old, new))
 
 
 def blank_workbook(choice: HalfYear, folder: Path | None = None) -> Download:
