@@ -19,7 +19,8 @@ pytestmark = [
     pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils (pdftotext) is not installed"),
 ]
 
-LONG = "本府行政暨國際處與友好城市代表就觀光推廣、產業合作及青年交流等議題交換意見，並規劃疫情後恢復互訪，持續深化雙邊關係。"
+LONG = ("本府行政暨國際處與友好城市代表就觀光推廣、產業合作及青年交流等議題交換意見，"
+        "並規劃疫情後恢復互訪，持續深化雙邊關係。")
 LABELS = ["1、", "(1)", "甲、", "(甲)", "A、", "(A)", "a、", "(a)"]
 
 
@@ -67,7 +68,7 @@ def test_each_level_hangs_its_label_at_its_parents_text(rendered):
     _, _, title = first_words(rendered, start)
     parent_text = title.x0
     for offset in range(2, 2 + len(LABELS)):  # 概述如下 is body text; then the eight levels
-        lines, label, text = first_words(rendered, start + offset)
+        _, label, text = first_words(rendered, start + offset)
         assert abs(label.x0 - parent_text) < TOLERANCE, rendered.paragraphs[start + offset][:8]
         assert text.x0 > parent_text
         parent_text = text.x0
