@@ -158,3 +158,53 @@ def test_unknown_setting_values_are_errors_listing_the_choices(tmp_path):
     outcome = chapter(tmp_path, [item("一", "甲。")], settings={"活動排序": "隨便", "序號數字": "大寫"})
     assert [c for _, c in codes(outcome)] == ["bad-choice", "bad-choice"]
     assert outcome.report is None
+
+
+# --- init, validate --report and the command line know them ---------------------------------------------
+
+def test_inits_guide_shows_a_sub_item_example_and_the_new_settings(tmp_path):
+    from openpyxl import load_workbook
+
+    from helpers import run_cli
+
+    path = tmp_path / "new.xlsx"
+    assert run_cli("init", path, "--period", "111/1/1-111/6/30").code == 0
+    book = load_workbook(path)
+    guide = "\n".join(str(c.value) for row in book["填寫說明"].iter_rows() for c in row if c.value)
+    example = next(str(r[1].value) for r in book["填寫說明"].iter_rows() if r[0].value == "範例（內容欄）")
+    assert [p for p in clean_prose(example).paragraphs if labels.parse(p)][:3] == [
+        "1、與帛琉於8月13日簽署「引渡條約」。", "2、推動下列援助計畫：", "(1)學童午餐糧食倉儲計畫。"]
+    for words in ("子項的寫法", "序號數字", "標題接內文", "填寫順序", "reportgen import"):
+        assert words in guide
+    settings = {row[0].value: row[1].value for row in book["報告設定"].iter_rows(min_row=2)}
+    assert (settings["活動排序"], settings["序號數字"], settings["前言"]) == ("日期", "半形", None)
+    assert [c.value for c in book["章節"][1]][-1] == "項目格式"
+    validations = [v for v in book["章節"].data_validations.dataValidation if v.type == "list"]
+    assert any(v.formula1 == '"標題分段,標題接內文"' for v in validations)
+
+
+def test_validate_report_marks_a_sub_item_numbering_warning_at_its_cell(tmp_path):
+    from openpyxl import load_workbook
+
+    from helpers import run_cli
+
+    path = write_workbook(tmp_path / "a.xlsx", settings={**SETTINGS, "活動排序": "填寫順序"},
+                          sections=[{"節次": 1, "節名": "邦交", "類型": "活動", "項目格式": "標題接內文"}],
+                          activities=[item("一", "1、甲。\n3、丙。", None)], visits=[], headers={"章節": SECTION_HEAD})
+    report = tmp_path / "out" / "report.xlsx"
+    report.parent.mkdir()
+    result = run_cli("validate", path, "--report", report)
+    assert result.code == 0 and "子項序號跳號或重複" in result.out
+    book = load_workbook(report)
+    listed = [[c.value for c in row] for row in book["檢核結果"].iter_rows()]
+    assert any("sub-item-numbering" in row and "活動!E2" in row for row in listed)
+    assert book["活動"]["E2"].comment is not None and "「3、」" in book["活動"]["E2"].comment.text
+
+
+def test_import_is_a_command_with_its_help_in_chinese():
+    from helpers import run_cli
+
+    result = run_cli("import", "--help")
+    assert result.code == 0 and "已出版的一章" in result.out and "--period" in result.out
+    missing = run_cli("import", "a.docx")
+    assert missing.code == 2 and "-o" in missing.err
