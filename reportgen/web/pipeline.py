@@ -273,7 +273,7 @@ def import_chapter(upload: Upload, period: str | None, folder: Path | None = Non
             found.fatal = exc.format_message().replace(source.name, upload.name)
             return found
         found.problems = [_renamed(p, source.name, upload.name) for p in outcome.problems.sorted()]
-        found.summary = outcome.summary().splitlines()[0].replace(str(target), "活頁簿")
+        found.summary = outcome.summary().splitlines()[0].replace(f"已產生 {target}：", "已轉成活頁簿：")
         found.workbook = Download(f"{Path(upload.name).stem}.xlsx", target.read_bytes(), XLSX)
     return found
 
