@@ -178,7 +178,7 @@ def _carried_setup(source: Path, problems: Problems):  # -> init_workbook.Setup 
     None when they have errors. Only those two sheets are read: an old year's rows never are."""
     from .check.validate import setup_of
     from .read.reader import read_workbook
-    from .schema import SECTIONS, SETTINGS
+    from .schema import SECTIONS, SEPARATE, SETTINGS
     from .write.init_workbook import Period, Setup, next_half_year
 
     if not source.is_file():
@@ -188,11 +188,14 @@ def _carried_setup(source: Path, problems: Problems):  # -> init_workbook.Setup 
     if problems.errors or settings is None:
         return None
     rows: list[dict[str, object]] = [
-        {"節次": s.number, "節名": s.title, "類型": s.kind, "前言": "\n\n".join(s.preface) or None}
+        {"節次": s.number, "節名": s.title, "類型": s.kind, "前言": "\n\n".join(s.preface) or None,
+         **({"項目格式": s.format} if s.format != SEPARATE else {})}
         for s in sections]
+    preface = book.sheets[SETTINGS.name].rows[0][SETTINGS.by_key("preface").header].value
     return Setup(chapter=settings.chapter, title=settings.title,
                  period=next_half_year(Period(settings.start, settings.end)),
-                 parens=settings.parens, sections=rows)
+                 parens=settings.parens, sections=rows, preface=preface if isinstance(preface, str) else None,
+                 order=settings.order, digits=settings.digits)
 
 
 def import_chapter(source: Path | str, target: Path | str, period: str | None = None):

@@ -208,3 +208,21 @@ def test_import_is_a_command_with_its_help_in_chinese():
     assert result.code == 0 and "已出版的一章" in result.out and "--period" in result.out
     missing = run_cli("import", "a.docx")
     assert missing.code == 2 and "-o" in missing.err
+
+
+def test_init_from_carries_the_new_settings_and_item_formats(tmp_path):
+    from openpyxl import load_workbook
+
+    from helpers import run_cli
+
+    old = write_workbook(tmp_path / "old.xlsx",
+                         settings={**SETTINGS, "前言": "茲將{{ 期間全稱 }}施政分述如下：", "活動排序": "填寫順序",
+                                   "序號數字": "全形"},
+                         sections=RUN_IN, activities=[item("一", "甲。", None)], visits=[],
+                         headers={"章節": SECTION_HEAD})
+    new = tmp_path / "new.xlsx"
+    assert run_cli("init", new, "--from", old).code == 0
+    book = load_workbook(new)
+    settings = {row[0].value: row[1].value for row in book["報告設定"].iter_rows(min_row=2)}
+    assert (settings["前言"], settings["活動排序"], settings["序號數字"]) == ("茲將{{ 期間全稱 }}施政分述如下：", "填寫順序", "全形")
+    assert [c.value for c in book["章節"][2]][-1] == "標題接內文"
