@@ -224,5 +224,6 @@ def test_init_from_carries_the_new_settings_and_item_formats(tmp_path):
     assert run_cli("init", new, "--from", old).code == 0
     book = load_workbook(new)
     settings = {row[0].value: row[1].value for row in book["報告設定"].iter_rows(min_row=2)}
-    assert (settings["前言"], settings["活動排序"], settings["序號數字"]) == ("茲將{{ 期間全稱 }}施政分述如下：", "填寫順序", "全形")
+    carried = (settings["前言"], settings["活動排序"], settings["序號數字"])
+    assert carried == ("茲將{{ 期間全稱 }}施政分述如下：", "填寫順序", "全形")
     assert [c.value for c in book["章節"][2]][-1] == "標題接內文"
