@@ -105,7 +105,7 @@ def layouts(styles_xml: bytes, style_ids: dict[Role, str], document: Document,
     `carried`: paragraph_layout's layout of each template style id (after label_fit's widening),
     which these start from, so toggles and everything else are the body style's own.
     """
-    roles = {block.role for block in document.blocks if block.role in BORROWED}
+    roles = {role for role, _ in document.labels if role in BORROWED}  # every such paragraph has a label
     if not roles:
         return {}
     from lxml import etree
