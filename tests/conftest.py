@@ -3,13 +3,25 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from helpers import EXAMPLE, REPO, CliResult, run_cli, write_workbook
+
+# Hypothesis profiles. `dev` (the default): quick, and random, so a developer's runs keep exploring
+# new cases (its database replays any failure found). `ci` (.ci/run sets HYPOTHESIS_PROFILE=ci):
+# derandomized and without a database, so CI tries the same examples every run and cannot fail at
+# random; failures found once are pinned in the tests with @example. A test's own
+# @settings(max_examples=…) still applies under either profile.
+settings.register_profile("dev", max_examples=50, deadline=None)
+settings.register_profile("ci", derandomize=True, database=None, deadline=None, print_blob=True,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 
 @pytest.fixture

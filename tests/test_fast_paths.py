@@ -162,9 +162,9 @@ def test_init_from_reads_only_settings_and_sections(tmp_path, monkeypatch):
     loaded: list[str] = []
     plain = reader._load_sheet
 
-    def spy(book, name, path):
+    def spy(opened, name):
         loaded.append(name)
-        return plain(book, name, path)
+        return plain(opened, name)
 
     monkeypatch.setattr(reader, "_load_sheet", spy)
     outcome = create(tmp_path / "new.xlsx", source=source)
@@ -395,7 +395,7 @@ def test_the_plain_text_shortcut_declines_what_needs_cleaning():
     from reportgen.check.kinds import _plain_line, _plain_prose
 
     assert _plain_line("與京都市交流\u200b", "半形") is None  # an invisible character: warned about
-    assert _plain_line("中_x6587_", "半形") is None  # an escape to decode
+    assert _plain_line("中_x6587_", "半形") == "中_x6587_"  # escapes are the reader's to decode
     assert _plain_line("   ", "半形") == ""  # all spaces: convert reports the empty cell
     assert _plain_line("甲" * 10_000, "半形") is None  # over the limit: convert says so
     assert _plain_line(110, "半形") is None  # not text

@@ -90,7 +90,7 @@ def _clean(cell: Cell, ctx: Context) -> _Text:
     value = cell.value
     if not isinstance(value, str):
         return _Text(value, (), value)
-    if value.isprintable() and "_" not in value:  # strip_invisible's own fast path, without the call
+    if value.isprintable():  # strip_invisible's own fast path, without the call
         return _Text(value, (), value)
     text, removed = normalize.strip_invisible(value)
     if removed:
@@ -282,8 +282,9 @@ def _convert_steps(steps: tuple[_Step, ...], row, cells: TableCells, ctx: Contex
 
 def _needs_no_cleaning(value: object, kind: Kind) -> bool:
     """A str that `_clean` passes unchanged with nothing to report and `convert` takes as it is:
-    printable characters and line breaks, no `_` (no escape), within the kind's length limit."""
-    if value.__class__ is not str or "_" in value or len(value) > _LIMITS[kind]:  # type: ignore[arg-type]
+    printable characters and line breaks, within the kind's length limit (escapes were decoded
+    by the reader)."""
+    if value.__class__ is not str or len(value) > _LIMITS[kind]:  # type: ignore[arg-type]
         return False
     return value.isprintable() or ("\n" in value and value.replace("\n", "").isprintable())  # type: ignore[attr-defined]
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from ..cells import column_letter, fold
 from ..errors import FatalError
+from ..normalize import decode_escapes
 from ..problems import Location, Problems
 from ..schema import REPORT_SHEET, SETTINGS, SHEETS, Column, Kind, Sheet, section_types, sheet_named
 from .sheet_notes import Range, header_merges, merged_header_note, merged_ranges, note_hidden_sheet, note_merged_header
@@ -22,16 +23,31 @@ def schema_sheet(name: str) -> Sheet | None:
     return sheet_named(name)
 
 
-def _load_sheet(book, name: str, path: Path):  # -> (CalamineSheet, grid)
-    """A sheet's cells; XML that calamine refuses (bad characters, entities) is a fatal message."""
+def _load_sheet(opened: OpenWorkbook, name: str):  # -> (CalamineSheet, grid)
+    """A sheet's cells as Excel shows them; XML that calamine refuses (bad characters, entities)
+    is a fatal message."""
     import python_calamine
 
+    path = opened.path
     try:
-        sheet = book.get_sheet_by_name(name)
-        return sheet, sheet.to_python(skip_empty_area=False)
+        sheet = opened.book.get_sheet_by_name(name)
+        grid = sheet.to_python(skip_empty_area=False)
     except python_calamine.CalamineError as exc:
         raise FatalError(f"{path.name}：工作表「{name}」的內容已損壞，無法讀取。"
                          "請在 Excel 或 Calc 開啟後另存新檔再試。") from exc
+    if opened.may_hold_escapes(name):
+        decode_grid(grid)
+    return sheet, grid
+
+
+def decode_grid(grid: list[list[object]]) -> None:
+    """Decode, once and in place, the `_xHHHH_` escapes an .xlsx holds (normalize.decode_escapes):
+    a file-format matter, so it is done here, where the file is read, and never again — cleaning
+    the text afterwards can then never form an escape that was not in the file."""
+    for row in grid:
+        for index, value in enumerate(row):
+            if value.__class__ is str and "_x" in value:  # type: ignore[operator]
+                row[index] = decode_escapes(value)  # type: ignore[arg-type]
 
 
 def read_workbook(source: Path | OpenWorkbook, problems: Problems, progress=None, *,
@@ -71,7 +87,7 @@ def _read(opened: OpenWorkbook, problems: Problems, progress, only: AbstractSet[
                          second=meta.name)
             continue
         tabs[spec.name] = meta.name
-        sheet, grid = _load_sheet(book, meta.name, path)
+        sheet, grid = _load_sheet(opened, meta.name)
         loaded[meta.name] = grid
         note_hidden_sheet(meta, spec, name, problems)
         facts = opened.facts(meta.name)
@@ -104,7 +120,7 @@ def _every_grid(opened: OpenWorkbook, metas: list, loaded: dict[str, list[list[o
     for meta in metas:
         if meta.typ != SheetTypeEnum.WorkSheet or meta.name in opened.inspection.oversized:
             continue  # chart and dialog sheets hold no cells
-        grid = loaded[meta.name] if meta.name in loaded else _load_sheet(opened.book, meta.name, opened.path)[1]
+        grid = loaded[meta.name] if meta.name in loaded else _load_sheet(opened, meta.name)[1]
         grids.append((meta.name, grid))
 
 

@@ -64,6 +64,20 @@ class OpenWorkbook:
         return sum(info.file_size for info in self._archive.infolist()
                    if info.filename.startswith("xl/worksheets/") or info.filename in _SHEET_XML)
 
+    def may_hold_escapes(self, tab: str) -> bool:
+        """Whether the tab's cells may hold Excel's `_xHHHH_` escapes: only an .xlsx/.xlsm tab
+        whose sheet part or shared strings hold `_x` (the safety check noted which)."""
+        if self.path.suffix.lower() not in (".xlsx", ".xlsm"):
+            return False
+        escaped = self.inspection.escaped
+        if not escaped:
+            return False
+        if self._parts is None:
+            self._parts = sheet_parts(self._archive)
+        part = self._parts.get(tab)
+        return part is None or part in escaped or any(name.lower().endswith("sharedstrings.xml")
+                                                      for name in escaped)
+
     def facts(self, tab: str) -> SheetFacts:
         """Unsaved formulas, error values and hidden rows of one tab; for .ods its merges too."""
         if tab in self._facts:
