@@ -49,6 +49,19 @@ CODES: dict[str, Code] = {
                          "請在工作表標籤上按右鍵選「取消隱藏」，確認內容後再產生報告。"),
     "hidden-rows": Code(W, "第 {rows} 列是隱藏或被篩選掉的列；其中的資料仍會讀取並印入報告。",
                         "請取消隱藏或清除篩選（資料 → 篩選 → 清除），確認內容後再產生報告。"),
+    # --- what is not read (every non-empty cell is accounted for, SPEC §2) --------------------
+    "unread-tab": Code(W, "工作表「{tab}」{why}，但不是「{known}」工作表，其中的資料不會讀取。",
+                       "要列入報告的資料請移到「{known}」工作表（複製出來的工作表請合併後刪除）；"
+                       "若只是自用筆記，請把工作表改名，不要含「{known}」或它的欄名。"),
+    "unread-column": Code(W, "欄名「{found_header}」含有「{known}」，但不是可辨識的欄名，{where}不會讀取。",
+                          "若這欄就是「{known}」，請把欄名改為「{known}」（註記可寫在括號內，"
+                          "例如「{known}(說明)」）；若是自用的備註，請把欄名改為「備註」。"),
+    "unknown-setting": Code(W, "「{item}」不是可辨識的項目，{cell} 的內容不會讀取。",
+                            "請檢查 A 欄的項目名稱是否打錯；可用的項目：{items}。"),
+    "unnamed-setting": Code(W, "這一列的 A 欄沒有項目名稱，內容不會讀取。",
+                            "請在 A 欄填入項目名稱（{items}），或刪除這一列。"),
+    "duplicate-setting": Code(E, "「{header}」填了兩次（{first} 與 {second}），無法判斷要用哪一個。",
+                              "請刪除其中一列（「{typed}」與「{header}」視為同一項目）。"),
     # --- headers ------------------------------------------------------------------------------
     "missing-column": Code(E, "工作表「{sheet}」缺少必要欄位「{header}」。{note}",
                            "請在第 1 列加上欄名「{header}」（{help}）。"),

@@ -261,10 +261,11 @@ def test_a_tab_name_with_a_trailing_space_alone_is_matched(here):
 
 
 def test_unread_sheets_never_affect_the_build(here):
+    # Tabs that resemble nothing reportgen reads (SPEC §2): no warning, so even --strict builds.
     plain = book(here / "plain" / "a.xlsx")
     noisy = book(here / "noisy" / "a.xlsx", {
         "範例說明": [["說明"], ["這是範例"], ["=1/0"]],
-        "我的筆記": [["節次", "標題"], ["x", "y"]],
+        "我的筆記": [["節次", "心得"], ["x", "y"]],
     })
 
     def clutter(wb):
@@ -273,8 +274,8 @@ def test_unread_sheets_never_affect_the_build(here):
         ws["Z9999"] = "遠處的格子"
         ws.merge_cells("A5:A9")
         ws.row_dimensions[2].hidden = True
-        wb.create_sheet("活動備份").append(ACTIVITY_HEAD)
-        wb["活動備份"].append([1, "重複", "100/1/1", None, "x", None, None])
+        wb.create_sheet("舊資料").append(["項次", "摘要"])
+        wb["舊資料"].append([1, "重複"])
     edit(noisy, clutter)
     a = run_cli("build", plain, "-o", here / "plain.docx", "--strict")
     b = run_cli("build", noisy, "-o", here / "noisy.docx", "--strict")

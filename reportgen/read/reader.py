@@ -11,6 +11,7 @@ from ..errors import FatalError
 from ..normalize import decode_escapes
 from ..problems import Location, Problems
 from ..schema import REPORT_SHEET, SETTINGS, SHEETS, Column, Kind, Sheet, section_types, sheet_named
+from .accounting import SettingsRows, header_name, known_names, note_resembling_columns, note_unread_tab
 from .sheet_notes import Range, header_merges, merged_header_note, merged_ranges, note_hidden_sheet, note_merged_header
 from .table import Cell, Row, SheetData, TableCells, TableLayout, WorkbookData
 from .workbook import NO_FACTS, OpenWorkbook, SheetFacts, open_workbook
@@ -78,8 +79,11 @@ def _read(opened: OpenWorkbook, problems: Problems, progress, only: AbstractSet[
         problems.add("report-workbook", Location(name), sheet=REPORT_SHEET)
         _every_grid(opened, metas, loaded, grids)
         return data
+    unread: list = []  # tabs reportgen does not read: each is looked at for what it resembles
     for meta in metas:
         spec = schema_sheet(meta.name)
+        if spec is None and only is None:
+            unread.append(meta)
         if spec is None or (only is not None and spec.name not in only):
             continue
         if spec.name in tabs:
@@ -92,10 +96,12 @@ def _read(opened: OpenWorkbook, problems: Problems, progress, only: AbstractSet[
         note_hidden_sheet(meta, spec, name, problems)
         facts = opened.facts(meta.name)
         if spec is SETTINGS:
-            data.sheets[spec.name] = _read_settings(spec, name, grid, facts)
+            data.sheets[spec.name] = _read_settings(spec, name, grid, problems, facts)
         else:
             data.sheets[spec.name] = _read_table(spec, name, grid, problems, facts=facts,
                                                  sheet=sheet)
+    for meta in unread:
+        _note_unread(opened, meta, loaded, problems)
     if not data.sheets and not tabs:
         problems.add("no-known-sheet", Location(name),
                      sheets="、".join(s.name for s in SHEETS))
@@ -122,6 +128,18 @@ def _every_grid(opened: OpenWorkbook, metas: list, loaded: dict[str, list[list[o
             continue  # chart and dialog sheets hold no cells
         grid = loaded[meta.name] if meta.name in loaded else _load_sheet(opened, meta.name)[1]
         grids.append((meta.name, grid))
+
+
+def _note_unread(opened: OpenWorkbook, meta, loaded: dict[str, list[list[object]]],
+                 problems: Problems) -> None:
+    """A tab reportgen does not read: a warning when it looks like one it reads and holds data."""
+    from python_calamine import SheetTypeEnum
+
+    if meta.typ != SheetTypeEnum.WorkSheet or meta.name in opened.inspection.oversized:
+        return  # chart and dialog sheets hold no cells; a tab too large to read is left alone
+    grid = _load_sheet(opened, meta.name)[1]
+    loaded[meta.name] = grid  # validate --report copies it: read once
+    note_unread_tab(opened.name, meta.name, grid, problems)
 
 
 def _filled(value: object) -> bool:
@@ -157,9 +175,9 @@ def _read_table(spec: Sheet, file: str, grid: list[list[object]], problems: Prob
                 facts: SheetFacts = NO_FACTS, sheet: object = None) -> SheetData:
     header_row = grid[0] if grid else []
     columns: dict[str, int] = {}
-    wanted = {fold(col.header): col.header for col in spec.columns}
+    wanted = known_names(spec)
     for index, value in enumerate(header_row):
-        header = wanted.get(fold(value)) if value not in (None, "") else None
+        header = wanted.get(header_name(value)) if value not in (None, "") else None
         if header is None:
             continue
         if header in columns:
@@ -174,6 +192,7 @@ def _read_table(spec: Sheet, file: str, grid: list[list[object]], problems: Prob
             problems.add("missing-column", Location(file, spec.name, header=col.header),
                          note=merged_header_note(merged), help=col.help.rstrip("。"))
     note_merged_header(merged, grid, file, spec, problems)
+    note_resembling_columns(spec, file, header_row, grid, set(columns.values()), problems)
     covered = _merged_data_cells(ranges, spec, file, columns, problems)
     layout = TableLayout(file, spec.name, columns, facts, covered)
     by_header = {col.header: col for col in spec.columns}
@@ -222,19 +241,19 @@ def _merged_data_cells(ranges: Sequence[Range], spec: Sheet, file: str, columns:
     return covered
 
 
-def _read_settings(spec: Sheet, file: str, grid: list[list[object]],
+def _read_settings(spec: Sheet, file: str, grid: list[list[object]], problems: Problems,
                    facts: SheetFacts = NO_FACTS) -> SheetData:
     """Settings are key/value rows: column A names the key, column B holds the value."""
-    wanted = {fold(col.header): col.header for col in spec.columns}
+    keys = SettingsRows(file, problems)
     cells: dict[str, Cell] = {}
     marked = {row for row, _ in facts.unsaved} | {row for row, _ in facts.errors}
     for number, values in _nonblank_rows(grid, 0, marked):
-        key = wanted.get(fold(values[0])) if values and values[0] not in (None, "") else None
-        if key is None:  # the 項目/內容 header row, or a staff member's own note
+        key = keys.key(number, values)
+        if key is None:  # the 項目/內容 header row, a staff member's own note, or reported
             continue
         value = values[1] if len(values) > 1 else None
         position = (number - 1, 1)
-        cells.setdefault(key, Cell(None if value == "" else value,
+        cells[key] = (Cell(None if value == "" else value,
                                    Location(file, spec.name, number, 1, key),
                                    unsaved_formula=position in facts.unsaved,
                                    error=facts.errors.get(position)))
