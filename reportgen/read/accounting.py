@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from collections.abc import Set as AbstractSet
 
 from ..cells import cell_ref, column_letter, fold
 from ..normalize import strip_invisible
@@ -79,12 +80,22 @@ def spans(numbers: Sequence[int]) -> str:
 
 
 def note_resembling_columns(spec: Sheet, file: str, header_row: Sequence[object],
-                            grid: Sequence[Sequence[object]], read: set[int], problems: Problems) -> None:
+                            grid: Sequence[Sequence[object]], read: set[int], problems: Problems,
+                            merged: AbstractSet[int] = frozenset()) -> None:
     """An unread column whose header contains a known header's name (`活動標題`, `列入報告狀態`):
-    staff meant it to be read, so the warning names it and the rows it holds."""
+    staff meant it to be read, so the warning names it and the rows it holds. So is a column
+    without a header that holds data (`merged`: columns whose header a merge took, reported there)."""
     known = known_names(spec)
-    for index, value in enumerate(header_row):
-        if index in read or not filled(value):
+    width = max(len(header_row), len(grid[1]) if len(grid) > 1 else 0)  # calamine's grid is rectangular
+    for index in range(width):
+        value = header_row[index] if index < len(header_row) else None
+        if index in read or index in merged:
+            continue
+        if not filled(value):
+            rows = rows_holding(grid, index)
+            if rows:
+                problems.add("unnamed-column", Location(file, spec.name, rows[0], index),
+                             column=column_letter(index), rows=spans(rows))
             continue
         like = resembled(header_name(value), known)
         if like is None:

@@ -192,7 +192,8 @@ def _read_table(spec: Sheet, file: str, grid: list[list[object]], problems: Prob
             problems.add("missing-column", Location(file, spec.name, header=col.header),
                          note=merged_header_note(merged), help=col.help.rstrip("。"))
     note_merged_header(merged, grid, file, spec, problems)
-    note_resembling_columns(spec, file, header_row, grid, set(columns.values()), problems)
+    note_resembling_columns(spec, file, header_row, grid, set(columns.values()), problems,
+                            {col for left, right in merged for col in range(left + 1, right + 1)})
     covered = _merged_data_cells(ranges, spec, file, columns, problems)
     layout = TableLayout(file, spec.name, columns, facts, covered)
     by_header = {col.header: col for col in spec.columns}
