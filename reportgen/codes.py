@@ -80,6 +80,10 @@ CODES: dict[str, Code] = {
     "bad-number": Code(E, "「{header}」須為 {low} 到 {high} 之間的整數。{invisible}",
                        "請只填數字，例如 {example}。"),
     "bad-date": Code(E, "「{header}」不是有效的日期。{invisible}", "{forms}"),
+    "western-year-date": Code(W, "「{header}」是日期儲存格，年份卻是西元 {year} 年：試算表把輸入的「{typed}」"
+                                 "當成了西元年；已讀成民國 {roc}。",
+                              "請把這一格的格式設為「文字」後重新輸入 {typed}（或改填西元 {western}），"
+                              "其他程式才不會讀錯。"),
     "month-not-allowed": Code(E, "「{header}」須填到日，不能只填月份。", "請填寫完整日期，例如 110/9/8。"),
     "bad-choice": Code(E, "「{header}」的值不在選項中。{invisible}", "請從下拉選單選擇：{choices}。"),
     "formula-no-value": Code(E, "「{header}」是公式，但檔案中沒有儲存計算結果。", _SAVE_AGAIN),
@@ -112,6 +116,10 @@ CODES: dict[str, Code] = {
     "date-in-text-outside": Code(W, "內容中的日期「{date}」不在本列的活動期間（{span}）內。",
                                  "可能是誤植，請確認內容或開始、結束日期。"),
     "bad-template": Code(E, "{message}", "{advice}"),
+    "single-brace": Code(W, "前言的「{found}」只有一層大括號，會照字面印出。", "代入值要用兩層大括號：{fixed}。"),
+    "preface-outside-period": Code(W, "前言寫出的「{found}」不在報告期間（{period}）內，多半是沿用了上期的前言。",
+                                   "期間請改寫成 {short}（本期印出「{short_value}」）或 {full}"
+                                   "（「{full_value}」），每期會自動代入。"),
 }
 
 

@@ -46,6 +46,10 @@ _SPACE_BETWEEN_TIGHT = re.compile(rf" (?:(?<=[{_TIGHT}] )(?=[{_TIGHT}])|(?<=[{_M
 _NARROW_PUNCT = {",": "，", ";": "；", ":": "：", "?": "？", "!": "！"}
 _PUNCT_NEAR_CJK = re.compile(rf"(?<=[{_CJK}]) ?[,;:?!]|[,;:?!](?= ?[{_CJK}])")
 _PARAGRAPH_BREAK = re.compile(r"\n[^\S\n]*\n\s*")  # a line holding only spaces is blank
+# A single line break (a wrapped line) with the spaces around it: nothing when a CJK character or
+# CJK punctuation is on either side (`110年12月22⏎日`, `2021⏎「亞太`), else one space.
+_LINE_BREAK = re.compile(r"[^\S\n]*\n\s*")
+_CJK_CHAR = re.compile(f"[{_CJK}]")
 
 # What staff call the characters that are removed (shown in the warning with their code point).
 _NAMES = {
@@ -113,6 +117,20 @@ def _join_surrogates(match: re.Match[str]) -> str:
     return chr(0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00))
 
 
+def join_lines(text: str) -> str:
+    """A wrapped line joined again (SPEC §4): no space next to CJK, one between Latin or digits."""
+    if "\n" not in text:
+        return text
+
+    def joint(match: re.Match[str]) -> str:
+        start, end = match.start(), match.end()
+        before = text[start - 1] if start else ""
+        after = text[end] if end < len(text) else ""
+        return "" if _CJK_CHAR.match(before) or _CJK_CHAR.match(after) else " "
+
+    return _LINE_BREAK.sub(joint, text)
+
+
 def _line(text: str, parens: str) -> str:
     """Normalize one line: widths, parentheses, spaces, punctuation.
 
@@ -144,20 +162,20 @@ def unify_parens(text: str, width: str) -> str:
 def clean_line(text: str, *, parens: str = "半形") -> Cleaned:
     """A single-line field (標題, 單位, 節名 …): every line break is a wrapped line."""
     text, removed = strip_invisible(text)
-    return Cleaned(_line(text.replace("\n", " "), parens), removed)
+    return Cleaned(_line(join_lines(text), parens), removed)
 
 
 def clean_prose(text: str, *, parens: str = "半形") -> Cleaned:
     """A narrative field (內容, 前言): a blank line separates paragraphs; single breaks go."""
     text, removed = strip_invisible(text)
-    paragraphs = (_line(p.replace("\n", " "), parens) for p in _PARAGRAPH_BREAK.split(text))
+    paragraphs = (_line(join_lines(p), parens) for p in _PARAGRAPH_BREAK.split(text))
     return Cleaned("\n\n".join(p for p in paragraphs if p), removed)
 
 
 def line_text(text: str, parens: str = "半形") -> str:
     """`clean_line(text).text` for text strip_invisible has already cleaned (it is idempotent):
     the converters call this, as every cell's text is stripped first."""
-    return _line(text.replace("\n", " "), parens)
+    return _line(join_lines(text), parens)
 
 
 def prose_paragraphs(text: str, parens: str = "半形") -> list[str]:
@@ -166,7 +184,7 @@ def prose_paragraphs(text: str, parens: str = "半形") -> list[str]:
     if "\n" not in text:
         line = _line(text, parens)
         return [line] if line else []
-    paragraphs = (_line(p.replace("\n", " "), parens) for p in _PARAGRAPH_BREAK.split(text))
+    paragraphs = (_line(join_lines(p), parens) for p in _PARAGRAPH_BREAK.split(text))
     return [p for p in paragraphs if p]
 
 

@@ -29,6 +29,7 @@ MAX_ITEMS = 999  # items in one section: the largest label numerals.lower can sp
 _ROC_DATE_IN_TEXT = re.compile(r"(?<!\d)(\d{2,3})年(\d{1,2})月(\d{1,2})日")
 _SENTENCE_END = re.compile(r"[。！？；!?;]")
 _INTRO_ENDS = ("：", ":")
+_CLAUSE_ENDS = "；;，,、"  # a sentence cut after one of these ends with 。 instead
 # A date written in 內容 (`110年9月8日`): a few hundred distinct ones recur across thousands of rows.
 # (A DateError is raised again each time: lru_cache keeps only results.)
 _day_in_text = lru_cache(maxsize=4096)(parse_day)
@@ -350,12 +351,15 @@ def dangling_intros(report: Report, by_number: dict[int, RawSection], problems: 
             last = preface.pop()
             ends = list(_SENTENCE_END.finditer(last))
             kept = last[:ends[-1].end()] if ends else ""
+            cut = last[len(kept):]
+            if kept and kept[-1] in _CLAUSE_ENDS:  # 「…計1案；」: the sentence kept now ends the paragraph
+                kept = kept[:-1] + "。"
             if kept:
                 preface.append(kept)
             raw = by_number.get(section.number)
             where = raw.cell("preface").location if raw else section.source
             if section.number not in quiet:
-                problems.add("dangling-intro", where, sentence=last[len(kept):])
+                problems.add("dangling-intro", where, sentence=cut)
             section = section.model_copy(update={"preface": tuple(preface)})
             changed = True
         raw = by_number.get(section.number)

@@ -17,7 +17,7 @@ from ..read.table import Cell, Row, SheetData, TableCell, WorkbookData
 from ..schema import ACTIVITIES, SECTIONS, SETTINGS, VISITS, Kind, Sheet, section_types
 from . import rules
 from .kinds import INVALID, Context, convert, convert_row, convert_row_unless
-from .templating import TemplateProblem, context, render
+from .templating import TemplateProblem, context, preface_notes, render
 
 # Settings used to check 前言 templates when the real ones have errors (nothing is built then).
 _STAND_IN = Settings(chapter=1, title="-", start=dt.date(2021, 7, 1), end=dt.date(2021, 12, 31))
@@ -222,7 +222,7 @@ def validate_books(books: list[WorkbookData], problems: Problems | None = None,
     empty = rules.empty_sections(raw_sections, referenced, rows_of, present, problems)
     rules.too_many_items(raw_sections, activities, problems)
     sections = [Section(number=raw.number, title=raw.title, kind=raw.kind,
-                        preface=tuple(_render_preface(raw, values, parens, problems)),
+                        preface=tuple(_render_preface(raw, values, parens, problems, period)),
                         source=raw.row.location) for raw in raw_sections]
     if problems.errors or settings is None:
         return Outcome(None, problems, skipped)
@@ -233,11 +233,14 @@ def validate_books(books: list[WorkbookData], problems: Problems | None = None,
 
 
 def _render_preface(raw: rules.RawSection, values: dict[str, object], parens: str,
-                    problems: Problems) -> list[str]:
+                    problems: Problems, period: tuple[dt.date, dt.date] | None = None) -> list[str]:
     if not raw.preface:
         return []
+    source = "\n\n".join(raw.preface)
+    for code, fields in preface_notes(source, period):
+        problems.add(code, raw.cell("preface").location, **fields)
     try:
-        text = render("\n\n".join(raw.preface), values)
+        text = render(source, values)
     except TemplateProblem as exc:
         problems.add("bad-template", raw.cell("preface").location, message=exc.message, advice=exc.fix)
         return []
