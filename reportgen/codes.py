@@ -116,8 +116,8 @@ CODES: dict[str, Code] = {
     "date-in-text-outside": Code(W, "內容中的日期「{date}」不在本列的活動期間（{span}）內。",
                                  "可能是誤植，請確認內容或開始、結束日期。"),
     "bad-template": Code(E, "{message}", "{advice}"),
-    "single-brace": Code(W, "前言的「{found}」只有一層大括號，會照字面印出。", "代入值要用兩層大括號：{fixed}。"),
-    "preface-outside-period": Code(W, "前言寫出的「{found}」不在報告期間（{period}）內，多半是沿用了上期的前言。",
+    "single-brace": Code(W, "前言的「{typed}」只有一層大括號，會照字面印出。", "代入值要用兩層大括號：{fixed}。"),
+    "preface-outside-period": Code(W, "前言寫出的「{typed}」不在報告期間（{period}）內，多半是沿用了上期的前言。",
                                    "期間請改寫成 {short}（本期印出「{short_value}」）或 {full}"
                                    "（「{full_value}」），每期會自動代入。"),
 }

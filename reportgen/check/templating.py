@@ -219,14 +219,14 @@ def preface_notes(source: str, period: tuple[dt.date, dt.date] | None) -> list[t
     `init --from` that still names the old half-year."""
     notes: list[tuple[str, dict[str, str]]] = []
     for match in _SINGLE.finditer(source):
-        notes.append(("single-brace", {"found": match.group(), "fixed": f"{{{{ {match.group('name')} }}}}"}))
+        notes.append(("single-brace", {"typed": match.group(), "fixed": f"{{{{ {match.group('name')} }}}}"}))
     if period is not None:
         text = _TAG.sub("", source)
         outside = [match.group().strip() for match in _YEAR_MONTH.finditer(text) if not _overlaps(match, period)]
         if outside:
             start, end = period
             notes.append(("preface-outside-period", {
-                "found": "、".join(dict.fromkeys(outside)),
+                "typed": "、".join(dict.fromkeys(outside)),
                 "period": period_text(start, end, with_year=True),
                 "short": "{{ 期間 }}", "full": "{{ 期間全稱 }}",
                 "short_value": period_text(start, end, with_year=False),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from pathlib import Path
@@ -38,7 +39,18 @@ def _load_sheet(opened: OpenWorkbook, name: str):  # -> (CalamineSheet, grid)
                          "請在 Excel 或 Calc 開啟後另存新檔再試。") from exc
     if opened.may_hold_escapes(name):
         decode_grid(grid)
+    negative = opened.negative_numbers(name)
+    if negative:
+        _restore_numbers(grid, negative)
     return sheet, grid
+
+
+def _restore_numbers(grid: list[list[object]], numbers: dict[tuple[int, int], float]) -> None:
+    """A date cell before 1900 as the number it saves: calamine gives a bare time of day
+    (00:00:00), which would hide the date staff typed (dates.western_year_date reads it)."""
+    for (row, col), number in numbers.items():
+        if row < len(grid) and col < len(grid[row]) and isinstance(grid[row][col], dt.time):
+            grid[row][col] = number
 
 
 def decode_grid(grid: list[list[object]]) -> None:

@@ -65,6 +65,9 @@ class Inspection:
     # XML parts holding `_x`, the start of Excel's `_xHHHH_` escape: only a tab whose part or
     # whose shared strings are here can hold an escape for the reader to decode.
     escaped: set[str] = field(default_factory=set)
+    # Worksheet parts holding a negative number (`<v>-`): a date before 1900, which calamine
+    # reads as a bare time of day (Calc saves a typed 110/9/8 as 9 Sept 110 AD).
+    negative: set[str] = field(default_factory=set)
 
 
 def _read_everything(tab: str) -> bool:
@@ -208,13 +211,13 @@ def _check_zip(handle: BinaryIO, name: str, reads: Callable[[str], bool] = _read
                 tab = tabs.get(info.filename)
                 if not _check_xml_part(handle, info, name, _label(info.filename, tabs),
                                        tab is None or reads(tab), inspection.plain,
-                                       inspection.escaped):
+                                       inspection.escaped, inspection.negative):
                     inspection.oversized.add(tab or info.filename)
 
 
 def _check_xml_part(handle: BinaryIO, info: zipfile.ZipInfo, name: str, label: str = "",
                     limit_extent: bool = True, plain: set[str] | None = None,
-                    escaped: set[str] | None = None) -> bool:
+                    escaped: set[str] | None = None, negative: set[str] | None = None) -> bool:
     """Inflate one XML part as a stream: its size must match the declaration, and no DTD inside.
 
     False when a worksheet's used range is too large to read but `limit_extent` is off (a tab
@@ -227,9 +230,9 @@ def _check_xml_part(handle: BinaryIO, info: zipfile.ZipInfo, name: str, label: s
     """
     label = label or "活頁簿的內部資料"
     if (_WORKSHEET.fullmatch(info.filename) and info.file_size > _BOUNDED_FROM * _CHUNK
-            and _bounded_sheet(handle, info, name, label, plain, escaped)):
+            and _bounded_sheet(handle, info, name, label, plain, escaped, negative)):
         return True
-    return _scan_part(handle, info, name, label, limit_extent, plain, escaped)
+    return _scan_part(handle, info, name, label, limit_extent, plain, escaped, negative)
 
 
 def _refuse_dtd(window: bytes, name: str, label: str) -> None:
@@ -240,7 +243,8 @@ def _refuse_dtd(window: bytes, name: str, label: str) -> None:
 
 
 def _scan_part(handle: BinaryIO, info: zipfile.ZipInfo, name: str, label: str,
-               limit_extent: bool, plain: set[str] | None, escaped: set[str] | None = None) -> bool:
+               limit_extent: bool, plain: set[str] | None, escaped: set[str] | None = None,
+               negative: set[str] | None = None) -> bool:
     """The exact scan: every reference is read, cells are counted (see _check_xml_part), and
     where any cell or row is not written as Excel writes it (_UNJUDGED), the reader's own
     placement of every cell is followed (_follow): a cell or row without r= follows the previous."""
@@ -249,12 +253,13 @@ def _scan_part(handle: BinaryIO, info: zipfile.ZipInfo, name: str, label: str,
     last_row = last_column = cells = 0
     # Each `<c` counted takes at least two bytes, so a part smaller than this cannot hold too many.
     count_cells = info.file_size >= 2 * MAX_CELLS
-    marked = unjudged = holds_escape = False
+    marked = unjudged = holds_escape = holds_negative = False
     carry = b""
     for text in _utf8(_inflate(handle, info, name)):
         window = carry + text
         _refuse_dtd(window, name, label)
         holds_escape = holds_escape or b"_x" in window
+        holds_negative = holds_negative or (worksheet and b"<v>-" in window)
         if manifest and b"encryption-data" in window:
             raise FatalError(f"{name}：檔案已加密（設有開啟密碼），無法讀取。"
                              "請在 Calc 開啟後移除密碼，另存新檔後再試。")
@@ -275,6 +280,8 @@ def _scan_part(handle: BinaryIO, info: zipfile.ZipInfo, name: str, label: str,
         plain.add(info.filename)
     if holds_escape and escaped is not None:
         escaped.add(info.filename)
+    if holds_negative and negative is not None:
+        negative.add(info.filename)
     if worksheet and (last_row * max(last_column, 1) > MAX_CELLS or cells > MAX_CELLS):
         if not limit_extent:
             return False
@@ -290,7 +297,8 @@ _FEED = 64 * 1024  # compressed bytes inflated at a time by the bounded scan (it
 
 
 def _bounded_sheet(handle: BinaryIO, info: zipfile.ZipInfo, name: str, label: str,
-                   plain: set[str] | None, escaped: set[str] | None = None) -> bool:
+                   plain: set[str] | None, escaped: set[str] | None = None,
+                   negative: set[str] | None = None) -> bool:
     """True when a worksheet is shown to be within MAX_CELLS without finding its exact extent.
 
     Every reference is read until the first row ends: the columns of that (header) row fix a
@@ -311,7 +319,7 @@ def _bounded_sheet(handle: BinaryIO, info: zipfile.ZipInfo, name: str, label: st
     """
     count_cells = info.file_size >= 2 * MAX_CELLS
     cells = 0
-    marked = holds_escape = False
+    marked = holds_escape = holds_negative = False
     outside: re.Pattern[bytes] | None = None
     last_row = last_column = 0
     carry = b""
@@ -341,6 +349,7 @@ def _bounded_sheet(handle: BinaryIO, info: zipfile.ZipInfo, name: str, label: st
                 return False
         marked = marked or may_hold_facts(text) or may_hold_facts(edge)
         holds_escape = holds_escape or b"_x" in text or b"_x" in edge
+        holds_negative = holds_negative or b"<v>-" in text or b"<v>-" in edge
         carry = edge[-_OVERLAP:] if len(text) < _OVERLAP else text[-_OVERLAP:]
     if outside is None or _found(outside, carry + _PAD):
         return False
@@ -348,6 +357,8 @@ def _bounded_sheet(handle: BinaryIO, info: zipfile.ZipInfo, name: str, label: st
         plain.add(info.filename)
     if holds_escape and escaped is not None:
         escaped.add(info.filename)
+    if holds_negative and negative is not None:
+        negative.add(info.filename)
     return True
 
 
