@@ -43,7 +43,7 @@ CODES: dict[str, Code] = {
                             "請把兩個工作表的資料合併到其中一個，並刪除或改名另一個。"),
     "missing-sheet": Code(E, "找不到工作表「{sheet}」。",
                           "請加入名為「{sheet}」的工作表（{help}），或用 reportgen init 產生空白活頁簿。"),
-    "conflicting-sheet": Code(E, "工作表「{sheet}」與 {first} 的內容不同。",
+    "conflicting-sheet": Code(E, "工作表「{sheet}」與 {first} 的內容不同：{detail}。",
                               "「{sheet}」只需要在一個活頁簿中填寫；其他活頁簿請刪除此工作表或改成完全相同。"),
     "hidden-sheet": Code(W, "工作表「{sheet}」是隱藏的；其中的資料仍會讀取並印入報告。",
                          "請在工作表標籤上按右鍵選「取消隱藏」，確認內容後再產生報告。"),

@@ -219,8 +219,8 @@ def describe_removed(chars: tuple[str, ...]) -> str:
 def visible(text: str) -> str:
     """Text as a message may quote it: each character a person cannot see shown by its code point.
 
-    `110/9/8\\u200b` → `110/9/8⟨U+200B⟩`; a line break → ⟨換行⟩. Escapes are decoded first, as
-    Excel shows them, since the reader decoded them (`締盟儀式⟨U+FFFE⟩。`). Ordinary spaces and
+    `110/9/8\\u200b` → `110/9/8〈U+200B〉`; a line break → 〈換行〉. Escapes are decoded first, as
+    Excel shows them, since the reader decoded them (`締盟儀式〈U+FFFE〉。`). Ordinary spaces and
     printable characters, private-use ones included (a font's own ideographs), are left alone.
     """
     if text.isprintable():
@@ -232,5 +232,5 @@ def _shown(char: str) -> str:
     if char.isprintable() or unicodedata.category(char) == "Co":
         return char
     if char == "\n":
-        return "⟨換行⟩"
-    return f"⟨U+{ord(char):04X}⟩"
+        return "〈換行〉"
+    return f"〈U+{ord(char):04X}〉"

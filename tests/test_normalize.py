@@ -117,16 +117,16 @@ def test_describe_removed_joins_the_names():
 
 
 @pytest.mark.parametrize(("text", "shown"), [
-    ("110/9/8\u200b", "110/9/8⟨U+200B⟩"),
-    ("\ufeff是", "⟨U+FEFF⟩是"),
-    ("3\u2060", "3⟨U+2060⟩"),
-    ("視訊\u3000", "視訊⟨U+3000⟩"),
-    ("甲\n乙", "甲⟨換行⟩乙"),
-    ("a\x07b\u202ec", "a⟨U+0007⟩b⟨U+202E⟩c"),
-    ("\U000e0041", "⟨U+E0041⟩"),
+    ("110/9/8\u200b", "110/9/8〈U+200B〉"),
+    ("\ufeff是", "〈U+FEFF〉是"),
+    ("3\u2060", "3〈U+2060〉"),
+    ("視訊\u3000", "視訊〈U+3000〉"),
+    ("甲\n乙", "甲〈換行〉乙"),
+    ("a\x07b\u202ec", "a〈U+0007〉b〈U+202E〉c"),
+    ("\U000e0041", "〈U+E0041〉"),
     ("高雄市 Kaohsiung 😀 𠮷", "高雄市 Kaohsiung 😀 𠮷"),  # ordinary text is quoted as it is
     ("\ue000造字", "\ue000造字"),  # a font's own (private-use) ideograph is not invisible
-    ("締盟儀式\ufffe。", "締盟儀式⟨U+FFFE⟩。"),  # a decoded escape, shown as Excel shows it
+    ("締盟儀式\ufffe。", "締盟儀式〈U+FFFE〉。"),  # a decoded escape, shown as Excel shows it
     ("代碼_x4E2D_", "代碼_x4E2D_"),  # decoding is the reader's, once: text is quoted as it is
 ])
 def test_visible_shows_what_cannot_be_seen(text, shown):
@@ -282,7 +282,7 @@ def test_visible_shows_every_removed_character(text):
     shown = visible(text)
     assert shown.isprintable() or any("\ue000" <= c <= "\uf8ff" for c in shown)
     for char in strip_invisible(text)[1]:
-        assert f"⟨U+{ord(char):04X}⟩" in shown
+        assert f"〈U+{ord(char):04X}〉" in shown
 
 
 # Through a workbook: the sheet XML holds the escapes the way Excel writes them, and calamine
@@ -303,7 +303,7 @@ def test_escapes_in_a_workbook_print_as_excel_shows_them(cli, project, tmp_path)
     assert result.out.splitlines()[2:4] == ["(一) 視訊會議_x0041_", "締盟儀式。"]
     result = cli("validate", book)
     assert result.out.splitlines()[0] == (
-        "警告　escapes.xlsx 活動!E2（內容）：已移除看不見的字元（非字元 U+FFFE）：「締盟儀式⟨U+FFFE⟩。」。"
+        "警告　escapes.xlsx 活動!E2（內容）：已移除看不見的字元（非字元 U+FFFE）：「締盟儀式〈U+FFFE〉。」。"
         "　多半來自複製貼上，請確認文字無誤。")
 
 
@@ -328,4 +328,4 @@ def test_an_escape_is_decoded_once_through_a_workbook(cli, project, tmp_path):
     book = rewrite(base, tmp_path / "once.xlsx", {ACTIVITY_SHEET: replace_text("MARKTITLE", b"A_x4E_x200B_2D_B")})
     assert cli("preview", book).out.splitlines()[2] == "(一) A_x4E2D_B"
     warnings = [line for line in cli("validate", book).out.splitlines() if "活動!B2" in line]
-    assert len(warnings) == 1 and "零寬空格 U+200B" in warnings[0] and "A_x4E⟨U+200B⟩2D_B" in warnings[0]
+    assert len(warnings) == 1 and "零寬空格 U+200B" in warnings[0] and "A_x4E〈U+200B〉2D_B" in warnings[0]

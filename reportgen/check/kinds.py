@@ -62,7 +62,7 @@ class _Text:
 
     @property
     def found(self) -> str:
-        """The value as typed, invisible characters shown as ⟨U+200B⟩ (for messages only)."""
+        """The value as typed, invisible characters shown as 〈U+200B〉 (for messages only)."""
         if self.removed:
             return visible(str(self.raw))
         return as_text(self.raw)
@@ -72,7 +72,7 @@ class _Text:
         """For a rejected value: what the person could not see."""
         if not self.removed:
             return ""
-        return f"其中有看不見的字元（{normalize.describe_removed(self.removed)}），以 ⟨U+…⟩ 標示。"
+        return f"其中有看不見的字元（{normalize.describe_removed(self.removed)}），以 〈U+…〉 標示。"
 
 
 def as_text(value: object) -> str:

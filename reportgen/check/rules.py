@@ -48,15 +48,22 @@ def one_source(sheet: Sheet, books: list[WorkbookData], problems: Problems) -> S
 
 
 def check_same(sheet: Sheet, books: list[WorkbookData], problems: Problems,
-               signature: Callable[[SheetData], object]) -> None:
-    """A settings or sections sheet repeated in another workbook must say the same."""
+               signature: Callable[[SheetData], object], parens: str = "半形") -> None:
+    """A settings or sections sheet repeated in another workbook must say the same; the error
+    names the first differing cell in each workbook and both values (conflicts.py)."""
+    from .conflicts import first_difference
+
     sources = [book for book in books if sheet.name in book.sheets and not book.sheets[sheet.name].empty]
     if len(sources) < 2:
         return
     first = signature(sources[0].sheets[sheet.name])
     for book in sources[1:]:
         if signature(book.sheets[sheet.name]) != first:
-            problems.add("conflicting-sheet", Location(book.name, sheet.name), first=sources[0].name)
+            found = first_difference(sources[0].sheets[sheet.name], book.sheets[sheet.name], parens)
+            where = (found.here if found is not None and found.here.file == book.name
+                     else Location(book.name, sheet.name))
+            detail = found.fields(sources[0].name) if found is not None else {"detail": ""}
+            problems.add("conflicting-sheet", where, first=sources[0].name, **detail)
 
 
 def settings_period(start: object, end: object, row: Row,

@@ -191,7 +191,7 @@ def validate_books(books: list[WorkbookData], problems: Problems | None = None,
     raw_sections: list[rules.RawSection] = []
     if sections_data:
         raw_sections = rules.sections(convert_rows(sections_data, ctx), sections_data, problems)
-        rules.check_same(SECTIONS, books, problems, _section_signature(parens))
+        rules.check_same(SECTIONS, books, problems, _section_signature(parens), parens)
     by_number = {s.number: s for s in raw_sections}
     unjudged = (rules.section_numbers(sections_data) - by_number.keys()) if sections_data else None
 

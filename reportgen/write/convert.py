@@ -14,7 +14,7 @@ from importlib.resources import files
 from pathlib import Path
 from xml.sax.saxutils import escape
 
-from ..errors import FatalError, os_reason
+from ..errors import FatalError, Terminated, os_reason
 from .outputs import write_atomic
 
 FORMATS = {"pdf": "PDF", "odt": "ODF 文字文件（.odt）"}
@@ -125,8 +125,10 @@ def _run(command: list[str], env: dict[str, str], timeout: float) -> subprocess.
         raise FatalError(
             f"LibreOffice 轉檔超過 {timeout:g} 秒仍未完成，已停止。"
             "請確認 LibreOffice 可以正常開啟，或稍後再試。") from None
-    except BaseException:  # Ctrl+C: never leave soffice running
+    except BaseException:  # Ctrl+C, SIGTERM, SIGHUP (errors.Terminated): never leave soffice running
         _kill_group(process)
+        with contextlib.suppress(BaseException):
+            process.wait(timeout=10)  # reaped before its profile folder is removed
         raise
     return subprocess.CompletedProcess(command, process.returncode, out, err)
 
@@ -209,7 +211,10 @@ def convert(docx: Path, kinds: Iterable[str], *, timeout: float = TIMEOUT, repla
         raise FatalError(f"{exc.message}Word 文件 {docx} 已產生，不受影響。"
                          + _drop_stale(docx, kinds, written, replace)) from exc
     except KeyboardInterrupt as exc:
-        raise KeyboardInterrupt(f"Word 文件 {docx} 已產生。{_drop_stale(docx, kinds, written, replace)}") from exc
+        note = f"Word 文件 {docx} 已產生。{_drop_stale(docx, kinds, written, replace)}"
+        if isinstance(exc, Terminated):
+            raise Terminated(exc.signum, note) from exc
+        raise KeyboardInterrupt(note) from exc
     return written
 
 

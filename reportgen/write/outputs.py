@@ -140,6 +140,61 @@ def refuse_special(path: Path, what: str) -> None:
         raise FatalError(f"{what} {path} 是{kind}，不是一般檔案，不會開啟。請指定檔案。")
 
 
+# What a file that is not a Word document is, by its first bytes (and a zip's parts).
+_KINDS_BY_MAGIC = ((b"\xd0\xcf\x11\xe0", "舊版 Office 97-2003 格式（.doc）或設有密碼的文件"), (b"%PDF", "PDF 檔"),
+                   (b"{\\rtf", "RTF 文件"))
+_KINDS_BY_PART = (("xl/workbook.xml", "Excel 活頁簿"), ("ppt/presentation.xml", "PowerPoint 簡報"),
+                  ("content.xml", "OpenDocument 文件（LibreOffice）"))
+
+
+def check_template_file(path: Path) -> None:
+    """A template that is missing, a folder, unreadable or another kind of file: each in its own
+    words, before anything is read (a folder or a locked file is no "non-Word document")."""
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        raise FatalError(f"找不到範本 {path}。請確認路徑，或省略 --template 使用內建範本。") from None
+    except OSError as exc:
+        raise FatalError(f"無法讀取範本 {path}：{describe(path, exc)}。") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise FatalError(f"範本 {path} 是資料夾，不是 Word 文件。請指定範本檔（.docx 或 .dotx），"
+                         "例如 templates/report.docx。")
+    refuse_special(path, "範本")
+    try:
+        head = read_head(path)
+    except OSError as exc:
+        raise FatalError(f"無法讀取範本 {path}：{describe(path, exc)}。"
+                         "請確認這個檔案的讀取權限，或關閉正在使用它的程式。") from None
+    if not head:
+        raise FatalError(f"範本 {path} 是空的檔案（0 位元組），不是 Word 文件。請改用 templates/report.docx。")
+    kind = next((what for magic, what in _KINDS_BY_MAGIC if head.startswith(magic)), None)
+    if kind is None and head.startswith(b"PK"):
+        kind = _zip_kind(path)
+    elif kind is None:
+        kind = "不是 Word 文件（檔案內容不是 .docx 格式）"
+    if kind:
+        what = kind if kind.startswith("不是") else f"是 {kind}，不是 Word 文件"
+        raise FatalError(f"範本 {path} {what}。請用 Word 開啟範本後「另存為」Word 文件（.docx）。")
+
+
+def read_head(path: Path, size: int = 8) -> bytes:
+    """A file's first bytes (what kind of file it is)."""
+    with open(path, "rb") as handle:
+        return handle.read(size)
+
+
+def _zip_kind(path: Path) -> str:
+    """"" for a Word package; else what the zip holds instead."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = set(archive.namelist())
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return "不是 Word 文件（檔案不完整或已損壞）"
+    if "word/document.xml" in names or any(name.startswith("word/") for name in names):
+        return ""
+    return next((what for part, what in _KINDS_BY_PART if part in names), "不是 Word 文件（是其他程式的壓縮檔）")
+
+
 def _check_docx(path: Path) -> None:
     from .fingerprint import Origin, origin
 
@@ -277,10 +332,18 @@ def write_atomic(path: Path, data: bytes) -> None:
             os.unlink(temp)
         if not isinstance(exc, OSError):
             raise
-        hint = {errno.ENOSPC: "請清出磁碟空間後再試。", getattr(errno, "EDQUOT", -1): "請清出磁碟空間後再試。",
-                errno.EROFS: "請改存到可寫入的磁碟或資料夾。"}.get(
-            exc.errno or 0, "若檔案正在 Word 中開啟，請先關閉後再試。")
-        raise FatalError(f"無法寫入 {path}：{describe(path, exc)}。{hint}") from exc
+        raise FatalError(f"無法寫入 {path}：{describe(path, exc)}。{write_hint(exc)}") from exc
+
+
+def write_hint(exc: OSError) -> str:
+    """What to do about a failed write, by its reason (a full disk is no file open in Word)."""
+    return {errno.ENOSPC: "請清出磁碟空間後再試。", getattr(errno, "EDQUOT", -1): "請清出磁碟空間後再試。",
+            errno.EROFS: "請改存到可寫入的磁碟或資料夾。",
+            errno.EFBIG: "這個磁碟或系統限制了單一檔案的大小（例如 FAT32 隨身碟、或系統設定的檔案大小上限）；"
+                         "請改存到其他磁碟，或請系統管理員放寬限制。",
+            errno.EACCES: "請確認資料夾的寫入權限；若檔案正在 Word 中開啟，請先關閉後再試。",
+            errno.EPERM: "若檔案正在 Word 中開啟或被鎖定，請先關閉後再試。",
+            errno.EBUSY: "若檔案正在 Word 中開啟，請先關閉後再試。"}.get(exc.errno or 0, "")
 
 
 def _create_temp(folder: Path) -> tuple[int, str]:
