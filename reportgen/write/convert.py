@@ -15,6 +15,7 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 
 from ..errors import FatalError, Terminated, os_reason
+from .fingerprint import mark_copy
 from .outputs import write_atomic
 
 FORMATS = {"pdf": "PDF", "odt": "ODF 文字文件（.odt）"}
@@ -201,7 +202,7 @@ def convert(docx: Path, kinds: Iterable[str], *, timeout: float = TIMEOUT, repla
             if office.command is None:
                 raise FatalError(_missing_message(kinds))
             for kind in kinds:
-                data = office.convert(docx, kind)
+                data = mark_copy(kind, office.convert(docx, kind))  # its own mark: an edit is recognised
                 target = copy_path(docx, kind)
                 if not replace and os.path.lexists(target):  # appeared during this build: not ours
                     raise FatalError(f"{target} 已存在，不是 reportgen 這次產生的，不會覆寫。")

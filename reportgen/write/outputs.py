@@ -2,8 +2,8 @@
 
 An output may not be an input, the template, or (for a report) land in an input folder; an
 existing .docx is replaced only when it is reportgen's own unedited output, an existing report
-only when it is an earlier report, an existing PDF/ODT copy only when the .docx beside it is
-reportgen's own unedited output (so the copy is an earlier build's). Every refusal says why in words staff read.
+only when it is an earlier report, an existing PDF/ODT copy only when it carries reportgen's own
+mark unchanged (fingerprint.copy_origin). Every refusal says why in words staff read.
 """
 
 from __future__ import annotations
@@ -114,17 +114,15 @@ def check_copies(docx: Path, kinds: Sequence[str], *, inputs: Sequence[Path] = (
         return True
     if not existing:
         return False  # nothing to replace; a copy that appears meanwhile is not ours either
-    from .fingerprint import Origin, origin
+    from .fingerprint import Origin, copy_origin
 
-    found = origin(docx) if _stat(docx) is not None else None
-    if found is Origin.OWN:
-        return True
-    why = {None: f"旁邊沒有 {docx.name}",
-           Origin.EDITED: f"旁邊的 {docx.name} 在 reportgen 產生後曾被修改",
-           Origin.FOREIGN: f"旁邊的 {docx.name} 不是 reportgen 產生的文件"}[found]
-    names = "、".join(str(t) for t in existing)
-    raise FatalError(f"{names} 已存在，但{why}，無法確定它是 reportgen 先前產生的，不會覆寫。"
-                     "若要保留它，請先將它改名或移到別處，或以 -o 指定另一個檔名；"
+    refused = [(target, found) for target in existing if (found := copy_origin(target)) is not Origin.OWN]
+    if not refused:
+        return True  # each is a copy reportgen wrote, unchanged since
+    why = {Origin.EDITED: "在 reportgen 產生後曾被修改（例如在 LibreOffice 中校訂、在 PDF 加註）",
+           Origin.FOREIGN: "不是 reportgen 產生的（或由舊版產生、已被其他程式另存）"}
+    lines = "；".join(f"{target} {why[found]}" for target, found in refused)
+    raise FatalError(f"{lines}，不會覆寫。若要保留它，請先將它改名或移到別處，或以 -o 指定另一個檔名；"
                      "確定要以新產生的版本取代時，請加上 --force。")
 
 
