@@ -147,3 +147,45 @@ def test_a_signal_during_conversion_stops_libreoffice_and_removes_its_profile(tm
     assert out.is_file() and not out.with_suffix(".odt").exists()
     assert _temporaries(out.parent) == []
     assert "Word 文件" in err and "已產生" in err
+
+
+def _office_processes(marker: str) -> list[int]:
+    """Live processes whose command line names `marker` (reportgen's temporary profile)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            line = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode("utf-8", "replace")
+        except OSError:
+            continue
+        if marker in line and _alive(int(entry.name)):
+            found.append(int(entry.name))
+    return found
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not any((Path(p) / "soffice").exists() for p in os.environ.get("PATH", "").split(":")),
+                    reason="LibreOffice is not installed")
+def test_sigterm_during_a_real_libreoffice_conversion(tmp_path):
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    book = write_workbook(tmp_path / "book.xlsx")
+    out = tmp_path / "out" / "chapter.docx"
+    process = _start(tmp_path, "none", "build", str(book), "-o", str(out), "--pdf",
+                     "--template", str(REPO / "templates" / "report.docx"), env={"TMPDIR": str(temp)})
+    marker = str(temp / "reportgen-soffice-")
+    deadline = time.monotonic() + 60
+    while not _office_processes(marker):
+        assert process.poll() is None and time.monotonic() < deadline, process.communicate()
+        time.sleep(0.05)
+    time.sleep(0.5)  # LibreOffice has started its own process and begun with its profile
+    process.send_signal(signal.SIGTERM)
+    _out, err = process.communicate(timeout=60)
+    assert process.returncode == 128 + signal.SIGTERM, err
+    deadline = time.monotonic() + 10
+    while _office_processes(marker) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert _office_processes(marker) == []
+    assert sorted(temp.iterdir()) == []
+    assert not out.with_suffix(".pdf").exists() and _temporaries(out.parent) == []

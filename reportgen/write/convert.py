@@ -158,6 +158,11 @@ class Soffice:
         self._temp = tempfile.TemporaryDirectory(prefix="reportgen-soffice-")
         self.work = Path(self._temp.name)
         self.env = _environment(self.work)
+        # LibreOffice's own temporary files (lu*.tmp) go inside the work folder too, so a
+        # conversion stopped by a signal (its processes killed) leaves nothing behind either.
+        scratch = self.work / "tmp"
+        scratch.mkdir()
+        self.env.update({"TMPDIR": str(scratch), "TMP": str(scratch), "TEMP": str(scratch)})
         return self
 
     def __exit__(self, *exc: object) -> None:
