@@ -40,9 +40,10 @@ _ARGPARSE_TEXT = {
 
 
 def _port(text: str) -> int:
-    """`serve --port`: a whole number 1–65535, said in Chinese (argparse's `type=int` says it in English)."""
+    """`serve --port`: a whole number, said in Chinese (argparse's `type=int` says it in English);
+    the server says which numbers are ports."""
     value = text.strip()
-    if not value.isdigit() or not 1 <= int(value) <= 65535:
+    if not value.isascii() or not value.isdigit():
         raise argparse.ArgumentTypeError(f"連接埠須為 1 到 65535 的整數，不是「{text}」")
     return int(value)
 

@@ -168,11 +168,11 @@ def check_template_file(path: Path) -> None:
     kind = next((what for magic, what in _KINDS_BY_MAGIC if head.startswith(magic)), None)
     if kind is None and head.startswith(b"PK"):
         kind = _zip_kind(path)
-    elif kind is None:
-        kind = "不是 Word 文件（檔案內容不是 .docx 格式）"
+    elif kind is None:  # something else altogether
+        raise FatalError(f"範本 {path.name} 不是 Word 文件（.docx）。請用 Word 另存為 .docx。")
     if kind:
         what = kind if kind.startswith("不是") else f"是 {kind}，不是 Word 文件"
-        raise FatalError(f"範本 {path} {what}。請用 Word 開啟範本後「另存為」Word 文件（.docx）。")
+        raise FatalError(f"範本 {path.name} {what}。請用 Word 開啟範本後「另存為」Word 文件（.docx）。")
 
 
 def read_head(path: Path, size: int = 8) -> bytes:
@@ -339,7 +339,7 @@ def write_hint(exc: OSError) -> str:
             errno.EROFS: "請改存到可寫入的磁碟或資料夾。",
             errno.EFBIG: "這個磁碟或系統限制了單一檔案的大小（例如 FAT32 隨身碟、或系統設定的檔案大小上限）；"
                          "請改存到其他磁碟，或請系統管理員放寬限制。",
-            errno.EACCES: "請確認資料夾的寫入權限；若檔案正在 Word 中開啟，請先關閉後再試。",
+            errno.EACCES: "若檔案正在 Word 中開啟，請先關閉後再試；否則請確認資料夾的寫入權限。",
             errno.EPERM: "若檔案正在 Word 中開啟或被鎖定，請先關閉後再試。",
             errno.EBUSY: "若檔案正在 Word 中開啟，請先關閉後再試。"}.get(exc.errno or 0, "")
 
