@@ -1,6 +1,6 @@
 """Load test of `reportgen serve`: concurrent uploads of the example to a server on 127.0.0.1.
 
-Usage: python bench/serve_load.py [--clients 20] [--rounds 5] [--workers 2] [--url URL]
+Usage: python bench/serve_load.py [--clients 20] [--rounds 5] [--workers 3] [--url URL]
 
 Starts the page in this process on a free loopback port (or uses --url, for a server started with
 `reportgen serve`), then sends rounds of `--clients` simultaneous uploads of inputs/'s example and
@@ -63,7 +63,7 @@ def run(url: str, clients: int, rounds: int) -> int:
     latencies: list[float] = []
     walls: list[float] = []
     wrong: list[str] = []
-    with httpx.Client(timeout=120, limits=httpx.Limits(max_connections=clients)) as client, \
+    with httpx.Client(timeout=120, limits=httpx.Limits(max_connections=clients), follow_redirects=True) as client, \
             ThreadPoolExecutor(clients) as pool:
         one(client, url, data)  # warm-up: imports and first template load are not what we measure
         for _ in range(rounds):
@@ -91,7 +91,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--workers", type=int, default=2, help="the server's worker threads (in-process only)")
+    parser.add_argument("--workers", type=int, default=ServeConfig().workers,
+                        help="the server's worker threads (in-process only)")
     parser.add_argument("--url", help="an already running server, e.g. http://127.0.0.1:8000")
     args = parser.parse_args()
     if args.url:

@@ -98,8 +98,8 @@ def document(outcome: Outcome):  # -> compose.Document
 
 def render_docx(outcome: Outcome, template: Path | str | None = None) -> bytes:
     """The chapter as .docx bytes; identical inputs and template give identical bytes."""
-    from .write.docx_writer import load_template
     from .write.docx_writer import render_docx as write
+    from .write.template_package import load_template
 
     chapter = document(outcome)
     loaded = load_template(Path(template) if template is not None else default_template())

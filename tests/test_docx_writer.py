@@ -12,10 +12,12 @@ from hypothesis import strategies as st
 from lxml import etree
 
 from helpers import REPO
+from masters import master
 from reportgen.errors import FatalError
 from reportgen.write import docx_writer
 from reportgen.write.compose import Block, Document, Role
-from reportgen.write.docx_writer import load_template, render_docx
+from reportgen.write.docx_writer import render_docx
+from reportgen.write.template_package import load_template
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 TEMPLATE = REPO / "templates" / "report.docx"
@@ -54,26 +56,47 @@ def test_each_block_is_one_styled_paragraph(package):
     assert texts == ["貳拾陸、國際事務", "一、交流專案", "前言 <&> 文字", "(一)標題", "內文含控制字元"]
 
 
-def test_no_direct_formatting_in_runs_and_no_word_numbering(package):
+def test_no_direct_formatting_in_runs_and_headings_cancel_word_numbering(package):
+    """Runs are bare; the only numbering markup is each heading's cancelling of a master's list numbering."""
     root = etree.fromstring(package["word/document.xml"])
     body = root.find(f"{W}body")
     assert body.findall(f".//{W}rPr") == []
-    assert body.findall(f".//{W}numPr") == []
     paragraphs = body.findall(f"{W}p")
     assert len(paragraphs) == len(DOC.blocks)
+    numbering = [[[(etree.QName(c).localname, dict(c.attrib)) for c in n] for n in p.iter(f"{W}numPr")]
+                 for p in paragraphs]
+    cancel = [[("numId", {f"{W}val": "0"})]]  # ECMA-376 17.9.18: numId 0 removes numbering a style gives
+    assert numbering == [cancel, cancel, [], cancel, []]  # chapter, section, body, item, body
     for paragraph in paragraphs:
         for run in paragraph.findall(f"{W}r"):
             assert {c.tag for c in run} <= {f"{W}t", f"{W}tab"}
 
 
+# Each w:ind attribute in twips and the character units that would override it in Word (ECMA-376 17.3.1.12).
+CHARS_OF = {"left": {"leftChars"}, "start": {"startChars"}, "right": {"rightChars"}, "end": {"endChars"},
+            "hanging": {"hangingChars", "firstLineChars"}, "firstLine": {"hangingChars", "firstLineChars"}}
+
+
 def carried(paragraph) -> list[str]:
-    """A paragraph's w:pPr children after w:pStyle, each as `tag attr=value …` (sorted attributes)."""
+    """A paragraph's w:pPr children after w:pStyle, each as `tag attr=value …` (sorted attributes).
+
+    The character units every w:ind cancels are checked here and left out of the text: each
+    direction the paragraph sets in twips has its *Chars attribute(s) at 0.
+    """
     ppr = paragraph.find(f"{W}pPr")
     assert ppr[0].tag == f"{W}pStyle"
     out = []
     for child in ppr[1:]:
         name = etree.QName(child).localname
-        if name == "tabs":
+        if name == "ind":
+            attributes = {etree.QName(k).localname: v for k, v in child.attrib.items()}
+            chars = {k for k in attributes if k.endswith("Chars")}
+            expected = {c for twips, cs in CHARS_OF.items() if twips in attributes for c in cs}
+            assert chars == expected and {attributes[c] for c in chars} == {"0"}
+            out.append(" ".join([name, *(f"{k}={v}" for k, v in sorted(attributes.items()) if k not in chars)]))
+        elif name == "numPr":
+            out.append("numPr " + " ".join(f"{etree.QName(c).localname}={c.get(f'{W}val')}" for c in child))
+        elif name == "tabs":
             out.append("tabs " + " ".join(f"{t.get(f'{W}val')}@{t.get(f'{W}pos')}" for t in child))
         else:
             out.append(" ".join([name, *(f"{etree.QName(k).localname}={v}" for k, v in sorted(child.attrib.items()))]))
@@ -84,9 +107,9 @@ def test_each_paragraph_carries_its_styles_layout_into_a_master(package):
     """Indents, tab stops and keep/page-break settings as the template's styles resolve them, on the
     paragraph (a master's own Heading 1–3 would otherwise replace them); nothing else."""
     chapter, section, section_body, item, item_body = (carried(p) for p in body_paragraphs(package))
-    assert chapter == ["keepNext", "keepLines", "pageBreakBefore", "ind firstLine=0 left=0 right=0"]
-    assert section == ["keepNext", "keepLines", "tabs left@640", "ind hanging=640 left=640 right=0"]
-    assert item == ["keepNext", "keepLines", "tabs left@1387", "ind hanging=747 left=1387 right=0"]
+    assert chapter == ["keepNext", "keepLines", "pageBreakBefore", "numPr numId=0", "ind firstLine=0 left=0 right=0"]
+    assert section == ["keepNext", "keepLines", "numPr numId=0", "tabs left@640", "ind hanging=640 left=640 right=0"]
+    assert item == ["keepNext", "keepLines", "numPr numId=0", "tabs left@1387", "ind hanging=747 left=1387 right=0"]
     assert section_body == ["ind firstLine=0 left=640 right=0"]
     assert item_body == ["ind firstLine=0 left=1387 right=0"]
 
@@ -115,8 +138,8 @@ def test_carried_layout_follows_an_edited_template(tmp_path):
         return etree.tostring(root)
     package = parts(render_docx(load_template(_template_with_styles(tmp_path, edit)), DOC))
     chapter, _, _, item, _ = (carried(p) for p in body_paragraphs(package))
-    assert chapter == ["keepNext", "ind firstLine=0 left=0 right=0"]
-    assert item == ["keepNext", "keepLines", "tabs left@1500 right@9000", "ind hanging=800 left=1500"]
+    assert chapter == ["keepNext", "numPr numId=0", "ind firstLine=0 left=0 right=0"]
+    assert item == ["keepNext", "keepLines", "numPr numId=0", "tabs left@1500 right@9000", "ind hanging=800 left=1500"]
 
 
 def test_carried_layout_includes_the_widening_for_wide_labels():
@@ -128,9 +151,46 @@ def test_carried_layout_includes_the_widening_for_wide_labels():
         by_style.setdefault(paragraph.find(f"{W}pPr/{W}pStyle").get(f"{W}val"), carried(paragraph))
     for style_id in ("Heading2", "Heading3"):
         left, hanging = _ind(styles, style_id)
-        assert by_style[style_id][2:] == [f"tabs left@{left}", f"ind hanging={hanging} left={left} right=0"]
+        assert by_style[style_id][3:] == [f"tabs left@{left}", f"ind hanging={hanging} left={left} right=0"]
     assert by_style["SectionBody"] == [f"ind firstLine=0 left={_ind(styles, 'SectionBody')[0]} right=0"]
     assert _ind(styles, "Heading3")[0] > 1387  # widened
+
+
+def test_character_units_in_the_template_are_cancelled_not_carried(tmp_path):
+    """A master used as the template states its indents in characters beside twips (zh-TW Word): every
+    paragraph carries the twips with its character units at 0 (carried() checks each w:ind)."""
+    made = master("char_units", TEMPLATE, tmp_path / "總報告.docx")
+    layouts = [carried(p) for p in body_paragraphs(parts(render_docx(load_template(made), DOC)))]
+    assert [layout[-1] for layout in layouts] == [
+        "ind firstLine=0 left=0 right=0", "ind hanging=640 left=640 right=0", "ind firstLine=0 left=640 right=0",
+        "ind hanging=1027 left=1667 right=0", "ind firstLine=0 left=1667 right=0"]
+
+
+SAVED_BY_LIBREOFFICE = REPO / "tests" / "fixtures" / "template-saved-by-libreoffice.docx"
+
+
+def test_a_libreoffice_saved_template_gives_a_chapter_word_opens_cleanly():
+    """Writer's Word export states w:sz twice, turns hyphenation on, writes docGrid charSpace -8193 as
+    4294959103 and no theme: the chapter states each property once, hyphenates nothing, has -8193 and
+    a theme. Same inputs, same bytes."""
+    data = render_docx(load_template(SAVED_BY_LIBREOFFICE), DOC)
+    assert render_docx(load_template(SAVED_BY_LIBREOFFICE), DOC) == data
+    package = parts(data)
+    with zipfile.ZipFile(SAVED_BY_LIBREOFFICE) as archive:
+        assert archive.read("word/styles.xml").count(b'<w:sz w:val="40"/><w:sz w:val="40"/>') == 1
+        assert b'<w:autoHyphenation w:val="true"/>' in archive.read("word/settings.xml")
+    styles = etree.fromstring(package["word/styles.xml"])
+    for properties in styles.iter(f"{W}rPr", f"{W}pPr"):
+        tags = [child.tag for child in properties]
+        assert len(tags) == len(set(tags))
+    assert b"autoHyphenation" not in package["word/settings.xml"]
+    grid = etree.fromstring(package["word/document.xml"]).find(f"{W}body/{W}sectPr/{W}docGrid")
+    assert grid.get(f"{W}charSpace") == "-8193"
+    theme = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/theme"
+    related = etree.fromstring(package["word/_rels/document.xml.rels"])
+    assert [r.get("Target") for r in related if r.get("Type") == theme] == ["theme/theme1.xml"]
+    assert b'PartName="/word/theme/theme1.xml"' in package["[Content_Types].xml"]
+    assert etree.fromstring(package["word/theme/theme1.xml"]).get("name") == "reportgen"
 
 
 def test_item_label_is_followed_by_a_tab(package):

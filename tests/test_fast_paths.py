@@ -15,6 +15,7 @@ from reportgen.problems import Problems
 from reportgen.read.reader import read_workbook
 from reportgen.write import docx_writer
 from reportgen.write.compose import Block, Document, Role
+from reportgen.write.template_package import load_template
 
 EVERY_CHARACTER = "".join(map(chr, range(0x110000)))
 
@@ -68,7 +69,7 @@ def _docx_parts(data: bytes) -> dict[str, bytes]:
 
 
 def test_the_document_part_is_the_same_whatever_the_piece_size(monkeypatch):
-    template = docx_writer.load_template(REPO / "templates" / "report.docx")
+    template = load_template(REPO / "templates" / "report.docx")
     blocks = (Block(Role.CHAPTER, "國際事務", "貳拾陸、"),
               *(Block(Role.ITEM_BODY, f"第{i}段 & <內容>") for i in range(10)))
     document = Document("貳拾陸、國際事務", "110年7月至12月", blocks, (2021, 12, 31))

@@ -467,7 +467,8 @@ def test_wei_is_drawn_in_tw_kai(tmp_path):
             "\\", ""):
         pytest.skip("TW-Kai (fonts-cns11643-kai) is not installed")
     from reportgen.write.compose import Block, Document, Role
-    from reportgen.write.docx_writer import load_template, render_docx
+    from reportgen.write.docx_writer import render_docx
+    from reportgen.write.template_package import load_template
 
     only_wei = Document(title="為", subject="為", date=(2021, 12, 31),
                         blocks=(Block(Role.SECTION_BODY, "為" * 20),))

@@ -14,8 +14,9 @@ from openpyxl import Workbook
 from helpers import HEADERS, REPO
 from reportgen import load
 from reportgen.write.compose import compose
-from reportgen.write.docx_writer import load_template, render_docx
+from reportgen.write.docx_writer import render_docx
 from reportgen.write.report_xlsx import report_bytes
+from reportgen.write.template_package import load_template
 
 N = 800  # rows; with 4N the test runs in a few seconds
 SECTIONS = 5  # activity sections: none may hold more than 999 items
@@ -103,12 +104,13 @@ def test_the_scaling_check_catches_a_quadratic_step(tmp_path, monkeypatch):
 
     plain = rules.duplicates
 
-    def quadratic(rows, keys, at, code, problems):
+    def quadratic(rows, unique, problems):
+        key = unique.keys[0]
         for index, row in enumerate(rows):
             for earlier in rows[:index]:
-                if earlier.values.get(keys[0]) == row.values.get(keys[0]) and earlier is row:
+                if earlier.values.get(key) == row.values.get(key) and earlier is row:
                     break
-        plain(rows, keys, at, code, problems)
+        plain(rows, unique, problems)
 
     monkeypatch.setattr(rules, "duplicates", quadratic)
     template = load_template(REPO / "templates" / "report.docx")

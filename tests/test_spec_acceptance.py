@@ -617,7 +617,9 @@ def test_heading_styles_and_named_body_styles(built):
 def test_no_direct_formatting_in_runs(built):
     xml = docx_xml(built)
     assert "<w:rPr" not in xml
-    assert "<w:numPr" not in xml  # literal labels, not auto-numbering
+    # literal labels, not auto-numbering: the only numbering markup cancels a master's (numId 0)
+    assert re.findall(r"<w:numId [^>]*>", xml) and set(re.findall(r"<w:numId [^>]*>", xml)) == {'<w:numId w:val="0"/>'}
+    assert "<w:abstractNum" not in xml and "<w:ilvl" not in xml
 
 
 def test_fonts_and_language(built):
@@ -904,7 +906,7 @@ def test_every_problem_is_reported_not_only_the_first(here):
     errors = problem_lines(text, "錯誤")
     assert any("活動!B2" in e for e in errors) and any("活動!C3" in e for e in errors)
     assert any("訪賓!E2" in e for e in errors), text
-    assert "Traceback" not in text
+    assert "內部錯誤" not in text and "Traceback" not in text
 
 
 def _xml_patch(path: Path, sheet_index: int, old: str, new: str) -> None:
@@ -1006,7 +1008,7 @@ def test_template_prints_only_placeholder_values(here, intro):
     _, (result, text) = _intro_lines(here, f"前{intro}後")
     assert result.code == 1, text
     assert any("章節!D2" in e for e in problem_lines(text, "錯誤")), text
-    assert "Traceback" not in text
+    assert "內部錯誤" not in text and "Traceback" not in text
 
 
 def test_unknown_placeholder_lists_the_names(here):
@@ -1069,7 +1071,7 @@ def test_exit_codes(here):
     (here / "junk.xlsx").write_bytes(b"this is not a workbook")
     result = run_cli("validate", here / "junk.xlsx")
     assert result.code == 2
-    assert "Traceback" not in result.out + result.err
+    assert "內部錯誤" not in result.out + result.err
     assert re.search(r"[\u4e00-\u9fff]", result.err + result.out)
 
 
@@ -1078,8 +1080,7 @@ def test_build_prints_a_summary(here):
     result = run_cli("build", path, "-o", here / "o.docx")
     assert result.code == 0
     summary = result.out
-    assert "2 節" in summary and "1 項活動" in summary and "3 案" in summary and "10 人" in summary
-    assert "警告" in summary
+    assert summary.splitlines()[-1] == "共 2 節、1 項活動、3 案訪賓（10 人）；警告 0 項。"
 
 
 def test_default_input_and_output(here):
@@ -1266,7 +1267,7 @@ def test_output_path_failures_state_their_reason(here, setup, word):
         return
     assert result.code == 2
     assert word in result.err + result.out
-    assert "Traceback" not in result.err
+    assert "內部錯誤" not in result.err
 
 
 def test_init_writes_a_workbook_that_validates(here):
@@ -1660,7 +1661,8 @@ def test_template_thumbnail_and_custom_xml_are_warnings(here):
     result = run_cli("template", template)
     assert result.code == 0, result.out + result.err
     text = result.out + result.err
-    assert "警告" in text
+    assert "含有範本的縮圖" in text and "含有自訂 XML 資料" in text
+    assert "警告 2 項，仍可使用" in text
 
 
 def test_template_page_not_a4_is_a_warning(here):

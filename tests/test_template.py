@@ -121,7 +121,11 @@ def test_no_style_uses_theme_fonts(styles):
     """A theme font (asciiTheme, eastAsiaTheme …) overrides the named face in Word."""
     attributes = {etree.QName(a).localname for f in styles.iter(f"{W}rFonts") for a in f.attrib}
     assert attributes and not {a for a in attributes if "theme" in a.lower()}
-    assert b"theme" not in TEMPLATE.read_bytes().lower()  # no theme part either
+    theme = part(TEMPLATE, "word/theme/theme1.xml")  # Word expects one; even its fonts are the house's
+    faces = {(etree.QName(f).localname, f.get("typeface")) for f in theme.iter(
+        "{http://schemas.openxmlformats.org/drawingml/2006/main}latin",
+        "{http://schemas.openxmlformats.org/drawingml/2006/main}ea")}
+    assert faces == {("latin", "Times New Roman"), ("ea", "標楷體")}
 
 
 @pytest.mark.parametrize("name", HEADINGS)
@@ -196,11 +200,14 @@ def test_generated_body_has_no_direct_formatting(example_docx):
     """Bare runs; paragraphs carry only their style's layout (indents, tabs, keeps: paragraph_layout.py)."""
     body = part(example_docx, "word/document.xml").find(f"{W}body")
     assert [etree.QName(c).localname for c in body] == ["p"] * len(EXPECTED) + ["sectPr"]
-    assert body.findall(f".//{W}rPr") == [] and body.findall(f".//{W}numPr") == []
+    assert body.findall(f".//{W}rPr") == []
     carried = {"keepNext", "keepLines", "pageBreakBefore", "tabs", "ind"}
     for paragraph in body.findall(f"{W}p"):
         ppr = [etree.QName(c).localname for c in paragraph.find(f"{W}pPr")]
-        assert ppr[0] == "pStyle" and set(ppr[1:]) <= carried and "ind" in ppr
+        heading = ppr[0] == "pStyle" and paragraph.find(f"{W}pPr/{W}pStyle").get(f"{W}val").startswith("Heading")
+        assert ppr[0] == "pStyle" and set(ppr[1:]) <= carried | ({"numPr"} if heading else set()) and "ind" in ppr
+        if heading:  # a master's list numbering on 標題 1–3 is cancelled, never added
+            assert [n.get(f"{W}val") for n in paragraph.iter(f"{W}numId")] == ["0"]
         for run in paragraph.findall(f"{W}r"):
             assert {c.tag for c in run} <= {f"{W}t", f"{W}tab"}
 
@@ -277,13 +284,17 @@ def test_restyled_template_with_localized_ids_is_honoured(tmp_path, cli, example
         assert etree.tostring(styles_by_name(styles)[name]) == etree.tostring(styles_by_name(edited)[name])
 
 
-@pytest.mark.parametrize("name, role", [("項內文", "項目內文"), ("heading 2", "節標題（內建樣式「標題 2」）")])
-def test_template_missing_a_style_exits_2_naming_it(tmp_path, cli, example_dir, name, role):
+@pytest.mark.parametrize("name, message", [
+    ("項內文", "缺少段落樣式「項內文」，這是項目內文用的樣式。"
+              "請在 Word 的「樣式」窗格新增名為「項內文」的段落樣式後存檔，"
+              "或用「組合管理」從 templates/report.docx 複製。"),
+    ("heading 2", "缺少內建段落樣式「標題 2」，這是節標題用的樣式。Word 的內建樣式要用過一次才會存進檔案："
+                  "請在 Word 中對任一段落套用一次「標題 2」（「常用」→「樣式」），然後存檔。"),
+])
+def test_template_missing_a_style_exits_2_naming_it(tmp_path, cli, example_dir, name, message):
     broken = without_style(TEMPLATE, tmp_path / "範本.docx", name)
     out = tmp_path / "chapter.docx"
     result = cli("build", example_dir, "-o", out, "--template", broken)
     assert (result.code, result.out) == (2, "")
-    assert result.err == (
-        f"錯誤：範本 範本.docx 缺少段落樣式「{name}」（用於{role}）。"
-        f"請在 Word 的「樣式」窗格新增名為「{name}」的段落樣式後存檔。\n")
+    assert result.err == f"錯誤：範本 範本.docx {message}\n"
     assert not out.exists()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shutil
 import zipfile
+from copy import deepcopy
 from pathlib import Path
 
 import docx
@@ -12,10 +13,12 @@ import pytest
 from lxml import etree
 
 from helpers import REPO
+from masters import CATCHING_STOP, master
 from template_edits import rewrite
 from zipparts import replace_text
 
 TEMPLATE = REPO / "templates" / "report.docx"
+SAVED_BY_LIBREOFFICE = REPO / "tests" / "fixtures" / "template-saved-by-libreoffice.docx"
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 CT = "{http://schemas.openxmlformats.org/package/2006/content-types}"
 DOCUMENT_CT = "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"
@@ -79,7 +82,7 @@ def test_overflow_punctuation_off_and_a_missing_tab_stop_are_warned(tmp_path, cl
     assert result.code == 0
     lines = result.out.splitlines()
     assert lines[0].startswith("警告：範本 範本.docx：「標題 3」在左縮排 2.45 公分 的位置沒有定位點。")
-    assert lines[1].startswith("警告：範本 範本.docx：「允許標點符號溢出邊界」被關閉：節內文、項內文（")
+    assert lines[1].startswith("警告：範本 範本.docx：「允許標點符號溢出邊界」被關閉：節內文、項內文。用 LibreOffice")
     assert lines[2] == f"範本 {edited} 檢查完成：警告 2 項，仍可使用。"
     built = cli("build", example_dir, "-o", tmp_path / "x.docx", "--template", edited)
     assert built.code == 0
@@ -199,6 +202,108 @@ def _style_id(template: Path, name: str) -> str:
                 if s.find(f"{W}name").get(f"{W}val").lower() == name)
 
 
+def test_a_renamed_style_is_named_as_the_likely_one(tmp_path, cli, example_dir):
+    """項內文 renamed 項目內文: the check and the build name it and say to rename it back."""
+    def rename(styles):
+        styles["項內文"].find(f"{W}name").set(f"{W}val", "項目內文")
+    renamed = edit_styles(TEMPLATE, tmp_path / "改名.docx", rename)
+    hint = "範本中有名為「項目內文」的段落樣式，若是它被改了名，請把名稱改回「項內文」。"
+    checked = cli("template", renamed)
+    assert checked.code == 2
+    assert checked.out.splitlines()[0] == (
+        "錯誤：範本 改名.docx：缺少段落樣式「項內文」，這是項目內文用的樣式。請在 Word 的「樣式」窗格新增名為「項內文」"
+        f"的段落樣式後存檔，或用「組合管理」從 templates/report.docx 複製。{hint}")
+    built = cli("build", example_dir, "-o", tmp_path / "x.docx", "--template", renamed)
+    assert built.code == 2 and built.err.endswith(hint + "\n")
+
+
+def test_a_missing_heading_says_how_word_makes_a_built_in_style_appear(tmp_path, cli):
+    """Word writes a built-in style into the file once it is used: apply it once, then save. No other
+    style is offered for it (標題 4 is not a renamed 標題 3)."""
+    def drop(styles):
+        styles["heading 3"].getparent().remove(styles["heading 3"])
+        heading = deepcopy(styles["heading 2"])
+        heading.set(f"{W}styleId", "Heading4")
+        heading.find(f"{W}name").set(f"{W}val", "heading 4")
+        styles["heading 2"].addnext(heading)
+    result = cli("template", edit_styles(TEMPLATE, tmp_path / "無標題3.docx", drop))
+    assert result.code == 2
+    assert result.out.splitlines()[0] == (
+        "錯誤：範本 無標題3.docx：缺少內建段落樣式「標題 3」，這是項目標題用的樣式。"
+        "Word 的內建樣式要用過一次才會存進檔案："
+        "請在 Word 中對任一段落套用一次「標題 3」（「常用」→「樣式」），然後存檔。")
+
+
+@pytest.mark.parametrize(("kind", "expected"), [
+    ("numbered", "標題樣式套用了 Word 的自動編號（多層次清單）：標題 1、標題 2、標題 3。"),
+    ("char_units", "縮排以「字元」為單位：標題 1、標題 2、標題 3、節內文、項內文。"),
+    ("tab_stop", "「標題 3」在 2.12 公分 有定位點，位於編號「(一)」與標題文字之間："),
+])
+def test_a_master_used_as_the_template_is_warned_about(tmp_path, cli, example_dir, kind, expected):
+    """Numbered headings, indents in characters, a tab stop that catches (一)'s tab: each is one warning,
+    and the build (which cancels or clears each on every paragraph) says the same."""
+    made = master(kind, TEMPLATE, tmp_path / "總報告.docx")
+    result = cli("template", made)
+    assert result.code == 0
+    warnings = [line for line in result.out.splitlines() if line.startswith("警告：")]
+    assert len(warnings) == 1 and warnings[0].startswith(f"警告：範本 總報告.docx：{expected}"), warnings
+    built = cli("build", example_dir, "-o", tmp_path / "x.docx", "--template", made)
+    assert (built.code, built.err.splitlines()) == (0, warnings)
+
+
+def test_the_warned_tab_stop_is_cleared_on_every_item_heading(tmp_path, cli, example_dir):
+    made = master("tab_stop", TEMPLATE, tmp_path / "總報告.docx")
+    out = tmp_path / "x.docx"
+    assert cli("build", example_dir, "-o", out, "--template", made).code == 0
+    body = etree.fromstring(zipfile.ZipFile(out).read("word/document.xml"))
+    items = [p for p in body.iter(f"{W}p") if p.find(f"{W}pPr/{W}pStyle").get(f"{W}val") == "Heading3"]
+    stops = {tuple((t.get(f"{W}val"), t.get(f"{W}pos")) for t in p.iter(f"{W}tab") if t.getparent().tag == f"{W}tabs")
+             for p in items}
+    start = 1667 - 1027  # the master's 標題 3: left 1667, hanging 1027 once (十四) is fitted
+    assert stops == {(("left", "1667"), ("clear", str(start + CATCHING_STOP)))} or stops == {
+        (("clear", str(start + CATCHING_STOP)), ("left", "1667"))}
+
+
+def test_settings_a_chapter_would_inherit_are_warned_about(tmp_path, cli):
+    """LibreOffice's header distance 0; Word's track changes and editing restrictions."""
+    def settings(name: str, data: bytes) -> bytes:
+        if name != "word/settings.xml":
+            return data
+        return data.replace(b'<w:defaultTabStop', b'<w:trackRevisions/><w:documentProtection w:edit="readOnly" '
+                                                  b'w:enforcement="1"/><w:defaultTabStop', 1)
+    edited = rewrite(SAVED_BY_LIBREOFFICE, tmp_path / "設定.docx", settings)
+    lines = cli("template", edited).out.splitlines()
+    for expected in ("頁首與紙張邊緣的距離是 0 公分", "「追蹤修訂」已開啟", "設定了「限制編輯」"):
+        assert sum(expected in line for line in lines) == 1, (expected, lines)
+
+
+def _unquoted(text: str) -> str:
+    """`text` without its 「quoted」 names and labels (innermost first), whose parentheses are theirs."""
+    import re
+
+    while (shorter := re.sub(r"「[^「」]*」", "「」", text)) != text:
+        text = shorter
+    return text
+
+
+def test_no_message_nests_parentheses(tmp_path, cli, python_docx_default):
+    """「（用於章標題（內建樣式「標題 1」））」 read badly: no template message opens a parenthesis inside another."""
+    templates = [python_docx_default, SAVED_BY_LIBREOFFICE, *(master(kind, TEMPLATE, tmp_path / f"{kind}.docx")
+                                                              for kind in ("numbered", "char_units", "tab_stop"))]
+
+    def strip_all(styles):
+        for name in ("heading 1", "節內文", "節內文（與下段同頁）"):
+            styles[name].getparent().remove(styles[name])
+    templates.append(edit_styles(TEMPLATE, tmp_path / "缺.docx", strip_all))
+    messages = [line for path in templates for line in cli("template", path).out.splitlines()]
+    assert len(messages) > 15
+    for message in messages:
+        depth = 0
+        for char in _unquoted(message):
+            depth += (char in "（(" and 1) or (-1 if char in "）)" else 0)
+            assert depth <= 1, message
+
+
 def test_template_command_has_help(cli):
     result = cli("template", "--help")
     assert result.code == 0 and result.out.startswith("用法：reportgen template [-h] [FILE]")
@@ -206,8 +311,10 @@ def test_template_command_has_help(cli):
 
 @pytest.mark.slow
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) is not installed")
-def test_a_template_resaved_by_libreoffice_is_warned_about_punctuation_only(tmp_path, cli):
-    """Writer's Word export turns overflowPunct off in every style; the rest of the house style survives."""
+def test_a_template_resaved_by_libreoffice_is_warned_about_punctuation_and_the_header_only(tmp_path, cli):
+    """Writer's Word export turns overflowPunct off in every style and sets the header distance to 0 (the
+    template has no header); the rest of the house style survives, and what else Writer changes (w:sz
+    twice, hyphenation, docGrid, no theme) the chapter puts right without a word (test_ooxml_audit.py)."""
     from reportgen.write.convert import Soffice
 
     with Soffice() as office:
@@ -217,6 +324,7 @@ def test_a_template_resaved_by_libreoffice_is_warned_about_punctuation_only(tmp_
     result = cli("template", resaved)
     assert result.code == 0
     lines = result.out.splitlines()
-    assert len(lines) == 2
-    assert lines[0].startswith("警告：範本 另存.docx：「允許標點符號溢出邊界」被關閉："
+    assert len(lines) == 3
+    assert lines[0].startswith("警告：範本 另存.docx：頁首與紙張邊緣的距離是 0 公分")
+    assert lines[1].startswith("警告：範本 另存.docx：「允許標點符號溢出邊界」被關閉："
                                "標題 1、標題 2、標題 3、節內文、項內文")

@@ -19,7 +19,7 @@ with warnings.catch_warnings():  # Starlette 1.x prefers httpx2 for its test cli
     from starlette.testclient import TestClient
 
 from helpers import EXAMPLE, EXPECTED_CHAPTER, FIXTURES, run_cli, write_workbook
-from reportgen.web import pipeline
+from reportgen.web import estimate, pipeline
 from reportgen.web.app import ServeConfig, create_app
 from reportgen.web.server import PASSWORD_ENV, config_for, is_loopback
 from template_edits import rewrite
@@ -170,11 +170,25 @@ def test_a_chosen_template_is_used(tmp_path):
     assert c.get(links["docx"]).content == out.read_bytes()
     broken = tmp_path / "broken.docx"
     broken.write_bytes(b"not a zip")
-    response = upload(c, EXAMPLE, template=broken)
+    refused = upload(c, EXAMPLE, template=broken)
+    assert refused.status_code == 400 and "不是 Word 文件" in by_id(refused.text, "error-message")
+    assert "/tmp" not in refused.text
+
+
+def test_a_template_that_is_not_a_word_file_says_so_instead_of_no_problems(tmp_path):
+    """A workbook in the template slot (a zip, but no Word document): the page leads with the
+    template's problem and never says plainly that nothing was found."""
+    other = tmp_path / "範本.docx"
+    other.write_bytes(EXAMPLE.read_bytes())
+    response = upload(client(), EXAMPLE, template=other)
     assert response.status_code == 200
     assert "docx" not in download_links(response.text)
-    assert by_id(response.text, "refusal")  # the template's problem, in Chinese
-    assert "/tmp" not in response.text
+    refusal = by_id(response.text, "refusal")
+    assert "範本.docx" in refusal and "不是有效的 Word 文件" in refusal
+    assert 'class="status bad"' in response.text
+    assert by_id(response.text, "no-problems").startswith("活頁簿本身沒有發現任何問題；Word 文件因上面的原因沒有產生")
+    assert by_id(response.text, "no-docx").startswith("Word 文件：未產生")
+    assert "<title>無法產生 Word 文件" in response.text
 
 
 LETTER_JA = (replace_text('<w:pgSz w:w="11906" w:h="16838"/>', '<w:pgSz w:w="12240" w:h="15840"/>'),
@@ -273,7 +287,7 @@ def test_a_pdf_asked_for_twice_at_once_is_converted_once(monkeypatch):
 
     calls, entered, release = [], threading.Event(), threading.Event()
 
-    def slow_pdf(docx):
+    def slow_pdf(docx, folder=None):
         calls.append(docx.name)
         entered.set()
         release.wait(30)
@@ -283,7 +297,7 @@ def test_a_pdf_asked_for_twice_at_once_is_converted_once(monkeypatch):
     monkeypatch.setattr(pipeline, "pdf", slow_pdf)
     with running(ServeConfig(workers=2)) as base, ThreadPoolExecutor(2) as pool:
         page = httpx.post(base + "/check", files=[("workbooks", (EXAMPLE.name, EXAMPLE.read_bytes(), XLSX))],
-                          timeout=60).text
+                          timeout=60, follow_redirects=True).text
         link = base + download_links(page)["pdf"]
         first = pool.submit(httpx.get, link, timeout=60)
         assert entered.wait(30)
@@ -371,20 +385,17 @@ def test_loopback_needs_no_code_and_other_hosts_do(monkeypatch):
     assert kind == "password" and config.access_code == "office-secret"
 
 
-def test_access_code_in_the_link_then_a_cookie():
+def test_an_access_code_in_the_address_is_never_read():
+    """A link in the old form (`?token=`) is not a way in: the code would stay in the browser's
+    history. The login page says why, the code is not even compared, and nothing waits."""
     c = client(ServeConfig(access_code="right-code", loopback=False))
     first = c.get("/")
     assert first.status_code == 401 and "請輸入存取碼" in first.text and "上傳活頁簿" not in first.text
     assert upload(c, EXAMPLE).status_code == 401
-    wrong = c.get("/?token=wrong-code")
-    assert wrong.status_code == 403 and "存取碼不正確" in wrong.text
+    old_link = c.get("/?token=right-code", follow_redirects=False)
+    assert old_link.status_code == 401 and "set-cookie" not in old_link.headers
+    assert "網址中的存取碼已不再使用" in by_id(old_link.text, "login-error")
     assert c.get("/").status_code == 401
-    right = c.get("/?token=right-code", follow_redirects=False)
-    assert right.status_code == 303 and right.headers["location"] == "/"
-    cookie = right.headers["set-cookie"]
-    assert "HttpOnly" in cookie and "samesite=lax" in cookie.lower() and "right-code" not in cookie
-    assert c.get("/").status_code == 200
-    assert upload(c, EXAMPLE).status_code == 200
     assert c.get("/static/app.css").status_code == 200
 
 
@@ -393,20 +404,49 @@ def test_access_code_typed_into_the_login_form():
     assert c.post("/login", data={"code": "nope"}, headers=SAME_ORIGIN).status_code == 403
     assert c.get("/").status_code == 401
     ok = c.post("/login", data={"code": "right-code"}, headers=SAME_ORIGIN, follow_redirects=False)
-    assert ok.status_code == 303
+    assert ok.status_code == 303 and ok.headers["location"] == "/"
+    cookie = ok.headers["set-cookie"]
+    assert "HttpOnly" in cookie and "samesite=lax" in cookie.lower() and "right-code" not in cookie
     assert c.get("/").status_code == 200
+    assert upload(c, EXAMPLE).status_code == 200
+
+
+def test_a_one_time_link_lets_one_browser_in_once():
+    """The link `reportgen serve` prints (and the page makes for a colleague) holds a one-time
+    code, not the access code: once opened it is spent, so the history keeps a dead link."""
+    config = ServeConfig(access_code="right-code", loopback=False, login_delay=0)
+    app = create_app(config)
+    first, second = TestClient(app, base_url=BASE), TestClient(app, base_url=BASE)
+    code = app.state.invites.make()
+    assert "right-code" not in code
+    opened = first.get(f"/?invite={code}", follow_redirects=False)
+    assert opened.status_code == 303 and opened.headers["location"] == "/"
+    assert first.get("/").status_code == 200
+    spent = second.get(f"/?invite={code}", follow_redirects=False)
+    assert spent.status_code == 403 and "已經使用過或已過期" in by_id(spent.text, "login-error")
+    assert second.get("/").status_code == 401
+    # a colleague inside makes another one; it is shown on the answer, never put in an address
+    made = first.post("/invite", headers=SAME_ORIGIN)
+    assert made.status_code == 200 and "<title>給同事的一次性連結" in made.text
+    link = re.search(r'id="invite-link" readonly value="([^"]+)"', made.text).group(1)
+    assert link.startswith(BASE + "/?invite=") and "right-code" not in link
+    assert second.get(link.removeprefix(BASE), follow_redirects=False).status_code == 303
+    assert second.get("/").status_code == 200
+    expired = create_app(ServeConfig(access_code="right-code", loopback=False, login_delay=0, invite_seconds=0))
+    late = TestClient(expired, base_url=BASE).get(f"/?invite={expired.state.invites.make()}", follow_redirects=False)
+    assert late.status_code == 403
 
 
 def test_codes_are_compared_in_constant_time(monkeypatch):
     import hmac
 
-    from reportgen.web import app as web_app
+    from reportgen.web import guard
 
     calls = []
     real = hmac.compare_digest
-    monkeypatch.setattr(web_app.hmac, "compare_digest", lambda a, b: calls.append((a, b)) or real(a, b))
-    c = client(ServeConfig(access_code="right-code", loopback=False))
-    c.get("/?token=wrong")
+    monkeypatch.setattr(guard.hmac, "compare_digest", lambda a, b: calls.append((a, b)) or real(a, b))
+    c = client(ServeConfig(access_code="right-code", loopback=False, login_delay=0))
+    c.post("/login", data={"code": "wrong"}, headers=SAME_ORIGIN)
     assert (b"wrong", b"right-code") in calls
 
 
@@ -437,7 +477,7 @@ def pauses(monkeypatch):
     """Every failure delay the app takes, as (event, seconds) in the order they start and end."""
     import anyio
 
-    from reportgen.web import app as web_app
+    from reportgen.web import guard
 
     events: list[tuple[str, float]] = []
 
@@ -446,19 +486,21 @@ def pauses(monkeypatch):
         await anyio.sleep(0.1)
         events.append(("end", seconds))
 
-    monkeypatch.setattr(web_app, "_pause", pause)
+    monkeypatch.setattr(guard, "_pause", pause)
     return events
 
 
-def test_a_wrong_code_in_the_link_waits_like_the_login_form(pauses):
-    c = client(ServeConfig(access_code="right-code", loopback=False, login_delay=0.75))
-    assert c.get("/?token=wrong-code").status_code == 403
+def test_a_spent_one_time_link_waits_like_a_wrong_code(pauses):
+    config = ServeConfig(access_code="right-code", loopback=False, login_delay=0.75)
+    app = create_app(config)
+    c = TestClient(app, base_url=BASE)
+    assert c.get("/?invite=guessed").status_code == 403
     assert pauses == [("start", 0.75), ("end", 0.75)]
     assert c.post("/login", data={"code": "nope"}, headers=SAME_ORIGIN).status_code == 403
     assert pauses[2:] == [("start", 0.75), ("end", 0.75)]
     pauses.clear()
-    assert c.get("/?token=right-code", follow_redirects=False).status_code == 303
-    assert pauses == []  # the right code is not delayed
+    assert c.get(f"/?invite={app.state.invites.make()}", follow_redirects=False).status_code == 303
+    assert pauses == []  # a good link is not delayed
 
 
 def test_wrong_codes_sent_at_once_are_answered_one_at_a_time(pauses):
@@ -468,8 +510,11 @@ def test_wrong_codes_sent_at_once_are_answered_one_at_a_time(pauses):
 
     from reportgen.web.background import running
 
+    def guess(base: str, n: int) -> int:
+        return httpx.post(f"{base}/login", data={"code": f"guess{n}"}, headers={"Origin": base}, timeout=30).status_code
+
     with running(ServeConfig(access_code="right-code", loopback=False)) as base, ThreadPoolExecutor(4) as pool:
-        statuses = list(pool.map(lambda n: httpx.get(f"{base}/?token=guess{n}", timeout=30).status_code, range(4)))
+        statuses = list(pool.map(lambda n: guess(base, n), range(4)))
     assert statuses == [403] * 4
     assert [event for event, _ in pauses] == ["start", "end"] * 4  # never two delays at once
 
@@ -523,7 +568,9 @@ def test_a_body_larger_than_its_content_length_says_is_cut_off():
 
     from starlette.requests import Request
 
-    from reportgen.web.app import MB, TooLarge, _read_upload
+    from reportgen.web.config import MB
+    from reportgen.web.errors import Refused
+    from reportgen.web.guard import read_upload
 
     config = ServeConfig(max_total_bytes=10)
     chunks = [b"--x\r\n", b"a" * MB, b"--x--\r\n"]
@@ -534,8 +581,9 @@ def test_a_body_larger_than_its_content_length_says_is_cut_off():
 
     scope = {"type": "http", "method": "POST", "path": "/check", "headers": [
         (b"content-type", b"multipart/form-data; boundary=x"), (b"content-length", b"5")], "query_string": b""}
-    with pytest.raises(TooLarge):
-        asyncio.run(_read_upload(Request(scope, receive), config))
+    with pytest.raises(Refused) as refused:
+        asyncio.run(read_upload(Request(scope, receive), config))
+    assert refused.value.status_code == 413 and "合計超過" in refused.value.message
 
 
 def test_too_many_files_are_refused_in_chinese(tmp_path):
@@ -557,6 +605,31 @@ def test_uploads_that_are_not_workbooks_are_refused(tmp_path):
     assert response.status_code == 400 and "請先選擇至少一本活頁簿" in response.text
     twice = upload(c, EXAMPLE, EXAMPLE)
     assert twice.status_code == 400 and "有兩個檔案都叫" in twice.text
+
+
+def test_names_differing_only_in_case_are_refused(tmp_path):
+    """On Windows A.xlsx and a.xlsx are one file: accepted together, one would overwrite the other."""
+    first, second = write_workbook(tmp_path / "A.xlsx"), write_workbook(tmp_path / "b.xlsx")
+    response = upload(client(), first, second, names={second: "a.xlsx"})
+    assert response.status_code == 400
+    message = by_id(response.text, "error-message")
+    assert "「A.xlsx」和「a.xlsx」只差在英文字母的大小寫" in message and "改名" in message
+
+
+def test_a_name_holding_direction_controls_is_isolated_wherever_it_is_shown(bad, tmp_path):
+    """U+202E in one file name must not reverse the next name or the rest of a message: names are
+    in <bdi> in lists and cells, and between U+2068/U+2069 inside sentences."""
+    tricky = "\u202eabc.xlsx"
+    other = write_workbook(tmp_path / "b.xlsx")
+    response = upload(client(), bad, other, names={bad: tricky})
+    assert response.status_code == 200
+    assert f'<bdi class="file">{tricky}</bdi>' in response.text and '<bdi class="file">b.xlsx</bdi>' in response.text
+    assert f"<td class=\"file\" data-label=\"檔案\"><bdi>{tricky}</bdi></td>" in response.text
+    refused = upload(client(), bad, names={bad: "\u202enotes.txt"})
+    assert "「\u2068\u202enotes.txt\u2069」不是活頁簿" in by_id(refused.text, "error-message")
+    hostile = upload(client(), FIXTURES / "hostile" / "encrypted.xlsx", names={
+        FIXTURES / "hostile" / "encrypted.xlsx": "\u202ex.xlsx"})
+    assert "\u2068\u202ex.xlsx\u2069" in by_id(hostile.text, "fatal")
 
 
 def test_long_cjk_file_names_are_cut_by_bytes_keeping_the_suffix():
@@ -683,7 +756,7 @@ def test_download_links_expire(monkeypatch):
     time.sleep(0.3)
     gone = c.get(links["docx"])
     assert gone.status_code == 410 and "下載連結已過期" in gone.text
-    assert len(c.app.state.downloads) == 0
+    assert len(c.app.state.results) == 0
 
 
 def hanging_check(monkeypatch, name: str = "slow.xlsx"):
@@ -693,11 +766,11 @@ def hanging_check(monkeypatch, name: str = "slow.xlsx"):
     real = pipeline.check
     entered, release = threading.Event(), threading.Event()
 
-    def sometimes_slow(workbooks, template=None):
+    def sometimes_slow(workbooks, template=None, folder=None):
         if workbooks[0].name == name:
             entered.set()
             release.wait(30)
-        return real(workbooks, template)
+        return real(workbooks, template, folder)
 
     monkeypatch.setattr(pipeline, "check", sometimes_slow)
     return entered, release
@@ -711,7 +784,7 @@ def post_in_thread(base: str, name: str, answers: list, data: bytes | None = Non
 
     def post() -> None:
         response = httpx.post(base + "/check", files=[("workbooks", (name, data or EXAMPLE.read_bytes(), XLSX))],
-                              timeout=60)
+                              timeout=60, follow_redirects=True)
         answers.append((name, response.status_code, response.text))
 
     thread = threading.Thread(target=post)
@@ -732,7 +805,7 @@ def test_a_slow_check_does_not_stall_the_others(monkeypatch):
         assert entered.wait(30)
         for n in range(3):
             response = httpx.post(base + "/check", files=[("workbooks", (f"fast{n}.xlsx", EXAMPLE.read_bytes(), XLSX))],
-                                  timeout=60)
+                                  timeout=60, follow_redirects=True)
             answers.append((f"fast{n}.xlsx", response.status_code, response.text))
         release.set()
         slow.join(60)
@@ -756,13 +829,13 @@ def test_a_hung_check_times_out_and_keeps_its_worker_until_it_ends(monkeypatch):
         assert [(name, status) for name, status, _ in answers] == [("slow.xlsx", 504)]
         assert "已停止等待" in by_id(answers[0][2], "error-message")
         busy = httpx.post(base + "/check", files=[("workbooks", ("next.xlsx", EXAMPLE.read_bytes(), XLSX))],
-                          timeout=60)
+                          timeout=60, follow_redirects=True)
         assert busy.status_code == 503 and "沒有空閒的處理程序" in by_id(busy.text, "error-message")
         release.set()
         statuses = []
         for _ in range(100):  # the hung thread now finishes its (real) check and frees the worker
             response = httpx.post(base + "/check", files=[("workbooks", ("next.xlsx", EXAMPLE.read_bytes(), XLSX))],
-                                  timeout=60)
+                                  timeout=60, follow_redirects=True)
             statuses.append(response.status_code)
             if response.status_code != 503:
                 break
@@ -770,21 +843,95 @@ def test_a_hung_check_times_out_and_keeps_its_worker_until_it_ends(monkeypatch):
     assert statuses[-1] == 200 and set(statuses[:-1]) <= {503}
 
 
-def test_workers_free_a_slot_only_when_the_thread_ends_or_never_started():
-    from reportgen.web.app import Workers
+def test_a_slot_is_freed_when_its_thread_ends_not_when_its_caller_gives_up():
+    import asyncio
+    import threading
 
-    workers = Workers(1)
-    running_claim = workers.claim()
-    assert running_claim is not None and workers.claim() is None
-    assert running_claim.start()
-    running_claim.give_up()  # the caller stopped waiting; the thread runs on
-    assert workers.claim() is None and workers.running == 1
-    running_claim.finish()
-    never_started = workers.claim()
-    assert never_started is not None and workers.claim() is None
-    never_started.give_up()
-    assert not never_started.start()  # the thread, starting late, does no work
-    assert workers.claim() is not None
+    from reportgen.web.capacity import Capacity
+    from reportgen.web.config import MB
+    from reportgen.web.errors import Refused
+
+    async def scenario() -> None:
+        capacity = Capacity(ServeConfig(workers=1))
+        started, release = threading.Event(), threading.Event()
+
+        def hung() -> str:
+            started.set()
+            release.wait(10)
+            return "late"
+
+        with pytest.raises(Refused) as timed_out:
+            await capacity.run(hung, memory=MB, timeout=0.2)
+        assert timed_out.value.status_code == 504 and started.is_set()
+        assert (capacity.running, capacity.abandoned, capacity.reserved) == (1, 1, MB)  # the thread runs on
+        with pytest.raises(Refused) as busy:
+            await capacity.run(lambda: "next", memory=MB, timeout=1)
+        assert busy.value.status_code == 503
+        release.set()
+        for _ in range(200):  # the thread ends and frees its slot through the event loop
+            if capacity.running == 0:
+                break
+            await asyncio.sleep(0.01)
+        assert (capacity.running, capacity.abandoned, capacity.reserved) == (0, 0, 0)
+        assert await capacity.run(lambda: "next", memory=MB, timeout=1) == "next"
+
+    asyncio.run(scenario())
+
+
+def test_large_checks_leave_a_thread_and_memory_for_a_small_one():
+    """Two checks of the largest accepted size run at once; a third waits for memory, in order;
+    the example, small, starts at once on the thread kept for small checks."""
+    import asyncio
+    import threading
+
+    from reportgen.web.capacity import Capacity
+    from reportgen.web.config import MB
+
+    config = ServeConfig()
+    assert config.memory_budget - 2 * config.max_check_memory >= config.small_check_memory  # room for small ones
+    assert config.workers == 3
+
+    async def scenario() -> list[str]:
+        capacity = Capacity(config)
+        release = threading.Event()
+        order: list[str] = []
+
+        def big(name: str) -> str:
+            order.append(f"{name} started")
+            release.wait(10)
+            return name
+
+        runs = [asyncio.ensure_future(capacity.run(big, name, memory=config.max_check_memory, timeout=30))
+                for name in ("big1", "big2", "big3")]
+        for _ in range(200):
+            if len(order) == 2:
+                break
+            await asyncio.sleep(0.01)
+        small = await capacity.run(lambda: order.append("small done") or "small", memory=16 * MB, timeout=5)
+        assert small == "small" and capacity.heavy == 2
+        release.set()
+        assert await asyncio.gather(*runs) == ["big1", "big2", "big3"]
+        return order
+
+    order = asyncio.run(scenario())
+    assert order[:3] == ["big1 started", "big2 started", "small done"] and order[3] == "big3 started"
+
+
+def test_a_waiting_job_given_up_frees_its_claim_and_never_runs():
+    import asyncio
+
+    from reportgen.web.capacity import Capacity, _Job
+    from reportgen.web.config import MB
+
+    async def scenario() -> None:
+        capacity = Capacity(ServeConfig(workers=1))
+        capacity.running, capacity.reserved = 1, MB  # as the scheduler counts a granted job
+        job = _Job(capacity, MB, heavy=False)
+        job.give_up()  # its caller stopped waiting before a thread took it
+        assert (capacity.running, capacity.reserved) == (0, 0)
+        assert not job.start()  # the thread, starting late, does no work
+
+    asyncio.run(scenario())
 
 
 @pytest.mark.parametrize("limits", [{"max_checks": 1}, {"max_upload_memory": 1024}])
@@ -800,33 +947,36 @@ def test_uploads_held_in_memory_are_bounded(monkeypatch, limits):
         held = post_in_thread(base, "slow.xlsx", answers)
         assert entered.wait(30)
         refused = httpx.post(base + "/check", files=[("workbooks", ("next.xlsx", EXAMPLE.read_bytes(), XLSX))],
-                             timeout=60)
+                             timeout=60, follow_redirects=True)
         release.set()
         held.join(60)
         after = httpx.post(base + "/check", files=[("workbooks", ("next.xlsx", EXAMPLE.read_bytes(), XLSX))],
-                           timeout=60)
+                           timeout=60, follow_redirects=True)
     assert refused.status_code == 503 and "同時上傳的人太多" in by_id(refused.text, "error-message")
     assert [(name, status) for name, status, _ in answers] == [("slow.xlsx", 200)]
     assert after.status_code == 200
 
 
-def test_downloads_kept_in_memory_are_bounded_in_bytes():
-    """Over the byte budget the oldest downloads go first; the newest always stays."""
+def test_results_kept_in_memory_are_bounded_in_bytes():
+    """Over the byte budget the oldest results go first (page and files); the newest always stays."""
     c = client()
-    first = download_links(upload(c, EXAMPLE).text)
-    one = len(c.get(first["docx"]).content) + len(c.get(first["report"]).content)
+    upload(c, EXAMPLE)
+    one = c.app.state.results.bytes()
+    assert one > 0
     c = client(ServeConfig(max_download_bytes=int(one * 1.5)))
     first = download_links(upload(c, EXAMPLE).text)
     second = download_links(upload(c, EXAMPLE).text)
     assert c.get(first["docx"]).status_code == 410
     assert c.get(second["docx"]).status_code == 200 and c.get(second["report"]).status_code == 200
-    assert c.app.state.downloads.bytes() <= int(one * 1.5)
+    assert c.app.state.results.bytes() <= int(one * 1.5)
     tiny = client(ServeConfig(max_download_bytes=10))
     assert tiny.get(download_links(upload(tiny, EXAMPLE).text)["docx"]).status_code == 200
 
 
-def test_twenty_concurrent_uploads_all_answer_correctly():
-    """The load test: 20 uploads of the example at once, each answered with the full result."""
+@pytest.mark.slow
+def test_a_burst_of_fifty_uploads_is_queued_and_each_answered_correctly():
+    """50 uploads of the example at once (under the bound of uploads in flight): none refused,
+    each answered with the full result and downloads of its own."""
     from concurrent.futures import ThreadPoolExecutor
 
     import httpx
@@ -838,16 +988,316 @@ def test_twenty_concurrent_uploads_all_answer_correctly():
     expected_text = EXPECTED_CHAPTER.read_text(encoding="utf-8")
 
     def one(base: str) -> tuple[int, str]:
-        response = httpx.post(base + "/check", files=[("workbooks", (EXAMPLE.name, data, XLSX))], timeout=60)
+        response = httpx.post(base + "/check", files=[("workbooks", (EXAMPLE.name, data, XLSX))], timeout=120,
+                              follow_redirects=True)
         return response.status_code, response.text
 
-    with running() as base, ThreadPoolExecutor(20) as pool:
-        answers = list(pool.map(lambda _: one(base), range(20)))
-    assert len(answers) == 20
+    assert ServeConfig().max_checks >= 50
+    with running() as base, ThreadPoolExecutor(50) as pool:
+        answers = list(pool.map(lambda _: one(base), range(50)))
     tokens = set()
     for status, page in answers:
         assert status == 200
         assert [by_id(page, "status"), by_id(page, "summary")] == expected_summary
         assert by_id(page, "plain-text") + "\n" == expected_text
         tokens.update(re.findall(r"/download/([\w-]+)/docx", page))
-    assert len(tokens) == 20  # each upload its own downloads
+    assert len(tokens) == 50  # each upload its own downloads
+
+
+def test_a_burst_is_queued_up_to_its_bound_and_the_rest_told_to_retry(monkeypatch):
+    """A burst larger than the bound of uploads in flight: the first `max_checks` wait for the
+    workers and are answered, the others get 503 in Chinese with Retry-After (nothing hangs)."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    import httpx
+
+    from reportgen.web.background import running
+
+    checked = pipeline.check([pipeline.Upload(EXAMPLE.name, EXAMPLE.read_bytes())])
+    release = threading.Event()
+
+    def queued(workbooks, template=None, folder=None):
+        release.wait(30)
+        return checked
+
+    monkeypatch.setattr(pipeline, "check", queued)
+    data = EXAMPLE.read_bytes()
+
+    def one(base: str) -> httpx.Response:
+        return httpx.post(base + "/check", files=[("workbooks", (EXAMPLE.name, data, XLSX))], timeout=60,
+                          follow_redirects=True)
+
+    with running(ServeConfig(max_checks=8, workers=2)) as base, ThreadPoolExecutor(12) as pool:
+        futures = [pool.submit(one, base) for _ in range(12)]
+        for _ in range(300):  # wait until the 4 over the bound have been answered
+            if sum(f.done() for f in futures) >= 4:
+                break
+            time.sleep(0.02)
+        early = [f.result() for f in futures if f.done()]
+        release.set()
+        answers = [f.result() for f in futures]
+    refused = [a for a in answers if a.status_code == 503]
+    assert len(refused) == 4 and {a.status_code for a in early} == {503}
+    assert all("同時上傳的人太多" in by_id(a.text, "error-message") and a.headers["retry-after"] for a in refused)
+    assert sorted(a.status_code for a in answers) == [200] * 8 + [503] * 4
+
+
+# Post/redirect/get and error pages --------------------------------------------------------------
+
+def test_a_result_has_an_address_that_reload_back_and_forward_show_again(monkeypatch):
+    calls = []
+    real = pipeline.check
+    monkeypatch.setattr(pipeline, "check", lambda *args: calls.append(1) or real(*args))
+    c = client()
+    posted = c.post("/check", files=[("workbooks", (EXAMPLE.name, EXAMPLE.read_bytes(), XLSX))],
+                    headers=SAME_ORIGIN, follow_redirects=False)
+    assert posted.status_code == 303
+    location = posted.headers["location"]
+    assert re.fullmatch(r"/result/[\w-]{20,}#result", location)  # the result scrolled into view
+    first, again = c.get(location.split("#")[0]), c.get(location.split("#")[0])
+    assert first.status_code == again.status_code == 200 and first.text == again.text
+    assert len(calls) == 1  # shown again from memory, never checked again
+    assert "<title>檢核結果：錯誤 0 項、警告 0 項 — 國際事務章 檢核與產生</title>" in first.text
+    assert first.headers["cache-control"] == "no-store"
+    assert first.text.index('id="result"') < first.text.index('id="upload"')  # the result first
+    plain = c.get(location.split("#")[0], headers={"Accept-Encoding": "identity"})
+    assert plain.text == first.text and "content-encoding" not in plain.headers
+
+
+def test_result_titles_say_what_was_found(bad):
+    page = upload(client(), bad).text
+    assert re.search(r"<title>檢核結果：錯誤 \d+ 項、警告 0 項 — 國際事務章 檢核與產生</title>", page)
+    home = client().get("/").text
+    assert "<title>施政報告「國際事務」章 — 檢核與產生</title>" in home
+    hostile = upload(client(), FIXTURES / "hostile" / "encrypted.xlsx").text
+    assert "<title>無法讀取活頁簿 — " in hostile
+
+
+ENGLISH = re.compile(r"Not Found|Method Not Allowed|Internal Server Error|Service Unavailable|Payload Too Large|Gone")
+
+
+@pytest.mark.parametrize("status", [404, 405, 410, 413, 503])
+def test_every_error_page_is_chinese_with_its_language(status):
+    c = client(ServeConfig(max_file_bytes=2000 if status == 413 else 20 * 1024 * 1024,
+                           max_checks=0 if status == 503 else 64))
+    response = {
+        404: lambda: c.get("/no-such-page"),
+        405: lambda: c.get("/check"),
+        410: lambda: c.get("/result/expired-or-never-made"),
+        413: lambda: upload(c, EXAMPLE),
+        503: lambda: upload(c, EXAMPLE),
+    }[status]()
+    assert response.status_code == status
+    page = response.text
+    assert '<html lang="zh-Hant-TW">' in page
+    title = re.search(r"<title>(.*?)</title>", page).group(1)
+    assert re.match(r"[\u4e00-\u9fff]", title) and "—" in title
+    message = by_id(page, "error-message")
+    assert len(re.findall(r"[\u4e00-\u9fff]", message)) >= 10, message
+    assert not ENGLISH.search(page)
+    if status == 405:
+        assert response.headers["allow"] == "POST"
+    if status == 503:
+        assert response.headers["retry-after"]
+
+
+# Memory predicted before work ------------------------------------------------------------------
+
+def test_memory_is_predicted_from_the_upload_and_refused_when_it_would_not_fit(tmp_path):
+    rows = [{"節次": 1, "標題": f"活動{n}", "開始日期": "110/9/8", "內容": "內容" * 40} for n in range(300)]
+    big = write_workbook(tmp_path / "大.xlsx", activities=rows)
+    predicted = estimate.predicted_memory([big.read_bytes()])
+    assert estimate.BASE < predicted < estimate.predicted_memory([big.read_bytes()] * 2)
+    c = client(ServeConfig(max_check_memory=predicted - 1))
+    refused = upload(c, big)
+    assert refused.status_code == 413
+    message = by_id(refused.text, "error-message")
+    assert f"預估需要約 {predicted / 2**20:,.0f} MB 記憶體" in message and "分批上傳" in message
+    assert upload(c, EXAMPLE).status_code == 200  # the example still fits
+    assert upload(client(ServeConfig(max_check_memory=predicted)), big).status_code == 200
+
+
+def test_the_used_range_counts_not_the_file_size(tmp_path):
+    """Two cells, A1 and E1000000, in a tiny file make a grid of five million cells; cells that
+    only carry formatting, however far down, make none."""
+    from openpyxl import load_workbook
+    from openpyxl.styles import Font
+
+    small = estimate.measure(EXAMPLE.read_bytes())
+    assert 0 < small.cells < 1000 and small.xml > 0
+    book = load_workbook(EXAMPLE)
+    notes = book.create_sheet("筆記")
+    notes["A1"], notes["E1000000"] = "x", "y"
+    book.save(tmp_path / "far.xlsx")
+    assert estimate.measure((tmp_path / "far.xlsx").read_bytes()).cells == small.cells + 5_000_000
+    book = load_workbook(EXAMPLE)
+    book["活動"]["Z60000"].font = Font(bold=True)  # formatting, no value
+    book.save(tmp_path / "styled.xlsx")
+    assert estimate.measure((tmp_path / "styled.xlsx").read_bytes()).cells == small.cells
+    assert estimate.measure((tmp_path / "far.xlsx").read_bytes()).memory > 1000 * 2**20 - estimate.BASE
+
+
+def test_cells_without_references_are_placed_as_the_reader_places_them(tmp_path):
+    from zipparts import rewrite
+
+    def without_references(data: bytes) -> bytes:
+        stripped = re.sub(rb'(<c\b[^>]*?) r="[A-Z]+[0-9]+"', rb"\1", data)
+        assert stripped != data
+        return stripped
+
+    base = write_workbook(tmp_path / "base.xlsx")
+    plain = rewrite(base, tmp_path / "no-r.xlsx", {ACTIVITY_SHEET: without_references})
+    assert estimate.measure(plain.read_bytes()).cells == estimate.measure(base.read_bytes()).cells > 0
+
+
+def test_repeated_ods_cells_are_counted(tmp_path):
+    """.ods repeats a cell (`number-columns-repeated`) and a row: 20 kB can hold millions of cells.
+    Calc's own filler (empty cells repeated to the sheet's edge) counts for nothing."""
+    import zipfile
+
+    source = FIXTURES / "範例_110年下半年_國際事務.ods"
+    plain = estimate.measure(source.read_bytes())
+    assert 0 < plain.cells < 1000
+    extra = (b'<table:table table:name="notes"><table:table-row table:number-rows-repeated="1000">'
+             b'<table:table-cell table:number-columns-repeated="300" office:value-type="float" office:value="1"/>'
+             b'<table:table-cell table:number-columns-repeated="1000"/></table:table-row>'
+             b'<table:table-row table:number-rows-repeated="1048000"><table:table-cell '
+             b'table:number-columns-repeated="1024"/></table:table-row></table:table>')
+    path = tmp_path / "repeated.ods"
+    with zipfile.ZipFile(source) as original, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as copy:
+        for info in original.infolist():
+            data = original.read(info.filename)
+            if info.filename == "content.xml":
+                data = data.replace(b"</office:spreadsheet>", extra + b"</office:spreadsheet>")
+            copy.writestr(info.filename, data)
+    assert estimate.measure(path.read_bytes()).cells == plain.cells + 300_000
+
+
+def test_files_the_library_refuses_unread_are_predicted_at_the_base_cost(tmp_path):
+    base = write_workbook(tmp_path / "base.xlsx")
+    bomb = write_raw_zip(tmp_path / "bomb.xlsx", [e for e in entries_of(base) if e.name != ACTIVITY_SHEET]
+                         + [RawEntry(ACTIVITY_SHEET, deflated_zeros(700), 700 << 20)])
+    for data in (bomb.read_bytes(), b"not a workbook", b"PK\x03\x04 truncated",
+                 (FIXTURES / "hostile" / "encrypted.xlsx").read_bytes()):
+        assert estimate.measure(data) == estimate.Size()
+    assert estimate.predicted_memory([bomb.read_bytes()]) == estimate.BASE
+
+
+# Nothing outlives a request or a shutdown ------------------------------------------------------
+
+def test_every_copy_is_made_in_the_scratch_folder_which_goes_with_the_app(monkeypatch):
+    from reportgen import api
+
+    seen: list[Path] = []
+    real = api.load
+    monkeypatch.setattr(api, "load", lambda paths, *a, **k: seen.extend(paths) or real(paths, *a, **k))
+    app = create_app()
+    with TestClient(app, base_url=BASE) as c:  # the lifespan runs: the scratch folder is made
+        scratch = app.state.scratch.path
+        assert scratch.is_dir() and oct(scratch.stat().st_mode & 0o777) == "0o700"
+        assert upload(c, EXAMPLE).status_code == 200
+        assert seen and all(scratch in p.parents for p in seen)
+        assert list(scratch.iterdir()) == []  # each check removes its own copies
+        (scratch / "left-by-a-thread").write_text("cell text")  # as a check cut short would leave it
+    assert not scratch.exists()
+
+
+def test_a_process_wide_scratch_takes_every_temporary_file_and_gives_them_back(monkeypatch):
+    import os
+
+    from reportgen.web.scratch import Scratch
+
+    monkeypatch.setenv("TMPDIR", tempfile.gettempdir())
+    before = (tempfile.tempdir, os.environ["TMPDIR"])
+    scratch = Scratch(process_wide=True)
+    try:
+        assert tempfile.gettempdir() == str(scratch.path) and os.environ["TMPDIR"] == str(scratch.path)
+        with tempfile.NamedTemporaryFile(prefix="openpyxl.", delete=False) as handle:  # as openpyxl makes them
+            assert Path(handle.name).parent == scratch.path
+    finally:
+        scratch.remove()
+    assert not scratch.path.exists()
+    assert (tempfile.tempdir, os.environ["TMPDIR"]) == before
+
+
+def test_a_check_in_progress_when_the_server_stops_is_answered_in_chinese(monkeypatch):
+    from reportgen.web.background import running
+
+    entered, release = hanging_check(monkeypatch)
+    app = create_app()
+    answers: list = []
+    with running(app=app) as base:
+        held = post_in_thread(base, "slow.xlsx", answers)
+        assert entered.wait(30)
+        app.state.closing.set()  # what Ctrl-C, SIGTERM and SIGHUP do first (server.uvicorn_server)
+        held.join(30)
+        release.set()
+    _, status, page = answers[0]
+    assert status == 503 and '<html lang="zh-Hant-TW">' in page
+    assert "伺服器正在停止" in by_id(page, "error-message") and "<title>伺服器正在停止" in page
+
+
+# Slow clients ----------------------------------------------------------------------------------
+
+def _closed_within(sock, seconds: float) -> bool:
+    sock.settimeout(seconds)
+    try:
+        return sock.recv(1024) == b""
+    except (ConnectionResetError, BrokenPipeError):
+        return True
+    except TimeoutError:
+        return False
+
+
+def test_a_connection_whose_headers_never_finish_is_closed():
+    import socket
+
+    from reportgen.web.background import running
+
+    with running(ServeConfig(header_timeout=0.5)) as base:
+        port = int(base.rsplit(":", 1)[1])
+        silent = socket.create_connection(("127.0.0.1", port))
+        partial = socket.create_connection(("127.0.0.1", port))
+        partial.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+        started = time.monotonic()
+        assert _closed_within(partial, 5) and _closed_within(silent, 5)
+        assert time.monotonic() - started < 3
+        normal = socket.create_connection(("127.0.0.1", port))
+        normal.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        normal.settimeout(5)
+        assert normal.recv(64).startswith(b"HTTP/1.1 200")
+        for sock in (silent, partial, normal):
+            sock.close()
+
+
+@pytest.mark.slow
+def test_forty_slow_header_connections_are_dropped_within_thirty_seconds():
+    """The default limit: forty clients sending their headers a byte a second are all cut off."""
+    import socket
+    import threading
+
+    from reportgen.web.background import running
+
+    closed: list[float] = []
+    with running() as base:
+        port = int(base.rsplit(":", 1)[1])
+        started = time.monotonic()
+
+        def trickle() -> None:
+            sock = socket.create_connection(("127.0.0.1", port))
+            try:
+                for byte in b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: " + b"a" * 60:
+                    sock.sendall(bytes([byte]))
+                    time.sleep(1)
+            except OSError:
+                closed.append(time.monotonic() - started)
+            finally:
+                sock.close()
+
+        threads = [threading.Thread(target=trickle) for _ in range(40)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+    assert len(closed) == 40 and max(closed) < 30

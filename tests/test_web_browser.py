@@ -1,32 +1,50 @@
 """`reportgen serve` in a real browser: Debian's Chromium driven by Playwright.
 
 Skipped when Chromium or Playwright is missing (CI installs both); never runs `playwright install`.
+Every test here starts or drives a browser, so the whole file is slow (`pytest -m slow`).
 """
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
+import sqlite3
+import time
 from pathlib import Path
 
 import pytest
 
 from helpers import EXAMPLE, EXPECTED_CHAPTER, run_cli, write_workbook
-from reportgen.web.app import ServeConfig
+from reportgen.web.app import ServeConfig, create_app
 from reportgen.web.background import running
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking"]
 ACCESS_CODE = "browser-test-code"
+PHONE = {"width": 390, "height": 844}
 sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright is not installed")
+pytestmark = pytest.mark.slow
+
+
+def have_chromium() -> None:
+    if not (Path(CHROMIUM).is_file() or shutil.which(CHROMIUM)):
+        pytest.skip(f"Chromium not found at {CHROMIUM}")
 
 
 @pytest.fixture(scope="module")
-def browser():
-    if not (Path(CHROMIUM).is_file() or shutil.which(CHROMIUM)):
-        pytest.skip(f"Chromium not found at {CHROMIUM}")
-    with sync_api.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM)
+def playwright():
+    have_chromium()
+    with sync_api.sync_playwright() as started:
+        yield started
+
+
+@pytest.fixture(scope="module")
+def browser(playwright):
+    launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    try:
         yield launched
+    finally:
         launched.close()
 
 
@@ -61,9 +79,10 @@ def bad_books(tmp_path: Path) -> list[Path]:
     return [first, second]
 
 
-def upload(page, base: str, *paths: Path) -> None:
+def upload(page, base: str, *paths) -> None:
+    """Choose files (paths, or Playwright file payloads) on the home page and submit."""
     page.goto(base + "/")
-    page.set_input_files("#workbooks", [str(p) for p in paths])
+    page.set_input_files("#workbooks", [str(p) if isinstance(p, Path) else p for p in paths])
     page.click("#submit")
     page.wait_for_selector("#status, #fatal, #error-message")
 
@@ -120,7 +139,7 @@ def test_bad_workbooks_show_each_problem_at_its_cell_and_filter(page, server, ba
     assert page.problems == []
 
 
-def test_the_form_works_with_javascript_off(browser, server):
+def test_the_form_works_with_javascript_off(browser, server, bad_books):
     context = browser.new_context(java_script_enabled=False, accept_downloads=True)
     page = context.new_page()
     try:
@@ -131,6 +150,10 @@ def test_the_form_works_with_javascript_off(browser, server):
         with page.expect_download() as info:
             page.click("#download-docx")
         assert info.value.suggested_filename == "國際事務.docx"
+        upload(page, server, *bad_books)  # problems, so the filter menus exist in the page
+        assert page.query_selector("#filter-severity") is not None
+        assert page.is_hidden("#filters") and page.is_hidden("#filter-severity") and page.is_hidden("#filter-file")
+        assert page.is_visible("#problems")
     finally:
         context.close()
 
@@ -160,11 +183,183 @@ def test_a_wrong_access_code_is_refused_and_the_right_one_lets_in(browser):
             page.fill("#code", "wrong-code")
             page.click("#login button")
             assert page.inner_text("#login-error") == "存取碼不正確，請再試一次。"
-            response = page.goto(base + "/?token=also-wrong")
-            assert response.status == 403 and "存取碼不正確" in page.inner_text("#login-error")
-            response = page.goto(base + f"/?token={ACCESS_CODE}")
-            assert response.status == 200 and page.url == base + "/"  # the code left the address bar
+            response = page.goto(base + f"/?token={ACCESS_CODE}")  # a link of the old form is not a way in
+            assert response.status == 401 and "網址中的存取碼已不再使用" in page.inner_text("#login-error")
+            page.fill("#code", ACCESS_CODE)
+            page.click("#login button")
+            page.wait_for_selector("#workbooks")
+            assert page.url == base + "/"
             upload(page, base, EXAMPLE)
             assert page.inner_text("#status") == "檢核完成：錯誤 0 項、警告 0 項。"
         finally:
             context.close()
+
+
+def history_urls(profile: Path) -> list[str]:
+    """Every address Chromium's History database holds (pages visited, redirects, typed)."""
+    database = profile / "Default" / "History"
+    assert database.is_file(), "the profile keeps no history"
+    connection = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
+    try:
+        urls = [row[0] for row in connection.execute("SELECT url FROM urls")]
+        urls += [row[0] for row in connection.execute(
+            "SELECT urls.url FROM visits JOIN urls ON visits.url = urls.id")]
+    finally:
+        connection.close()
+    return urls
+
+
+def test_the_access_code_never_reaches_the_browser_history(playwright, tmp_path):
+    """A persistent profile, as on a shared office PC: a colleague opens a one-time link, another
+    types the code, both upload and download. Afterwards the History database holds no address
+    with the code, and the one-time link it does hold no longer lets anybody in."""
+    app = create_app(ServeConfig(access_code=ACCESS_CODE, loopback=False, login_delay=0))
+    profile = tmp_path / "profile"
+    with running(app=app) as base:
+        invite = app.state.invites.make()
+        context = playwright.chromium.launch_persistent_context(
+            str(profile), executable_path=CHROMIUM, args=CHROMIUM_ARGS, accept_downloads=True)
+        try:
+            page = context.new_page()
+            page.goto(f"{base}/?invite={invite}")
+            page.wait_for_selector("#workbooks")
+            upload(page, base, EXAMPLE)
+            with page.expect_download():
+                page.click("#download-docx")
+            page.context.clear_cookies()  # the next person at this computer
+            page.goto(base + "/")
+            page.fill("#code", ACCESS_CODE)
+            page.click("#login button")
+            page.wait_for_selector("#workbooks")
+            upload(page, base, EXAMPLE)
+            page.reload()
+            time.sleep(1.0)  # let Chromium write its history
+        finally:
+            context.close()
+        urls = history_urls(profile)
+        assert any(url.startswith(base) for url in urls)  # the history was written
+        assert not [url for url in urls if ACCESS_CODE in url]
+        spent = [url for url in urls if "invite=" in url]
+        assert spent  # the one-time link is there, as any opened link is ...
+        import httpx
+
+        for url in spent:  # ... but spent: it lets nobody in
+            assert httpx.get(url, timeout=10, follow_redirects=True).status_code == 403
+
+
+def test_reload_back_and_forward_show_the_result_without_uploading_again(page, server):
+    posts: list[str] = []
+    page.on("request", lambda r: r.method == "POST" and posts.append(r.url))
+    upload(page, server, EXAMPLE)
+    result_url = page.url
+    assert re.fullmatch(re.escape(server) + r"/result/[\w-]+#result", result_url)
+    assert page.title() == "檢核結果：錯誤 0 項、警告 0 項 — 國際事務章 檢核與產生"
+    page.reload()
+    assert page.inner_text("#status") == "檢核完成：錯誤 0 項、警告 0 項。"
+    page.go_back()
+    assert page.url == server + "/" and page.is_visible("#workbooks")
+    assert page.title() == "施政報告「國際事務」章 — 檢核與產生"
+    page.go_forward()
+    page.wait_for_selector("#status")
+    assert page.url == result_url and page.inner_text("#status") == "檢核完成：錯誤 0 項、警告 0 項。"
+    assert page.text_content("#plain-text") == EXPECTED_CHAPTER.read_text(encoding="utf-8")
+    assert len(posts) == 1  # one upload, however often the result is shown
+    assert page.problems == []
+
+
+def test_an_expired_download_link_shows_why(browser):
+    with running(ServeConfig(keep_seconds=1.5)) as base:
+        context = browser.new_context(accept_downloads=True)
+        page = context.new_page()
+        downloads: list = []
+        page.on("download", lambda download: downloads.append(download))
+        try:
+            upload(page, base, EXAMPLE)
+            time.sleep(2)
+            page.click("#download-docx")
+            page.wait_for_selector("#error-message")
+            assert "下載連結已過期" in page.inner_text("#error-message")
+            assert page.title().startswith("連結已過期")
+            assert downloads == []  # no file saved as docx.html, marked failed
+        finally:
+            context.close()
+
+
+def test_the_submit_button_shows_the_upload_is_under_way(page, server):
+    """On submit the button is disabled and says 檢核中…, a progress bar shows; coming back to
+    the page (Back) makes it usable again. The first submit is kept from leaving the page (a
+    listener after the page's own) so its state can be read; the second really uploads."""
+    page.goto(server + "/")
+    assert page.is_hidden("#progress") and page.inner_text("#submit") == "檢核並預覽"
+    page.set_input_files("#workbooks", str(EXAMPLE))
+    page.evaluate("document.getElementById('upload-form').addEventListener('submit', e => e.preventDefault())")
+    page.click("#submit")
+    state = """() => { const b = document.getElementById('submit'), bar = document.getElementById('progress');
+        return [b.disabled, b.textContent, b.getAttribute('aria-busy'), bar.hidden]; }"""
+    assert page.evaluate(state) == [True, "檢核中…", "true", False]
+    page.evaluate("window.dispatchEvent(new PageTransitionEvent('pageshow', {persisted: true}))")
+    assert page.evaluate(state) == [False, "檢核並預覽", None, True]
+    upload(page, server, EXAMPLE)
+    page.go_back()
+    page.wait_for_selector("#workbooks")
+    assert page.evaluate(state) == [False, "檢核並預覽", None, True]
+
+
+RTL_NAME = "a\u202ebc.xlsx"  # sorts before b.xlsx, so b.xlsx follows it in the list
+LETTER_ORDER = """nodes => nodes.map(node => {
+    const text = node.firstChild, range = document.createRange(), lefts = [];
+    for (let i = 0; i < text.length; i++) {
+        range.setStart(text, i); range.setEnd(text, i + 1);
+        const box = range.getBoundingClientRect(); if (box.width) lefts.push(box.left); }
+    return lefts.every((left, i) => i === 0 || left > lefts[i - 1]); })"""
+
+
+def test_a_direction_control_in_one_name_does_not_reverse_the_next(page, server, tmp_path):
+    """U+202E in a file name: the next name in the list still reads left to right. The same two
+    names in plain <span>s (as the page had them) are checked too, so the measure can fail."""
+    first = write_workbook(tmp_path / "first.xlsx")
+    second = write_workbook(tmp_path / "b.xlsx")
+    upload(page, server, *({"name": name, "mimeType": "application/octet-stream", "buffer": path.read_bytes()}
+                           for name, path in ((RTL_NAME, first), ("b.xlsx", second))))
+    names = page.eval_on_selector_all(".files .file", "nodes => nodes.map(n => n.textContent)")
+    assert names == [RTL_NAME, "b.xlsx"]
+    assert page.eval_on_selector_all(".files .file", LETTER_ORDER)[1] is True
+    page.evaluate("""name => { const p = document.createElement('p'); p.id = 'control';
+        p.innerHTML = '<span class="c">' + name + '</span>、<span class="c">b.xlsx</span>';
+        document.body.appendChild(p); }""", RTL_NAME)
+    assert page.eval_on_selector_all("#control .c", LETTER_ORDER)[1] is False
+
+
+def overflow(page) -> int:
+    """How far the page is wider than the window (0: no horizontal scrolling)."""
+    return page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+
+
+@pytest.mark.parametrize("viewport", [PHONE, {"width": 1280, "height": 900}], ids=["phone", "desktop"])
+def test_results_fit_the_width_and_come_into_view(browser, server, bad_books, viewport):
+    context = browser.new_context(viewport=viewport, locale="zh-TW")
+    page = context.new_page()
+    try:
+        upload(page, server, *bad_books)
+        assert overflow(page) == 0
+        assert page.evaluate("window.scrollY") > 0  # the browser went to the result, not the empty form
+        top = page.eval_on_selector("#result", "n => n.getBoundingClientRect().top")
+        assert -2 <= top < 60
+        rows = page.eval_on_selector_all("#problems tbody tr", "rows => rows.map(r => r.getBoundingClientRect().right)")
+        assert rows and max(rows) <= viewport["width"]
+        for cell in ("message", "fix"):  # the message and its fix are on screen, not beyond its edge
+            rights = page.eval_on_selector_all(f"#problems td.{cell}",
+                                               "ns => ns.map(n => n.getBoundingClientRect().right)")
+            assert max(rights) <= viewport["width"]
+        upload(page, server, EXAMPLE)
+        assert overflow(page) == 0
+        # the preview reads: body lines hold at least 12 characters, items keep their hanging indent
+        widths = page.eval_on_selector_all(
+            "#chapter .p-item_body, #chapter .p-section_body",
+            "ns => ns.map(n => n.getBoundingClientRect().width / parseFloat(getComputedStyle(n).fontSize))")
+        assert min(widths) >= 12
+        title_left = page.eval_on_selector("#chapter h5 .text", "n => n.getClientRects()[0].left")
+        body_left = page.eval_on_selector("#chapter .p-item_body", "n => n.getBoundingClientRect().left")
+        assert abs(title_left - body_left) < 2
+    finally:
+        context.close()

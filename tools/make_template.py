@@ -11,15 +11,19 @@ Run: python tools/make_template.py
 from __future__ import annotations
 
 import math
+import sys
 import zipfile
 from io import BytesIO
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGET = ROOT / "templates" / "report.docx"
+sys.path.insert(0, str(ROOT))
+from reportgen.write.template_package import THEME  # noqa: E402  the theme every chapter carries
+from reportgen.write.wordml import R_NS, W_NS  # noqa: E402
 
-W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
-R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+W = W_NS
+R = R_NS
 DECL = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
 
 KAI = "標楷體"  # East Asian face the government's document guidance prescribes
@@ -47,6 +51,7 @@ CONTENT_TYPES = DECL + (
     '<Override PartName="/word/settings.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.settings+xml"/>'
     '<Override PartName="/word/fontTable.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.fontTable+xml"/>'
     '<Override PartName="/word/footer1.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.footer+xml"/>'
+    '<Override PartName="/word/theme/theme1.xml" ContentType="application/vnd.openxmlformats-officedocument.theme+xml"/>'
     '<Override PartName="/docProps/core.xml" ContentType="application/vnd.openxmlformats-package.core-properties+xml"/>'
     '<Override PartName="/docProps/app.xml" ContentType="application/vnd.openxmlformats-officedocument.extended-properties+xml"/>'
     "</Types>"
@@ -66,6 +71,7 @@ DOCUMENT_RELS = DECL + (
     '<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/settings" Target="settings.xml"/>'
     '<Relationship Id="rId3" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/fontTable" Target="fontTable.xml"/>'
     '<Relationship Id="rId4" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/footer" Target="footer1.xml"/>'
+    '<Relationship Id="rId5" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/theme" Target="theme/theme1.xml"/>'
     "</Relationships>"
 )
 
@@ -78,12 +84,16 @@ def size(pt: int) -> str:
 
 
 def run_properties(pt: int, bold: bool) -> str:
-    """Every character property a receiving document's Normal could otherwise change, stated."""
+    """Every character property a receiving document's Normal could otherwise change, stated.
+
+    Except w:vertAlign (baseline is every style's default): LibreOffice's Word export writes w:sz
+    a second time in a style that states it, and Word refuses a file with a property stated twice.
+    """
     flag = "1" if bold else "0"
     return (FONTS + f'<w:b w:val="{flag}"/><w:bCs w:val="{flag}"/><w:i w:val="0"/><w:iCs w:val="0"/>'
             '<w:caps w:val="0"/><w:smallCaps w:val="0"/><w:strike w:val="0"/><w:vanish w:val="0"/>'
             '<w:color w:val="auto"/><w:spacing w:val="0"/><w:w w:val="100"/><w:kern w:val="0"/>'
-            f'<w:position w:val="0"/>{size(pt)}<w:u w:val="none"/><w:vertAlign w:val="baseline"/>'
+            f'<w:position w:val="0"/>{size(pt)}<w:u w:val="none"/>'
             f'<w:em w:val="none"/>{LANG}')
 
 
@@ -259,6 +269,7 @@ PARTS = (
     ("word/settings.xml", SETTINGS),
     ("word/fontTable.xml", FONT_TABLE),
     ("word/footer1.xml", FOOTER),
+    ("word/theme/theme1.xml", THEME.decode("utf-8")),
     ("docProps/core.xml", CORE),
     ("docProps/app.xml", APP),
 )

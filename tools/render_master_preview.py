@@ -23,7 +23,10 @@ from pathlib import Path
 from lxml import etree
 
 ROOT = Path(__file__).resolve().parent.parent
-WNS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+sys.path.insert(0, str(ROOT))
+from reportgen.write.wordml import RPR_ORDER, W_NS, insert_in_order  # noqa: E402
+
+WNS = W_NS
 W = f"{{{WNS}}}"
 MACRO = """<?xml version="1.0" encoding="UTF-8"?>
 <!DOCTYPE script:module PUBLIC "-//OpenOffice.org//DTD OfficeDocument 1.0//EN" "module.dtd">
@@ -72,7 +75,7 @@ def _foreign_normal(root) -> None:
         for tag in ("sz", "szCs"):
             element = rpr.find(f"{W}{tag}")
             if element is None:
-                element = etree.SubElement(rpr, f"{W}{tag}")
+                element = insert_in_order(rpr, etree.Element(f"{W}{tag}"), RPR_ORDER)
             element.set(f"{W}val", "24")
         lang = rpr.find(f"{W}lang")
         if lang is not None:
@@ -181,7 +184,6 @@ def font_env(work: Path) -> dict[str, str]:
 
 
 def main() -> int:
-    sys.path.insert(0, str(ROOT))
     from reportgen.cli import main as reportgen
 
     docs = ROOT / "docs"

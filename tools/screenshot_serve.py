@@ -1,6 +1,7 @@
-"""Screenshots of `reportgen serve` for the README: the example workbook, and one with mistakes.
+"""Screenshots of `reportgen serve` for the README: the example workbook, and one with mistakes,
+on a desktop (1280 px) and on a phone (390 px), each as the page shows it after the upload.
 
-    python tools/screenshot_serve.py        # writes docs/serve-good.png and docs/serve-bad.png
+    python tools/screenshot_serve.py   # docs/serve-good.png, serve-bad.png, serve-phone-good.png, serve-phone-bad.png
 
 Needs Chromium (/usr/bin/chromium, or $CHROMIUM) and the `test` extra (Playwright).
 """
@@ -41,20 +42,33 @@ def bad_copy(folder: Path) -> Path:
     return path
 
 
+ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking"]
+SHOTS = (  # name, workbook, viewport width, height shown from the top of the result
+    ("serve-good.png", "good", 1280, 1600),
+    ("serve-bad.png", "bad", 1280, 1300),
+    ("serve-phone-good.png", "good", 390, 1400),
+    ("serve-phone-bad.png", "bad", 390, 1400),
+)
+
+
 def main() -> int:
     docs = REPO / "docs"
     with tempfile.TemporaryDirectory() as work, running() as base, sync_playwright() as p:
-        bad = bad_copy(Path(work))
-        browser = p.chromium.launch(executable_path=CHROMIUM)
-        page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="zh-TW")
-        for name, workbook, height in (("serve-good.png", EXAMPLE, 1700), ("serve-bad.png", bad, 1500)):
+        books = {"good": EXAMPLE, "bad": bad_copy(Path(work))}
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        for name, workbook, width, height in SHOTS:
+            page = browser.new_page(viewport={"width": width, "height": 900}, locale="zh-TW",
+                                    device_scale_factor=2 if width < 600 else 1)
             page.goto(base + "/")
-            page.set_input_files("#workbooks", str(workbook))
+            page.set_input_files("#workbooks", str(books[workbook]))
             page.click("#submit")
             page.wait_for_selector("#status, #fatal, #error-message")
+            top = page.evaluate("document.getElementById('result').getBoundingClientRect().top + window.scrollY")
             full = page.evaluate("document.documentElement.scrollHeight")
+            start = max(0, top - 8)
             page.screenshot(path=str(docs / name), full_page=True,
-                            clip={"x": 0, "y": 0, "width": 1280, "height": min(full, height)})
+                            clip={"x": 0, "y": start, "width": width, "height": min(full - start, height)})
+            page.close()
             print(f"已產生 {docs / name}")
         browser.close()
     return 0

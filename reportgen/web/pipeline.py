@@ -127,19 +127,21 @@ def indent_classes(paragraphs: list[Paragraph]) -> str:
     return f"s{min(max(math.ceil(section), 2), 6)} i{min(max(math.ceil(item), 4), 8)}"
 
 
-def check(workbooks: list[Upload], template: Upload | None = None) -> Checked:
+def check(workbooks: list[Upload], template: Upload | None = None, folder: Path | None = None) -> Checked:
     """Validate the uploads as `reportgen validate` would, and build what `reportgen build` would.
 
-    The workbooks are read in name order, as `reportgen build FOLDER` reads a folder.
+    The workbooks are read in name order, as `reportgen build FOLDER` reads a folder. Their
+    copies go into a private folder made inside `folder` (the server's scratch folder), removed
+    before this returns.
     """
     ordered = sorted(workbooks, key=lambda u: u.name)
     checked = Checked(files=[u.name for u in ordered])
-    with tempfile.TemporaryDirectory(prefix="reportgen-web-") as work:
-        folder = Path(work) / "inputs"
-        folder.mkdir()
+    with tempfile.TemporaryDirectory(prefix="reportgen-web-", dir=folder) as work:
+        inputs = Path(work) / "inputs"
+        inputs.mkdir()
         paths = []
         for upload in ordered:
-            path = folder / upload.name
+            path = inputs / upload.name
             path.write_bytes(upload.data)
             paths.append(path)
         template_path = None
@@ -192,11 +194,11 @@ def soffice_available() -> bool:
     return find_soffice() is not None
 
 
-def pdf(docx: Download) -> Download:
+def pdf(docx: Download, folder: Path | None = None) -> Download:
     """The chapter as PDF through LibreOffice, as `reportgen build --pdf` makes it."""
     from ..write.convert import convert
 
-    with tempfile.TemporaryDirectory(prefix="reportgen-web-") as work:
+    with tempfile.TemporaryDirectory(prefix="reportgen-web-", dir=folder) as work:
         path = Path(work) / "chapter.docx"
         path.write_bytes(docx.data)
         try:
@@ -236,12 +238,12 @@ def half_years(today: dt.date | None = None) -> tuple[list[HalfYear], str]:
     return [half_year(k) for k in keys], f"{year}-{half}"
 
 
-def blank_workbook(choice: HalfYear) -> Download:
+def blank_workbook(choice: HalfYear, folder: Path | None = None) -> Download:
     """A new workbook to fill, as `reportgen init FILE --period …` writes it."""
     from ..api import create_workbook
 
     name = f"國際事務_{choice.label.split('（')[0]}.xlsx"
-    with tempfile.TemporaryDirectory(prefix="reportgen-web-") as work:
+    with tempfile.TemporaryDirectory(prefix="reportgen-web-", dir=folder) as work:
         path = Path(work) / "blank.xlsx"
         create_workbook(path, period=choice.period, source=None)
         return Download(name, path.read_bytes(), XLSX)

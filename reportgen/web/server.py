@@ -1,4 +1,8 @@
-"""Start the page on uvicorn: loopback by default; any other address needs an access code."""
+"""Start the page on uvicorn: loopback by default; any other address needs an access code.
+
+Stopping (Ctrl-C, SIGTERM, SIGHUP when the terminal closes) answers the checks in progress with a
+Chinese page, then removes the server's scratch folder (scratch.py) before the process ends.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +10,16 @@ import ipaddress
 import logging
 import os
 import secrets
+import signal
 import socket
 import sys
+from typing import Any
 
 from ..errors import FatalError, os_reason
 from .app import ServeConfig, create_app
+from .capacity import one_allocator_arena
+from .http11 import protocol
+from .scratch import Scratch
 
 PASSWORD_ENV = "REPORTGEN_SERVE_PASSWORD"
 PASSWORD_MIN = 8  # characters; a wrong guess costs a second, one at a time
@@ -75,33 +84,77 @@ def config_for(host: str) -> tuple[ServeConfig, str]:
     return ServeConfig(access_code=secrets.token_urlsafe(18), loopback=False, host=host), "token"
 
 
-def run(host: str = "127.0.0.1", port: int = 8000) -> int:
-    """Serve until Ctrl-C; returns the exit code. Only the start and stop lines are printed."""
+def uvicorn_server(app: Any, config: ServeConfig, graceful: float = 5.0):  # -> Server
+    """uvicorn as the page runs it, here and in background.py: the HTTP/1.1 protocol with the
+    header time limit, no access log (it would name files), no Server header."""
     import uvicorn
 
+    class Server(uvicorn.Server):
+        def handle_exit(self, sig: int, frame: Any) -> None:
+            app.state.closing.set()  # checks in progress answer 503 at once, in Chinese
+            super().handle_exit(sig, frame)
+
+        async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+            try:
+                await super().shutdown(sockets)
+            finally:  # also after a second Ctrl-C, which skips the app's own shutdown
+                app.state.closing.set()
+                if app.state.scratch is not None:
+                    app.state.scratch.remove()
+
+    return Server(uvicorn.Config(app, http=protocol(config.header_timeout), log_level="warning",
+                                 access_log=False, server_header=False, timeout_graceful_shutdown=graceful,
+                                 log_config=None, lifespan="on"))
+
+
+class _Stopped(Exception):
+    """SIGTERM or SIGHUP, raised once uvicorn has shut down and given the signal back."""
+
+
+def _stop(signum: int, frame: Any) -> None:
+    raise _Stopped(signum)
+
+
+def run(host: str = "127.0.0.1", port: int = 8000) -> int:
+    """Serve until stopped; returns the exit code. Only the start and stop lines are printed."""
     config, kind = config_for(host)
     sock = _bind(host, port)
     actual = sock.getsockname()[1]
     shown = host if host not in ("0.0.0.0", "::", "[::]") else _lan_address()
     shown = f"[{shown}]" if ":" in shown and not shown.startswith("[") else shown
     base = f"http://{shown}:{actual}/"
+    one_allocator_arena()
+    scratch = Scratch(process_wide=True)
+    app = create_app(config, scratch)
     if kind == "":
         print(f"reportgen 網頁版已啟動：{base}\n（只有這台電腦能開啟；要讓同事連線請加 --host，見 README。）")
-    elif kind == "token":
-        print(f"reportgen 網頁版已啟動，同事請以瀏覽器開啟：\n    {base}?token={config.access_code}\n"
-              f"存取碼：{config.access_code}（每次啟動都會不同；也可設定環境變數 {PASSWORD_ENV} 使用固定密碼）")
     else:
-        print(f"reportgen 網頁版已啟動，同事請以瀏覽器開啟：{base}\n存取碼：環境變數 {PASSWORD_ENV} 所設定的密碼。")
+        code = (f"{config.access_code}（每次啟動都會不同；也可設定環境變數 {PASSWORD_ENV} 使用固定密碼）"
+                if kind == "token" else f"環境變數 {PASSWORD_ENV} 所設定的密碼")
+        hours = config.invite_seconds / 3600
+        print(f"reportgen 網頁版已啟動，同事請以瀏覽器開啟：\n    {base}\n"
+              f"存取碼：{code}\n（第一次開啟時輸入存取碼，瀏覽器關閉前不必再輸入；存取碼不放在網址裡，以免留在瀏覽紀錄。）\n"
+              f"只能使用一次的連結（{hours:g} 小時內有效，點開即可使用，不必輸入存取碼；"
+              f"登入後可在網頁下方再產生）：\n    {base}?invite={app.state.invites.make()}")
     print("按 Ctrl-C 停止服務。", flush=True)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
-    server = uvicorn.Server(uvicorn.Config(
-        create_app(config), log_level="warning", access_log=False, server_header=False,
-        timeout_graceful_shutdown=5, log_config=None))
+    server = uvicorn_server(app, config)
+    previous = {}
+    for name in ("SIGTERM", "SIGHUP"):  # uvicorn catches SIGTERM, then raises it again once stopped
+        number = getattr(signal, name, None)
+        if number is not None:
+            previous[number] = signal.signal(number, _stop)
+    hangup = getattr(signal, "SIGHUP", None)
+    if hangup is not None:  # uvicorn does not catch SIGHUP: stop the same way as on Ctrl-C
+        signal.signal(hangup, lambda signum, frame: server.handle_exit(signal.SIGINT, frame))
     try:
         server.run(sockets=[sock])
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, _Stopped):
         pass
     finally:
         sock.close()
+        scratch.remove()
+        for number, handler in previous.items():
+            signal.signal(number, handler)
     print("reportgen 網頁版已停止。", file=sys.stderr)
     return 0

@@ -1,4 +1,9 @@
-"""The only module that writes Word: the template's package with a new body and properties."""
+"""The only module that writes Word: the chapter's paragraphs into its template's package, and its properties.
+
+The template's package is template_package.py's (read, checked and made the chapter's own); this
+module renders the body as string XML (python-docx's add_paragraph is quadratic in the number of
+paragraphs), each style's paragraph markup made once, and writes the package.
+"""
 
 from __future__ import annotations
 
@@ -8,335 +13,24 @@ import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from io import BytesIO
-from pathlib import Path
 from typing import IO
 
-from ..errors import FatalError
 from .compose import Block, Document, Role
 from .fingerprint import EMPTY, combine
 from .label_fit import LabelWidths, fit_labels, widest_labels, widths_of
 from .paragraph_layout import carried_layouts
+from .template_package import CORE_PART, DOCUMENT_PART, STYLES_PART, Template
 
-W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
-DOCUMENT_PART = "word/document.xml"
-STYLES_PART = "word/styles.xml"
-CORE_PART = "docProps/core.xml"
-APP_PART = "docProps/app.xml"
-SETTINGS_PART = "word/settings.xml"
-CONTENT_TYPES_PART = "[Content_Types].xml"
-PACKAGE_RELS_PART = "_rels/.rels"
-CORE_TYPE = "application/vnd.openxmlformats-package.core-properties+xml"
-CORE_RELATIONSHIP = "http://schemas.openxmlformats.org/package/2006/relationships/metadata/core-properties"
-DOCUMENT_RELATIONSHIP = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument"
-CONTENT_TYPES_NS = "http://schemas.openxmlformats.org/package/2006/content-types"
-RELATIONSHIPS_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
-DOCUMENT_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"
-# A Word template (.dotx, .dotm) differs from a document only in its main part's content type.
-TEMPLATE_TYPES = (
-    "application/vnd.openxmlformats-officedocument.wordprocessingml.template.main+xml",
-    "application/vnd.ms-word.template.macroEnabledTemplate.main+xml",
-    "application/vnd.ms-word.document.macroEnabled.main+xml",
-)
-# Parts of a template that describe the template, not the chapter: every chapter built from it
-# would carry them (a picture of the template's first page, a SharePoint form's data, custom
-# properties, AutoText entries, macros). They are never copied into the output.
-_LEAKED = re.compile(
-    r"^(docProps/thumbnail\.[^/]+|docProps/custom\.xml|customXml/.*|word/glossary/.*"
-    r"|word/vbaProject\.bin|word/vbaData\.xml|word/_rels/vbaProject\.bin\.rels)$", re.IGNORECASE)
-# app.xml as a chapter should carry it: no template name (Normal.dotm), company, editing time.
-NEUTRAL_APP = (
-    b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-    b'<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/extended-properties">'
-    b"<Application>reportgen</Application></Properties>")
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)  # zip entry times: the same inputs give the same bytes
-MAX_TEMPLATE_PART = 20 * 1024 * 1024
-MAX_TEMPLATE_TOTAL = 64 * 1024 * 1024  # a template with a letterhead picture is a few MB
 _BLOCKS_PER_PIECE = 2000  # paragraphs encoded and compressed at a time
-
-# Each role's style, by the name Word shows (built-in names are stored in English, whatever
-# the editor's language; the style *id* may be localized, so it is looked up, never assumed).
-STYLE_NAMES: dict[Role, str] = {
-    Role.CHAPTER: "heading 1",
-    Role.SECTION: "heading 2",
-    Role.ITEM: "heading 3",
-    Role.SECTION_BODY: "節內文",
-    Role.ITEM_BODY: "項內文",
-}
-# A 節內文 paragraph that ends with a colon announces the next one (「主要訪團代表為：」); this
-# optional style keeps it on the page of what it announces. Without it, 節內文 is used.
-LEAD_STYLE_NAME = "節內文（與下段同頁）"
-LEAD_ENDINGS = ("：", ":")
-STYLE_HELP: dict[Role, str] = {
-    Role.CHAPTER: "章標題（內建樣式「標題 1」）",
-    Role.SECTION: "節標題（內建樣式「標題 2」）",
-    Role.ITEM: "項目標題（內建樣式「標題 3」）",
-    Role.SECTION_BODY: "節的前言與訪團名單",
-    Role.ITEM_BODY: "項目內文",
-}
+LEAD_ENDINGS = ("：", ":")  # a 節內文 paragraph ending so announces the next one
+HEADINGS = (Role.CHAPTER, Role.SECTION, Role.ITEM)
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def escape(text: str) -> str:
     """XML text escaping (xml.sax.saxutils would import urllib, http and ssl at start-up)."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-@dataclass(frozen=True)
-class Template:
-    """A template package read into memory, with its style ids resolved."""
-
-    path: Path
-    parts: tuple[tuple[zipfile.ZipInfo, bytes], ...]  # as a document: leaked parts dropped, see as_document
-    style_ids: dict[Role, str]
-    prefix: str  # the document part's prefix for the WordprocessingML namespace
-    head: bytes  # the document part up to where the body's paragraphs go …
-    tail: bytes  # … and from there on: the final section properties and the closing tags
-    lead_id: str | None = None  # the optional 節內文（與下段同頁） style
-    dropped: tuple[str, ...] = ()  # the template's parts that were left out (leaks)
-
-    @property
-    def styles_xml(self) -> bytes:
-        return next(blob for info, blob in self.parts if info.filename == STYLES_PART)
-
-
-# What a person knows each part as (Word's own names); messages never show a part's name in the zip.
-_SHOWN = {DOCUMENT_PART: "文件本文", STYLES_PART: "樣式表", SETTINGS_PART: "文件設定",
-          CORE_PART: "文件屬性", APP_PART: "文件屬性", "word/numbering.xml": "編號設定",
-          "word/fontTable.xml": "字型清單", "word/theme/theme1.xml": "佈景主題"}
-
-
-def shown(part: str) -> str:
-    """A package part as staff know it: 樣式表, 文件本文, 頁首 … (the rest is the file's structure)."""
-    import posixpath
-
-    base = posixpath.basename(part).lower()
-    if part in _SHOWN:
-        return _SHOWN[part]
-    if base.startswith("header"):
-        return "頁首"
-    if base.startswith("footer"):
-        return "頁尾"
-    return "檔案結構"  # [Content_Types].xml, the .rels parts: nothing an editor sees by name
-
-
-def _parse(data: bytes, part: str, path: Path):  # -> lxml.etree._Element
-    from lxml import etree
-
-    if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
-        raise FatalError(f"範本 {path.name} 的{shown(part)}含有不允許的 DTD 宣告，可能是惡意檔案。")
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
-    try:
-        return etree.fromstring(data, parser)
-    except etree.XMLSyntaxError as exc:
-        raise FatalError(f"範本 {path.name} 的{shown(part)}已損壞，請用 Word 重新存檔。") from exc
-
-
-def read_package(path: Path) -> list[tuple[zipfile.ZipInfo, bytes]]:
-    """A template's parts as stored, size-checked; a FatalError when it is not a readable package."""
-    try:
-        archive = zipfile.ZipFile(path)
-    except FileNotFoundError as exc:
-        raise FatalError(f"找不到範本 {path}。") from exc
-    except (zipfile.BadZipFile, OSError) as exc:
-        raise FatalError(f"範本 {path.name} 不是 Word 文件（.docx）。請用 Word 另存為 .docx。") from exc
-    with archive:
-        infos = archive.infolist()
-        # zipfile never inflates past a part's declared size, so declared sizes bound memory
-        if sum(info.file_size for info in infos) > MAX_TEMPLATE_TOTAL or any(
-                info.file_size > MAX_TEMPLATE_PART for info in infos):
-            raise FatalError(f"範本 {path.name} 解壓縮後過大，請確認範本是否正確。")
-        return [(info, archive.read(info)) for info in infos]
-
-
-def load_template(path: Path) -> Template:
-    """Read and check a template; every failure is a FatalError naming what to fix."""
-    parts, dropped = as_document(read_package(path), path)
-    parts = _with_core(parts, path)
-    data = dict((info.filename, blob) for info, blob in parts)
-    for part in (DOCUMENT_PART, STYLES_PART):
-        if part not in data:
-            raise FatalError(f"範本 {path.name} 缺少{shown(part)}，不是有效的 Word 文件。請用 Word 另存為 .docx。")
-    styles = _parse(data[STYLES_PART], STYLES_PART, path)
-    by_name: dict[str, str] = {}
-    for element in styles.iterfind(f"{{{W}}}style"):
-        if element.get(f"{{{W}}}type", "paragraph") != "paragraph":  # no w:type: Word's paragraph style
-            continue
-        name = element.find(f"{{{W}}}name")
-        if name is not None:
-            by_name.setdefault(name.get(f"{{{W}}}val", "").lower(), element.get(f"{{{W}}}styleId"))
-    style_ids: dict[Role, str] = {}
-    for role, name in STYLE_NAMES.items():
-        style_id = by_name.get(name.lower())
-        if not style_id:
-            raise FatalError(missing_style_message(path, role))
-        style_ids[role] = style_id
-    document = _parse(data[DOCUMENT_PART], DOCUMENT_PART, path)
-    prefix = next((p for p, uri in document.nsmap.items() if uri == W and p), None)
-    if prefix is None or document.find(f"{{{W}}}body") is None:
-        raise FatalError(f"範本 {path.name} 的{shown(DOCUMENT_PART)}格式不符，請用 Word 重新存檔。")
-    head, tail = _around_body(document)
-    return Template(path, tuple(parts), style_ids, prefix, head, tail,
-                    lead_id=by_name.get(LEAD_STYLE_NAME.lower()), dropped=tuple(dropped))
-
-
-def missing_style_message(path: Path, role: Role) -> str:
-    name = STYLE_NAMES[role]
-    return (f"範本 {path.name} 缺少段落樣式「{name}」（用於{STYLE_HELP[role]}）。"
-            f"請在 Word 的「樣式」窗格新增名為「{name}」的段落樣式後存檔。")
-
-
-def leaked(name: str) -> bool:
-    """A template part that must never reach a chapter (see _LEAKED)."""
-    return bool(_LEAKED.match(name))
-
-
-def as_document(parts: list[tuple[zipfile.ZipInfo, bytes]], path: Path
-                 ) -> tuple[list[tuple[zipfile.ZipInfo, bytes]], list[str]]:
-    """The template's parts as a chapter's: a .dotx's main part typed as a document, leaks left out.
-
-    Relationships and content types that name a dropped part go with it, so Word finds
-    nothing missing; app.xml is replaced by neutral values.
-    """
-    dropped = [info.filename for info, _ in parts if leaked(info.filename)]
-    gone = {"/" + name.lower() for name in dropped}
-    kept = []
-    for info, blob in parts:
-        if info.filename in dropped:
-            continue
-        if info.filename == CONTENT_TYPES_PART:
-            blob = _content_types(blob, gone, path)
-        elif info.filename.endswith(".rels"):
-            blob = _relationships(info.filename, blob, gone, path)
-        elif info.filename == APP_PART:
-            blob = NEUTRAL_APP
-        elif info.filename == SETTINGS_PART and b"attachedTemplate" in blob:
-            blob = _without_attached_template(blob, path)
-        kept.append((info, blob))
-    return kept, dropped
-
-
-def _with_core(parts: list[tuple[zipfile.ZipInfo, bytes]], path: Path) -> list[tuple[zipfile.ZipInfo, bytes]]:
-    """The parts with a place for the core properties, declared and related when the template has none.
-
-    Every chapter carries its title, subject and reportgen's mark there (render_docx writes it,
-    last); without it, the next build would take reportgen's own output for somebody else's file.
-    """
-    names = {info.filename for info, _ in parts}
-    if CORE_PART in names:
-        return parts
-    out = []
-    for info, blob in parts:
-        if info.filename == CONTENT_TYPES_PART:
-            blob = _declare_core(blob, path)
-        elif info.filename == PACKAGE_RELS_PART:
-            blob = _relate_core(blob, path)
-        out.append((info, blob))
-    if PACKAGE_RELS_PART not in names:  # a package Word could not open either; give it its two links
-        rels = (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Relationships xmlns="{RELATIONSHIPS_NS}">'
-                f'<Relationship Id="rId1" Type="{DOCUMENT_RELATIONSHIP}" Target="{DOCUMENT_PART}"/></Relationships>')
-        out.append((zipfile.ZipInfo(PACKAGE_RELS_PART), _relate_core(rels.encode(), path)))
-    out.append((zipfile.ZipInfo(CORE_PART), b""))  # a placeholder: render_docx writes the part
-    return out
-
-
-def _declare_core(blob: bytes, path: Path) -> bytes:
-    from lxml import etree
-
-    root = _parse(blob, CONTENT_TYPES_PART, path)
-    if any((o.get("PartName") or "").lower() == "/" + CORE_PART.lower() for o in root):
-        return blob
-    etree.SubElement(root, f"{{{CONTENT_TYPES_NS}}}Override", PartName="/" + CORE_PART, ContentType=CORE_TYPE)
-    return _serialize(root)
-
-
-def _relate_core(blob: bytes, path: Path) -> bytes:
-    from lxml import etree
-
-    root = _parse(blob, PACKAGE_RELS_PART, path)
-    existing = [rel for rel in root if rel.get("Type") == CORE_RELATIONSHIP]
-    if existing:  # a link to a part that is not there: point it at the part written now
-        for rel in existing:
-            rel.set("Target", CORE_PART)
-        return _serialize(root)
-    ids = {rel.get("Id") for rel in root}
-    new_id = next(f"rIdCore{n or ''}" for n in range(len(ids) + 1) if f"rIdCore{n or ''}" not in ids)
-    etree.SubElement(root, f"{{{RELATIONSHIPS_NS}}}Relationship", Id=new_id, Type=CORE_RELATIONSHIP,
-                     Target=CORE_PART)
-    return _serialize(root)
-
-
-def _without_attached_template(blob: bytes, path: Path) -> bytes:
-    """settings.xml without the link to the template's own template (its relationship goes too)."""
-    root = _parse(blob, SETTINGS_PART, path)
-    for element in root.findall(f"{{{W}}}attachedTemplate"):
-        root.remove(element)
-    return _serialize(root)
-
-
-def _content_types(blob: bytes, gone: set[str], path: Path) -> bytes:
-    root = _parse(blob, CONTENT_TYPES_PART, path)
-    changed = False
-    for override in list(root):
-        name = (override.get("PartName") or "").lower()
-        kind = override.get("ContentType") or ""
-        if name in gone:
-            root.remove(override)
-            changed = True
-        elif name == "/" + DOCUMENT_PART and kind in TEMPLATE_TYPES:
-            override.set("ContentType", DOCUMENT_TYPE)
-            changed = True
-    return _serialize(root) if changed else blob
-
-
-def _relationships(name: str, blob: bytes, gone: set[str], path: Path) -> bytes:
-    """A .rels part without relationships to dropped parts (and without a template's link to its own template)."""
-    import posixpath
-
-    owner_dir = posixpath.dirname(posixpath.dirname(name))  # word/_rels/document.xml.rels → word
-    root = _parse(blob, name, path)
-    changed = False
-    for rel in list(root):
-        target = rel.get("Target") or ""
-        kind = rel.get("Type") or ""
-        if rel.get("TargetMode") == "External":
-            if kind.endswith("/attachedTemplate"):  # a path on the editor's disk, e.g. Normal.dotm
-                root.remove(rel)
-                changed = True
-            continue
-        resolved = posixpath.normpath(target if target.startswith("/") else "/" + posixpath.join(owner_dir, target))
-        if resolved.lower() in gone:
-            root.remove(rel)
-            changed = True
-    return _serialize(root) if changed else blob
-
-
-def _serialize(root) -> bytes:  # root: lxml.etree._Element
-    from lxml import etree
-
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
-
-
-def _around_body(root) -> tuple[bytes, bytes]:  # root: lxml.etree._Element
-    """The document part without its body's content, split where the new paragraphs go.
-
-    The template's own paragraphs (samples for the editors) go; its last section properties
-    (page size, margins, footer) stay.
-    """
-    from lxml import etree
-
-    body = root.find(f"{{{W}}}body")
-    section = body[-1] if len(body) and body[-1].tag == f"{{{W}}}sectPr" else None
-    for child in list(body):
-        if child is not section:
-            body.remove(child)
-    marker = etree.Comment(" reportgen body ")
-    if section is not None:
-        section.addprevious(marker)
-    else:
-        body.append(marker)
-    head, tail = etree.tostring(root, xml_declaration=True, encoding="UTF-8",
-                                standalone=True).split(b"<!-- reportgen body -->", 1)
-    return head, tail
 
 
 def _xml_text(text: str) -> str:
@@ -537,7 +231,8 @@ def render_docx(template: Template, document: Document) -> bytes:
     if widths.section or widths.item:
         replace[STYLES_PART] = fit_labels(template.styles_xml, template.style_ids, template.lead_id, widest)
     used = [*template.style_ids.values(), *([template.lead_id] if template.lead_id else [])]
-    layouts = carried_layouts(replace.get(STYLES_PART, template.styles_xml), used, template.prefix)
+    layouts = carried_layouts(replace.get(STYLES_PART, template.styles_xml), used, template.prefix,
+                              headings=[template.style_ids[role] for role in HEADINGS])
     hashes: list[tuple[str, bytes]] = []
     out = BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:

@@ -13,20 +13,12 @@ import unicodedata
 from dataclasses import dataclass
 
 from .compose import Document, Role
+from .wordml import PPR_ORDER, STYLE_ORDER, StyleSheet, insert_in_order, q, serialize
 
-W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 BASE_LABELS = {Role.SECTION: "一、", Role.ITEM: "(一)"}
-DEFAULT_HALF_POINTS = 20  # Word's size when no style or default states one (10 pt)
 PAREN_EM = 1 / 3  # ( and ) in Times New Roman and most Latin faces, for estimates
 ITEM_GAP_EM = 1.0  # (一) then one character, as the document handbook sets item titles
 SECTION_GAP_EM = 0.25  # 、 is its own gap; a little room so the tab after 十一、 reaches its stop
-# Children of w:pPr in the schema's order, for inserting an element a style did not have.
-_PPR_ORDER = ("pStyle", "keepNext", "keepLines", "pageBreakBefore", "framePr", "widowControl", "numPr",
-              "suppressLineNumbers", "pBdr", "shd", "tabs", "suppressAutoHyphens", "kinsoku", "wordWrap",
-              "overflowPunct", "topLinePunct", "autoSpaceDE", "autoSpaceDN", "bidi", "adjustRightInd",
-              "snapToGrid", "spacing", "ind", "contextualSpacing", "mirrorIndents", "suppressOverlap", "jc",
-              "textDirection", "textAlignment", "textboxTightWrap", "outlineLvl", "divId", "cnfStyle", "rPr",
-              "sectPr", "pPrChange")
 
 
 def wide_chars(text: str) -> int:
@@ -72,42 +64,12 @@ def widths_of(widest: dict[Role, str]) -> LabelWidths:
     return LabelWidths(section=extra(Role.SECTION), item=extra(Role.ITEM))
 
 
-def _q(tag: str) -> str:
-    return f"{{{W}}}{tag}"
+class _Styles(StyleSheet):
+    """styles.xml being widened; inherited values are read from `pristine`, before any style moved."""
 
-
-class _Styles:
-    """styles.xml with lookups along basedOn chains."""
-
-    def __init__(self, root, pristine: _Styles | None = None) -> None:  # root: lxml.etree._Element
-        self.root = root
-        self.by_id = {s.get(_q("styleId")): s for s in root.iter(_q("style"))}
-        self.pristine = pristine or self  # inherited values are read before any style moved
-
-    def chain(self, style_id: str):
-        seen = set()
-        style = self.by_id.get(style_id)
-        while style is not None and id(style) not in seen:
-            seen.add(id(style))
-            yield style
-            based = style.find(_q("basedOn"))
-            style = self.by_id.get(based.get(_q("val"))) if based is not None else None
-
-    def find(self, style_id: str, path: str):
-        """The element at `path` under the first style of the chain that states it, else the defaults'."""
-        steps = "/".join(_q(p) for p in path.split("/"))
-        for style in self.chain(style_id):
-            found = style.find(steps)
-            if found is not None:
-                return found
-        kind = "rPrDefault" if path.startswith("rPr") else "pPrDefault"
-        return self.root.find(f"{_q('docDefaults')}/{_q(kind)}/{steps}")
-
-    def size_twips(self, style_id: str) -> int:
-        """One em of the style's font size, in twips."""
-        sz = self.find(style_id, "rPr/sz")
-        half_points = int(sz.get(_q("val"), DEFAULT_HALF_POINTS)) if sz is not None else DEFAULT_HALF_POINTS
-        return half_points * 10
+    def __init__(self, root, pristine: StyleSheet) -> None:  # root: lxml.etree._Element
+        super().__init__(root)
+        self.pristine = pristine
 
     def own(self, style_id: str, tag: str):
         """The style's own pPr child `tag`, copied from its chain when only inherited; None when nowhere."""
@@ -116,38 +78,19 @@ class _Styles:
         style = self.by_id.get(style_id)
         if style is None:
             return None
-        ppr = style.find(_q("pPr"))
-        if ppr is not None and ppr.find(_q(tag)) is not None:
-            return ppr.find(_q(tag))
+        ppr = style.find(q("pPr"))
+        if ppr is not None and ppr.find(q(tag)) is not None:
+            return ppr.find(q(tag))
         inherited = self.pristine.find(style_id, f"pPr/{tag}")
         if inherited is None:
             return None
         if ppr is None:
-            ppr = style.makeelement(_q("pPr"), {})
-            rpr = style.find(_q("rPr"))
-            if rpr is not None:
-                rpr.addprevious(ppr)
-            else:
-                style.append(ppr)
-        element = deepcopy(inherited)
-        rank = _PPR_ORDER.index(tag)
-        later = next((c for c in ppr if _rank(c) > rank), None)
-        if later is not None:
-            later.addprevious(element)
-        else:
-            ppr.append(element)
-        return element
-
-
-def _rank(element) -> int:
-    from lxml import etree
-
-    name = etree.QName(element).localname if isinstance(element.tag, str) else ""
-    return _PPR_ORDER.index(name) if name in _PPR_ORDER else len(_PPR_ORDER)
+            ppr = insert_in_order(style, style.makeelement(q("pPr"), {}), STYLE_ORDER)
+        return insert_in_order(ppr, deepcopy(inherited), PPR_ORDER)
 
 
 def _left_attr(ind) -> str:
-    return _q("start") if ind.get(_q("left")) is None and ind.get(_q("start")) is not None else _q("left")
+    return q("start") if ind.get(q("left")) is None and ind.get(q("start")) is not None else q("left")
 
 
 def _shift(styles: _Styles, style_id: str | None, left: int, hanging: int = 0) -> None:
@@ -163,23 +106,23 @@ def _shift(styles: _Styles, style_id: str | None, left: int, hanging: int = 0) -
     key = _left_attr(ind)
     old = int(ind.get(key, "0"))
     ind.set(key, str(old + left))
-    if hanging and ind.get(_q("hanging")) is not None:
-        ind.set(_q("hanging"), str(int(ind.get(_q("hanging"))) + hanging))
-        ind.attrib.pop(_q("hangingChars"), None)  # a size in characters would override the twips
-    ind.attrib.pop(_q("leftChars"), None)
-    ind.attrib.pop(_q("startChars"), None)
+    if hanging and ind.get(q("hanging")) is not None:
+        ind.set(q("hanging"), str(int(ind.get(q("hanging"))) + hanging))
+        ind.attrib.pop(q("hangingChars"), None)  # a size in characters would override the twips
+    ind.attrib.pop(q("leftChars"), None)
+    ind.attrib.pop(q("startChars"), None)
     tabs = styles.own(style_id, "tabs")
     if tabs is not None:
-        for tab in tabs.iter(_q("tab")):
-            if abs(int(tab.get(_q("pos"), "0")) - old) <= 1:
-                tab.set(_q("pos"), str(old + left))
+        for tab in tabs.iter(q("tab")):
+            if abs(int(tab.get(q("pos"), "0")) - old) <= 1:
+                tab.set(q("pos"), str(old + left))
 
 
 def _needed(styles: _Styles, style_id: str, label: str, gap_em: float) -> int:
     """Twips a style's hanging indent must grow so `label` and a gap fit before the text edge."""
     size = styles.size_twips(style_id)
     ind = styles.find(style_id, "pPr/ind")
-    hanging = int(ind.get(_q("hanging"), "0")) if ind is not None else 0
+    hanging = int(ind.get(q("hanging"), "0")) if ind is not None else 0
     return max(0, math.ceil(label_em(label) * size + gap_em * size - hanging))
 
 
@@ -190,11 +133,8 @@ def fit_labels(styles_xml: bytes, ids: dict[Role, str], lead_id: str | None, wid
     and a quarter character, room for the tab that lines titles up. A template that already
     leaves that much room is not changed.
     """
-    from lxml import etree
-
-    parser = etree.XMLParser(resolve_entities=False, no_network=True)
-    pristine = _Styles(etree.fromstring(styles_xml, parser))
-    styles = _Styles(etree.fromstring(styles_xml, parser), pristine)
+    pristine = StyleSheet.parse(styles_xml)
+    styles = _Styles(StyleSheet.parse(styles_xml).root, pristine)
     section = item = 0
     if wide_chars(widest.get(Role.SECTION, "")) > wide_chars(BASE_LABELS[Role.SECTION]):
         section = _needed(pristine, ids[Role.SECTION], widest[Role.SECTION], SECTION_GAP_EM)
@@ -207,4 +147,4 @@ def fit_labels(styles_xml: bytes, ids: dict[Role, str], lead_id: str | None, wid
     _shift(styles, lead_id, section)
     _shift(styles, ids[Role.ITEM], section + item, item)
     _shift(styles, ids[Role.ITEM_BODY], section + item)
-    return etree.tostring(styles.root, xml_declaration=True, encoding="UTF-8", standalone=True)
+    return serialize(styles.root)

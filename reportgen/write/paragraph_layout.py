@@ -9,76 +9,47 @@ are written on each paragraph (w:pPr after w:pStyle), with the values the chapte
 resolves to (its basedOn chain and the document defaults, after label_fit's widening). Editors
 still control them by restyling the template; runs stay bare, and fonts, sizes, colours and
 spacing stay in the styles, so the master's heading look applies.
+
+Three things a master's styles could otherwise add are cancelled on the paragraph:
+- list numbering on a heading (`w:numPr` with `w:numId="0"`): a master whose 標題 1–3 are tied
+  to a multilevel list would print a second number before 貳拾陸、, 一、 and (一);
+- indents in character units (`*Chars="0"` for each direction the paragraph sets in twips): in
+  Word a master's `firstLineChars="200"` would override the twips written here;
+- tab stops of the chapter's own heading style that lie between a label and its title (cleared):
+  the tab after (一) would stop there instead of at the text edge.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
-_OFF = ("0", "false", "off")
-_TOGGLES = ("keepNext", "keepLines", "pageBreakBefore")  # in the schema's order, before tabs and ind
-# Attributes of w:ind that set one property each; a style stating any one of a group replaces the
-# group's value inherited from its base (hanging and firstLine are one property, signed).
-_IND_GROUPS = (("left", "start"), ("leftChars", "startChars"), ("right", "end"), ("rightChars", "endChars"),
-               ("hanging", "firstLine"), ("hangingChars", "firstLineChars"))
-_TAB_ATTRIBUTES = ("val", "leader", "pos")
+from .wordml import CHARS_OF, IND_DIRECTIONS, StyleSheet
 
-
-def _q(tag: str) -> str:
-    return f"{{{W}}}{tag}"
+_TOGGLES = ("keepNext", "keepLines", "pageBreakBefore")  # in the schema's order, before numPr, tabs and ind
+_UNSTATED = {"start": ("left", "0"), "end": ("right", "0"), "first": ("firstLine", "0")}
+CATCH_TOLERANCE = 20  # twips: a stop this close to the text edge is the text edge's own
 
 
 def _attr(value: str) -> str:
     return value.replace("&", "&amp;").replace("<", "&lt;").replace('"', "&quot;")
 
 
-class _Resolver:
-    """Paragraph properties along a style's basedOn chain, outermost (document defaults) first."""
-
-    def __init__(self, root) -> None:  # root: lxml.etree._Element of styles.xml
-        self.by_id = {s.get(_q("styleId")): s for s in root.iter(_q("style"))}
-        self.defaults = root.find(f"{_q('docDefaults')}/{_q('pPrDefault')}/{_q('pPr')}")
-
-    def sources(self, style_id: str) -> list:
-        """The w:pPr elements that apply to the style: document defaults, then base to style."""
-        chain, seen = [], set()
-        style = self.by_id.get(style_id)
-        while style is not None and id(style) not in seen:
-            seen.add(id(style))
-            chain.append(style.find(_q("pPr")))
-            based = style.find(_q("basedOn"))
-            style = self.by_id.get(based.get(_q("val"))) if based is not None else None
-        return [p for p in [self.defaults, *reversed(chain)] if p is not None]
-
-    def layout(self, style_id: str, w: str) -> str:
-        sources = self.sources(style_id)
-        xml = "".join(f"<{w}:{tag}/>" for tag in _TOGGLES if _toggle(sources, tag))
-        return xml + _tabs(sources, w) + _ind(sources, w)
+def catching_stops(sheet: StyleSheet, style_id: str) -> list[int]:
+    """Tab stops of the style between its first line's start and its text edge, where the tab
+    after a hanging label would stop instead of at the text edge."""
+    left, hanging = sheet.indent_twips(style_id)
+    if hanging <= 0:
+        return []
+    return [pos for pos, stop in sheet.tab_stops(style_id).items()
+            if left - hanging < pos < left - CATCH_TOLERANCE and stop.get("val") != "bar"]
 
 
-def _toggle(sources: list, tag: str) -> bool:
-    state = False
-    for ppr in sources:
-        element = ppr.find(_q(tag))
-        if element is not None:
-            state = element.get(_q("val"), "1").lower() not in _OFF
-    return state
-
-
-def _tabs(sources: list, w: str) -> str:
-    """The style's tab stops as Word merges them: a base's stops, less those a style clears."""
-    stops: dict[int, dict[str, str]] = {}
-    for ppr in sources:
-        for tab in ppr.iterfind(f"{_q('tabs')}/{_q('tab')}"):
-            try:
-                pos = int(tab.get(_q("pos"), ""))
-            except ValueError:
-                continue
-            if tab.get(_q("val")) == "clear":
-                stops.pop(pos, None)
-            else:
-                stops[pos] = {a: tab.get(_q(a)) for a in _TAB_ATTRIBUTES if tab.get(_q(a)) is not None}
+def _tabs(sheet: StyleSheet, style_id: str, w: str, clear: bool) -> str:
+    """The style's tab stops as Word merges them; with `clear`, the catching ones cleared instead."""
+    stops = sheet.tab_stops(style_id)
+    if clear:
+        for pos in catching_stops(sheet, style_id):
+            stops[pos] = {"val": "clear", "pos": str(pos)}
     if not stops:
         return ""
     tabs = "".join(f"<{w}:tab " + " ".join(f'{w}:{a}="{_attr(v)}"' for a, v in stop.items()) + "/>"
@@ -86,34 +57,46 @@ def _tabs(sources: list, w: str) -> str:
     return f"<{w}:tabs>{tabs}</{w}:tabs>"
 
 
-def _ind(sources: list, w: str) -> str:
-    """The style's indents, attribute by attribute; left and first line are always stated.
+def _ind(sheet: StyleSheet, style_id: str, w: str) -> str:
+    """The style's indents in twips, each direction with its character units set to 0.
 
-    Stating them (0 when the style has none) keeps a master heading's own hanging or first-line
-    indent from showing through.
+    The left edge and the first line are always stated (0 when the style has none), so that a
+    master heading's own hanging or first-line indent cannot show through; the right edge when
+    the style states it. A style's own character units are not carried: `reportgen template`
+    warns about them, and the twips are what LibreOffice shows.
     """
-    groups: dict[int, list[tuple[str, str]]] = {}
-    for ppr in sources:
-        ind = ppr.find(_q("ind"))
-        if ind is None:
-            continue
-        for index, names in enumerate(_IND_GROUPS):
-            stated = [(n, ind.get(_q(n))) for n in names if ind.get(_q(n)) is not None]
-            if stated:
-                groups[index] = stated
-    groups.setdefault(0, [("left", "0")])
-    groups.setdefault(4, [("firstLine", "0")])
-    attributes = [pair for index in sorted(groups) for pair in groups[index]]
+    groups = sheet.indents(style_id)
+    attributes: list[tuple[str, str]] = []
+    for direction, (twips, chars) in IND_DIRECTIONS.items():
+        stated = groups.get(twips)
+        if stated is None:
+            if direction == "end" and chars not in groups:
+                continue  # the right edge is left to the paragraph's style unless this one sets it
+            stated = [_UNSTATED[direction]]
+        attributes += stated
+        zeros = dict.fromkeys(c for name, _ in stated for c in CHARS_OF[name])
+        attributes += [(c, "0") for c in zeros]
     return f"<{w}:ind " + " ".join(f'{w}:{n}="{_attr(v)}"' for n, v in attributes) + "/>"
 
 
-def carried_layouts(styles_xml: bytes, style_ids: Iterable[str], w: str) -> dict[str, str]:
+def layout(sheet: StyleSheet, style_id: str, w: str, *, heading: bool = False) -> str:
+    """The w:pPr children after w:pStyle for a paragraph of `style_id`, as XML text.
+
+    A heading also cancels list numbering and clears the tab stops that would catch its label's tab.
+    """
+    xml = "".join(f"<{w}:{tag}/>" for tag in _TOGGLES if sheet.toggle(style_id, tag))
+    if heading:
+        xml += f'<{w}:numPr><{w}:numId {w}:val="0"/></{w}:numPr>'
+    return xml + _tabs(sheet, style_id, w, clear=heading) + _ind(sheet, style_id, w)
+
+
+def carried_layouts(styles_xml: bytes, style_ids: Iterable[str], w: str,
+                    headings: Iterable[str] = ()) -> dict[str, str]:
     """For each style id, the w:pPr children its paragraphs carry after w:pStyle, as XML text.
 
-    `w` is the prefix the document part uses for the WordprocessingML namespace.
+    `w` is the prefix the document part uses for the WordprocessingML namespace; `headings`, the
+    ids of the heading styles (chapter, section, item).
     """
-    from lxml import etree
-
-    root = etree.fromstring(styles_xml, etree.XMLParser(resolve_entities=False, no_network=True))
-    resolver = _Resolver(root)
-    return {style_id: resolver.layout(style_id, w) for style_id in style_ids}
+    sheet = StyleSheet.parse(styles_xml)
+    heading_ids = set(headings)
+    return {style_id: layout(sheet, style_id, w, heading=style_id in heading_ids) for style_id in style_ids}

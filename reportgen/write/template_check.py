@@ -4,8 +4,8 @@ The template is the editors' file (often their master report's own .dotx), so wh
 wrong shows in every chapter built from it. Missing styles block; everything else is a
 warning an editor can act on in Word: page size, language, fonts, hanging indents and their
 tab stops, Word's punctuation setting, and parts that would be carried into every chapter.
-python-docx reads the styles, the page and the properties; the few settings it has no API for
-(East Asian font and language, overflowPunct) are read from the same style elements.
+python-docx opens the package and reads the page; styles are resolved along their basedOn chains
+by wordml.StyleSheet, the one resolver the writer uses too.
 """
 
 from __future__ import annotations
@@ -17,24 +17,45 @@ from pathlib import Path
 
 from ..errors import FatalError
 from .compose import Document, Role
-from .docx_writer import APP_PART, LEAD_STYLE_NAME, STYLE_NAMES, as_document, missing_style_message, read_package
 from .label_fit import label_em, widest_labels
+from .paragraph_layout import catching_stops
+from .template_package import (
+    APP_PART,
+    LEAD_STYLE_NAME,
+    SETTINGS_PART,
+    STYLE_NAMES,
+    as_document,
+    missing_style_message,
+    read_package,
+    shown_style,
+)
+from .wordml import IND_DIRECTIONS, OFF, StyleSheet, q, toggled_on
 
 A4_TWIPS = (11906, 16838)
 LABEL_TOLERANCE_EM = 0.1  # label widths are estimates (parentheses vary by face)
 PAGE_TOLERANCE = 30  # twips; Word rounds A4 to 11906 × 16838, other tools by a few twips
+TAB_TOLERANCE = 20  # twips: a tab stop this close to the text edge is at the text edge
 LANGUAGE = "zh-TW"
 CHAPTER_ROLES = (Role.CHAPTER, Role.SECTION, Role.ITEM, Role.SECTION_BODY, Role.ITEM_BODY)
+HEADING_ROLES = (Role.CHAPTER, Role.SECTION, Role.ITEM)
 HANGING_ROLES = {Role.SECTION: "一、", Role.ITEM: "(一)"}
 # app.xml elements that describe where the template came from, not the chapter.
 FOREIGN_APP = ("Template", "Company", "Manager", "HyperlinkBase", "TotalTime")
-_OFF = ("0", "false", "off")
-_SHOWN = {"heading 1": "標題 1", "heading 2": "標題 2", "heading 3": "標題 3"}  # as Chinese Word names them
+# Document settings a chapter would inherit from its template, and what each does to the editors.
+CARRIED_SETTINGS = {
+    "trackRevisions": "「追蹤修訂」已開啟：彙編同仁在產生的文件中的每一處修改都會被標記為修訂。"
+                      "請在 Word 的「校閱」→「追蹤修訂」關閉後存檔。",
+    "documentProtection": "設定了「限制編輯」：產生的文件會無法或只能部分修改。"
+                          "請在 Word 的「校閱」→「限制編輯」停止保護後存檔。",
+    "writeProtection": "設定了「建議以唯讀方式開啟」或修改密碼：產生的文件開啟時會要求密碼或以唯讀開啟。"
+                       "請在「另存新檔」→「工具」→「一般選項」取消後存檔。",
+    "mailMerge": "是合併列印的主文件：產生的文件開啟時 Word 會要求資料來源。"
+                 "請在 Word 的「郵件」→「啟動合併列印」選「一般 Word 文件」後存檔。",
+}
 
 
 def _shown(role: Role) -> str:
-    return _SHOWN.get(STYLE_NAMES[role], STYLE_NAMES[role])
-_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+    return shown_style(STYLE_NAMES[role])
 
 
 @dataclass(frozen=True)
@@ -67,69 +88,6 @@ def _open_docx(parts: list[tuple[zipfile.ZipInfo, bytes]], path: Path):  # -> do
         raise FatalError(f"範本 {path.name} 無法以 Word 文件讀取，請用 Word 開啟後另存為 .docx 或 .dotx。") from exc
 
 
-def _paragraph_styles(document) -> dict[str, object]:
-    """Paragraph styles (docx.styles.style.ParagraphStyle) by lower-case name, the first of each.
-
-    Read from the style elements rather than `document.styles`, whose iteration fails on a style
-    without `w:type` — which Word reads as a paragraph style, and so does this."""
-    from docx.styles.style import ParagraphStyle
-
-    by_name: dict[str, object] = {}
-    for element in document.styles.element.style_lst:
-        if element.get(f"{_W}type", "paragraph") == "paragraph":
-            style = ParagraphStyle(element)
-            if style.name:
-                by_name.setdefault(style.name.lower(), style)
-    return by_name
-
-
-def _base(style):  # -> ParagraphStyle | None
-    """The style `style` is based on, whatever its stated type (python-docx's base_style needs one)."""
-    from docx.styles.style import ParagraphStyle
-
-    element = style.element.base_style
-    return ParagraphStyle(element) if element is not None else None
-
-
-class _Chain:
-    """A style's properties as Word resolves them: the style, its bases, then the document defaults."""
-
-    def __init__(self, document) -> None:
-        self.styles_element = document.styles.element
-
-    def find(self, style, path: str):
-        steps = "/".join(f"{_W}{step}" for step in path.split("/"))
-        seen = set()
-        while style is not None and style.style_id not in seen:
-            seen.add(style.style_id)
-            found = style.element.find(steps)
-            if found is not None:
-                return found
-            style = _base(style)
-        kind = "rPrDefault" if path.startswith("rPr") else "pPrDefault"
-        return self.styles_element.find(f"{_W}docDefaults/{_W}{kind}/{steps}")
-
-    def paragraph_format(self, style, attribute: str):
-        seen = set()
-        while style is not None and style.style_id not in seen:
-            seen.add(style.style_id)
-            value = getattr(style.paragraph_format, attribute)
-            if value is not None and (attribute != "tab_stops" or len(value)):
-                return value
-            style = _base(style)
-        return None
-
-    def size_twips(self, style) -> int:
-        seen = set()
-        while style is not None and style.style_id not in seen:
-            seen.add(style.style_id)
-            if style.font.size is not None:
-                return style.font.size.twips
-            style = _base(style)
-        sz = self.styles_element.find(f"{_W}docDefaults/{_W}rPrDefault/{_W}rPr/{_W}sz")
-        return int(sz.get(f"{_W}val", "20")) * 10 if sz is not None else 200
-
-
 def check_template(path: Path, widest: dict[Role, str] | None = None) -> list[Finding]:
     """Everything worth telling an editor about the template at `path`.
 
@@ -142,25 +100,29 @@ def check_template(path: Path, widest: dict[Role, str] | None = None) -> list[Fi
     if "word/document.xml" not in names or "word/styles.xml" not in names:
         raise FatalError(f"範本 {path.name} 缺少文件本文或樣式表，不是有效的 Word 文件。請用 Word 另存為 .docx。")
     document = _open_docx(parts, path)
+    sheet = StyleSheet(document.styles.element)
     findings: list[Finding] = []
-    by_name = _paragraph_styles(document)
-    styles = {}
+    by_name = sheet.paragraph_styles()
+    styles: dict[Role, str] = {}
     for role in CHAPTER_ROLES:
-        style = by_name.get(STYLE_NAMES[role].lower())
-        if style is None:
-            findings.append(Finding(True, missing_style_message(path, role).replace(f"範本 {path.name} ", "", 1)))
+        style_id = by_name.get(STYLE_NAMES[role].lower())
+        if style_id is None:
+            findings.append(Finding(True, missing_style_message(None, role, by_name)))
         else:
-            styles[role] = style
-    if LEAD_STYLE_NAME.lower() not in by_name:
+            styles[role] = style_id
+    lead = by_name.get(LEAD_STYLE_NAME.lower())
+    if lead is None:
         findings.append(Finding(False, (
             f"沒有段落樣式「{LEAD_STYLE_NAME}」：以「：」結尾的前言（例如「主要訪團代表為：」）"
             "可能與下一段分在兩頁。可從 templates/report.docx 複製這個樣式（設定「與下段同頁」）。")))
     findings += _page(document)
-    chain = _Chain(document)
-    findings += _language_and_fonts(chain, styles)
-    findings += _hanging_indents(chain, styles, widest or {})
-    findings += _overflow(chain, styles, by_name.get(LEAD_STYLE_NAME.lower()))
+    findings += _language_and_fonts(sheet, styles)
+    findings += _hanging_indents(sheet, styles, widest or {})
+    findings += _numbering(sheet, styles)
+    findings += _character_units(sheet, styles, lead)
+    findings += _overflow(sheet, styles, lead)
     stored = {info.filename: blob for info, blob in raw}
+    findings += _settings(stored.get(SETTINGS_PART))
     findings += _leaks(dropped, stored.get(APP_PART), stored.get("word/_rels/settings.xml.rels", b""))
     return findings
 
@@ -170,23 +132,30 @@ def _page(document) -> list[Finding]:
     if section is None or section.page_width is None or section.page_height is None:
         return [Finding(False, "沒有設定紙張大小，Word 會用預設的 Letter（美式信紙）。"
                                "請在「版面配置」→「大小」選 A4。")]
+    findings = []
     size = sorted((section.page_width.twips, section.page_height.twips))
     if any(abs(a - b) > PAGE_TOLERANCE for a, b in zip(size, A4_TWIPS, strict=True)):
-        return [Finding(False, f"紙張不是 A4（目前 {_cm(size[0])} × {_cm(size[1])}，A4 是 21.00 × 29.70 公分）。"
-                               "請在「版面配置」→「大小」選 A4。")]
-    return []
+        findings.append(Finding(False, f"紙張不是 A4（目前 {_cm(size[0])} × {_cm(size[1])}，"
+                                       "A4 是 21.00 × 29.70 公分）。請在「版面配置」→「大小」選 A4。"))
+    for edge, distance in (("頁首", section.header_distance), ("頁尾", section.footer_distance)):
+        if distance is not None and distance.twips <= 0:
+            findings.append(Finding(False, (
+                f"{edge}與紙張邊緣的距離是 0 公分，LibreOffice 另存時常會如此："
+                f"在產生的文件中加上{edge}時，{edge}會貼著紙邊，印不出來。"
+                f"請在「版面配置」→「邊界」→「版面配置」把「{edge}」設為 1.5 公分左右。")))
+    return findings
 
 
-def _language_and_fonts(chain: _Chain, styles: dict) -> list[Finding]:
+def _language_and_fonts(sheet: StyleSheet, styles: dict[Role, str]) -> list[Finding]:
     findings = []
     wrong_language, no_font = [], []
-    for role, style in styles.items():
-        lang = chain.find(style, "rPr/lang")
-        east_asian = lang.get(f"{_W}eastAsia") if lang is not None else None
+    for role, style_id in styles.items():
+        lang = sheet.find(style_id, "rPr/lang")
+        east_asian = lang.get(q("eastAsia")) if lang is not None else None
         if east_asian != LANGUAGE:
             wrong_language.append(f"{_shown(role)}（{east_asian or '未設定'}）")
-        fonts = chain.find(style, "rPr/rFonts")
-        if fonts is None or not fonts.get(f"{_W}eastAsia") or fonts.get(f"{_W}eastAsiaTheme"):
+        fonts = sheet.find(style_id, "rPr/rFonts")
+        if fonts is None or not fonts.get(q("eastAsia")) or fonts.get(q("eastAsiaTheme")):
             no_font.append(_shown(role))
     if wrong_language:
         findings.append(Finding(False, (
@@ -198,18 +167,17 @@ def _language_and_fonts(chain: _Chain, styles: dict) -> list[Finding]:
     return findings
 
 
-def _hanging_indents(chain: _Chain, styles: dict, widest: dict[Role, str]) -> list[Finding]:
+def _hanging_indents(sheet: StyleSheet, styles: dict[Role, str], widest: dict[Role, str]) -> list[Finding]:
     findings = []
     for role, base in HANGING_ROLES.items():
-        style = styles.get(role)
-        if style is None:
+        style_id = styles.get(role)
+        if style_id is None:
             continue
         name = _shown(role)
         label = widest.get(role, base)
-        first = chain.paragraph_format(style, "first_line_indent")
-        left = chain.paragraph_format(style, "left_indent")
-        hanging = -first.twips if first is not None and first < 0 else 0
-        size = chain.size_twips(style)
+        edge, hanging = sheet.indent_twips(style_id)
+        hanging = max(hanging, 0)
+        size = sheet.size_twips(style_id)
         needed = label_em(label) * size
         # A chapter's own wider labels (十一、, (二十一)) are no fault of the template: fit_labels
         # widens the chapter's copy and every heading carries it (paragraph_layout), so only the
@@ -219,29 +187,92 @@ def _hanging_indents(chain: _Chain, styles: dict, widest: dict[Role, str]) -> li
                 f"「{name}」的凸排 {_cm(hanging)} 比編號「{label}」（約 {_cm(needed)}）窄。"
                 f"標題換行後的第二行不會對齊在「{label}」之後。"
                 f"請在樣式的「段落」→「縮排」把「指定方式」設為凸排，距離至少 {_cm(needed)}。")))
-        if role is Role.ITEM:  # (一), a tab, the title: the tab needs a stop where the title starts
-            stops = chain.paragraph_format(style, "tab_stops") or []
-            edge = left.twips if left is not None else 0
-            if hanging and not any(abs(stop.position.twips - edge) <= 20 for stop in stops):
-                findings.append(Finding(False, (
-                    f"「{name}」在左縮排 {_cm(edge)} 的位置沒有定位點。「(一)」後面是定位字元（Tab），"
-                    "沒有對齊左縮排的定位點時，有些版本的 Word 與 LibreOffice 會把標題推到別的位置。"
-                    f"請在樣式的「格式」→「定位點」新增 {_cm(edge)} 的靠左定位點。")))
+        stops = sheet.tab_stops(style_id)
+        if role is Role.ITEM and hanging and not any(
+                abs(pos - edge) <= TAB_TOLERANCE and stop.get("val") != "bar" for pos, stop in stops.items()):
+            # (一), a tab, the title: the tab needs a stop where the title starts
+            findings.append(Finding(False, (
+                f"「{name}」在左縮排 {_cm(edge)} 的位置沒有定位點。「(一)」後面是定位字元（Tab），"
+                "沒有對齊左縮排的定位點時，有些版本的 Word 與 LibreOffice 會把標題推到別的位置。"
+                f"請在樣式的「格式」→「定位點」新增 {_cm(edge)} 的靠左定位點。")))
+        catching = catching_stops(sheet, style_id)
+        if catching:
+            where = "、".join(_cm(pos) for pos in catching)
+            findings.append(Finding(False, (
+                f"「{name}」在 {where} 有定位點，位於編號「{base}」與標題文字之間："
+                f"「{base}」後面的定位字元會停在這裡，標題就不會從左縮排 {_cm(edge)} 開始。"
+                "用這個範本產生的本章會在每個標題段落清除這個定位點；但用其他範本產生的本章插入這份文件時，"
+                f"標題會停在這裡。請在樣式的「格式」→「定位點」清除 {where} 的定位點。")))
     return findings
 
 
-def _overflow(chain: _Chain, styles: dict, lead) -> list[Finding]:
+def _numbering(sheet: StyleSheet, styles: dict[Role, str]) -> list[Finding]:
+    numbered = [_shown(role) for role in HEADING_ROLES if role in styles and sheet.numbered(styles[role])]
+    if not numbered:
+        return []
+    return [Finding(False, (
+        f"標題樣式套用了 Word 的自動編號（多層次清單）：{'、'.join(numbered)}。"
+        "本章的編號「貳拾陸、」「一、」「(一)」是文字，每個標題段落都會取消自動編號，所以本章不會多出編號；"
+        "但本章的標題也不會跟著總報告重新編號。"))]
+
+
+def _character_units(sheet: StyleSheet, styles: dict[Role, str], lead: str | None) -> list[Finding]:
+    """Indents in character units: Word lets them override the twips every paragraph carries, so
+    every paragraph cancels them, and the template's own values in characters are not used."""
+    named = [(_shown(role), style_id) for role, style_id in styles.items()]
+    if lead is not None:
+        named.append((LEAD_STYLE_NAME, lead))
+    found = []
+    for name, style_id in named:
+        groups = sheet.indents(style_id)
+        if any(value not in ("0", "") for _, chars in IND_DIRECTIONS.values()
+               for _, value in groups.get(chars, [])):
+            found.append(name)
+    if not found:
+        return []
+    return [Finding(False, (
+        f"縮排以「字元」為單位：{'、'.join(found)}。本章每一段都以公分寫明縮排並取消字元單位，"
+        "所以這些以字元設定的縮排不會套用，Word 與 LibreOffice 排出的位置才會相同。"
+        "請在樣式的「段落」→「縮排」改用公分設定。"))]
+
+
+def _overflow(sheet: StyleSheet, styles: dict[Role, str], lead: str | None) -> list[Finding]:
     switched_off = []
-    for role, style in list(styles.items()) + ([(None, lead)] if lead is not None else []):
-        flag = chain.find(style, "pPr/overflowPunct")
-        if flag is not None and flag.get(f"{_W}val", "1").lower() in _OFF:
+    for role, style_id in list(styles.items()) + ([(None, lead)] if lead is not None else []):
+        flag = sheet.find(style_id, "pPr/overflowPunct")
+        if flag is not None and not toggled_on(flag):
             switched_off.append(_shown(role) if role else LEAD_STYLE_NAME)
     if not switched_off:
         return []
     return [Finding(False, (
-        f"「允許標點符號溢出邊界」被關閉：{'、'.join(switched_off)}（用 LibreOffice 另存範本時常會如此）。"
+        f"「允許標點符號溢出邊界」被關閉：{'、'.join(switched_off)}。用 LibreOffice 另存範本時常會如此。"
         "行尾的「、」「。」會改到下一行，全章重新分行、頁數改變；LibreOffice 轉出的 PDF 也可能漏掉行尾標點。"
         "請在樣式的「段落」→「中文印刷樣式」勾選「允許標點符號溢出邊界」。"))]
+
+
+def _settings(settings: bytes | None) -> list[Finding]:
+    """Document settings a chapter inherits from its template that would get in the editors' way."""
+    if not settings:
+        return []
+    from lxml import etree
+
+    from .wordml import parser
+
+    try:
+        root = etree.fromstring(settings, parser())
+    except etree.XMLSyntaxError:
+        return []
+    findings = []
+    for tag, message in CARRIED_SETTINGS.items():
+        element = root.find(q(tag))
+        if element is None:
+            continue
+        if tag == "documentProtection" and element.get(q("enforcement"), "0").lower() in OFF:
+            continue  # protection described but not enforced: nothing happens
+        if tag == "trackRevisions" and not toggled_on(element):
+            continue
+        findings.append(Finding(False, message))
+    return findings
 
 
 def _leaks(dropped: list[str] | tuple[str, ...], app: bytes | None, settings_rels: bytes) -> list[Finding]:

@@ -1,6 +1,7 @@
 // reportgen serve: enhancements only. Without JavaScript the form posts and the server renders
 // the same result page; with it, files can be dropped on the box, limits are checked before the
-// upload, and the problem table can be filtered by file and severity.
+// upload, the button shows that the upload is under way, the problem table can be filtered by
+// file and severity, and a one-time link can be copied with a click.
 "use strict";
 
 (function () {
@@ -59,11 +60,31 @@
         showChosen();
       }
     });
+    var button = document.getElementById("submit");
+    var progress = document.getElementById("progress");
+    var label = button ? button.textContent : "";
+    function idle() {  // also when the page comes back from the browser's cache (Back)
+      if (button) { button.disabled = false; button.textContent = label; button.removeAttribute("aria-busy"); }
+      if (progress) progress.hidden = true;
+    }
     form.addEventListener("submit", function (event) {
       var text = problem();
       message.hidden = !text;
       message.textContent = text;
-      if (text) event.preventDefault();
+      if (text) { event.preventDefault(); return; }
+      if (button) { button.disabled = true; button.textContent = "檢核中…"; button.setAttribute("aria-busy", "true"); }
+      if (progress) progress.hidden = false;
+    });
+    window.addEventListener("pageshow", idle);
+  }
+
+  function setupCopy() {
+    var field = document.getElementById("invite-link");
+    var button = document.getElementById("invite-copy");
+    if (!field || !button || !navigator.clipboard) return;
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      navigator.clipboard.writeText(field.value).then(function () { button.textContent = "已複製"; });
     });
   }
 
@@ -94,5 +115,6 @@
   document.addEventListener("DOMContentLoaded", function () {
     setupUpload();
     setupFilters();
+    setupCopy();
   });
 })();
