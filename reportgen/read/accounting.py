@@ -16,12 +16,11 @@ from collections.abc import Set as AbstractSet
 from ..cells import cell_ref, column_letter, fold
 from ..normalize import strip_invisible
 from ..problems import Location, Problems
-from ..schema import DATA_SHEETS, SETTINGS, SHEETS, Sheet
+from ..schema import DATA_SHEETS, SETTINGS, SETTINGS_KEY_HEADER, SHEETS, Sheet
 
 # Where a name's annotation starts (after width folding): a bracket of any kind, or a colon.
 # A line break starts one too; it is cut before folding, which removes whitespace.
 _ANNOTATION = re.compile(r"[(\[{<（［｛【〔〖《〈「『:：]")
-NOTE_WORD = "備註"  # a column whose header holds it is a staff member's notes (列入報告備註 too)
 
 
 def header_name(value: object) -> str:
@@ -41,6 +40,11 @@ def header_name(value: object) -> str:
     return folded[: match.start()] if match else folded
 
 
+def _note_names() -> frozenset[str]:
+    """The notes columns' names (備註): a header holding one is a staff member's notes (列入報告備註 too)."""
+    return frozenset(header_name(col.header) for sheet in SHEETS for col in sheet.columns if col.note)
+
+
 def known_names(sheet: Sheet) -> dict[str, str]:
     """The sheet's headers (or 項目) by their compared name → the header."""
     return {header_name(col.header): col.header for col in sheet.columns}
@@ -49,7 +53,7 @@ def known_names(sheet: Sheet) -> dict[str, str]:
 def resembled(name: str, known: dict[str, str]) -> str | None:
     """The known header `name` contains without being it (`活動標題` → 標題), longest first; None
     when it contains none, or when it is a notes column (`列入報告備註`)."""
-    if not name or name in known or NOTE_WORD in name:
+    if not name or name in known or any(note in name for note in _note_names()):
         return None
     found = [header for folded, header in known.items() if folded and folded in name]
     return max(found, key=len) if found else None
@@ -157,7 +161,7 @@ class SettingsRows:
         name = header_name(first)
         header = self.known.get(name)
         if header is None:
-            if filled(value) and name not in ("項目", ""):
+            if filled(value) and name not in (header_name(SETTINGS_KEY_HEADER), ""):
                 self.problems.add("unknown-setting", Location(self.file, SETTINGS.name, number, 0, _one_line(first)),
                                   item=_one_line(first), cell=cell_ref(number, 1),
                                   items="、".join(col.header for col in SETTINGS.columns))
