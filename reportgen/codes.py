@@ -63,7 +63,7 @@ CODES: dict[str, Code] = {
     "unnamed-setting": Code(W, "這一列的 A 欄沒有項目名稱，內容不會讀取。",
                             "請在 A 欄填入項目名稱（{items}），或刪除這一列。"),
     "duplicate-setting": Code(E, "「{header}」填了兩次（{first} 與 {second}），無法判斷要用哪一個。",
-                              "請刪除其中一列（「{typed}」與「{header}」視為同一項目）。"),
+                              "請刪除其中一列{same}。"),
     # --- headers ------------------------------------------------------------------------------
     "missing-column": Code(E, "工作表「{sheet}」缺少必要欄位「{header}」。{note}",
                            "請在第 1 列加上欄名「{header}」（{help}）。"),

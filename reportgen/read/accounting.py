@@ -172,7 +172,8 @@ class SettingsRows:
         if header in self.seen:
             self.problems.add("duplicate-setting", Location(self.file, SETTINGS.name, number, 0, header),
                               first=cell_ref(self.seen[header], 0), second=cell_ref(number, 0),
-                              typed=_one_line(first))
+                              same="" if _one_line(first) == header
+                              else f"（「{_one_line(first)}」與「{header}」視為同一項目）")
             return None
         self.seen[header] = number
         return header
