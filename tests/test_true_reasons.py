@@ -191,3 +191,15 @@ def test_the_markers_for_unseen_characters_print_on_a_big5_console():
     assert shown == "110/9/8〈U+200B〉甲〈換行〉乙"
     shown.encode("cp950")
     shorten("甲\n乙").encode("cp950")
+
+
+@pytest.mark.skipif(os.name != "posix", reason="a shell script stands in for soffice")
+def test_libreoffice_failing_in_english_is_told_in_chinese(tmp_path, monkeypatch):
+    soffice = tmp_path / "soffice"
+    soffice.write_text("#!/bin/sh\necho 'Error: source file could not be loaded' >&2\nexit 1\n")
+    soffice.chmod(0o755)
+    monkeypatch.setenv("REPORTGEN_SOFFICE", str(soffice))
+    result = run_cli("build", write_workbook(tmp_path / "a.xlsx"), "-o", tmp_path / "out.docx", "--pdf",
+                     "--template", TEMPLATE)
+    assert result.code == 2 and "LibreOffice 無法將" in result.err
+    assert "Error" not in result.err and "could not" not in result.err

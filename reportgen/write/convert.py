@@ -182,10 +182,11 @@ class Soffice:
         result = _run(command, self.env, self.timeout)
         converted = job / "out" / f"input.{kind}"
         if result.returncode != 0 or not converted.is_file():
-            detail = (result.stderr or result.stdout).strip().splitlines()[-3:]
+            # LibreOffice explains itself in English (SPEC §6: nothing a user sees is English): its
+            # words stay out of the message, which says what can be done instead.
             raise FatalError(
-                f"LibreOffice 無法將 {source.name} 轉成 {FORMATS.get(kind, kind)}（結束代碼 {result.returncode}）"
-                + ("：" + " / ".join(detail) if detail else "") + "。")
+                f"LibreOffice 無法將 {source.name} 轉成 {FORMATS.get(kind, kind)}（結束代碼 {result.returncode}）。"
+                "請確認 LibreOffice 能正常開啟這份 Word 文件，必要時重新安裝 LibreOffice 後再試。")
         return converted.read_bytes()
 
 
