@@ -11,8 +11,6 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from openpyxl import load_workbook
-
 LOWER = "〇一二三四五六七八九"
 FORMAL = "零壹貳參肆伍陸柒捌玖"
 
@@ -39,6 +37,8 @@ def _day(value: object) -> dt.date:
 
 def read(folder: Path) -> dict[str, list[tuple]]:
     """Every row of every sheet of every workbook in the folder, values only."""
+    from openpyxl import load_workbook  # here, not at the top: the calamine floor never pays for it
+
     sheets: dict[str, list[tuple]] = {}
     for path in sorted(folder.glob("*.xlsx")):
         book = load_workbook(path, read_only=True, data_only=True)
