@@ -184,8 +184,10 @@ class Soffice:
         if result.returncode != 0 or not converted.is_file():
             # LibreOffice explains itself in English (SPEC §6: nothing a user sees is English): its
             # words stay out of the message, which says what can be done instead.
+            why = (f"結束代碼 {result.returncode}" if result.returncode != 0
+                   else "沒有產生檔案，多半是無法載入這份文件")
             raise FatalError(
-                f"LibreOffice 無法將 {source.name} 轉成 {FORMATS.get(kind, kind)}（結束代碼 {result.returncode}）。"
+                f"LibreOffice 無法將 {source.name} 轉成 {FORMATS.get(kind, kind)}（{why}）。"
                 "請確認 LibreOffice 能正常開啟這份 Word 文件，必要時重新安裝 LibreOffice 後再試。")
         return converted.read_bytes()
 
