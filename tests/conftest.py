@@ -13,14 +13,16 @@ from hypothesis import HealthCheck, settings
 
 from helpers import EXAMPLE, REPO, CliResult, run_cli, write_workbook
 
-# Hypothesis profiles. `dev` (the default): quick, and random, so a developer's runs keep exploring
-# new cases (its database replays any failure found). `ci` (.ci/run sets HYPOTHESIS_PROFILE=ci):
-# derandomized and without a database, so CI tries the same examples every run and cannot fail at
-# random; failures found once are pinned in the tests with @example. A test's own
-# @settings(max_examples=…) still applies under either profile.
-settings.register_profile("dev", max_examples=50, deadline=None)
+# Hypothesis profiles. `dev` (the default) and `ci` (.ci/run sets HYPOTHESIS_PROFILE=ci) are both
+# derandomized and without a database, so a run tries the same examples every time and cannot fail
+# at random; `dev` is quick (helpers.examples scales the tests' own counts to an eighth), `ci` runs
+# them in full. `explore` is random and remembers failures, for a developer hunting new cases;
+# a failure found once is pinned in its test with @example.
+settings.register_profile("dev", max_examples=12, derandomize=True, database=None, deadline=None,
+                          suppress_health_check=[HealthCheck.too_slow])
 settings.register_profile("ci", derandomize=True, database=None, deadline=None, print_blob=True,
                           suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("explore", max_examples=500, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 

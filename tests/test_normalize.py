@@ -6,6 +6,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from helpers import examples
 from reportgen.cells import fold_width
 from reportgen.normalize import (
     Cleaned,
@@ -230,7 +231,7 @@ _TEXT = st.lists(_ALPHABET, max_size=40).map("".join)
 
 
 # The examples issue 19 found at random, pinned so every run tries them.
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=examples(400), deadline=None)
 @given(_TEXT, st.sampled_from(["半形", "全形"]))
 @example("_x4E\u200b2D_", "半形")
 @example("_x4E_x200B_2D_", "半形")
@@ -247,7 +248,7 @@ def test_normalizing_twice_changes_nothing(text, parens):
     assert strip_invisible(stripped) == (stripped, ())
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(_TEXT)
 @example("_x4E\u200b2D_")
 @example("_x4E_x200B_2D_")
@@ -262,7 +263,7 @@ def test_nothing_disappears_silently(text):
     assert all(c in decoded for c in cleaned.removed)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(_TEXT)
 @example("_x4E\u200b2D_")
 @example("_x4E_x200B_2D_")
@@ -276,7 +277,7 @@ def test_cleaning_never_forms_an_escape(text):
 
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(_TEXT)
 def test_visible_shows_every_removed_character(text):
     shown = visible(text)

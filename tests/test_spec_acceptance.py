@@ -1975,8 +1975,9 @@ def test_serve_checks_an_upload_and_the_docx_matches_build(here):
             pytest.fail("serve did not start")
         assert home.status_code == 200 and "活頁簿" in home.text
         with open(EXAMPLE, "rb") as handle:
-            answer = httpx.post(base + "/check", files={"workbooks": (EXAMPLE.name, handle.read())}, timeout=60)
-        assert answer.status_code == 200
+            answer = httpx.post(base + "/check", files={"workbooks": (EXAMPLE.name, handle.read())}, timeout=60,
+                                follow_redirects=True)  # post/redirect/get: the result has its own address
+        assert answer.status_code == 200 and "/result/" in str(answer.url)
         assert "貳拾陸、國際事務" in answer.text
         link = re.search(r'href="(/download/[^"]+/docx)"', answer.text)
         assert link, answer.text[:2000]
@@ -1984,7 +1985,8 @@ def test_serve_checks_an_upload_and_the_docx_matches_build(here):
         assert run_cli("build", EXAMPLE, "-o", here / "cli.docx").code == 0
         assert web_docx == (here / "cli.docx").read_bytes()
         bad = book(here / "bad.xlsx", activities=[[1, "會議", "110/2/30", None, "x。", None, None]])
-        answer = httpx.post(base + "/check", files={"workbooks": ("bad.xlsx", bad.read_bytes())}, timeout=60)
+        answer = httpx.post(base + "/check", files={"workbooks": ("bad.xlsx", bad.read_bytes())}, timeout=60,
+                            follow_redirects=True)
         assert "活動!C2" in answer.text and "110/2/30" in answer.text
     finally:
         server.terminate()
