@@ -181,6 +181,9 @@ def _carried_setup(source: Path, problems: Problems):  # -> init_workbook.Setup 
     from .schema import SECTIONS, SEPARATE, SETTINGS
     from .write.init_workbook import Period, Setup, next_half_year
 
+    if source.is_dir():
+        raise FatalError(f"--from 指定的 {source} 是資料夾，不是活頁簿。"
+                         "請指定上一期的活頁簿檔案（.xlsx、.xlsm 或 .ods）。")
     if not source.is_file():
         raise FatalError(f"找不到 --from 指定的檔案 {source}。請確認路徑是否正確。")
     book = read_workbook(source, problems, only={SETTINGS.name, SECTIONS.name})

@@ -6,13 +6,15 @@ import argparse
 import contextlib
 import gc
 import os
+import signal
 import sys
+import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import NoReturn
 
 from . import __version__
-from .errors import EXIT_FATAL, EXIT_INPUT, EXIT_INTERRUPTED, EXIT_OK, FatalError
+from .errors import EXIT_FATAL, EXIT_INPUT, EXIT_INTERRUPTED, EXIT_OK, FatalError, Terminated
 
 EXIT_BROKEN_PIPE = 141  # as a shell reports a command ended by SIGPIPE
 
@@ -33,7 +35,17 @@ _ARGPARSE_TEXT = {
     "ignored explicit argument %r": "此選項不接受值：%r",
     "expected at least one argument": "需要至少一個值",
     "not allowed with argument %s": "不能與參數 %s 同時使用",
+    "invalid %(type)s value: %(value)r": "無效的值：%(value)r",
 }
+
+
+def _port(text: str) -> int:
+    """`serve --port`: a whole number, said in Chinese (argparse's `type=int` says it in English);
+    the server says which numbers are ports."""
+    value = text.strip()
+    if not value.isascii() or not value.isdigit():
+        raise argparse.ArgumentTypeError(f"連接埠須為 1 到 65535 的整數，不是「{text}」")
+    return int(value)
 
 
 @contextlib.contextmanager
@@ -122,7 +134,7 @@ def _parser() -> argparse.ArgumentParser:
                                 "檢核報告、PDF 與空白活頁簿。預設只有本機能開啟；其他位址需要存取碼。")
     serve.add_argument("--host", default="127.0.0.1",
                        help="接受連線的位址，預設 127.0.0.1（只限本機）；0.0.0.0 開放給辦公室網路（需存取碼）")
-    serve.add_argument("--port", type=int, default=8000, help="連接埠，預設 8000")
+    serve.add_argument("--port", type=_port, default=8000, help="連接埠，預設 8000")
     serve.set_defaults(run=_serve)
     template = commands.add_parser("template", help="檢查 Word 範本",
                                    description="檢查 Word 範本（.docx 或 .dotx）的樣式、紙張、語言、字型、"
@@ -156,10 +168,10 @@ def _load(args: argparse.Namespace, *, problems_to=None, refusal: str | None = "
 
 def _build(args: argparse.Namespace) -> int:
     from . import api
-    from .write.outputs import DOCX, check_copies, check_output, refuse_special, safe_file_title, write_atomic
+    from .write.outputs import DOCX, check_copies, check_output, check_template_file, write_atomic
 
     template_path = _template_path(args.template)
-    refuse_special(template_path, "範本")
+    check_template_file(template_path)
     kinds = [k for k in ("pdf", "odt") if getattr(args, k)]
     check = {"inputs": args.inputs, "template": template_path, "force": args.force}
     if args.output is not None:  # refused before any work; the default name needs the 章名
@@ -170,7 +182,7 @@ def _build(args: argparse.Namespace) -> int:
         return EXIT_INPUT
     for line in api.template_warnings(outcome, template_path):  # the same check as `reportgen template`
         print(line, file=sys.stderr)
-    output = args.output or Path("outputs") / f"{safe_file_title(outcome.report.settings.title)}.docx"
+    output = args.output or _default_output(outcome.report.settings)
     check_output(output, DOCX, **check)
     replace_copies = check_copies(output, kinds, **check)  # decided while the old .docx is still there
     write_atomic(output, api.render_docx(outcome, template_path))
@@ -187,10 +199,25 @@ def _build(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _default_output(settings) -> Path:
+    """outputs/<章名>.docx; a 章名 too long for a file name says so, and how to choose one (-o)."""
+    from .write.outputs import check_name_length, safe_file_title
+
+    output = Path("outputs") / f"{safe_file_title(settings.title)}.docx"
+    try:
+        check_name_length(output)
+    except FatalError:
+        raise FatalError(f"預設的輸出檔名取自章名「{settings.title[:20]}…」，但章名太長，無法當作檔名。"
+                         "請以 -o 指定較短的檔名，例如 -o outputs/國際事務.docx。") from None
+    return output
+
+
 def _template(args: argparse.Namespace) -> int:
+    from .write.outputs import check_template_file
     from .write.template_check import blocking, check_template
 
     path = _template_path(args.file)
+    check_template_file(path)
     findings = check_template(path)
     for finding in findings:
         print(finding.render(path))
@@ -236,6 +263,9 @@ def _init(args: argparse.Namespace) -> int:
     from .write.outputs import refuse_special
 
     if args.source is not None:
+        if args.source.is_dir():
+            raise FatalError(f"--from 指定的 {args.source} 是資料夾，不是活頁簿。請指定上一期的活頁簿檔案"
+                             "（.xlsx、.xlsm 或 .ods）。")
         refuse_special(args.source, "活頁簿")
     outcome = create_workbook(args.file, period=args.period, source=args.source)
     for problem in outcome.problems.sorted():
@@ -309,15 +339,49 @@ def run() -> NoReturn:
     os._exit(code)
 
 
+# Signals that end a one-shot command: each is raised as Terminated, so cleanup runs (see errors).
+_STOPPING = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name))
+_SIGNAL_NAMES = {getattr(signal, "SIGTERM", -1): "SIGTERM（結束）",
+                 getattr(signal, "SIGHUP", -1): "SIGHUP（終端機關閉）"}
+
+
+def _stop(signum: int, frame: object) -> None:
+    for other in _STOPPING:  # cleanup must not itself be cut short by a second signal
+        signal.signal(other, signal.SIG_IGN)
+    raise Terminated(signum)
+
+
+@contextlib.contextmanager
+def _signals_stop_cleanly(command: str | None) -> Iterator[None]:
+    """While a one-shot command runs, SIGTERM and SIGHUP unwind it like Ctrl+C instead of killing
+    the process where it stands (which would leave a temporary file or LibreOffice behind).
+    `serve` keeps uvicorn's own handling; the previous handlers come back afterwards."""
+    if command == "serve" or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {number: signal.getsignal(number) for number in _STOPPING}
+    for number in _STOPPING:
+        signal.signal(number, _stop)
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    code = EXIT_INTERRUPTED
     try:
         return _main(argv)
     except KeyboardInterrupt as exc:  # Ctrl+C anywhere, even before a command starts
         _quiet_after_interrupt()  # before the traceback, and the writers it holds, is let go
         note = str(exc)
+        if isinstance(exc, Terminated):
+            code = exc.exit_code
+            note = f"（收到 {_SIGNAL_NAMES.get(exc.signum, f'訊號 {exc.signum}')}）{note}"
     gc.collect()  # the abandoned writers go now, while nobody listens
     print(f"已中斷。{note}", file=sys.stderr)
-    return EXIT_INTERRUPTED
+    return code
 
 
 def _main(argv: Sequence[str] | None) -> int:
@@ -333,7 +397,8 @@ def _main(argv: Sequence[str] | None) -> int:
     if _LEFT_TO_EXIT is not None and args.command != "serve":
         gc.disable()  # a command that ends once its files are written: see run()
     try:
-        return args.run(args)
+        with _signals_stop_cleanly(args.command):
+            return args.run(args)
     except FatalError as exc:
         print(f"錯誤：{exc.format_message()}", file=sys.stderr)
         return exc.exit_code

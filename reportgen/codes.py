@@ -43,12 +43,27 @@ CODES: dict[str, Code] = {
                             "請把兩個工作表的資料合併到其中一個，並刪除或改名另一個。"),
     "missing-sheet": Code(E, "找不到工作表「{sheet}」。",
                           "請加入名為「{sheet}」的工作表（{help}），或用 reportgen init 產生空白活頁簿。"),
-    "conflicting-sheet": Code(E, "工作表「{sheet}」與 {first} 的內容不同。",
+    "conflicting-sheet": Code(E, "工作表「{sheet}」與 {first} 的內容不同：{detail}。",
                               "「{sheet}」只需要在一個活頁簿中填寫；其他活頁簿請刪除此工作表或改成完全相同。"),
     "hidden-sheet": Code(W, "工作表「{sheet}」是隱藏的；其中的資料仍會讀取並印入報告。",
                          "請在工作表標籤上按右鍵選「取消隱藏」，確認內容後再產生報告。"),
     "hidden-rows": Code(W, "第 {rows} 列是隱藏或被篩選掉的列；其中的資料仍會讀取並印入報告。",
                         "請取消隱藏或清除篩選（資料 → 篩選 → 清除），確認內容後再產生報告。"),
+    # --- what is not read (every non-empty cell is accounted for, SPEC §2) --------------------
+    "unread-tab": Code(W, "工作表「{tab}」{why}，但不是「{known}」工作表，其中的資料不會讀取。",
+                       "要列入報告的資料請移到「{known}」工作表（複製出來的工作表請合併後刪除）；"
+                       "若只是自用筆記，請把工作表改名，不要含「{known}」或它的欄名。"),
+    "unread-column": Code(W, "欄名「{found_header}」含有「{known}」，但不是可辨識的欄名，{where}不會讀取。",
+                          "若這欄就是「{known}」，請把欄名改為「{known}」（註記可寫在括號內，"
+                          "例如「{known}(說明)」）；若是自用的備註，請把欄名改為「備註」。"),
+    "unnamed-column": Code(W, "{column} 欄沒有欄名，第 {rows} 列的資料不會讀取。",
+                           "若這欄要列入報告，請在第 1 列填入欄名；若是自用的備註，請填欄名「備註」。"),
+    "unknown-setting": Code(W, "「{item}」不是可辨識的項目，{cell} 的內容不會讀取。",
+                            "請檢查 A 欄的項目名稱是否打錯；可用的項目：{items}。"),
+    "unnamed-setting": Code(W, "這一列的 A 欄沒有項目名稱，內容不會讀取。",
+                            "請在 A 欄填入項目名稱（{items}），或刪除這一列。"),
+    "duplicate-setting": Code(E, "「{header}」填了兩次（{first} 與 {second}），無法判斷要用哪一個。",
+                              "請刪除其中一列{same}。"),
     # --- headers ------------------------------------------------------------------------------
     "missing-column": Code(E, "工作表「{sheet}」缺少必要欄位「{header}」。{note}",
                            "請在第 1 列加上欄名「{header}」（{help}）。"),
@@ -65,6 +80,10 @@ CODES: dict[str, Code] = {
     "bad-number": Code(E, "「{header}」須為 {low} 到 {high} 之間的整數。{invisible}",
                        "請只填數字，例如 {example}。"),
     "bad-date": Code(E, "「{header}」不是有效的日期。{invisible}", "{forms}"),
+    "western-year-date": Code(W, "「{header}」是日期儲存格，年份卻是西元 {year} 年：試算表把輸入的「{typed}」"
+                                 "當成了西元年；已讀成民國 {roc}。",
+                              "請把這一格的格式設為「文字」後重新輸入 {typed}（或改填西元 {western}），"
+                              "其他程式才不會讀錯。"),
     "month-not-allowed": Code(E, "「{header}」須填到日，不能只填月份。", "請填寫完整日期，例如 110/9/8。"),
     "bad-choice": Code(E, "「{header}」的值不在選項中。{invisible}", "請從下拉選單選擇：{choices}。"),
     "formula-no-value": Code(E, "「{header}」是公式，但檔案中沒有儲存計算結果。", _SAVE_AGAIN),
@@ -123,6 +142,10 @@ CODES: dict[str, Code] = {
                           "請填寫內容；若本節的項目本來就只有一句，可在「章節」把「項目格式」改為「標題接內文」。"),
     "sub-item-numbering": Code(W, "子項序號跳號或重複：{labels}。",
                                "同一層的序號應依序為 1、2、3……（(1)、甲、A、a 亦同）；請確認是否漏打或多打。"),
+    "single-brace": Code(W, "前言的「{typed}」只有一層大括號，會照字面印出。", "代入值要用兩層大括號：{fixed}。"),
+    "preface-outside-period": Code(W, "前言寫出的「{typed}」不在報告期間（{period}）內，多半是沿用了上期的前言。",
+                                   "期間請改寫成 {short}（本期印出「{short_value}」）或 {full}"
+                                   "（「{full_value}」），每期會自動代入。"),
 }
 
 

@@ -52,8 +52,43 @@ class Day:
         return roc_month(self.date) if self.month_only else roc_date(self.date)
 
 
+# Calc stores a date before 1900 in an .xlsx as a negative serial (days before 1899-12-30), which
+# python-calamine returns as a plain number: these bound the years 1–999.
+_SERIAL_EPOCH = dt.date(1899, 12, 30)
+_SERIAL_YEAR_1 = (dt.date(1, 1, 1) - _SERIAL_EPOCH).days
+_SERIAL_YEAR_1000 = (dt.date(1000, 1, 1) - _SERIAL_EPOCH).days
+
+
+def western_year_date(value: object) -> dt.date | None:
+    """A date cell whose year is below 1000, as the spreadsheet holds it, else None.
+
+    Calc turns a typed `110/9/8` into 9 Sept 110 AD: an .ods gives that date, an .xlsx Calc wrote
+    a negative serial number (-653532). No real date of this report lies before the year 1000.
+    """
+    if isinstance(value, dt.date):
+        date = value.date() if isinstance(value, dt.datetime) else value
+        return date if date.year < 1000 else None
+    if isinstance(value, float) and value.is_integer() and _SERIAL_YEAR_1 <= value < _SERIAL_YEAR_1000:
+        return _SERIAL_EPOCH + dt.timedelta(days=int(value))
+    return None
+
+
+def typed_form(date: dt.date) -> str:
+    """What staff typed for a date Calc took as a Western year: 0110-09-08 → `110/9/8`."""
+    return f"{date.year}/{date.month}/{date.day}"
+
+
 def parse_day(value: object) -> Day:
-    """Read a cell value: a real date, a number like 1100908, or text in an accepted form."""
+    """Read a cell value: a real date, a number like 1100908, or text in an accepted form.
+
+    A date cell whose year is below 1000 (western_year_date) is the ROC date staff typed.
+    """
+    western = western_year_date(value)
+    if western is not None:
+        try:
+            return Day(western.replace(year=western.year + ROC_OFFSET))
+        except ValueError as exc:  # 29 February of a year that is not leap in the ROC reading
+            raise DateError(typed_form(western)) from exc
     if isinstance(value, dt.date):  # a real date cell (datetime is a date too)
         date = value.date() if isinstance(value, dt.datetime) else value
         if not ROC_OFFSET < date.year <= LAST_YEAR:

@@ -34,11 +34,24 @@ class FatalError(Exception):
         return self.message
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM or SIGHUP, raised in the main thread like Ctrl+C's KeyboardInterrupt, so every
+    `finally` and `except BaseException` on the way out runs: write_atomic removes its temporary
+    file, a LibreOffice conversion stops its process group and removes its profile."""
+
+    def __init__(self, signum: int, note: str = "") -> None:
+        super().__init__(note)
+        self.signum = signum
+        self.exit_code = 128 + signum  # as a shell reports a command ended by the signal
+
+
 _OS_REASONS = {
     errno.EACCES: "沒有權限", errno.EPERM: "不允許的操作（檔案可能被鎖定）", errno.ENOENT: "找不到檔案或資料夾",
     errno.ENOSPC: "磁碟空間不足", errno.EROFS: "位於唯讀的磁碟", errno.EBUSY: "檔案正被其他程式使用",
     errno.EISDIR: "這是資料夾", errno.ENOTDIR: "路徑中有一段不是資料夾", errno.ENAMETOOLONG: "檔名過長",
-    errno.EEXIST: "檔案已存在",
+    errno.EEXIST: "檔案已存在", errno.EFBIG: "檔案超過系統允許的大小上限",
+    errno.ENOTEMPTY: "資料夾不是空的", errno.EMFILE: "同時開啟的檔案太多",
+    errno.ELOOP: "路徑中的捷徑（符號連結）形成迴圈",
 }
 
 
@@ -68,3 +81,22 @@ def describe(path: Path, exc: OSError) -> str:
     if exc.errno == getattr(errno, "EDQUOT", None):
         return "磁碟配額已滿"
     return os_reason(exc)
+
+
+def io_errno(exc: BaseException) -> int | None:
+    """The errno behind a failed write: an OSError's own, or the `IO_EFBIG`/`IO_ENOSPC` that lxml's
+    SerialisationError names (openpyxl writes through lxml)."""
+    if isinstance(exc, OSError):
+        return exc.errno
+    text = str(exc)
+    if text.startswith("IO_E"):
+        return getattr(errno, text[3:].split()[0].rstrip(":"), None)
+    return None
+
+
+def io_failure(exc: BaseException) -> str | None:
+    """io_errno's reason in words staff read, or None when the failure is no I/O error."""
+    number = io_errno(exc)
+    if number is None:
+        return None
+    return os_reason(OSError(number, ""))

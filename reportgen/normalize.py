@@ -18,15 +18,13 @@ _INVISIBLE = re.compile(
     "\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb\ufffe\uffff\ufdd0-\ufdef\ud800-\udfff"
     + _NONCHARACTERS + "]"
 )
-# Excel's `_xHHHH_` escape for a character XML cannot hold. python-calamine decodes the escapes up
-# to U+00FF, the escaped underscore `_x005F_` among them; the rest reach us as typed text. So an
-# escape above U+00FF is decoded here, while one at or below U+00FF is what staff typed (Excel
-# wrote its underscore as `_x005F_`, and calamine turned that back) and stays, together with what
-# it protects: `_x005F_x4E2D_` stays as typed. The full-width forms of `x` and the digits count
-# too, because width folding later would otherwise make an escape out of them.
-_ESCAPE = re.compile("_[xｘ]([0-9A-Fa-f０-９Ａ-Ｆａ-ｆ]{4})_")
-_ESCAPE_HINT = re.compile("_[xｘ]")
-_HEX_WIDTH = str.maketrans("０１２３４５６７８９ＡＢＣＤＥＦａｂｃｄｅｆ", "0123456789ABCDEFabcdef")
+# Excel's `_xHHHH_` escape for a character XML cannot hold. It belongs to the .xlsx file format, so
+# the reader decodes it once, as Excel shows the cell (read/reader.py); normalization never decodes,
+# so that removing an invisible character can never form a new escape (`_x4E` + U+200B + `2D_`
+# prints `_x4E2D_`) and normalizing stays idempotent. python-calamine decodes the escapes up to
+# U+00FF, the escaped underscore `_x005F_` among them; one at or below U+00FF that reaches us is
+# what staff typed (Excel wrote its underscore as `_x005F_`, and calamine turned that back).
+_ESCAPE = re.compile("_x([0-9A-Fa-f]{4})_")
 _FULLWIDTH_ALNUM = {cp: cp - 0xFEE0 for r in ((0xFF10, 0xFF19), (0xFF21, 0xFF3A), (0xFF41, 0xFF5A))
                     for cp in range(r[0], r[1] + 1)}
 # Fast paths: translate() looks up every character, and most cells need none of these rules.
@@ -50,6 +48,10 @@ _SPACE_BETWEEN_TIGHT = re.compile(rf" (?:(?<=[{_TIGHT}] )(?=[{_TIGHT}])|(?<=[{_M
 _NARROW_PUNCT = {",": "，", ";": "；", ":": "：", "?": "？", "!": "！"}
 _PUNCT_NEAR_CJK = re.compile(rf"(?<=[{_CJK}]) ?[,;:?!]|[,;:?!](?= ?[{_CJK}])")
 _PARAGRAPH_BREAK = re.compile(r"\n[^\S\n]*\n\s*")  # a line holding only spaces is blank
+# A single line break (a wrapped line) with the spaces around it: nothing when a CJK character or
+# CJK punctuation is on either side (`110年12月22⏎日`, `2021⏎「亞太`), else one space.
+_LINE_BREAK = re.compile(r"[^\S\n]*\n\s*")
+_CJK_CHAR = re.compile(f"[{_CJK}]")
 
 # What staff call the characters that are removed (shown in the warning with their code point).
 _NAMES = {
@@ -79,38 +81,31 @@ class Cleaned:
 
 
 def strip_invisible(text: str) -> tuple[str, tuple[str, ...]]:
-    """Decode escapes, turn line separators into \\n and drop invisible characters, saying which.
+    """Turn line separators into \\n and drop invisible characters, saying which (in order, once each).
 
-    Removing a character or decoding an escape can join its neighbours into a new escape
-    (`_x4E_x200B_2D_`), so the three steps repeat until nothing changes: that keeps normalizing
-    idempotent. Each decoding shortens the text, so the loop ends.
+    Escapes are not decoded here (the reader has decoded them once), so what is left after a
+    removal is text as typed, never a new escape: one pass is idempotent.
     """
-    if text.isprintable() and "_" not in text:  # line separators and invisibles are unprintable
+    if text.isprintable():  # line separators and invisibles are unprintable
         return text, ()
-    removed: list[str] = []
-    while True:
-        found = _INVISIBLE.findall(text)
-        if found:
-            removed.extend(found)
-            text = _INVISIBLE.sub("", text)
-        text = _BREAKS.sub("\n", text)
-        decoded = decode_escapes(text)
-        if decoded == text:
-            return text, tuple(dict.fromkeys(removed))
-        text = decoded
+    found = _INVISIBLE.findall(text)
+    if found:
+        text = _INVISIBLE.sub("", text)
+    return _BREAKS.sub("\n", text), tuple(dict.fromkeys(found))
 
 
 def decode_escapes(text: str) -> str:
-    """Decode the `_xHHHH_` escapes calamine leaves (above U+00FF); see _ESCAPE for why not below.
+    """Decode the `_xHHHH_` escapes calamine leaves (above U+00FF; see _ESCAPE), once.
 
-    A pair of escaped surrogates (`_xD83D__xDE00_`, how Excel escapes one emoji) becomes the one
-    character it encodes; a lone surrogate is left for strip_invisible to remove and report.
+    The reader's job: a cell's text as Excel shows it. A pair of escaped surrogates
+    (`_xD83D__xDE00_`, how Excel escapes one emoji) becomes the one character it encodes; a lone
+    surrogate is left for strip_invisible to remove and report.
     """
-    if not _ESCAPE_HINT.search(text):
+    if "_x" not in text:
         return text
 
     def one(match: re.Match[str]) -> str:
-        code = int(match.group(1).translate(_HEX_WIDTH), 16)
+        code = int(match.group(1), 16)
         return match.group() if code <= 0xFF else chr(code)
 
     decoded = _ESCAPE.sub(one, text)
@@ -122,6 +117,20 @@ def decode_escapes(text: str) -> str:
 def _join_surrogates(match: re.Match[str]) -> str:
     high, low = (ord(c) for c in match.group())
     return chr(0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00))
+
+
+def join_lines(text: str) -> str:
+    """A wrapped line joined again (SPEC §4): no space next to CJK, one between Latin or digits."""
+    if "\n" not in text:
+        return text
+
+    def joint(match: re.Match[str]) -> str:
+        start, end = match.start(), match.end()
+        before = text[start - 1] if start else ""
+        after = text[end] if end < len(text) else ""
+        return "" if _CJK_CHAR.match(before) or _CJK_CHAR.match(after) else " "
+
+    return _LINE_BREAK.sub(joint, text)
 
 
 def _line(text: str, parens: str) -> str:
@@ -155,13 +164,13 @@ def unify_parens(text: str, width: str) -> str:
 def clean_line(text: str, *, parens: str = "半形") -> Cleaned:
     """A single-line field (標題, 單位, 節名 …): every line break is a wrapped line."""
     text, removed = strip_invisible(text)
-    return Cleaned(_line(text.replace("\n", " "), parens), removed)
+    return Cleaned(_line(join_lines(text), parens), removed)
 
 
 def clean_prose(text: str, *, parens: str = "半形") -> Cleaned:
     """A narrative field (內容, 前言): a blank line separates paragraphs; single breaks go."""
     text, removed = strip_invisible(text)
-    paragraphs = (_line(p.replace("\n", " "), parens) for p in _paragraph_texts(text))
+    paragraphs = (_line(join_lines(p), parens) for p in _paragraph_texts(text))
     return Cleaned("\n\n".join(p for p in paragraphs if p), removed)
 
 
@@ -177,7 +186,7 @@ def _paragraph_texts(text: str) -> list[str]:
 def line_text(text: str, parens: str = "半形") -> str:
     """`clean_line(text).text` for text strip_invisible has already cleaned (it is idempotent):
     the converters call this, as every cell's text is stripped first."""
-    return _line(text.replace("\n", " "), parens)
+    return _line(join_lines(text), parens)
 
 
 def prose_paragraphs(text: str, parens: str = "半形") -> list[str]:
@@ -186,7 +195,7 @@ def prose_paragraphs(text: str, parens: str = "半形") -> list[str]:
     if "\n" not in text:
         line = _line(text, parens)
         return [line] if line else []
-    paragraphs = (_line(p.replace("\n", " "), parens) for p in _paragraph_texts(text))
+    paragraphs = (_line(join_lines(p), parens) for p in _paragraph_texts(text))
     return [p for p in paragraphs if p]
 
 
@@ -221,12 +230,10 @@ def describe_removed(chars: tuple[str, ...]) -> str:
 def visible(text: str) -> str:
     """Text as a message may quote it: each character a person cannot see shown by its code point.
 
-    `110/9/8\\u200b` → `110/9/8⟨U+200B⟩`; a line break → ⟨換行⟩. Escapes are decoded first, as
-    Excel shows them (`締盟儀式_xFFFE_。` → `締盟儀式⟨U+FFFE⟩。`). Ordinary spaces and printable
-    characters, private-use ones included (a font's own ideographs), are left alone.
+    `110/9/8\\u200b` → `110/9/8〈U+200B〉`; a line break → 〈換行〉. Escapes are decoded first, as
+    Excel shows them, since the reader decoded them (`締盟儀式〈U+FFFE〉。`). Ordinary spaces and
+    printable characters, private-use ones included (a font's own ideographs), are left alone.
     """
-    while "_" in text and (decoded := decode_escapes(text)) != text:
-        text = decoded
     if text.isprintable():
         return text
     return "".join(_shown(c) for c in text)
@@ -236,5 +243,5 @@ def _shown(char: str) -> str:
     if char.isprintable() or unicodedata.category(char) == "Co":
         return char
     if char == "\n":
-        return "⟨換行⟩"
-    return f"⟨U+{ord(char):04X}⟩"
+        return "〈換行〉"
+    return f"〈U+{ord(char):04X}〉"

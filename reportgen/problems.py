@@ -83,7 +83,7 @@ class Problem:
 
 def shorten(text: str, limit: int = 40) -> str:
     """Quote long values by their start so a message stays one readable line."""
-    text = text.replace("\n", "↵")
+    text = text.replace("\n", "〈換行〉")
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 

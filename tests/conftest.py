@@ -9,15 +9,21 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from hypothesis import settings
+from hypothesis import HealthCheck, settings
 
 from helpers import EXAMPLE, REPO, CliResult, run_cli, write_workbook
 
-# Hypothesis: deterministic everywhere; CI (the `ci` profile) tries more examples where a test does
-# not fix its own number (test_round_trip_property.py reads it to choose its size).
-settings.register_profile("dev", derandomize=True)
-settings.register_profile("ci", derandomize=True, max_examples=200)
-settings.load_profile("ci" if os.environ.get("CI") else "dev")
+# Hypothesis profiles. `dev` (the default) and `ci` (.ci/run sets HYPOTHESIS_PROFILE=ci) are both
+# derandomized and without a database, so a run tries the same examples every time and cannot fail
+# at random; `dev` is quick (helpers.examples scales the tests' own counts to an eighth), `ci` runs
+# them in full. `explore` is random and remembers failures, for a developer hunting new cases;
+# a failure found once is pinned in its test with @example.
+settings.register_profile("dev", max_examples=12, derandomize=True, database=None, deadline=None,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("ci", derandomize=True, database=None, deadline=None, print_blob=True,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("explore", max_examples=500, deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -81,3 +82,16 @@ def run_cli(*args: str | Path) -> CliResult:
         except SystemExit as exc:  # argparse usage errors and --help
             code = exc.code if isinstance(exc.code, int) else 0
     return CliResult(code, out.getvalue(), err.getvalue())
+
+
+# --- how thorough a run is ------------------------------------------------------------------------
+# The default run is quick and deterministic; `.ci/run` sets HYPOTHESIS_PROFILE=ci, which runs
+# every property and random loop at full size (still deterministic); `explore` is for a developer
+# hunting new cases (random, remembered in Hypothesis' database). conftest.py registers the profiles.
+PROFILE = os.environ.get("HYPOTHESIS_PROFILE", "dev")
+THOROUGH = PROFILE in ("ci", "explore")
+
+
+def examples(full: int) -> int:
+    """How many examples (or random rounds) a test tries: `full` in CI, an eighth by default."""
+    return full if THOROUGH else max(5, full // 8)

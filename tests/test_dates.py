@@ -60,7 +60,7 @@ def test_leap_day():
     assert parse_day("110/2").last == dt.date(2021, 2, 28)
 
 
-@pytest.mark.parametrize("value", [dt.date(9999, 12, 31), dt.datetime(1900, 1, 1), dt.date(1, 1, 1)])
+@pytest.mark.parametrize("value", [dt.date(9999, 12, 31), dt.datetime(1900, 1, 1), dt.date(1910, 12, 31)])
 def test_date_cells_outside_roc_years_are_refused(value):
     with pytest.raises(DateError):
         parse_day(value)
@@ -114,3 +114,22 @@ def test_period_text(start, end, short, full):
     s, e = dt.date(*start), dt.date(*end)
     assert period_text(s, e, with_year=False) == short
     assert period_text(s, e, with_year=True) == full
+
+
+@pytest.mark.parametrize(("value", "day"), [
+    (dt.date(110, 9, 8), dt.date(2021, 9, 8)),  # an .ods: Calc took a typed 110/9/8 as 110 AD
+    (dt.datetime(110, 9, 8), dt.date(2021, 9, 8)),
+    (-653532.0, dt.date(2021, 9, 8)),  # the same cell in an .xlsx Calc wrote: a negative serial
+    (dt.date(1, 1, 1), dt.date(1912, 1, 1)),
+    (dt.date(999, 12, 31), dt.date(2910, 12, 31)),
+])
+def test_a_date_cell_below_the_year_1000_is_the_roc_date_typed(value, day):
+    from reportgen.dates import typed_form, western_year_date
+
+    assert parse_day(value) == Day(day)
+    assert typed_form(western_year_date(value)) == f"{day.year - 1911}/{day.month}/{day.day}"
+
+
+def test_a_western_leap_day_that_is_no_roc_date_is_an_error():
+    with pytest.raises(DateError, match="108/2/29"):
+        parse_day(dt.date(108, 2, 29))  # 108 AD is a leap year; ROC 108 (2019) is not

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
-from helpers import REPO
+from helpers import REPO, examples
 from masters import master
 from reportgen.errors import FatalError
 from reportgen.write import docx_writer
@@ -452,7 +452,7 @@ def test_every_character_the_illegal_pattern_removes_is_unprintable():
 
 
 @given(st.lists(AWKWARD | st.text(), max_size=8))
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 def test_texts_are_made_safe_as_the_plain_code_makes_them(texts):
     assert [docx_writer._xml_text(t) for t in texts] == [_plain_text_xml(t) for t in texts]
     assert docx_writer._xml_texts(list(texts)) == [_plain_text_xml(t) for t in texts]
@@ -485,7 +485,7 @@ BLOCKS = st.builds(Block, st.sampled_from(_STYLED), AWKWARD | st.sampled_from(["
 
 
 @given(st.lists(BLOCKS, max_size=12), st.integers(1, 4))
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 def test_the_document_part_is_what_the_plain_code_writes(blocks, piece):
     """Labels, tabs, lead paragraphs and awkward text, across piece boundaries."""
     from reportgen.write.label_fit import label_widths

@@ -9,7 +9,7 @@ from pathlib import Path
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from helpers import REPO, write_workbook
+from helpers import REPO, examples, write_workbook
 from reportgen import normalize
 from reportgen.problems import Problems
 from reportgen.read.reader import read_workbook
@@ -163,9 +163,9 @@ def test_init_from_reads_only_settings_and_sections(tmp_path, monkeypatch):
     loaded: list[str] = []
     plain = reader._load_sheet
 
-    def spy(book, name, path):
+    def spy(opened, name):
         loaded.append(name)
-        return plain(book, name, path)
+        return plain(opened, name)
 
     monkeypatch.setattr(reader, "_load_sheet", spy)
     outcome = create(tmp_path / "new.xlsx", source=source)
@@ -301,7 +301,7 @@ def test_the_sheet_extent_from_the_tail_is_the_extent_of_every_reference():
         assert safety._extent(window) == exact(window), window[:200]
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=examples(400), deadline=None)
 @given(st.text(alphabet="日本 \u3000,，:(（)）\n\r\v_x200B4E2D\u200bａ１AB;!?"))
 def test_converters_skip_a_second_strip_and_get_the_same_text(text):
     """kinds cleans each cell once (strip_invisible), then line_text/prose_paragraphs: as clean_line/clean_prose."""
@@ -371,7 +371,7 @@ _AWKWARD = st.lists(st.sampled_from([*"日本 (（)）,，:：_\n\r\t\u3000\u00a
                    max_size=30).map("".join)
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=examples(400), deadline=None)
 @given(value=_AWKWARD, parens=st.sampled_from(["半形", "全形"]))
 def test_the_plain_text_shortcut_gives_what_convert_gives(value, parens):
     """A shortcut result is convert's, with no problem reported; None leaves the cell to convert."""
@@ -396,14 +396,14 @@ def test_the_plain_text_shortcut_declines_what_needs_cleaning():
     from reportgen.check.kinds import _plain_line, _plain_prose
 
     assert _plain_line("與京都市交流\u200b", "半形") is None  # an invisible character: warned about
-    assert _plain_line("中_x6587_", "半形") is None  # an escape to decode
+    assert _plain_line("中_x6587_", "半形") == "中_x6587_"  # escapes are the reader's to decode
     assert _plain_line("   ", "半形") == ""  # all spaces: convert reports the empty cell
     assert _plain_line("甲" * 10_000, "半形") is None  # over the limit: convert says so
     assert _plain_line(110, "半形") is None  # not text
     assert _plain_prose("第一段\n\n第二段 , 完", "全形") == ["第一段", "第二段，完"]
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @example(paragraph="甲110年12月31日")  # the longest date, at the end
 @example(paragraph="1110年1月1日、99年12月31日、１１０年１２月３１日")
 @given(paragraph=st.lists(st.sampled_from([*"0123456789１年月日甲 ", "110年", "9月", "8日", "12月", "31日"]),
@@ -423,7 +423,7 @@ def test_dates_in_text_scans_a_window_and_finds_what_a_full_scan_finds(paragraph
     assert all(date in message for date, message in zip(expected, found, strict=True))
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(text=st.lists(st.sampled_from([*"日本 (（)）,，:：\n\r\t\u3000Ａ１a.、。", "\n\n", " \n \n"]), max_size=30)
        .map("".join), parens=st.sampled_from(["半形", "全形"]))
 def test_prose_paragraphs_are_clean_prose_paragraphs(text, parens):

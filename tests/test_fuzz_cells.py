@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-from helpers import ACTIVITIES, HEADERS, REPO, SECTIONS, SETTINGS, VISITS, run_cli, write_workbook
+from helpers import ACTIVITIES, HEADERS, REPO, SECTIONS, SETTINGS, VISITS, examples, run_cli, write_workbook
 
 TEMPLATE = REPO / "templates" / "report.docx"
 SPECIALS = ["\u200b", "\ufeff", "\u202e", "\u3000", "😀", "𠮷", "０９", "（", "）", "{{", "}}", "{%", "_x000B_",
@@ -41,7 +41,7 @@ MUTATION = st.one_of(
 )
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(40), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(MUTATION, min_size=1, max_size=5))
 def test_mutated_workbooks_never_crash(mutations):
     settings_rows = dict(SETTINGS)

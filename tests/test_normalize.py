@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from helpers import examples
+from reportgen.cells import fold_width
 from reportgen.normalize import (
     Cleaned,
     char_name,
@@ -116,17 +118,17 @@ def test_describe_removed_joins_the_names():
 
 
 @pytest.mark.parametrize(("text", "shown"), [
-    ("110/9/8\u200b", "110/9/8⟨U+200B⟩"),
-    ("\ufeff是", "⟨U+FEFF⟩是"),
-    ("3\u2060", "3⟨U+2060⟩"),
-    ("視訊\u3000", "視訊⟨U+3000⟩"),
-    ("甲\n乙", "甲⟨換行⟩乙"),
-    ("a\x07b\u202ec", "a⟨U+0007⟩b⟨U+202E⟩c"),
-    ("\U000e0041", "⟨U+E0041⟩"),
+    ("110/9/8\u200b", "110/9/8〈U+200B〉"),
+    ("\ufeff是", "〈U+FEFF〉是"),
+    ("3\u2060", "3〈U+2060〉"),
+    ("視訊\u3000", "視訊〈U+3000〉"),
+    ("甲\n乙", "甲〈換行〉乙"),
+    ("a\x07b\u202ec", "a〈U+0007〉b〈U+202E〉c"),
+    ("\U000e0041", "〈U+E0041〉"),
     ("高雄市 Kaohsiung 😀 𠮷", "高雄市 Kaohsiung 😀 𠮷"),  # ordinary text is quoted as it is
     ("\ue000造字", "\ue000造字"),  # a font's own (private-use) ideograph is not invisible
-    ("締盟儀式_xFFFE_。", "締盟儀式⟨U+FFFE⟩。"),  # an escape shown as Excel shows it
-    ("代碼_x4E2D_與_x0041_", "代碼中與_x0041_"),
+    ("締盟儀式\ufffe。", "締盟儀式〈U+FFFE〉。"),  # a decoded escape, shown as Excel shows it
+    ("代碼_x4E2D_", "代碼_x4E2D_"),  # decoding is the reader's, once: text is quoted as it is
 ])
 def test_visible_shows_what_cannot_be_seen(text, shown):
     assert visible(text) == shown
@@ -138,9 +140,10 @@ def test_visible_marks_every_removed_character():
 
 
 # Escapes: python-calamine decodes `_xHHHH_` up to U+00FF (and `_x005F_`, the escaped underscore);
-# what reaches normalization above U+00FF is still escaped.
+# what reaches the reader above U+00FF is still escaped, and the reader decodes it once
+# (decode_escapes); normalization never decodes, so it cannot form a new escape.
 def test_escape_of_a_noncharacter_is_removed_and_reported():
-    cleaned = clean_prose("締盟儀式_xFFFE_。")
+    cleaned = clean_prose(decode_escapes("締盟儀式_xFFFE_。"))
     assert cleaned.text == "締盟儀式。"
     assert cleaned.removed == ("\ufffe",)
 
@@ -150,8 +153,8 @@ def test_escape_of_a_noncharacter_is_removed_and_reported():
     ("A_x4e2d_B", "A中B"),  # either case of hex digit, as Excel reads them
     ("_x9AD8__x96C4_", "高雄"),
     ("_xD83D__xDE00_", "😀"),  # a surrogate pair, Excel's escape for one emoji
-    ("_xFF21_", "A"),  # decoded, then folded like any full-width letter
-    ("_ｘ４Ｅ２Ｄ_", "中"),  # the full-width spelling would become an escape once folded
+    ("_xFF21_", "Ａ"),  # decoded as the file holds it; folding is normalization's
+    ("_ｘ４Ｅ２Ｄ_", "_ｘ４Ｅ２Ｄ_"),  # Excel decodes only the ASCII spelling
     ("代碼_x0041_", "代碼_x0041_"),  # calamine's layer: what is left was typed
     ("_x005F_x4E2D_", "_x005F_x4E2D_"),  # the escaped underscore protects what follows it
     ("_x005F_", "_x005F_"),
@@ -159,20 +162,37 @@ def test_escape_of_a_noncharacter_is_removed_and_reported():
     ("_x4E2_", "_x4E2_"),
     ("snake_case_name", "snake_case_name"),
 ])
-def test_escapes_above_latin1_are_decoded(text, expected):
-    assert clean_line(text) == Cleaned(expected)
+def test_escapes_above_latin1_are_decoded_once(text, expected):
+    assert decode_escapes(text) == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("_xFF21_", "A"),  # decoded, then folded like any full-width letter
+    ("_ｘ４Ｅ２Ｄ_", "_x4E2D_"),  # folded into the look of an escape, but printed as typed
+    ("A_x4E2D_B", "A中B"),
+])
+def test_normalizing_a_decoded_cell(text, expected):
+    assert clean_line(decode_escapes(text)) == Cleaned(expected)
 
 
 def test_escaped_invisible_characters_are_removed_and_reported():
-    assert clean_line("3_x200B_") == Cleaned("3", ("\u200b",))
-    assert clean_line("a_xD800_b") == Cleaned("ab", ("\ud800",))  # a lone surrogate
-    assert clean_prose("第一段_x2029__x2029_第二段").paragraphs == ["第一段", "第二段"]
+    assert clean_line(decode_escapes("3_x200B_")) == Cleaned("3", ("\u200b",))
+    assert clean_line(decode_escapes("a_xD800_b")) == Cleaned("ab", ("\ud800",))  # a lone surrogate
+    assert clean_prose(decode_escapes("第一段_x2029__x2029_第二段")).paragraphs == ["第一段", "第二段"]
 
 
-def test_removing_a_character_cannot_leave_an_escape_behind():
-    # `_x200B_` decodes to a zero-width space; removing it joins `_x4E` and `2D_`.
-    assert clean_line("_x4E_x200B_2D_") == Cleaned("中", ("\u200b",))
-    assert clean_line("_x4E\u200b2D_") == Cleaned("中", ("\u200b",))
+def test_removing_a_character_never_forms_an_escape():
+    # SPEC §4: `_x4E` + zero-width space + `2D_` prints `_x4E2D_`, with the zero-width warning;
+    # the same when the zero-width space was itself escaped in the file.
+    assert clean_line("_x4E\u200b2D_") == Cleaned("_x4E2D_", ("\u200b",))
+    assert clean_line(decode_escapes("_x4E_x200B_2D_")) == Cleaned("_x4E2D_", ("\u200b",))
+    assert clean_prose("_x4E\u200b2D_").paragraphs == ["_x4E2D_"]
+    assert clean_list("_x4E\u200b2D_、乙") == (["_x4E2D_", "乙"], ("\u200b",))
+
+
+def test_normalization_never_decodes():
+    assert clean_line("_x4E2D_") == Cleaned("_x4E2D_")
+    assert clean_prose("代碼_x6587_").text == "代碼_x6587_"
 
 
 def test_decode_escapes_alone():
@@ -183,7 +203,8 @@ def test_decode_escapes_alone():
 def test_strip_invisible_keeps_its_contract():
     assert strip_invisible("110/9/8\u200b") == ("110/9/8", ("\u200b",))
     assert strip_invisible("甲\r\n乙\v丙") == ("甲\n乙\n丙", ())
-    assert strip_invisible("中_x6587_") == ("中文", ())
+    assert strip_invisible("甲\r\u200b\n乙") == ("甲\n乙", ("\u200b",))
+    assert strip_invisible("中_x6587_") == ("中_x6587_", ())
 
 
 def test_space_beside_a_full_width_mark_goes():
@@ -209,8 +230,13 @@ _ALPHABET = st.sampled_from(
 _TEXT = st.lists(_ALPHABET, max_size=40).map("".join)
 
 
-@settings(max_examples=400, deadline=None)
+# The examples issue 19 found at random, pinned so every run tries them.
+@settings(max_examples=examples(400), deadline=None)
 @given(_TEXT, st.sampled_from(["半形", "全形"]))
+@example("_x4E\u200b2D_", "半形")
+@example("_x4E_x200B_2D_", "半形")
+@example("_x4E\u200b2D__x200B_", "全形")
+@example("_ｘ４Ｅ２Ｄ_", "半形")
 def test_normalizing_twice_changes_nothing(text, parens):
     once = clean_line(text, parens=parens)
     assert clean_line(once.text, parens=parens) == Cleaned(once.text)
@@ -222,28 +248,42 @@ def test_normalizing_twice_changes_nothing(text, parens):
     assert strip_invisible(stripped) == (stripped, ())
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(_TEXT)
+@example("_x4E\u200b2D_")
+@example("_x4E_x200B_2D_")
 def test_nothing_disappears_silently(text):
     # Every character that is neither whitespace nor kept must be reported as removed; an escape
-    # that was decoded is not a removal, so the text is compared after decoding.
-    cleaned = clean_prose(text)
-    decoded = text
-    while (step := decode_escapes(decoded)) != decoded:
-        decoded = step
+    # that was decoded is not a removal, so the text is compared after decoding (once, as read).
+    decoded = decode_escapes(text)
+    cleaned = clean_prose(decoded)
     gone = {c for c in decoded if not c.isspace() and c not in cleaned.text
             and c not in "０９ＡＺＤｘ,;:?!（）"}  # folded or widened, not removed
     assert gone <= set(cleaned.removed)
-    assert all(c in decoded + text or "\ud800" <= c <= "\udfff" for c in cleaned.removed)
+    assert all(c in decoded for c in cleaned.removed)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
+@given(_TEXT)
+@example("_x4E\u200b2D_")
+@example("_x4E_x200B_2D_")
+def test_cleaning_never_forms_an_escape(text):
+    # Cleaning only removes, folds widths, widens punctuation and unifies parentheses: no
+    # character appears that the cell (decoded once, as read) did not hold — 中 from `_x4E`+ZWSP+`2D_` would.
+    decoded = decode_escapes(text)
+    allowed = set(decoded) | set(fold_width(decoded)) | set("，；：？！()（） \n")
+    for cleaned in (clean_line(decoded).text, clean_prose(decoded).text):
+        assert set(cleaned) <= allowed
+
+
+
+@settings(max_examples=examples(200), deadline=None)
 @given(_TEXT)
 def test_visible_shows_every_removed_character(text):
     shown = visible(text)
     assert shown.isprintable() or any("\ue000" <= c <= "\uf8ff" for c in shown)
-    for char in strip_invisible(text)[1]:  # escaped ones included
-        assert f"⟨U+{ord(char):04X}⟩" in shown
+    for char in strip_invisible(text)[1]:
+        assert f"〈U+{ord(char):04X}〉" in shown
 
 
 # Through a workbook: the sheet XML holds the escapes the way Excel writes them, and calamine
@@ -260,10 +300,11 @@ def test_escapes_in_a_workbook_print_as_excel_shows_them(cli, project, tmp_path)
         "MARKBODY", body)(replace_text("MARKTITLE", title)(data))})
     result = cli("preview", book)
     assert result.code == 0, result.err
-    assert result.out.splitlines()[2:4] == ["(一) 視訊會議 _x0041_", "締盟儀式。"]
+    # the line break (_x000B_) next to 議 leaves no space (SPEC §4)
+    assert result.out.splitlines()[2:4] == ["(一) 視訊會議_x0041_", "締盟儀式。"]
     result = cli("validate", book)
     assert result.out.splitlines()[0] == (
-        "警告　escapes.xlsx 活動!E2（內容）：已移除看不見的字元（非字元 U+FFFE）：「締盟儀式⟨U+FFFE⟩。」。"
+        "警告　escapes.xlsx 活動!E2（內容）：已移除看不見的字元（非字元 U+FFFE）：「締盟儀式〈U+FFFE〉。」。"
         "　多半來自複製貼上，請確認文字無誤。")
 
 
@@ -276,3 +317,16 @@ def test_a_typed_escape_above_latin1_reads_as_its_character(cli, project, tmp_pa
     base = write_workbook(tmp_path / "base.xlsx", activities=[{**ACTIVITIES[0], "標題": "MARKTITLE"}])
     book = rewrite(base, tmp_path / "typed.xlsx", {ACTIVITY_SHEET: replace_text("MARKTITLE", b"A_x005F_x4E2D_B")})
     assert cli("preview", book).out.splitlines()[2] == "(一) A中B"
+
+
+def test_an_escape_is_decoded_once_through_a_workbook(cli, project, tmp_path):
+    """`_x4E` + an escaped zero-width space + `2D_`: decoded once it is `_x4E` ZWSP `2D_`, and the
+    cleaning that removes the ZWSP (with its warning) prints `_x4E2D_`, never 中."""
+    from helpers import ACTIVITIES, write_workbook
+    from zipparts import ACTIVITY_SHEET, replace_text, rewrite
+
+    base = write_workbook(tmp_path / "base.xlsx", activities=[{**ACTIVITIES[0], "標題": "MARKTITLE"}])
+    book = rewrite(base, tmp_path / "once.xlsx", {ACTIVITY_SHEET: replace_text("MARKTITLE", b"A_x4E_x200B_2D_B")})
+    assert cli("preview", book).out.splitlines()[2] == "(一) A_x4E2D_B"
+    warnings = [line for line in cli("validate", book).out.splitlines() if "活動!B2" in line]
+    assert len(warnings) == 1 and "零寬空格 U+200B" in warnings[0] and "A_x4E〈U+200B〉2D_B" in warnings[0]

@@ -24,7 +24,7 @@ from conftest import digest
 from helpers import ACTIVITIES, EXAMPLE, REPO, CliResult, run_cli, write_workbook
 from reportgen.errors import FatalError
 from reportgen.write import convert, outputs
-from reportgen.write.fingerprint import Origin, origin
+from reportgen.write.fingerprint import Origin, copy_origin, mark_copy, origin
 
 DEFAULT_OUT = Path("outputs") / "國際事務.docx"
 posix_only = pytest.mark.skipif(os.name != "posix", reason="needs POSIX special files or permissions")
@@ -425,8 +425,9 @@ def test_an_unforeseen_os_error_is_still_in_chinese(scene, monkeypatch):
 
 @pytest.fixture
 def stale_pdf(scene, built) -> Path:
+    """An earlier build's PDF: it carries reportgen's mark, as every copy a build writes does."""
     pdf = built.with_suffix(".pdf")
-    pdf.write_bytes(b"%PDF- an earlier build")
+    pdf.write_bytes(mark_copy("pdf", b"%PDF- an earlier build"))
     return pdf
 
 
@@ -474,10 +475,10 @@ def _converts_to(monkeypatch, data: bytes = b"%PDF- this build") -> None:
     monkeypatch.setattr(convert, "find_soffice", lambda: "/usr/bin/true")
 
 
-def test_a_copy_beside_its_own_docx_is_replaced(scene, stale_pdf, monkeypatch):
+def test_an_unedited_earlier_copy_is_replaced(scene, stale_pdf, monkeypatch):
     _converts_to(monkeypatch)
     result = scene.run("build", "--pdf", code=0, changes=(DEFAULT_OUT, stale_pdf.relative_to(scene.root)))
-    assert stale_pdf.read_bytes() == b"%PDF- this build"
+    assert stale_pdf.read_bytes() == mark_copy("pdf", b"%PDF- this build")
     assert result.out.splitlines()[-1] == "已產生 outputs/國際事務.pdf"
 
 
@@ -489,8 +490,8 @@ def test_a_copy_with_no_docx_beside_it_is_kept(scene, monkeypatch, kind):
     copy.parent.mkdir()
     copy.write_bytes(b"a person's own file")
     result = scene.refuses("build", f"--{kind}",
-                           message=f"outputs/國際事務.{kind} 已存在，但旁邊沒有 國際事務.docx，"
-                                   "無法確定它是 reportgen 先前產生的，不會覆寫")
+                           message=f"outputs/國際事務.{kind} 不是 reportgen 產生的（或由舊版產生、"
+                                   "已被其他程式另存），不會覆寫")
     assert "請先將它改名或移到別處，或以 -o 指定另一個檔名" in result.err and "請加上 --force" in result.err
     assert not (scene.root / DEFAULT_OUT).exists()
 
@@ -501,7 +502,7 @@ def test_a_copy_beside_an_edited_docx_is_kept(scene, stale_pdf, built, monkeypat
     scene.refuses("build", "--pdf", message="國際事務.docx 在 reportgen 產生後曾被修改")
     scene.run("build", "--pdf", "--force", code=0,
               changes=(DEFAULT_OUT, stale_pdf.relative_to(scene.root)))
-    assert stale_pdf.read_bytes() == b"%PDF- this build"
+    assert stale_pdf.read_bytes() == mark_copy("pdf", b"%PDF- this build")
 
 
 def test_a_copy_beside_a_foreign_docx_is_refused_before_any_work(scene, monkeypatch):
@@ -517,23 +518,54 @@ def test_a_copy_beside_a_foreign_docx_is_refused_before_any_work(scene, monkeypa
 
 @pytest.mark.parametrize(("edit", "why"), [
     (None, None),
-    ("typo", "旁邊的 國際事務.docx 在 reportgen 產生後曾被修改"),
-    ("foreign", "旁邊的 國際事務.docx 不是 reportgen 產生的文件"),
+    ("notes", "國際事務.pdf 在 reportgen 產生後曾被修改"),
+    ("rewritten", "國際事務.pdf 不是 reportgen 產生的"),
 ])
-def test_check_copies_trusts_only_its_own_docx(built, edit, why):
+def test_check_copies_trusts_only_its_own_unedited_copies(built, edit, why):
+    """SPEC §6: the .pdf/.odt beside the .docx is replaced only while it is exactly what reportgen
+    wrote, whatever became of the .docx (here untouched)."""
     pdf = built.with_suffix(".pdf")
     assert outputs.check_copies(built, ["pdf"]) is False  # nothing there to replace
-    pdf.write_bytes(b"%PDF-")
-    if edit == "typo":
-        edit_docx(built, "上一版".encode(), "上一版（校）".encode())
-    elif edit == "foreign":
-        shutil.copy(REPO / "templates" / "report.docx", built)
+    pdf.write_bytes(mark_copy("pdf", b"%PDF-1.7 ... %%EOF"))
+    if edit == "notes":  # a PDF editor saves added notes as an update appended to the file
+        pdf.write_bytes(pdf.read_bytes() + b"1 0 obj << /Type /Annot >> endobj\n%%EOF\n")
+    elif edit == "rewritten":
+        pdf.write_bytes(b"%PDF-1.7 saved again by another program %%EOF")
+    assert origin(built) is Origin.OWN
     assert outputs.check_copies(built, ["pdf"], force=True) is True
     if why is None:
         assert outputs.check_copies(built, ["pdf"]) is True
     else:
         with pytest.raises(FatalError, match=why):
             outputs.check_copies(built, ["pdf"])
+
+
+def test_an_edited_odt_beside_an_untouched_docx_is_kept(scene, built, monkeypatch):
+    """Issue 19: an editor's corrections in the .odt survive the next build without --force."""
+    import io
+
+    odt = built.with_suffix(".odt")
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("mimetype", "application/vnd.oasis.opendocument.text")
+        archive.writestr("content.xml", "<office:text>上一版</office:text>")
+    odt.write_bytes(mark_copy("odt", buffer.getvalue()))
+    assert copy_origin(odt) is Origin.OWN
+    with zipfile.ZipFile(odt) as archive:  # LibreOffice saves the editor's correction as a new package
+        parts = {name: archive.read(name) for name in archive.namelist()}
+    parts["content.xml"] = "<office:text>上一版（校）</office:text>".encode()
+    with zipfile.ZipFile(odt, "w") as archive:
+        for name, data in parts.items():
+            archive.writestr(name, data)
+    assert copy_origin(odt) is Origin.FOREIGN  # the mark went with the save
+    _converts_to(monkeypatch, b"PK new odt")
+    before = odt.read_bytes()
+    scene.refuses("build", "--odt", message="國際事務.odt 不是 reportgen 產生的")
+    assert odt.read_bytes() == before and origin(built) is Origin.OWN
+    marked = mark_copy("odt", buffer.getvalue())
+    with zipfile.ZipFile(odt, "a") as archive:  # a program that keeps the comment but changes a part
+        archive.comment = zipfile.ZipFile(io.BytesIO(marked)).comment
+    assert copy_origin(odt) is Origin.EDITED
 
 
 def test_a_copy_that_is_a_folder_or_read_only_is_refused(scene, built):

@@ -13,6 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from helpers import examples
 from reportgen.cells import column_index, column_letter
 from reportgen.errors import FatalError
 from reportgen.read import formulas, safety
@@ -212,7 +213,7 @@ def test_a_tab_not_read_is_left_alone(small, monkeypatch):
 
 def test_random_sheets_get_the_same_verdict(small, monkeypatch):
     rng = random.Random(14)
-    for _ in range(60):
+    for _ in range(examples(60)):
         count = rng.randint(50, 400)
         columns = "ABCDEFGHIJ"[:rng.randint(1, 10)]
         body = bytearray(rows(1, count, columns))
@@ -294,7 +295,7 @@ def test_the_bounds_multiply_to_at_most_max_cells():
     assert safety._round_down(714_285) == 709_999 and safety._round_down(99) == 99
 
 
-@settings(max_examples=500, deadline=None)
+@settings(max_examples=examples(500), deadline=None)
 @given(row=st.integers(1, 9_999_999), column=st.integers(1, 16_384), ref_row=st.integers(0, 99_999_999),
        ref_column=st.integers(0, 20_000), quote=st.sampled_from("\"'"), zeros=st.integers(0, 2),
        lower=st.booleans(), tag=st.sampled_from(["c", "row", "x:c"]), space=st.sampled_from(["", " ", "\t"]))
@@ -327,7 +328,7 @@ def test_outside_finds_cells_and_rows_without_references():
     assert not safety._found(pattern, b"<c>" + b" " * (safety._JUDGED - 3))  # may be cut: the next search sees it
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(st.lists(st.sampled_from([b"f", b"<f", b":f", b"h", b"hidden=", b'hidden="', b't="e"', b't="', b"e",
                                  b"<c>", b"x", b"<", b":"]), max_size=40), st.integers(0, 1_200))
 def test_fact_markers_are_found_as_by_a_plain_search(pieces, repeat):

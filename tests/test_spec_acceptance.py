@@ -261,10 +261,11 @@ def test_a_tab_name_with_a_trailing_space_alone_is_matched(here):
 
 
 def test_unread_sheets_never_affect_the_build(here):
+    # Tabs that resemble nothing reportgen reads (SPEC §2): no warning, so even --strict builds.
     plain = book(here / "plain" / "a.xlsx")
     noisy = book(here / "noisy" / "a.xlsx", {
         "範例說明": [["說明"], ["這是範例"], ["=1/0"]],
-        "我的筆記": [["節次", "標題"], ["x", "y"]],
+        "我的筆記": [["節次", "心得"], ["x", "y"]],
     })
 
     def clutter(wb):
@@ -273,8 +274,8 @@ def test_unread_sheets_never_affect_the_build(here):
         ws["Z9999"] = "遠處的格子"
         ws.merge_cells("A5:A9")
         ws.row_dimensions[2].hidden = True
-        wb.create_sheet("活動備份").append(ACTIVITY_HEAD)
-        wb["活動備份"].append([1, "重複", "100/1/1", None, "x", None, None])
+        wb.create_sheet("舊資料").append(["項次", "摘要"])
+        wb["舊資料"].append([1, "重複"])
     edit(noisy, clutter)
     a = run_cli("build", plain, "-o", here / "plain.docx", "--strict")
     b = run_cli("build", noisy, "-o", here / "noisy.docx", "--strict")
@@ -1974,8 +1975,9 @@ def test_serve_checks_an_upload_and_the_docx_matches_build(here):
             pytest.fail("serve did not start")
         assert home.status_code == 200 and "活頁簿" in home.text
         with open(EXAMPLE, "rb") as handle:
-            answer = httpx.post(base + "/check", files={"workbooks": (EXAMPLE.name, handle.read())}, timeout=60)
-        assert answer.status_code == 200
+            answer = httpx.post(base + "/check", files={"workbooks": (EXAMPLE.name, handle.read())}, timeout=60,
+                                follow_redirects=True)  # post/redirect/get: the result has its own address
+        assert answer.status_code == 200 and "/result/" in str(answer.url)
         assert "貳拾陸、國際事務" in answer.text
         link = re.search(r'href="(/download/[^"]+/docx)"', answer.text)
         assert link, answer.text[:2000]
@@ -1983,7 +1985,8 @@ def test_serve_checks_an_upload_and_the_docx_matches_build(here):
         assert run_cli("build", EXAMPLE, "-o", here / "cli.docx").code == 0
         assert web_docx == (here / "cli.docx").read_bytes()
         bad = book(here / "bad.xlsx", activities=[[1, "會議", "110/2/30", None, "x。", None, None]])
-        answer = httpx.post(base + "/check", files={"workbooks": ("bad.xlsx", bad.read_bytes())}, timeout=60)
+        answer = httpx.post(base + "/check", files={"workbooks": ("bad.xlsx", bad.read_bytes())}, timeout=60,
+                            follow_redirects=True)
         assert "活動!C2" in answer.text and "110/2/30" in answer.text
     finally:
         server.terminate()

@@ -51,10 +51,10 @@ def test_invisible_characters_in_dates_numbers_and_choices_are_removed_with_one_
 def test_a_rejected_value_shows_the_characters_nobody_can_see(tmp_path):
     book = write_workbook(tmp_path / "z.xlsx", visits=[{**VISITS[0], "日期": f"110/2/30{ZWSP}"}])
     problem = next(p for p in load([book]).problems if p.code == "bad-date")
-    assert problem.found == "110/2/30⟨U+200B⟩"
+    assert problem.found == "110/2/30〈U+200B〉"
     assert "U+200B" in problem.message and "看不見" in problem.message
     warning = next(p for p in load([book]).problems if p.code == "invisible-chars")
-    assert "110/2/30⟨U+200B⟩" in warning.message
+    assert "110/2/30〈U+200B〉" in warning.message
 
 
 # --- rows that hold no data ---------------------------------------------------------------------------

@@ -110,7 +110,8 @@ def test_a_printed_comparison_is_an_error(source):
     ("{{ None }}", "前言的 {{ }} 會印出空值（None）。"),
     ("{{ none }}", "前言的 {{ }} 會印出空值（None）。"),
     ("{{ 案數 if 視訊案數 else none }}", "前言的 {{ }} 會印出空值（None）。"),
-    ("{{ 1e999 }}", "前言的 {{ }} 只能印出文字或數字。"),
+    ("{{ 1e999 }}", "前言的計算結果超出數字的範圍（無限大或不是數字）。"),
+    ("{{ 1e308 + 1e308 }}", "前言的計算結果超出數字的範圍（無限大或不是數字）。"),  # was a NameError
     ("{{ " + "1" * 5000 + " }}", "前言裡的數字太長，無法處理。"),
 ])
 def test_only_text_and_numbers_print(source, message):

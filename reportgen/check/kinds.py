@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from .. import normalize
 from ..cells import fold_width
-from ..dates import DATE_ERROR_FIX, DateError, parse_day, roc_date
+from ..dates import DATE_ERROR_FIX, DateError, parse_day, roc_date, typed_form, western_year_date
 from ..normalize import visible
 from ..problems import Problems
 from ..read.table import Cell, TableCell, TableCells
@@ -62,7 +62,7 @@ class _Text:
 
     @property
     def found(self) -> str:
-        """The value as typed, invisible characters shown as ⟨U+200B⟩ (for messages only)."""
+        """The value as typed, invisible characters shown as 〈U+200B〉 (for messages only)."""
         if self.removed:
             return visible(str(self.raw))
         return as_text(self.raw)
@@ -72,11 +72,13 @@ class _Text:
         """For a rejected value: what the person could not see."""
         if not self.removed:
             return ""
-        return f"其中有看不見的字元（{normalize.describe_removed(self.removed)}），以 ⟨U+…⟩ 標示。"
+        return f"其中有看不見的字元（{normalize.describe_removed(self.removed)}），以 〈U+…〉 標示。"
 
 
 def as_text(value: object) -> str:
     """A cell's value as staff would read it back: 3 not 3.0, a date as 110年9月8日."""
+    if isinstance(value, dt.date) and value.year < 1000:  # Calc's date of a typed ROC date
+        return typed_form(value.date() if isinstance(value, dt.datetime) else value)
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     if isinstance(value, dt.datetime) and value.time() == dt.time():
@@ -90,7 +92,7 @@ def _clean(cell: Cell, ctx: Context) -> _Text:
     value = cell.value
     if not isinstance(value, str):
         return _Text(value, (), value)
-    if value.isprintable() and "_" not in value:  # strip_invisible's own fast path, without the call
+    if value.isprintable():  # strip_invisible's own fast path, without the call
         return _Text(value, (), value)
     text, removed = normalize.strip_invisible(value)
     if removed:
@@ -159,12 +161,22 @@ def _prose(text: _Text, cell: Cell, col: Column, ctx: Context) -> object:
     return _nonempty(paragraphs, "".join(paragraphs), cell, col, ctx)
 
 
+# A list staff already wrote out (`甲市長、乙副市長及丙局長`): its own last joiner is there.
+_WRITTEN_LIST = re.compile("[及與]")
+
+
 def _items(text: _Text, cell: Cell, col: Column, ctx: Context) -> object:
     items, _removed = normalize.clean_list(as_text(text.value), parens=ctx.parens)
+    if len(items) > 1 and any(_WRITTEN_LIST.search(item) for item in items[1:]):
+        items = ["、".join(items)]  # printed as typed, never joined again (甲市長及乙副市長及丙局長)
     return _nonempty(items, "、".join(items), cell, col, ctx)
 
 
 _WHOLE = re.compile(r"[+-]?\d{1,9}")
+# Thousands separators in groups of three only (`1,000`, `1，000` once widths are folded): `2,3`
+# or `1,5` is a typo or a decimal comma, never 23 or 15.
+_GROUPED = re.compile(r"[+-]?\d{1,3}(?:,\d{3}){1,2}")
+_BAD_GROUPING = "逗號只能用作千分位（每三位一組，例如 1,000）。"
 
 
 def _count(text: _Text, cell: Cell, col: Column, ctx: Context) -> object:
@@ -177,13 +189,14 @@ def _count(text: _Text, cell: Cell, col: Column, ctx: Context) -> object:
     elif isinstance(value, float) and value.is_integer():
         number = int(value)
     elif isinstance(value, str):
-        digits = fold_width(value).strip().replace(",", "")
-        if _WHOLE.fullmatch(digits):
-            number = int(digits)
+        typed = fold_width(value).strip()
+        if _WHOLE.fullmatch(typed) or _GROUPED.fullmatch(typed):
+            number = int(typed.replace(",", ""))
     low, high = col.bounds
     if number is None or not low <= number <= high:
+        grouping = _BAD_GROUPING if isinstance(value, str) and "," in fold_width(value) and number is None else ""
         ctx.problems.add("bad-number", cell.location, found=text.found, low=low, high=high,
-                         example=col.example or low, invisible=text.invisible)
+                         example=col.example or low, invisible=grouping + text.invisible)
         return INVALID
     return number
 
@@ -195,6 +208,11 @@ def _date(text: _Text, cell: Cell, col: Column, ctx: Context) -> object:
         ctx.problems.add("bad-date", cell.location, found=text.found, forms=DATE_ERROR_FIX,
                          invisible=text.invisible)
         return INVALID
+    western = western_year_date(text.value)
+    if western is not None:  # Calc took a typed ROC date for a Western year: read as typed, said
+        ctx.problems.add("western-year-date", cell.location, typed=typed_form(western),
+                         year=western.year, roc=day.roc(),
+                         western=f"{day.date.year}/{day.date.month}/{day.date.day}")
     if day.month_only and col.kind is not Kind.MONTH:
         ctx.problems.add("month-not-allowed", cell.location, found=text.found)
         return INVALID
@@ -282,8 +300,9 @@ def _convert_steps(steps: tuple[_Step, ...], row, cells: TableCells, ctx: Contex
 
 def _needs_no_cleaning(value: object, kind: Kind) -> bool:
     """A str that `_clean` passes unchanged with nothing to report and `convert` takes as it is:
-    printable characters and line breaks, no `_` (no escape), within the kind's length limit."""
-    if value.__class__ is not str or "_" in value or len(value) > _LIMITS[kind]:  # type: ignore[arg-type]
+    printable characters and line breaks, within the kind's length limit (escapes were decoded
+    by the reader)."""
+    if value.__class__ is not str or len(value) > _LIMITS[kind]:  # type: ignore[arg-type]
         return False
     return value.isprintable() or ("\n" in value and value.replace("\n", "").isprintable())  # type: ignore[attr-defined]
 

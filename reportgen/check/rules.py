@@ -30,6 +30,7 @@ MAX_ITEMS = 999  # items in one section: the largest label numerals.lower can sp
 _ROC_DATE_IN_TEXT = re.compile(r"(?<!\d)(\d{2,3})年(\d{1,2})月(\d{1,2})日")
 _SENTENCE_END = re.compile(r"[。！？；!?;]")
 _INTRO_ENDS = ("：", ":")
+_CLAUSE_ENDS = "；;，,、"  # a sentence cut after one of these ends with 。 instead
 # A date written in 內容 (`110年9月8日`): a few hundred distinct ones recur across thousands of rows.
 # (A DateError is raised again each time: lru_cache keeps only results.)
 _day_in_text = lru_cache(maxsize=4096)(parse_day)
@@ -48,15 +49,22 @@ def one_source(sheet: Sheet, books: list[WorkbookData], problems: Problems) -> S
 
 
 def check_same(sheet: Sheet, books: list[WorkbookData], problems: Problems,
-               signature: Callable[[SheetData], object]) -> None:
-    """A settings or sections sheet repeated in another workbook must say the same."""
+               signature: Callable[[SheetData], object], parens: str = "半形") -> None:
+    """A settings or sections sheet repeated in another workbook must say the same; the error
+    names the first differing cell in each workbook and both values (conflicts.py)."""
+    from .conflicts import first_difference
+
     sources = [book for book in books if sheet.name in book.sheets and not book.sheets[sheet.name].empty]
     if len(sources) < 2:
         return
     first = signature(sources[0].sheets[sheet.name])
     for book in sources[1:]:
         if signature(book.sheets[sheet.name]) != first:
-            problems.add("conflicting-sheet", Location(book.name, sheet.name), first=sources[0].name)
+            found = first_difference(sources[0].sheets[sheet.name], book.sheets[sheet.name], parens)
+            where = (found.here if found is not None and found.here.file == book.name
+                     else Location(book.name, sheet.name))
+            detail = found.fields(sources[0].name) if found is not None else {"detail": ""}
+            problems.add("conflicting-sheet", where, first=sources[0].name, **detail)
 
 
 def settings_period(start: object, end: object, row: Row,
@@ -380,12 +388,15 @@ def dangling_intros(report: Report, by_number: dict[int, RawSection], problems: 
             last = preface.pop()
             ends = list(_SENTENCE_END.finditer(last))
             kept = last[:ends[-1].end()] if ends else ""
+            cut = last[len(kept):]
+            if kept and kept[-1] in _CLAUSE_ENDS:  # 「…計1案；」: the sentence kept now ends the paragraph
+                kept = kept[:-1] + "。"
             if kept:
                 preface.append(kept)
             raw = by_number.get(section.number)
             where = raw.cell("preface").location if raw else section.source
             if section.number not in quiet:
-                problems.add("dangling-intro", where, sentence=last[len(kept):])
+                problems.add("dangling-intro", where, sentence=cut)
             section = section.model_copy(update={"preface": tuple(preface)})
             changed = True
         raw = by_number.get(section.number)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import calendar
+import datetime as dt
 import math
 import re
 from functools import lru_cache
 
-from ..dates import period_text, roc_year
+from ..dates import ROC_OFFSET, period_text, roc_year
 from ..models import Settings, VisitStats
 from ..schema import PLACEHOLDERS
 
@@ -116,6 +118,8 @@ def _printable(value: object) -> object:
         raise _NotPrintable("前言的 {{ }} 會印出空值（None）。", _only_values())
     if isinstance(value, str) or (isinstance(value, (int, float)) and math.isfinite(value)):
         return value
+    if isinstance(value, float):  # `{{ 1e308 + 1e308 }}`: infinity, or not a number
+        raise _NotPrintable("前言的計算結果超出數字的範圍（無限大或不是數字）。", "請改用較小的數字。")
     raise _NotPrintable("前言的 {{ }} 只能印出文字或數字。", _only_values())
 
 
@@ -132,7 +136,9 @@ def _environment():
     from jinja2 import StrictUndefined
     from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-    env = ImmutableSandboxedEnvironment(undefined=StrictUndefined, autoescape=False,
+    # optimized=False: Jinja's optimizer folds constants while compiling, and a folded infinity
+    # (`{{ 1e308 + 1e308 }}`) compiles to the name `inf`, a NameError; unfolded, _printable says why.
+    env = ImmutableSandboxedEnvironment(undefined=StrictUndefined, autoescape=False, optimized=False,
                                         keep_trailing_newline=False, finalize=_printable)
     env.globals.clear()  # range, cycler, lipsum …: a 前言 sees the placeholders and nothing else
     return env
@@ -195,6 +201,55 @@ def _refuse_unprintable(ast) -> None:
         for child in output.nodes:
             if not isinstance(child, nodes.TemplateData):
                 check(child)
+
+
+# A placeholder typed with single braces (`{期間}`, `｛案數｝`): Jinja prints it literally.
+_SINGLE = re.compile(r"(?<![{｛])[{｛][\s\u3000]*(?P<name>"
+                     + "|".join(sorted(map(re.escape, PLACEHOLDERS), key=len, reverse=True))
+                     + r")[\s\u3000]*[}｝](?![}｝])")
+# A year and month written out (`110年7月`, `2021年7月`), and the month that may follow (`至12月`).
+_YEAR_MONTH = re.compile(r"(?<![0-9０-９])(?P<y>[0-9０-９]{2,4})[\s\u3000]*年"
+                         r"[\s\u3000]*(?P<m>[0-9０-９]{1,2})[\s\u3000]*月"
+                         r"(?:[\s\u3000]*[至到~～\-－][\s\u3000]*(?P<m2>[0-9０-９]{1,2})[\s\u3000]*月)?")
+
+
+def preface_notes(source: str, period: tuple[dt.date, dt.date] | None) -> list[tuple[str, dict[str, str]]]:
+    """Warnings about a 前言 as typed (codes and fields): a placeholder with single braces, and a
+    year and month written out that lie outside the period — typically a 前言 carried over by
+    `init --from` that still names the old half-year."""
+    notes: list[tuple[str, dict[str, str]]] = []
+    for match in _SINGLE.finditer(source):
+        notes.append(("single-brace", {"typed": match.group(), "fixed": f"{{{{ {match.group('name')} }}}}"}))
+    if period is not None:
+        text = _TAG.sub("", source)
+        outside = [match.group().strip() for match in _YEAR_MONTH.finditer(text) if not _overlaps(match, period)]
+        if outside:
+            start, end = period
+            notes.append(("preface-outside-period", {
+                "typed": "、".join(dict.fromkeys(outside)),
+                "period": period_text(start, end, with_year=True),
+                "short": "{{ 期間 }}", "full": "{{ 期間全稱 }}",
+                "short_value": period_text(start, end, with_year=False),
+                "full_value": period_text(start, end, with_year=True)}))
+    return notes
+
+
+def _overlaps(match: re.Match[str], period: tuple[dt.date, dt.date]) -> bool:
+    """Whether the months a `110年7月(至12月)` names touch the period (an impossible one does not)."""
+    digits = str.maketrans("０１２３４５６７８９", "0123456789")
+    year = int(match.group("y").translate(digits))
+    year += ROC_OFFSET if year < 1000 else 0
+    first = int(match.group("m").translate(digits))
+    last = int(match.group("m2").translate(digits)) if match.group("m2") else first
+    if not (1 <= first <= 12 and 1 <= last <= 12 and 1 <= year <= 9999):
+        return True  # not a month: other checks speak of it
+    end_year = year if last >= first else year + 1
+    try:
+        begin = dt.date(year, first, 1)
+        finish = dt.date(end_year, last, calendar.monthrange(end_year, last)[1])
+    except ValueError:
+        return True
+    return begin <= period[1] and finish >= period[0]
 
 
 def render(source: str, values: dict[str, object]) -> str:

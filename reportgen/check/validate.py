@@ -17,7 +17,7 @@ from ..read.table import Cell, Row, SheetData, TableCell, WorkbookData
 from ..schema import ACTIVITIES, AS_ENTERED, BY_DATE, SECTIONS, SETTINGS, VISITS, Kind, Sheet, section_types, undated
 from . import rules
 from .kinds import INVALID, Context, convert, convert_row, convert_row_unless
-from .templating import TemplateProblem, context, render
+from .templating import TemplateProblem, context, preface_notes, render
 
 # Settings used to check 前言 templates when the real ones have errors (nothing is built then).
 _STAND_IN = Settings(chapter=1, title="-", start=dt.date(2021, 7, 1), end=dt.date(2021, 12, 31))
@@ -204,7 +204,7 @@ def validate_books(books: list[WorkbookData], problems: Problems | None = None,
     raw_sections: list[rules.RawSection] = []
     if sections_data:
         raw_sections = rules.sections(convert_rows(sections_data, ctx), sections_data, problems)
-        rules.check_same(SECTIONS, books, problems, _section_signature(parens))
+        rules.check_same(SECTIONS, books, problems, _section_signature(parens), parens)
     by_number = {s.number: s for s in raw_sections}
     unjudged = (rules.section_numbers(sections_data) - by_number.keys()) if sections_data else None
 
@@ -238,11 +238,12 @@ def validate_books(books: list[WorkbookData], problems: Problems | None = None,
     empty = rules.empty_sections(raw_sections, referenced, rows_of, present, problems)
     rules.too_many_items(raw_sections, activities, problems)
     sections = [Section(number=raw.number, title=raw.title, kind=raw.kind,
-                        preface=tuple(_render_preface(raw.preface, raw.cell("preface"), values, parens, problems)),
+                        preface=tuple(_render_preface(raw.preface, raw.cell("preface"), values, parens, problems,
+                                                      period)),
                         format=raw.format, source=raw.row.location) for raw in raw_sections]
     if frame.preface and settings_data is not None:
         cell = settings_data.rows[0][SETTINGS.by_key("preface").header]
-        chapter_preface = tuple(_render_preface(frame.preface, cell, values, parens, problems))
+        chapter_preface = tuple(_render_preface(frame.preface, cell, values, parens, problems, period))
         if settings is not None:
             settings = settings.model_copy(update={"preface": chapter_preface})
     if problems.errors or settings is None:
@@ -254,12 +255,15 @@ def validate_books(books: list[WorkbookData], problems: Problems | None = None,
 
 
 def _render_preface(preface: list[str], cell: Cell, values: dict[str, object], parens: str,
-                    problems: Problems) -> list[str]:
+                    problems: Problems, period: tuple[dt.date, dt.date] | None = None) -> list[str]:
     """A 前言 (a section's, or the chapter's in 報告設定) rendered as paragraphs."""
     if not preface:
         return []
+    source = "\n\n".join(preface)
+    for code, fields in preface_notes(source, period):
+        problems.add(code, cell.location, **fields)
     try:
-        text = render("\n\n".join(preface), values)
+        text = render(source, values)
     except TemplateProblem as exc:
         problems.add("bad-template", cell.location, message=exc.message, advice=exc.fix)
         return []

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from pathlib import Path
 
 from ..cells import column_letter, fold
 from ..errors import FatalError
+from ..normalize import decode_escapes
 from ..problems import Location, Problems
 from ..schema import REPORT_SHEET, SETTINGS, SHEETS, Column, Kind, Sheet, section_types, sheet_named
+from .accounting import SettingsRows, header_name, known_names, note_resembling_columns, note_unread_tab
 from .sheet_notes import Range, header_merges, merged_header_note, merged_ranges, note_hidden_sheet, note_merged_header
 from .table import Cell, Row, SheetData, TableCells, TableLayout, WorkbookData
 from .workbook import NO_FACTS, OpenWorkbook, SheetFacts, open_workbook
@@ -22,16 +25,42 @@ def schema_sheet(name: str) -> Sheet | None:
     return sheet_named(name)
 
 
-def _load_sheet(book, name: str, path: Path):  # -> (CalamineSheet, grid)
-    """A sheet's cells; XML that calamine refuses (bad characters, entities) is a fatal message."""
+def _load_sheet(opened: OpenWorkbook, name: str):  # -> (CalamineSheet, grid)
+    """A sheet's cells as Excel shows them; XML that calamine refuses (bad characters, entities)
+    is a fatal message."""
     import python_calamine
 
+    path = opened.path
     try:
-        sheet = book.get_sheet_by_name(name)
-        return sheet, sheet.to_python(skip_empty_area=False)
+        sheet = opened.book.get_sheet_by_name(name)
+        grid = sheet.to_python(skip_empty_area=False)
     except python_calamine.CalamineError as exc:
         raise FatalError(f"{path.name}：工作表「{name}」的內容已損壞，無法讀取。"
                          "請在 Excel 或 Calc 開啟後另存新檔再試。") from exc
+    if opened.may_hold_escapes(name):
+        decode_grid(grid)
+    negative = opened.negative_numbers(name)
+    if negative:
+        _restore_numbers(grid, negative)
+    return sheet, grid
+
+
+def _restore_numbers(grid: list[list[object]], numbers: dict[tuple[int, int], float]) -> None:
+    """A date cell before 1900 as the number it saves: calamine gives a bare time of day
+    (00:00:00), which would hide the date staff typed (dates.western_year_date reads it)."""
+    for (row, col), number in numbers.items():
+        if row < len(grid) and col < len(grid[row]) and isinstance(grid[row][col], dt.time):
+            grid[row][col] = number
+
+
+def decode_grid(grid: list[list[object]]) -> None:
+    """Decode, once and in place, the `_xHHHH_` escapes an .xlsx holds (normalize.decode_escapes):
+    a file-format matter, so it is done here, where the file is read, and never again — cleaning
+    the text afterwards can then never form an escape that was not in the file."""
+    for row in grid:
+        for index, value in enumerate(row):
+            if value.__class__ is str and "_x" in value:  # type: ignore[operator]
+                row[index] = decode_escapes(value)  # type: ignore[arg-type]
 
 
 def read_workbook(source: Path | OpenWorkbook, problems: Problems, progress=None, *,
@@ -62,8 +91,11 @@ def _read(opened: OpenWorkbook, problems: Problems, progress, only: AbstractSet[
         problems.add("report-workbook", Location(name), sheet=REPORT_SHEET)
         _every_grid(opened, metas, loaded, grids)
         return data
+    unread: list = []  # tabs reportgen does not read: each is looked at for what it resembles
     for meta in metas:
         spec = schema_sheet(meta.name)
+        if spec is None and only is None:
+            unread.append(meta)
         if spec is None or (only is not None and spec.name not in only):
             continue
         if spec.name in tabs:
@@ -71,15 +103,17 @@ def _read(opened: OpenWorkbook, problems: Problems, progress, only: AbstractSet[
                          second=meta.name)
             continue
         tabs[spec.name] = meta.name
-        sheet, grid = _load_sheet(book, meta.name, path)
+        sheet, grid = _load_sheet(opened, meta.name)
         loaded[meta.name] = grid
         note_hidden_sheet(meta, spec, name, problems)
         facts = opened.facts(meta.name)
         if spec is SETTINGS:
-            data.sheets[spec.name] = _read_settings(spec, name, grid, facts)
+            data.sheets[spec.name] = _read_settings(spec, name, grid, problems, facts)
         else:
             data.sheets[spec.name] = _read_table(spec, name, grid, problems, facts=facts,
                                                  sheet=sheet)
+    for meta in unread:
+        _note_unread(opened, meta, loaded, problems)
     if not data.sheets and not tabs:
         problems.add("no-known-sheet", Location(name),
                      sheets="、".join(s.name for s in SHEETS))
@@ -104,8 +138,20 @@ def _every_grid(opened: OpenWorkbook, metas: list, loaded: dict[str, list[list[o
     for meta in metas:
         if meta.typ != SheetTypeEnum.WorkSheet or meta.name in opened.inspection.oversized:
             continue  # chart and dialog sheets hold no cells
-        grid = loaded[meta.name] if meta.name in loaded else _load_sheet(opened.book, meta.name, opened.path)[1]
+        grid = loaded[meta.name] if meta.name in loaded else _load_sheet(opened, meta.name)[1]
         grids.append((meta.name, grid))
+
+
+def _note_unread(opened: OpenWorkbook, meta, loaded: dict[str, list[list[object]]],
+                 problems: Problems) -> None:
+    """A tab reportgen does not read: a warning when it looks like one it reads and holds data."""
+    from python_calamine import SheetTypeEnum
+
+    if meta.typ != SheetTypeEnum.WorkSheet or meta.name in opened.inspection.oversized:
+        return  # chart and dialog sheets hold no cells; a tab too large to read is left alone
+    grid = _load_sheet(opened, meta.name)[1]
+    loaded[meta.name] = grid  # validate --report copies it: read once
+    note_unread_tab(opened.name, meta.name, grid, problems)
 
 
 def _filled(value: object) -> bool:
@@ -141,9 +187,9 @@ def _read_table(spec: Sheet, file: str, grid: list[list[object]], problems: Prob
                 facts: SheetFacts = NO_FACTS, sheet: object = None) -> SheetData:
     header_row = grid[0] if grid else []
     columns: dict[str, int] = {}
-    wanted = {fold(col.header): col.header for col in spec.columns}
+    wanted = known_names(spec)
     for index, value in enumerate(header_row):
-        header = wanted.get(fold(value)) if value not in (None, "") else None
+        header = wanted.get(header_name(value)) if value not in (None, "") else None
         if header is None:
             continue
         if header in columns:
@@ -158,6 +204,8 @@ def _read_table(spec: Sheet, file: str, grid: list[list[object]], problems: Prob
             problems.add("missing-column", Location(file, spec.name, header=col.header),
                          note=merged_header_note(merged), help=col.help.rstrip("。"))
     note_merged_header(merged, grid, file, spec, problems)
+    note_resembling_columns(spec, file, header_row, grid, set(columns.values()), problems,
+                            {col for left, right in merged for col in range(left + 1, right + 1)})
     covered = _merged_data_cells(ranges, spec, file, columns, problems)
     layout = TableLayout(file, spec.name, columns, facts, covered)
     by_header = {col.header: col for col in spec.columns}
@@ -206,19 +254,19 @@ def _merged_data_cells(ranges: Sequence[Range], spec: Sheet, file: str, columns:
     return covered
 
 
-def _read_settings(spec: Sheet, file: str, grid: list[list[object]],
+def _read_settings(spec: Sheet, file: str, grid: list[list[object]], problems: Problems,
                    facts: SheetFacts = NO_FACTS) -> SheetData:
     """Settings are key/value rows: column A names the key, column B holds the value."""
-    wanted = {fold(col.header): col.header for col in spec.columns}
+    keys = SettingsRows(file, problems)
     cells: dict[str, Cell] = {}
     marked = {row for row, _ in facts.unsaved} | {row for row, _ in facts.errors}
     for number, values in _nonblank_rows(grid, 0, marked):
-        key = wanted.get(fold(values[0])) if values and values[0] not in (None, "") else None
-        if key is None:  # the 項目/內容 header row, or a staff member's own note
+        key = keys.key(number, values)
+        if key is None:  # the 項目/內容 header row, a staff member's own note, or reported
             continue
         value = values[1] if len(values) > 1 else None
         position = (number - 1, 1)
-        cells.setdefault(key, Cell(None if value == "" else value,
+        cells[key] = (Cell(None if value == "" else value,
                                    Location(file, spec.name, number, 1, key),
                                    unsaved_formula=position in facts.unsaved,
                                    error=facts.errors.get(position)))

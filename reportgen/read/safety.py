@@ -62,6 +62,12 @@ class Inspection:
     # Worksheet parts holding none of formulas.FACT_MARKERS: no formula, error value or hidden row,
     # so the scan for those need not inflate them a second time.
     plain: set[str] = field(default_factory=set)
+    # XML parts holding `_x`, the start of Excel's `_xHHHH_` escape: only a tab whose part or
+    # whose shared strings are here can hold an escape for the reader to decode.
+    escaped: set[str] = field(default_factory=set)
+    # Worksheet parts holding a negative number (`<v>-`): a date before 1900, which calamine
+    # reads as a bare time of day (Calc saves a typed 110/9/8 as 9 Sept 110 AD).
+    negative: set[str] = field(default_factory=set)
 
 
 def _read_everything(tab: str) -> bool:
@@ -204,26 +210,29 @@ def _check_zip(handle: BinaryIO, name: str, reads: Callable[[str], bool] = _read
             if info.filename.lower().endswith(_XML_SUFFIXES):
                 tab = tabs.get(info.filename)
                 if not _check_xml_part(handle, info, name, _label(info.filename, tabs),
-                                       tab is None or reads(tab), inspection.plain):
+                                       tab is None or reads(tab), inspection.plain,
+                                       inspection.escaped, inspection.negative):
                     inspection.oversized.add(tab or info.filename)
 
 
 def _check_xml_part(handle: BinaryIO, info: zipfile.ZipInfo, name: str, label: str = "",
-                    limit_extent: bool = True, plain: set[str] | None = None) -> bool:
+                    limit_extent: bool = True, plain: set[str] | None = None,
+                    escaped: set[str] | None = None, negative: set[str] | None = None) -> bool:
     """Inflate one XML part as a stream: its size must match the declaration, and no DTD inside.
 
     False when a worksheet's used range is too large to read but `limit_extent` is off (a tab
     reportgen does not read): that tab is then left alone rather than blocking the build.
-    A worksheet without any of formulas.FACT_MARKERS is added to `plain`.
+    A worksheet without any of formulas.FACT_MARKERS is added to `plain`; a part holding `_x`
+    to `escaped`.
 
     A worksheet of several chunks is first scanned for bounds only (_bounded_sheet), which is
     cheaper; only when a bound is not met is it scanned again for the exact extent.
     """
     label = label or "活頁簿的內部資料"
     if (_WORKSHEET.fullmatch(info.filename) and info.file_size > _BOUNDED_FROM * _CHUNK
-            and _bounded_sheet(handle, info, name, label, plain)):
+            and _bounded_sheet(handle, info, name, label, plain, escaped, negative)):
         return True
-    return _scan_part(handle, info, name, label, limit_extent, plain)
+    return _scan_part(handle, info, name, label, limit_extent, plain, escaped, negative)
 
 
 def _refuse_dtd(window: bytes, name: str, label: str) -> None:
@@ -234,7 +243,8 @@ def _refuse_dtd(window: bytes, name: str, label: str) -> None:
 
 
 def _scan_part(handle: BinaryIO, info: zipfile.ZipInfo, name: str, label: str,
-               limit_extent: bool, plain: set[str] | None) -> bool:
+               limit_extent: bool, plain: set[str] | None, escaped: set[str] | None = None,
+               negative: set[str] | None = None) -> bool:
     """The exact scan: every reference is read, cells are counted (see _check_xml_part), and
     where any cell or row is not written as Excel writes it (_UNJUDGED), the reader's own
     placement of every cell is followed (_follow): a cell or row without r= follows the previous."""
@@ -243,11 +253,13 @@ def _scan_part(handle: BinaryIO, info: zipfile.ZipInfo, name: str, label: str,
     last_row = last_column = cells = 0
     # Each `<c` counted takes at least two bytes, so a part smaller than this cannot hold too many.
     count_cells = info.file_size >= 2 * MAX_CELLS
-    marked = unjudged = False
+    marked = unjudged = holds_escape = holds_negative = False
     carry = b""
     for text in _utf8(_inflate(handle, info, name)):
         window = carry + text
         _refuse_dtd(window, name, label)
+        holds_escape = holds_escape or b"_x" in window
+        holds_negative = holds_negative or (worksheet and b"<v>-" in window)
         if manifest and b"encryption-data" in window:
             raise FatalError(f"{name}：檔案已加密（設有開啟密碼），無法讀取。"
                              "請在 Calc 開啟後移除密碼，另存新檔後再試。")
@@ -266,6 +278,10 @@ def _scan_part(handle: BinaryIO, info: zipfile.ZipInfo, name: str, label: str,
         last_row, last_column = max(last_row, row), max(last_column, column)
     if worksheet and not marked and plain is not None:
         plain.add(info.filename)
+    if holds_escape and escaped is not None:
+        escaped.add(info.filename)
+    if holds_negative and negative is not None:
+        negative.add(info.filename)
     if worksheet and (last_row * max(last_column, 1) > MAX_CELLS or cells > MAX_CELLS):
         if not limit_extent:
             return False
@@ -281,7 +297,8 @@ _FEED = 64 * 1024  # compressed bytes inflated at a time by the bounded scan (it
 
 
 def _bounded_sheet(handle: BinaryIO, info: zipfile.ZipInfo, name: str, label: str,
-                   plain: set[str] | None) -> bool:
+                   plain: set[str] | None, escaped: set[str] | None = None,
+                   negative: set[str] | None = None) -> bool:
     """True when a worksheet is shown to be within MAX_CELLS without finding its exact extent.
 
     Every reference is read until the first row ends: the columns of that (header) row fix a
@@ -295,14 +312,14 @@ def _bounded_sheet(handle: BinaryIO, info: zipfile.ZipInfo, name: str, label: st
     within both bounds and no more cells than MAX_CELLS: the same verdict (for the references on
     cells and rows, the only ones the reader reads). False (a bound not met, or anything not
     judged) sends the caller to _scan_part, for the exact extent and its message; a DTD is
-    refused here as there. `plain` is filled as _scan_part fills it.
+    refused here as there. `plain` and `escaped` are filled as _scan_part fills them.
 
     Each chunk is searched together with `edge`, the bytes around its start, rather than
     copied behind the previous chunk's end: every marker and reference is shorter than _OVERLAP.
     """
     count_cells = info.file_size >= 2 * MAX_CELLS
     cells = 0
-    marked = False
+    marked = holds_escape = holds_negative = False
     outside: re.Pattern[bytes] | None = None
     last_row = last_column = 0
     carry = b""
@@ -331,11 +348,17 @@ def _bounded_sheet(handle: BinaryIO, info: zipfile.ZipInfo, name: str, label: st
             if cells > MAX_CELLS:
                 return False
         marked = marked or may_hold_facts(text) or may_hold_facts(edge)
+        holds_escape = holds_escape or b"_x" in text or b"_x" in edge
+        holds_negative = holds_negative or b"<v>-" in text or b"<v>-" in edge
         carry = edge[-_OVERLAP:] if len(text) < _OVERLAP else text[-_OVERLAP:]
     if outside is None or _found(outside, carry + _PAD):
         return False
     if not marked and plain is not None:
         plain.add(info.filename)
+    if holds_escape and escaped is not None:
+        escaped.add(info.filename)
+    if holds_negative and negative is not None:
+        negative.add(info.filename)
     return True
 
 

@@ -4,6 +4,7 @@ scan for what calamine cannot see (unsaved formulas, error values, hidden rows).
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 import zlib
 from collections.abc import Mapping, Sequence
@@ -11,6 +12,7 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..cells import cell_position
 from ..errors import FatalError
 from ..schema import UNSUPPORTED, WORKBOOK_SUFFIXES, sheet_named
 from .formulas import Position, sheet_facts, sheet_parts
@@ -19,6 +21,9 @@ from .ods_facts import may_hold_facts as may_hold_ods_facts
 from .safety import MAX_CELLS, Inspection, check_workbook_bytes, read_file
 
 _SHEET_XML = ("xl/sharedStrings.xml", "content.xml")
+# A cell saving a negative number, its reference first as every writer puts it.
+_NEGATIVE_CELL = re.compile(rb'<(?:\w+:)?c\s[^>]*?\br="([A-Z]{1,3}[0-9]{1,7})"[^>]*>\s*'
+                            rb"<(?:\w+:)?v>(-[0-9]+(?:\.[0-9]+)?)</")
 
 
 @dataclass(frozen=True)
@@ -63,6 +68,41 @@ class OpenWorkbook:
         """Uncompressed sheet XML: what a progress estimate is made from, before any parsing."""
         return sum(info.file_size for info in self._archive.infolist()
                    if info.filename.startswith("xl/worksheets/") or info.filename in _SHEET_XML)
+
+    def may_hold_escapes(self, tab: str) -> bool:
+        """Whether the tab's cells may hold Excel's `_xHHHH_` escapes: only an .xlsx/.xlsm tab
+        whose sheet part or shared strings hold `_x` (the safety check noted which)."""
+        if self.path.suffix.lower() not in (".xlsx", ".xlsm"):
+            return False
+        escaped = self.inspection.escaped
+        if not escaped:
+            return False
+        if self._parts is None:
+            self._parts = sheet_parts(self._archive)
+        part = self._parts.get(tab)
+        return part is None or part in escaped or any(name.lower().endswith("sharedstrings.xml")
+                                                      for name in escaped)
+
+    def negative_numbers(self, tab: str) -> dict[Position, float]:
+        """The negative numbers an .xlsx tab saves, by 0-based cell: calamine reads one in a date
+        cell (a date before 1900, such as Calc's 110 AD for a typed 110/9/8) as a bare time of day."""
+        if self.path.suffix.lower() not in (".xlsx", ".xlsm") or not self.inspection.negative:
+            return {}
+        if self._parts is None:
+            self._parts = sheet_parts(self._archive)
+        part = self._parts.get(tab)
+        if part is None or part not in self.inspection.negative:
+            return {}
+        try:
+            data = self._archive.read(part)
+        except (KeyError, zipfile.BadZipFile, OSError):
+            return {}
+        found: dict[Position, float] = {}
+        for match in _NEGATIVE_CELL.finditer(data):
+            position = cell_position(match.group(1).decode())
+            if position is not None:
+                found[position] = float(match.group(2))
+        return found
 
     def facts(self, tab: str) -> SheetFacts:
         """Unsaved formulas, error values and hidden rows of one tab; for .ods its merges too."""

@@ -14,7 +14,8 @@ from importlib.resources import files
 from pathlib import Path
 from xml.sax.saxutils import escape
 
-from ..errors import FatalError, os_reason
+from ..errors import FatalError, Terminated, os_reason
+from .fingerprint import mark_copy
 from .outputs import write_atomic
 
 FORMATS = {"pdf": "PDF", "odt": "ODF 文字文件（.odt）"}
@@ -125,8 +126,10 @@ def _run(command: list[str], env: dict[str, str], timeout: float) -> subprocess.
         raise FatalError(
             f"LibreOffice 轉檔超過 {timeout:g} 秒仍未完成，已停止。"
             "請確認 LibreOffice 可以正常開啟，或稍後再試。") from None
-    except BaseException:  # Ctrl+C: never leave soffice running
+    except BaseException:  # Ctrl+C, SIGTERM, SIGHUP (errors.Terminated): never leave soffice running
         _kill_group(process)
+        with contextlib.suppress(BaseException):
+            process.wait(timeout=10)  # reaped before its profile folder is removed
         raise
     return subprocess.CompletedProcess(command, process.returncode, out, err)
 
@@ -155,6 +158,11 @@ class Soffice:
         self._temp = tempfile.TemporaryDirectory(prefix="reportgen-soffice-")
         self.work = Path(self._temp.name)
         self.env = _environment(self.work)
+        # LibreOffice's own temporary files (lu*.tmp) go inside the work folder too, so a
+        # conversion stopped by a signal (its processes killed) leaves nothing behind either.
+        scratch = self.work / "tmp"
+        scratch.mkdir()
+        self.env.update({"TMPDIR": str(scratch), "TMP": str(scratch), "TEMP": str(scratch)})
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -174,10 +182,13 @@ class Soffice:
         result = _run(command, self.env, self.timeout)
         converted = job / "out" / f"input.{kind}"
         if result.returncode != 0 or not converted.is_file():
-            detail = (result.stderr or result.stdout).strip().splitlines()[-3:]
+            # LibreOffice explains itself in English (SPEC §6: nothing a user sees is English): its
+            # words stay out of the message, which says what can be done instead.
+            why = (f"結束代碼 {result.returncode}" if result.returncode != 0
+                   else "沒有產生檔案，多半是無法載入這份文件")
             raise FatalError(
-                f"LibreOffice 無法將 {source.name} 轉成 {FORMATS.get(kind, kind)}（結束代碼 {result.returncode}）"
-                + ("：" + " / ".join(detail) if detail else "") + "。")
+                f"LibreOffice 無法將 {source.name} 轉成 {FORMATS.get(kind, kind)}（{why}）。"
+                "請確認 LibreOffice 能正常開啟這份 Word 文件，必要時重新安裝 LibreOffice 後再試。")
         return converted.read_bytes()
 
 
@@ -199,7 +210,7 @@ def convert(docx: Path, kinds: Iterable[str], *, timeout: float = TIMEOUT, repla
             if office.command is None:
                 raise FatalError(_missing_message(kinds))
             for kind in kinds:
-                data = office.convert(docx, kind)
+                data = mark_copy(kind, office.convert(docx, kind))  # its own mark: an edit is recognised
                 target = copy_path(docx, kind)
                 if not replace and os.path.lexists(target):  # appeared during this build: not ours
                     raise FatalError(f"{target} 已存在，不是 reportgen 這次產生的，不會覆寫。")
@@ -209,7 +220,10 @@ def convert(docx: Path, kinds: Iterable[str], *, timeout: float = TIMEOUT, repla
         raise FatalError(f"{exc.message}Word 文件 {docx} 已產生，不受影響。"
                          + _drop_stale(docx, kinds, written, replace)) from exc
     except KeyboardInterrupt as exc:
-        raise KeyboardInterrupt(f"Word 文件 {docx} 已產生。{_drop_stale(docx, kinds, written, replace)}") from exc
+        note = f"Word 文件 {docx} 已產生。{_drop_stale(docx, kinds, written, replace)}"
+        if isinstance(exc, Terminated):
+            raise Terminated(exc.signum, note) from exc
+        raise KeyboardInterrupt(note) from exc
     return written
 
 

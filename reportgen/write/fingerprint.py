@@ -75,3 +75,61 @@ def _pieces(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> Iterable[bytes]:
     with archive.open(info) as stream:
         while piece := stream.read(_CHUNK):
             yield piece
+
+
+# --- the PDF and ODT copies beside the .docx -------------------------------------------------------
+# Each copy carries its own mark, so an editor's corrections in the .odt or notes added to the PDF
+# are recognised even while the .docx beside it is untouched (a sidecar file would be one more
+# thing to lose or copy apart). The .odt's mark is the zip archive's comment, a SHA-256 over its
+# parts as `digest` computes it; LibreOffice drops the comment whenever it saves. The PDF's mark is
+# a comment line after its end (`%reportgen:sha256:…`), a SHA-256 over the bytes before it; a PDF
+# editor saving notes appends an update after it, or rewrites the file without it.
+COPY_MARK = b"%" + PREFIX.encode()
+_MAX_COPY = 512 * 1024**2
+
+
+def mark_copy(kind: str, data: bytes) -> bytes:
+    """`data` (a converted .pdf or .odt) with reportgen's mark."""
+    import io
+
+    if kind == "pdf":
+        return data + b"\n" + COPY_MARK + hashlib.sha256(data).hexdigest().encode() + b"\n"
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        mark = _package_mark(archive)
+    buffer = io.BytesIO(data)
+    with zipfile.ZipFile(buffer, "a") as archive:
+        archive.comment = mark.encode()
+    return buffer.getvalue()
+
+
+def copy_origin(path: Path) -> Origin:
+    """Whether the .pdf or .odt at `path` is a copy reportgen wrote, unchanged since."""
+    try:
+        if path.stat().st_size > _MAX_COPY:
+            return Origin.FOREIGN
+        if path.suffix.lower() == ".pdf":
+            return _pdf_origin(path.read_bytes())
+        with zipfile.ZipFile(path) as archive:
+            comment = archive.comment
+            if not comment.startswith(PREFIX.encode()):
+                return Origin.FOREIGN
+            if sum(info.file_size for info in archive.infolist()) > _MAX_TOTAL:
+                return Origin.FOREIGN
+            same = _package_mark(archive) == comment.decode("ascii", "replace")
+    except Exception:  # unreadable or not a package: not something reportgen wrote
+        return Origin.FOREIGN
+    return Origin.OWN if same else Origin.EDITED
+
+
+def _package_mark(archive: zipfile.ZipFile) -> str:
+    return digest((info.filename, _pieces(archive, info)) for info in archive.infolist())
+
+
+def _pdf_origin(data: bytes) -> Origin:
+    at = data.rfind(b"\n" + COPY_MARK)
+    if at < 0:
+        return Origin.FOREIGN
+    line = data[at + 1:].split(b"\n", 1)
+    rest = line[1] if len(line) > 1 else b""
+    expected = COPY_MARK + hashlib.sha256(data[:at]).hexdigest().encode()
+    return Origin.OWN if line[0].strip() == expected and not rest.strip() else Origin.EDITED

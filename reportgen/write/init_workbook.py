@@ -15,7 +15,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from ..cells import display_width, get_column_letter
 from ..dates import DATE_ERROR_FIX, DateError, parse_day, roc_date, roc_year
-from ..errors import FatalError
+from ..errors import FatalError, io_errno, io_failure
 from ..problems import Problems
 from ..schema import (
     ACTIVITIES,
@@ -34,7 +34,7 @@ from ..schema import (
     section_types,
     type_for_sheet,
 )
-from .outputs import write_atomic
+from .outputs import write_atomic, write_hint
 
 DATA_ROWS = 1000  # rows below the header that get dropdowns and number checks
 TEXT_FORMAT = "@"  # Excel's "text" number format: typed ROC dates stay exactly as typed
@@ -426,5 +426,12 @@ def write_workbook(path: Path, setup: Setup) -> None:
     """The blank workbook for `setup`, written atomically; never over an existing file."""
     check_target(path)  # reading --from took a moment; never replace what appeared since
     buffer = io.BytesIO()
-    build_workbook(setup).save(buffer)
+    try:
+        build_workbook(setup).save(buffer)
+    except Exception as exc:  # openpyxl writes each sheet through a temporary file first
+        reason = io_failure(exc)
+        if reason is None:
+            raise
+        hint = write_hint(OSError(io_errno(exc), reason))
+        raise FatalError(f"無法產生 {path}：暫存檔寫入失敗（{reason}）。{hint}") from exc
     write_atomic(path, buffer.getvalue())

@@ -2,8 +2,8 @@
 
 An output may not be an input, the template, or (for a report) land in an input folder; an
 existing .docx is replaced only when it is reportgen's own unedited output, an existing report
-only when it is an earlier report, an existing PDF/ODT copy only when the .docx beside it is
-reportgen's own unedited output (so the copy is an earlier build's). Every refusal says why in words staff read.
+only when it is an earlier report, an existing PDF/ODT copy only when it carries reportgen's own
+mark unchanged (fingerprint.copy_origin). Every refusal says why in words staff read.
 """
 
 from __future__ import annotations
@@ -114,17 +114,15 @@ def check_copies(docx: Path, kinds: Sequence[str], *, inputs: Sequence[Path] = (
         return True
     if not existing:
         return False  # nothing to replace; a copy that appears meanwhile is not ours either
-    from .fingerprint import Origin, origin
+    from .fingerprint import Origin, copy_origin
 
-    found = origin(docx) if _stat(docx) is not None else None
-    if found is Origin.OWN:
-        return True
-    why = {None: f"旁邊沒有 {docx.name}",
-           Origin.EDITED: f"旁邊的 {docx.name} 在 reportgen 產生後曾被修改",
-           Origin.FOREIGN: f"旁邊的 {docx.name} 不是 reportgen 產生的文件"}[found]
-    names = "、".join(str(t) for t in existing)
-    raise FatalError(f"{names} 已存在，但{why}，無法確定它是 reportgen 先前產生的，不會覆寫。"
-                     "若要保留它，請先將它改名或移到別處，或以 -o 指定另一個檔名；"
+    refused = [(target, found) for target in existing if (found := copy_origin(target)) is not Origin.OWN]
+    if not refused:
+        return True  # each is a copy reportgen wrote, unchanged since
+    why = {Origin.EDITED: "在 reportgen 產生後曾被修改（例如在 LibreOffice 中校訂、在 PDF 加註）",
+           Origin.FOREIGN: "不是 reportgen 產生的（或由舊版產生、已被其他程式另存）"}
+    lines = "；".join(f"{target} {why[found]}" for target, found in refused)
+    raise FatalError(f"{lines}，不會覆寫。若要保留它，請先將它改名或移到別處，或以 -o 指定另一個檔名；"
                      "確定要以新產生的版本取代時，請加上 --force。")
 
 
@@ -138,6 +136,61 @@ def refuse_special(path: Path, what: str) -> None:
         return  # the reader says why, in its own words
     if kind:
         raise FatalError(f"{what} {path} 是{kind}，不是一般檔案，不會開啟。請指定檔案。")
+
+
+# What a file that is not a Word document is, by its first bytes (and a zip's parts).
+_KINDS_BY_MAGIC = ((b"\xd0\xcf\x11\xe0", "舊版 Office 97-2003 格式（.doc）或設有密碼的文件"), (b"%PDF", "PDF 檔"),
+                   (b"{\\rtf", "RTF 文件"))
+_KINDS_BY_PART = (("xl/workbook.xml", "Excel 活頁簿"), ("ppt/presentation.xml", "PowerPoint 簡報"),
+                  ("content.xml", "OpenDocument 文件（LibreOffice）"))
+
+
+def check_template_file(path: Path) -> None:
+    """A template that is missing, a folder, unreadable or another kind of file: each in its own
+    words, before anything is read (a folder or a locked file is no "non-Word document")."""
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        raise FatalError(f"找不到範本 {path}。請確認路徑，或省略 --template 使用內建範本。") from None
+    except OSError as exc:
+        raise FatalError(f"無法讀取範本 {path}：{describe(path, exc)}。") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise FatalError(f"範本 {path} 是資料夾，不是 Word 文件。請指定範本檔（.docx 或 .dotx），"
+                         "例如 templates/report.docx。")
+    refuse_special(path, "範本")
+    try:
+        head = read_head(path)
+    except OSError as exc:
+        raise FatalError(f"無法讀取範本 {path}：{describe(path, exc)}。"
+                         "請確認這個檔案的讀取權限，或關閉正在使用它的程式。") from None
+    if not head:
+        raise FatalError(f"範本 {path} 是空的檔案（0 位元組），不是 Word 文件。請改用 templates/report.docx。")
+    kind = next((what for magic, what in _KINDS_BY_MAGIC if head.startswith(magic)), None)
+    if kind is None and head.startswith(b"PK"):
+        kind = _zip_kind(path)
+    elif kind is None:  # something else altogether
+        raise FatalError(f"範本 {path.name} 不是 Word 文件（.docx）。請用 Word 另存為 .docx。")
+    if kind:
+        what = kind if kind.startswith("不是") else f"是 {kind}，不是 Word 文件"
+        raise FatalError(f"範本 {path.name} {what}。請用 Word 開啟範本後「另存為」Word 文件（.docx）。")
+
+
+def read_head(path: Path, size: int = 8) -> bytes:
+    """A file's first bytes (what kind of file it is)."""
+    with open(path, "rb") as handle:
+        return handle.read(size)
+
+
+def _zip_kind(path: Path) -> str:
+    """"" for a Word package; else what the zip holds instead."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = set(archive.namelist())
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return "不是 Word 文件（檔案不完整或已損壞）"
+    if "word/document.xml" in names or any(name.startswith("word/") for name in names):
+        return ""
+    return next((what for part, what in _KINDS_BY_PART if part in names), "不是 Word 文件（是其他程式的壓縮檔）")
 
 
 def _check_docx(path: Path) -> None:
@@ -277,10 +330,18 @@ def write_atomic(path: Path, data: bytes) -> None:
             os.unlink(temp)
         if not isinstance(exc, OSError):
             raise
-        hint = {errno.ENOSPC: "請清出磁碟空間後再試。", getattr(errno, "EDQUOT", -1): "請清出磁碟空間後再試。",
-                errno.EROFS: "請改存到可寫入的磁碟或資料夾。"}.get(
-            exc.errno or 0, "若檔案正在 Word 中開啟，請先關閉後再試。")
-        raise FatalError(f"無法寫入 {path}：{describe(path, exc)}。{hint}") from exc
+        raise FatalError(f"無法寫入 {path}：{describe(path, exc)}。{write_hint(exc)}") from exc
+
+
+def write_hint(exc: OSError) -> str:
+    """What to do about a failed write, by its reason (a full disk is no file open in Word)."""
+    return {errno.ENOSPC: "請清出磁碟空間後再試。", getattr(errno, "EDQUOT", -1): "請清出磁碟空間後再試。",
+            errno.EROFS: "請改存到可寫入的磁碟或資料夾。",
+            errno.EFBIG: "這個磁碟或系統限制了單一檔案的大小（例如 FAT32 隨身碟、或系統設定的檔案大小上限）；"
+                         "請改存到其他磁碟，或請系統管理員放寬限制。",
+            errno.EACCES: "若檔案正在 Word 中開啟，請先關閉後再試；否則請確認資料夾的寫入權限。",
+            errno.EPERM: "若檔案正在 Word 中開啟或被鎖定，請先關閉後再試。",
+            errno.EBUSY: "若檔案正在 Word 中開啟，請先關閉後再試。"}.get(exc.errno or 0, "")
 
 
 def _create_temp(folder: Path) -> tuple[int, str]:

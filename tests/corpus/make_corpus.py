@@ -216,7 +216,7 @@ CASES = [
     Case("conflicting_settings",
          folder(a_main=book(), b_colleague=book(settings={**SETTINGS, "章次": 27}, sections=None,
                                                 activities=None, visits=None)),
-         [("b_colleague.xlsx", "報告設定", "conflicting-sheet")], folder=True),
+         [("b_colleague.xlsx", "報告設定!B2", "conflicting-sheet")], folder=True),
     Case("empty_activity_section", book(activities=[]),
          [("empty_activity_section.xlsx", "章節!A2", "empty-section")]),
     Case("date_in_text_outside", book(activities=activity(內容="110年10月8日舉行視訊會議。")),

@@ -1,0 +1,179 @@
+"""Every non-empty cell is accounted for (SPEC §2): read, in a place staff know is not read, or named.
+
+Headers and 報告設定 項目 match with an annotation after the name (`列入報告(是/否)`,
+`形式⏎(實體/視訊)`, `人數（人）`, `日期：`). What is not read but looks like something that is —
+a header containing a known header's name, a tab whose name contains a sheet's name or whose
+first row holds two of a sheet's headers, an unknown 報告設定 項目 with a value — is a warning
+naming the place, so a typed cell never vanishes without a word.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from collections.abc import Set as AbstractSet
+
+from ..cells import cell_ref, column_letter, fold
+from ..normalize import strip_invisible
+from ..problems import Location, Problems
+from ..schema import DATA_SHEETS, SETTINGS, SETTINGS_KEY_HEADER, SHEETS, Sheet
+
+# Where a name's annotation starts (after width folding): a bracket of any kind, or a colon.
+# A line break starts one too; it is cut before folding, which removes whitespace.
+_ANNOTATION = re.compile(r"[(\[{<（［｛【〔〖《〈「『:：]")
+
+
+def header_name(value: object) -> str:
+    """A header or 項目 as the contract compares it: the name before any annotation, folded.
+
+    `列入報告(是/否)` → 列入報告, `形式⏎(實體/視訊)` → 形式, `人數（人）` → 人數, `日期：` → 日期;
+    "" when nothing precedes the annotation.
+    """
+    if value is None:
+        return ""
+    text = str(value)
+    if not text.isprintable():
+        text = strip_invisible(text)[0]
+    text = text.strip().split("\n", 1)[0]
+    folded = fold(text)
+    match = _ANNOTATION.search(folded)
+    return folded[: match.start()] if match else folded
+
+
+def _note_names() -> frozenset[str]:
+    """The notes columns' names (備註): a header holding one is a staff member's notes (列入報告備註 too)."""
+    return frozenset(header_name(col.header) for sheet in SHEETS for col in sheet.columns if col.note)
+
+
+def known_names(sheet: Sheet) -> dict[str, str]:
+    """The sheet's headers (or 項目) by their compared name → the header."""
+    return {header_name(col.header): col.header for col in sheet.columns}
+
+
+def resembled(name: str, known: dict[str, str]) -> str | None:
+    """The known header `name` contains without being it (`活動標題` → 標題), longest first; None
+    when it contains none, or when it is a notes column (`列入報告備註`)."""
+    if not name or name in known or any(note in name for note in _note_names()):
+        return None
+    found = [header for folded, header in known.items() if folded and folded in name]
+    return max(found, key=len) if found else None
+
+
+def filled(value: object) -> bool:
+    return value is not None and value != "" and not (isinstance(value, str) and not value.strip())
+
+
+def rows_holding(grid: Sequence[Sequence[object]], col: int, start: int = 1) -> list[int]:
+    """1-based rows (from `start`, 0-based) whose cell in column `col` holds something."""
+    return [index + 1 for index in range(start, len(grid))
+            if col < len(grid[index]) and filled(grid[index][col])]
+
+
+def spans(numbers: Sequence[int]) -> str:
+    """[3, 4, 5, 9] → `3–5、9`."""
+    parts: list[str] = []
+    start = previous = numbers[0]
+    for number in [*numbers[1:], None]:
+        if number is not None and number == previous + 1:
+            previous = number
+            continue
+        parts.append(str(start) if start == previous else f"{start}–{previous}")
+        if number is not None:
+            start = previous = number
+    return "、".join(parts)
+
+
+def note_resembling_columns(spec: Sheet, file: str, header_row: Sequence[object],
+                            grid: Sequence[Sequence[object]], read: set[int], problems: Problems,
+                            merged: AbstractSet[int] = frozenset()) -> None:
+    """An unread column whose header contains a known header's name (`活動標題`, `列入報告狀態`):
+    staff meant it to be read, so the warning names it and the rows it holds. So is a column
+    without a header that holds data (`merged`: columns whose header a merge took, reported there)."""
+    known = known_names(spec)
+    width = max(len(header_row), len(grid[1]) if len(grid) > 1 else 0)  # calamine's grid is rectangular
+    for index in range(width):
+        value = header_row[index] if index < len(header_row) else None
+        if index in read or index in merged:
+            continue
+        if not filled(value):
+            rows = rows_holding(grid, index)
+            if rows:
+                problems.add("unnamed-column", Location(file, spec.name, rows[0], index),
+                             column=column_letter(index), rows=spans(rows))
+            continue
+        like = resembled(header_name(value), known)
+        if like is None:
+            continue
+        rows = rows_holding(grid, index)
+        where = (f"{column_letter(index)} 欄第 {spans(rows)} 列的資料" if rows
+                 else f"{column_letter(index)} 欄")
+        problems.add("unread-column", Location(file, spec.name, 1, index, str(value).strip()),
+                     found_header=_one_line(value), known=like, where=where)
+
+
+def _one_line(value: object) -> str:
+    return " ".join(str(value).split())
+
+
+def tab_resemblance(tab: str, first_row: Sequence[object]) -> tuple[Sheet, str] | None:
+    """Why a tab reportgen does not read looks like one it reads: (the sheet, why), or None.
+
+    Its name contains a sheet's name (`活動 (2)`, Excel's name for a copied sheet; `活動紀錄`;
+    `訪賓(下半年)`), or its first row holds two or more of a data sheet's headers.
+    """
+    folded = fold(tab)
+    for sheet in SHEETS:
+        if fold(sheet.name) in folded:
+            return sheet, f"的名稱含有「{sheet.name}」"
+    names = {header_name(value) for value in first_row if filled(value)}
+    for sheet in DATA_SHEETS:
+        known = known_names(sheet)
+        found = [known[name] for name in known if name in names]
+        if len(found) >= 2:
+            return sheet, f"的第 1 列有「{sheet.name}」工作表的欄名（{'、'.join(found)}）"
+    return None
+
+
+def note_unread_tab(file: str, tab: str, grid: Sequence[Sequence[object]], problems: Problems) -> None:
+    """A warning at a tab reportgen does not read that looks like one it reads and holds data."""
+    if not any(filled(value) for row in grid for value in row):
+        return
+    found = tab_resemblance(tab, grid[0] if grid else ())
+    if found is None:
+        return
+    sheet, why = found
+    problems.add("unread-tab", Location(file, tab), tab=tab, why=why, known=sheet.name)
+
+
+class SettingsRows:
+    """報告設定's rows as they are read: each 項目 once; a repeated one, an unknown one with a
+    value, or a value without a 項目 is a problem at its cells."""
+
+    def __init__(self, file: str, problems: Problems) -> None:
+        self.file, self.problems = file, problems
+        self.known = known_names(SETTINGS)
+        self.seen: dict[str, int] = {}  # header → 1-based row where it was first given
+
+    def key(self, number: int, values: Sequence[object]) -> str | None:
+        """The setting row `number` gives, or None (the header row, a note, a problem reported)."""
+        first = values[0] if values else None
+        value = values[1] if len(values) > 1 else None
+        name = header_name(first)
+        header = self.known.get(name)
+        if header is None:
+            if filled(value) and name not in (header_name(SETTINGS_KEY_HEADER), ""):
+                self.problems.add("unknown-setting", Location(self.file, SETTINGS.name, number, 0, _one_line(first)),
+                                  item=_one_line(first), cell=cell_ref(number, 1),
+                                  items="、".join(col.header for col in SETTINGS.columns))
+            elif filled(value) and not filled(first):
+                self.problems.add("unnamed-setting", Location(self.file, SETTINGS.name, number, 1),
+                                  items="、".join(col.header for col in SETTINGS.columns))
+            return None
+        if header in self.seen:
+            self.problems.add("duplicate-setting", Location(self.file, SETTINGS.name, number, 0, header),
+                              first=cell_ref(self.seen[header], 0), second=cell_ref(number, 0),
+                              same="" if _one_line(first) == header
+                              else f"（「{_one_line(first)}」與「{header}」視為同一項目）")
+            return None
+        self.seen[header] = number
+        return header
