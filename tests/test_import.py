@@ -179,3 +179,10 @@ def test_the_workbook_is_a_normal_init_workbook(built, tmp_path):
     book = load_workbook(tmp_path / "a.xlsx")
     assert book.sheetnames[0] == "填寫說明"
     assert any(v.type == "list" for v in book["活動"].data_validations.dataValidation)
+
+
+def test_a_folder_or_a_missing_file_is_named_as_such(tmp_path):
+    folder = run_cli("import", tmp_path, "-o", tmp_path / "a.xlsx")
+    assert folder.code == 2 and "是資料夾" in folder.err
+    missing = run_cli("import", tmp_path / "none.txt", "-o", tmp_path / "a.xlsx")
+    assert missing.code == 2 and "找不到" in missing.err

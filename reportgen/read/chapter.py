@@ -89,6 +89,8 @@ class Imported:
 def paragraphs_of(path: Path, problems: Problems) -> list[Paragraph]:
     """The file's paragraphs, blank ones left out; a FatalError when it cannot be read as a chapter."""
     suffix = path.suffix.lower()
+    if path.is_dir():
+        raise FatalError(f"{path} 是資料夾，不是檔案。請指定已出版的一章（.docx 或 .txt）。")
     if suffix not in SUFFIXES:
         raise FatalError(f"{path.name}：reportgen import 只讀 Word 文件（.docx）或純文字檔（.txt，一行一段）。"
                          "PDF 請先把全文複製貼到記事本，存成 UTF-8 的 .txt。")
