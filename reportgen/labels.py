@@ -37,7 +37,7 @@ _TO_NARROW = str.maketrans({chr(c): chr(c - 0xFEE0) for r in ((0xFF10, 0xFF19), 
 _TO_WIDE = str.maketrans({chr(c - 0xFEE0): chr(c) for r in ((0xFF10, 0xFF19), (0xFF21, 0xFF3A), (0xFF41, 0xFF5A))
                           for c in range(r[0], r[1] + 1)})
 # The characters a label can start with: a paragraph starting with none of them needs no regex.
-_STARTS = frozenset("0123456789０１２３４５６７８９(（" + STEMS + "".join(chr(c) for c in range(65, 91))
+STARTS = frozenset("0123456789０１２３４５６７８９(（" + STEMS + "".join(chr(c) for c in range(65, 91))
                     + "".join(chr(c) for c in range(97, 123)) + "".join(chr(c) for c in range(0xFF21, 0xFF3B))
                     + "".join(chr(c) for c in range(0xFF41, 0xFF5B)) + " \t\u3000")
 # Where a single line break is followed by a label (staff type one sub-item a line).
@@ -78,7 +78,7 @@ def _series_number(core: str) -> tuple[str, int]:
 
 def may_start(paragraph: str) -> bool:
     """False when `paragraph` surely starts with no label (most do not: a quick test before `parse`)."""
-    return paragraph[:1] in _STARTS
+    return paragraph[:1] in STARTS
 
 
 def parse(paragraph: str) -> Label | None:

@@ -44,7 +44,7 @@ def visitor(visit: Visit, parens: str) -> str:
 def body(paragraphs: Sequence[str], role: Role, sub_role: Role, digits: str) -> list[Block]:
     """Paragraphs of a 內容 or 前言: a paragraph that starts with a sub-item label (labels.py) is a
     sub-item at its depth, its label printed as the 序號數字 setting says; the rest are `role`."""
-    if not any(labels.may_start(p) for p in paragraphs):
+    if not any(labels.may_start(p) and labels.parse(p) is not None for p in paragraphs):
         return [Block(role, p) for p in paragraphs]
     return [Block(sub_role, line.text, labels.text(line.label.rank, line.label.number, digits), line.depth)
             if line.label is not None else Block(role, line.text)
@@ -65,7 +65,7 @@ def activities(section: Section, report: Report, items: Mapping[int, Sequence[Ac
     Under 標題接內文 the first paragraph continues the title's (unless it is a sub-item).
     """
     blocks: list[Block] = []
-    add, make, may_start = blocks.append, tuple.__new__, labels.may_start
+    add, make, starts, parse = blocks.append, tuple.__new__, labels.STARTS, labels.parse
     item, item_body, digits = Role.ITEM, Role.ITEM_BODY, report.settings.digits
     joined = section.format == RUN_IN
     if joined:
@@ -73,13 +73,15 @@ def activities(section: Section, report: Report, items: Mapping[int, Sequence[Ac
     for n, activity in enumerate(items.get(section.number, ()), start=1):
         paragraphs = activity.paragraphs
         title = activity.title
-        if joined and paragraphs and labels.parse(paragraphs[0]) is None:
+        if joined and paragraphs and parse(paragraphs[0]) is None:
             title, paragraphs = run_in(title, paragraphs[0]), paragraphs[1:]
         add(make(Block, (item, title, item_label(n), 0)))
-        if any(map(may_start, paragraphs)):
-            blocks.extend(body(paragraphs, item_body, Role.SUBITEM, digits))
-            continue
+        mark = len(blocks)
         for paragraph in paragraphs:
+            if paragraph[:1] in starts and parse(paragraph) is not None:  # sub-items: made again, by depth
+                del blocks[mark:]
+                blocks.extend(body(paragraphs, item_body, Role.SUBITEM, digits))
+                break
             add(make(Block, (item_body, paragraph, "", 0)))
     return blocks
 
