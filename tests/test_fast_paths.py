@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from helpers import REPO, examples, write_workbook
 from reportgen import normalize
 from reportgen.problems import Problems
+from reportgen.read import extent
 from reportgen.read.reader import read_workbook
 from reportgen.write import docx_writer
 from reportgen.write.compose import Block, Document, Role
@@ -176,14 +177,13 @@ def test_init_from_reads_only_settings_and_sections(tmp_path, monkeypatch):
 # --- the safety check's element counts -----------------------------------------------------------
 
 def test_element_counts_by_bytes_count_equal_the_regex():
-    from reportgen.read import safety
 
     samples = [b'<row r="1"><c r="A1"/><c>x</c></row><rowBreaks/><cols><col/></cols><c\n/><row>',
                b'<x:row r="2"><x:c r="B2"/></x:row><row/>', b"<ro", b"<row", b"<c", b'<cfRule/><c\tr="A1">',
                b"", b"<row_x><c_1><c-2>"]
     for text in samples:
-        assert safety._elements(text, b"row", safety._ROW_ELEMENT) == len(safety._ROW_ELEMENT.findall(text))
-        assert safety._elements(text, b"c", safety._CELL_ELEMENT) == len(safety._CELL_ELEMENT.findall(text))
+        assert extent.elements(text, b"row", extent.ROW_ELEMENT) == len(extent.ROW_ELEMENT.findall(text))
+        assert extent.elements(text, b"c", extent.CELL_ELEMENT) == len(extent.CELL_ELEMENT.findall(text))
 
 
 def test_a_sheet_with_a_formula_is_scanned_and_one_without_is_not(tmp_path):
@@ -274,21 +274,20 @@ def _every_cell_by_openpyxl(sheet, grid, marks):
 
 
 def test_the_sheet_extent_from_the_tail_is_the_extent_of_every_reference():
-    """safety._extent reads candidates from a chunk's end and confirms them with one search; any
+    """extent.extent reads candidates from a chunk's end and confirms them with one search; any
     larger reference anywhere (out of order, single-quoted, tab before r=) is still counted."""
     import random
 
-    from reportgen.read import safety
 
     def exact(window: bytes) -> tuple[int, int]:
-        found = safety._REFERENCE.findall(window)
-        return safety._largest(found) if found else (0, 0)
+        found = extent.REFERENCE.findall(window)
+        return extent.largest(found) if found else (0, 0)
 
     ordered = b"".join(b'<row r="%d"><c r="A%d"/><c r="H%d"/></row>' % (n, n, n) for n in range(1, 3000))
-    assert safety._extent(ordered) == exact(ordered) == (2999, 8)
+    assert extent.window_extent(ordered) == exact(ordered) == (2999, 8)
     for stray in (b'<c r="XFD7"/>', b'<c r="A1048576"/>', b"<c r='Z99999'/>", b'<c\tr="AB12"/>', b'<c r="I2"/>'):
         window = stray + ordered
-        assert safety._extent(window) == exact(window) != (2999, 8)
+        assert extent.window_extent(window) == exact(window) != (2999, 8)
     rng = random.Random(7)
     for _ in range(2000):
         refs = []
@@ -298,7 +297,7 @@ def test_the_sheet_extent_from_the_tail_is_the_extent_of_every_reference():
             quote, space = rng.choice("\"\"'"), rng.choice("  \t\nx")
             refs.append(f"<c{space}r={quote}{letters}{digits}{quote}/>")
         window = "".join(refs).encode() + b" " * rng.randint(0, 5000)
-        assert safety._extent(window) == exact(window), window[:200]
+        assert extent.window_extent(window) == exact(window), window[:200]
 
 
 @settings(max_examples=examples(400), deadline=None)

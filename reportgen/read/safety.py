@@ -1,4 +1,7 @@
-"""Inspects a workbook file before any parser reads it: format, encryption, zip bombs, DTDs, extents."""
+"""Inspects a workbook file before any parser reads it: format, encryption, zip bombs, DTDs, extents.
+
+The package checks are here; where a worksheet's cells end is read by extent.py.
+"""
 
 from __future__ import annotations
 
@@ -11,12 +14,11 @@ import zipfile
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import BinaryIO
 
-from ..cells import column_index, column_letter
 from ..errors import FatalError, os_reason
+from . import extent
 from .formulas import may_hold_facts, sheet_parts
 
 # Limits on what a workbook package may declare before anything is inflated. A real workbook of
@@ -35,17 +37,6 @@ ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
 _XML_SUFFIXES = (".xml", ".rels", ".vml")
 _DTD_MARKERS = (b"<!DOCTYPE", b"<!ENTITY")
 _WORKSHEET = re.compile(r"xl/worksheets/[^/]+\.xml", re.IGNORECASE)
-# A cell or row reference attribute: r="B7" on <c>, r="7" on <row>. The reader (calamine) also
-# takes lower-case letters, any number of letters and digits (leading zeros too), single quotes
-# and white space around `=`, so all of these are references here.
-_REFERENCE = re.compile(rb"""\sr\s*=\s*["']([A-Za-z]*)([0-9]+)["']""")
-# Attribute syntax other than r="…" (white space around `=`, a single quote): _extent then
-# collects every reference rather than trusting _beyond, which looks for r=" only.
-_ODD_SYNTAX = re.compile(rb"""r(?:\s+=|=\s|=')""")
-# Cells are counted (a part of millions compresses to little and would fill memory). Rows and
-# cells without r= follow the previous one: _follow places them. (_ROW_ELEMENT: `<row` counted alike.)
-_ROW_ELEMENT = re.compile(rb"<(?:\w{1,20}:)?row\b")
-_CELL_ELEMENT = re.compile(rb"<(?:\w{1,20}:)?c\b")
 _CHUNK = 1024 * 1024
 _OVERLAP = 64  # bytes carried between chunks so a marker split across them is still found
 
@@ -246,8 +237,8 @@ def _scan_part(handle: BinaryIO, info: zipfile.ZipInfo, name: str, label: str,
                limit_extent: bool, plain: set[str] | None, escaped: set[str] | None = None,
                negative: set[str] | None = None) -> bool:
     """The exact scan: every reference is read, cells are counted (see _check_xml_part), and
-    where any cell or row is not written as Excel writes it (_UNJUDGED), the reader's own
-    placement of every cell is followed (_follow): a cell or row without r= follows the previous."""
+    where any cell or row is not written as Excel writes it (extent.UNJUDGED), the reader's own
+    placement of every cell is followed (extent.follow): a cell or row without r= follows the previous."""
     worksheet = bool(_WORKSHEET.fullmatch(info.filename))
     manifest = info.filename == "META-INF/manifest.xml"  # an OpenDocument file's list of parts
     last_row = last_column = cells = 0
@@ -265,16 +256,16 @@ def _scan_part(handle: BinaryIO, info: zipfile.ZipInfo, name: str, label: str,
                              "請在 Calc 開啟後移除密碼，另存新檔後再試。")
         if worksheet:
             if count_cells:
-                cells += _elements(text, b"c", _CELL_ELEMENT)
+                cells += extent.elements(text, b"c", extent.CELL_ELEMENT)
             marked = marked or may_hold_facts(window)
-            unjudged = unjudged or _found(_UNJUDGED, window)
-            row, column = _extent(window)
+            unjudged = unjudged or extent.found(extent.UNJUDGED, window)
+            row, column = extent.window_extent(window)
             last_row, last_column = max(last_row, row), max(last_column, column)
         carry = window[-_OVERLAP:]
-    if worksheet and (unjudged or _found(_UNJUDGED, carry + _PAD)):
+    if worksheet and (unjudged or extent.found(extent.UNJUDGED, carry + extent.PAD)):
         # A cell without r= follows the previous one, a row without r= the previous row, and
-        # an odd spelling may hide from _extent's fast path: the reader's own way is followed.
-        row, column = _follow(handle, info, name)
+        # an odd spelling may hide from extent.extent's fast path: the reader's own way is followed.
+        row, column = extent.follow(_utf8(_inflate(handle, info, name)))
         last_row, last_column = max(last_row, row), max(last_column, column)
     if worksheet and not marked and plain is not None:
         plain.add(info.filename)
@@ -303,9 +294,9 @@ def _bounded_sheet(handle: BinaryIO, info: zipfile.ZipInfo, name: str, label: st
 
     Every reference is read until the first row ends: the columns of that (header) row fix a
     column bound, and the row bound is the largest round number whose product with it stays
-    within MAX_CELLS. One regex search per later chunk (_outside) then shows that every cell and
+    within MAX_CELLS. One regex search per later chunk (extent.outside) then shows that every cell and
     row starts with a reference within both bounds, far cheaper than finding the largest; a cell
-    without r=, an odd spelling or a prefixed element anywhere (_UNJUDGED in the header chunks)
+    without r=, an odd spelling or a prefixed element anywhere (extent.UNJUDGED in the header chunks)
     declines instead. The cells _scan_part counts are bounded by the bytes `c` (each `<c` holds
     one) while those stay within a quarter of the limit (each `</c>` holds another: the bound is
     loose), then counted as _scan_part counts them. _scan_part would then find a used range
@@ -328,30 +319,30 @@ def _bounded_sheet(handle: BinaryIO, info: zipfile.ZipInfo, name: str, label: st
         _refuse_dtd(edge, name, label)
         _refuse_dtd(text, name, label)
         if outside is None:  # every reference is read until the first row ends (the header row)
-            if _found(_UNJUDGED, text) or _found(_UNJUDGED, edge):
+            if extent.found(extent.UNJUDGED, text) or extent.found(extent.UNJUDGED, edge):
                 return False
-            found = _REFERENCE.findall(text) + _REFERENCE.findall(edge)
+            found = extent.REFERENCE.findall(text) + extent.REFERENCE.findall(edge)
             if found:
-                row, column = _largest(found)
+                row, column = extent.largest(found)
                 last_row, last_column = max(last_row, row), max(last_column, column)
             if b"row>" in text or chunks >= _HEADER_CHUNKS:
                 column_bound = max(last_column, 1)
-                row_bound = _round_down(MAX_CELLS // column_bound)
+                row_bound = extent.round_down(MAX_CELLS // column_bound)
                 if last_row > row_bound:
                     return False
-                outside = _outside(row_bound, column_bound)
-        elif _found(outside, text) or _found(outside, edge):
+                outside = extent.outside(row_bound, column_bound)
+        elif extent.found(outside, text) or extent.found(outside, edge):
             return False
         if count_cells:
             bound = text.count(b"c")
-            cells += bound if cells + bound <= MAX_CELLS // 4 else _elements(text, b"c", _CELL_ELEMENT)
+            cells += bound if cells + bound <= MAX_CELLS // 4 else extent.elements(text, b"c", extent.CELL_ELEMENT)
             if cells > MAX_CELLS:
                 return False
         marked = marked or may_hold_facts(text) or may_hold_facts(edge)
         holds_escape = holds_escape or b"_x" in text or b"_x" in edge
         holds_negative = holds_negative or b"<v>-" in text or b"<v>-" in edge
         carry = edge[-_OVERLAP:] if len(text) < _OVERLAP else text[-_OVERLAP:]
-    if outside is None or _found(outside, carry + _PAD):
+    if outside is None or extent.found(outside, carry + extent.PAD):
         return False
     if not marked and plain is not None:
         plain.add(info.filename)
@@ -362,204 +353,12 @@ def _bounded_sheet(handle: BinaryIO, info: zipfile.ZipInfo, name: str, label: st
     return True
 
 
-def _round_down(number: int) -> int:
-    """`number` or less, as two leading digits followed by nines (189,999 for 192,307), so the
-    regex naming any larger number has few branches."""
-    if number < 100:
-        return number
-    scale = 10 ** (len(str(number)) - 2)
-    return number // scale * scale - 1
-
-
-@lru_cache(maxsize=64)
-def _outside(row: int, column: int) -> re.Pattern[bytes]:
-    """Any `<c` or `<row` element that does not start with ` r="` and a reference within the
-    bounds (`row`, `column`, 1-based) spelled as Excel, Calc and openpyxl write it: upper-case
-    letters, no leading zero, double quotes. Cells without r= (each follows the previous one)
-    and odd spellings (lower case, `r = "…"`, single quotes, other attributes first) are found
-    too: the bounded scan cannot judge those, so it declines; so it does for a prefixed element
-    (`<x:c`), which _found looks for.
-
-    Search with _found. No possessive quantifier (Python 3.10 has none).
-    """
-    rows = _at_most(str(row), "0123456789"[1:], "0123456789") if row >= 1 else "(?!)"
-    letters = column_letter(column - 1) if column >= 1 else ""
-    columns = _at_most(letters, _LETTERS, _LETTERS) if letters else "(?!)"
-    cell = f'c(?=[\\s/>])(?! r="{columns}{rows}")'
-    line = f'row(?=[\\s/>])(?! r="{rows}")'
-    return re.compile(f"<(?:{cell}|{line})".encode())
-
-
-# A prefixed cell or row (`<x:c`), which the reader reads as any other: a search of its own,
-# since a branch of _outside for it would slow every search by half (it is tried at every `<`).
-_PREFIXED = re.compile(rb":(?:c|row)[\s/>]")
-
-
-def _found(pattern: re.Pattern[bytes], text: bytes) -> bool:
-    """Whether `pattern` (_outside's) finds an element with _JUDGED bytes after its `<` in `text`,
-    or `text` holds a prefixed element: one cut at a chunk's end is not mistaken for a cell
-    without r=, and the next search, of the bytes around that end, sees it whole. A later match
-    would lie nearer the end, so the first decides."""
-    found = pattern.search(text)
-    return (found is not None and found.start() < len(text) - _JUDGED) or _PREFIXED.search(text) is not None
-
-
-_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-_JUDGED = 20  # bytes after `<` that hold the longest reference within bounds (`c r="XFD1048576"`)
-
-
-def _at_most(largest: str, first: str, alphabet: str) -> str:
-    """A pattern for the strings up to `largest` in its alphabet's order, shorter ones first:
-    decimal numbers without a leading zero, or column letters (A … Z, AA …)."""
-    def below(symbol: str, lowest: str) -> str:
-        return f"[{lowest}-{alphabet[alphabet.index(symbol) - 1]}]"
-
-    size = len(largest)
-    branches = [f"[{first[0]}-{first[-1]}][{alphabet[0]}-{alphabet[-1]}]{{0,{size - 2}}}"] if size > 1 else []
-    for i, symbol in enumerate(largest):
-        lowest = first[0] if i == 0 else alphabet[0]
-        if symbol > lowest:
-            rest = size - i - 1
-            tail = f"[{alphabet[0]}-{alphabet[-1]}]{{{rest}}}" if rest else ""
-            branches.append(largest[:i] + below(symbol, lowest) + tail)
-    branches.append(largest)
-    return "(?:" + "|".join(branches) + ")"
-
-
-# Any cell or row that does not start with r="…" spelled as written by Excel, Calc and openpyxl
-# (see _outside): the exact scan then follows the reader's placement (_follow).
-_UNJUDGED = _outside(9_999_999, 18_278)
-_PAD = b"\0" * _JUDGED  # after the last bytes of a part, so its last element is looked at too
-
-
-_TAIL = 4096  # bytes at a chunk's end whose references give the candidates _extent checks
-
-
-def _extent(window: bytes) -> tuple[int, int]:
-    """The largest row and column (1-based) that any reference in `window` names (_REFERENCE).
-
-    Rows and cells come in order, so the largest usually sit at the end: they are read from the
-    last few kB, and one regex search then confirms that no reference anywhere in the window is
-    larger (a search that finds nothing is far cheaper than collecting every reference). When
-    one is, or a reference may be spelled otherwise than r="…" (_ODD_SYNTAX), every reference
-    is collected, as before.
-    """
-    if _ODD_SYNTAX.search(window) is None:
-        found = _REFERENCE.findall(window[-_TAIL:])
-        if found:
-            row, column = _largest(found)
-            if _beyond(row, column).search(window) is None:
-                return row, column
-    found = _REFERENCE.findall(window)
-    return _largest(found) if found else (0, 0)
-
-
-def _largest(found: list[tuple[bytes, bytes]]) -> tuple[int, int]:
-    """Distinct values first: a sheet repeats the same few columns on every row."""
-    row = max(map(int, {digits for _, digits in found}))
-    column = max(column_index(letters.decode().upper()) + 1 for letters in {letters for letters, _ in found})
-    return row, column
-
-
-@lru_cache(maxsize=256)
-def _beyond(row: int, column: int) -> re.Pattern[bytes]:
-    """A double-quoted reference naming a row above `row` or a column beyond `column` (1-based),
-    in either case and with any number of letters and digits (leading zeros too).
-
-    It may also match other `r="…"` text (then _extent collects every reference, which is exact),
-    but never misses a larger reference of _REFERENCE's form spelled r="…".
-    """
-    digits = str(row)
-    rows = [f"[1-9][0-9]{{{len(digits)},}}"]  # more significant digits
-    for i, digit in enumerate(digits):  # same length, larger from the first digit that differs
-        if digit != "9":
-            rest = len(digits) - i - 1
-            rows.append(digits[:i] + f"[{int(digit) + 1}-9]" + (f"[0-9]{{{rest}}}" if rest else ""))
-    letters = column_letter(column - 1) if column > 0 else ""
-    columns = [f"[A-Za-z]{{{len(letters) + 1},}}"]
-    for i, letter in enumerate(letters):
-        if letter != "Z":
-            rest = len(letters) - i - 1
-            larger = chr(ord(letter) + 1)
-            columns.append("".join(f"[{a}{a.lower()}]" for a in letters[:i]) + f"[{larger}-Z{larger.lower()}-z]"
-                           + (f"[A-Za-z]{{{rest}}}" if rest else ""))
-    parts = ["[A-Za-z]*0*(?:" + "|".join(rows) + ")", "(?:" + "|".join(columns) + ")[0-9]+"]
-    return re.compile(('r="(?:' + "|".join(parts) + ')"').encode())
-
-
-# Element starts of cells and rows, and the attributes of one (the bytes up to the next `<`).
-_START = re.compile(rb"<(?:[^\s<>/!?:=]{1,64}:)?(c|row)(?=[\s/>])([^<]*)")
-_ATTRIBUTE = re.compile(rb"""\s*([^\s=<>/]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
-_LETTER_RUN = re.compile(rb"[A-Za-z]+")
-_DIGIT_RUN = re.compile(rb"[0-9]+")
-
-
-def _follow(handle: BinaryIO, info: zipfile.ZipInfo, name: str) -> tuple[int, int]:
-    """The last row and column (1-based) of a worksheet's cells as the reader places them.
-
-    A cell without r= goes one column right of the previous cell of its row (the first to A),
-    a row without r= one below the previous row, and a cell without r= into its row. A reference
-    of any spelling counts (lower case, leading zeros, any length, either quote, white space
-    around `=`); where several r attributes or odd bytes leave doubt, the larger reading. Slow
-    (every element is looked at), so only for sheets that _UNJUDGED finds anything in.
-    """
-    last_row = last_column = row = column = 0
-
-    def place(whole: bytes) -> None:  # complete elements only: no `<` inside one
-        nonlocal last_row, last_column, row, column
-        for start in _START.finditer(whole):
-            named_column, named_row = _reference(start.group(2))
-            if start.group(1) == b"row":
-                row = named_row or row + 1
-                column = 0
-                last_row = max(last_row, row)
-            else:
-                column = named_column or column + 1
-                last_row, last_column = max(last_row, named_row or row), max(last_column, column)
-
-    pending: list[bytes] = []  # the bytes from the last `<` on, joined once the element ends
-    for text in _utf8(_inflate(handle, info, name)):
-        cut = text.rfind(b"<")
-        if cut < 0:
-            pending.append(text)
-            continue
-        place(b"".join([*pending, text[:cut]]))
-        pending = [text[cut:]]
-    place(b"".join(pending) + b">")
-    return last_row, last_column
-
-
-def _reference(attributes: bytes) -> tuple[int, int]:
-    """Column (1-based) and row of an element's r attributes; 0 for a part it lacks."""
-    column = row = 0
-    at = 0
-    while (attribute := _ATTRIBUTE.match(attributes, at)) is not None:
-        at = attribute.end()
-        if attribute.group(1) != b"r":
-            continue
-        value = attribute.group(2) if attribute.group(2) is not None else attribute.group(3)
-        letters = b"".join(_LETTER_RUN.findall(value)).upper()
-        digits = b"".join(_DIGIT_RUN.findall(value))
-        column = max(column, column_index(letters.decode()) + 1 if letters else 0)
-        row = max(row, int(digits) if digits else 0)
-    return column, row
-
-
-def _elements(text: bytes, tag: bytes, pattern: re.Pattern[bytes]) -> int:
-    """How many `<tag` elements (`pattern`) a chunk holds: without any namespace prefix (`<x:row`)
-    one search for `<tag` not followed by a word character (`<rowBreaks`), as `pattern` counts."""
-    if b":" in text and b":" + tag in text:
-        return len(pattern.findall(text))
-    return len(_unprefixed(tag).findall(text))
-
-
-@lru_cache(maxsize=8)
-def _unprefixed(tag: bytes) -> re.Pattern[bytes]:
-    return re.compile(re.escape(b"<" + tag) + rb"\b")
-
-
 def _inflate(handle: BinaryIO, info: zipfile.ZipInfo, name: str, feed: int = 0) -> Iterator[bytes]:
     """The entry's bytes in bounded chunks; more data than declared is refused, not inflated.
+
+    Not zipfile's own stream: ZipExtFile stops at the declared size and trusts the CRC, so an entry
+    that inflates further, with a CRC made for the part it declares, would pass unseen here while
+    calamine's reader inflates all of it. Every compressed byte is inflated and counted here.
 
     `feed` compressed bytes are read at a time (_CHUNK unless given): zlib keeps the input it has
     not used yet as a copy, so a smaller feed copies less, but chunks then end elsewhere.
