@@ -903,10 +903,11 @@ def test_large_checks_leave_a_thread_and_memory_for_a_small_one():
 
         runs = [asyncio.ensure_future(capacity.run(big, name, memory=config.max_check_memory, timeout=30))
                 for name in ("big1", "big2", "big3")]
-        for _ in range(200):
+        for _ in range(3000):  # both big checks started (a loaded machine may take seconds)
             if len(order) == 2:
                 break
             await asyncio.sleep(0.01)
+        assert order == ["big1 started", "big2 started"]
         small = await capacity.run(lambda: order.append("small done") or "small", memory=16 * MB, timeout=5)
         assert small == "small" and capacity.heavy == 2
         release.set()
