@@ -28,7 +28,8 @@ if TYPE_CHECKING:
 
 MAX_ITEMS = 999  # items in one section: the largest label numerals.lower can spell
 _ROC_DATE_IN_TEXT = re.compile(r"(?<!\d)(\d{2,3})年(\d{1,2})月(\d{1,2})日")
-_SENTENCE_END = re.compile(r"[。！？；!?;]")
+# Where an intro sentence begins: after a sentence's end or a clause's (`…到訪，主要訪團代表為：`).
+_CLAUSE_END = re.compile(r"[。！？；，、!?;,]")
 _INTRO_ENDS = ("：", ":")
 _CLAUSE_ENDS = "；;，,、"  # a sentence cut after one of these ends with 。 instead
 # A date written in 內容 (`110年9月8日`): a few hundred distinct ones recur across thousands of rows.
@@ -371,8 +372,9 @@ def dangling_intros(report: Report, by_number: dict[int, RawSection], problems: 
                     quiet: set[int] = frozenset()) -> Report:
     """No paragraph ends with `：` and nothing after it.
 
-    A 前言 whose last sentence introduces a list (「主要訪團代表為：」) loses that sentence when the
-    section has no list to print (no key visitors, no activities); a paragraph that is only that
+    A 前言 whose last sentence introduces a list (「主要訪團代表為：」) loses that sentence — from the
+    last sentence or clause end (。！？；，、) — when the section has no list to print (no key
+    visitors, no activities), and the clause kept ends with 。; a paragraph that is only that
     sentence is left out. A warning says what was cut, unless the section already has its
     empty-section warning (`quiet`).
     """
@@ -386,10 +388,10 @@ def dangling_intros(report: Report, by_number: dict[int, RawSection], problems: 
         body = lists_something(section, report, items)
         if preface and preface[-1].endswith(_INTRO_ENDS) and not body:
             last = preface.pop()
-            ends = list(_SENTENCE_END.finditer(last))
+            ends = list(_CLAUSE_END.finditer(last))
             kept = last[:ends[-1].end()] if ends else ""
             cut = last[len(kept):]
-            if kept and kept[-1] in _CLAUSE_ENDS:  # 「…計1案；」: the sentence kept now ends the paragraph
+            if kept and kept[-1] in _CLAUSE_ENDS:  # 「…計1案，」: the sentence kept now ends the paragraph
                 kept = kept[:-1] + "。"
             if kept:
                 preface.append(kept)
