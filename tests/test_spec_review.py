@@ -6,11 +6,12 @@ Every test names the SPEC sentence it checks; workbooks come from helpers.write_
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
 
-from helpers import SECTIONS, VISITS, write_workbook
+from helpers import ACTIVITIES, SECTIONS, SETTINGS, VISITS, write_workbook
 from reportgen import api
 
 
@@ -45,3 +46,43 @@ def test_an_intro_that_is_the_whole_preface_leaves_an_empty_section(tmp_path):
                                           visits=[{**VISITS[0], "主要訪團": "否"}]))
     assert [code for *_, code in _codes(outcome)] == ["dangling-intro", "empty-section"]
     assert lines[-1] == "二、訪賓"
+
+
+# --- §4: Calc's year-110 date cells, quoted as typed in every message -----------------------------
+# "A date cell whose year is below 1000 is a ROC date that the spreadsheet took as a Western year
+# (Calc turns a typed `110/9/8` into 9 Sept 110 AD): it is read as that ROC date with a warning that
+# quotes it as `110/9/8`". Calc saves such a date in an .xlsx as a negative serial number; a second
+# problem about the same cell (outside the period, before the start) must quote it the same way.
+
+def _serial(year: int, month: int, day: int) -> int:
+    """The number Calc saves in an .xlsx for a date before 1900 (days before 1899-12-30)."""
+    return (dt.date(year, month, day) - dt.date(1899, 12, 30)).days
+
+
+def test_a_calc_year_110_date_outside_the_period_is_quoted_as_typed(tmp_path):
+    settings = {**SETTINGS, "期間起": "111/1/1", "期間迄": "111/6/30"}
+    path = write_workbook(tmp_path / "a.xlsx", settings=settings,
+                          activities=[{**ACTIVITIES[0], "開始日期": _serial(110, 9, 8)}],
+                          visits=[{**VISITS[0], "日期": _serial(110, 9, 10)}])
+    outcome, _ = _load(path)
+    outside = {p.location.cell: p for p in outcome.problems if p.code == "outside-period"}
+    assert set(outside) == {"C2", "A2"}
+    assert outside["C2"].found == "110/9/8" and outside["A2"].found == "110/9/10"
+    assert not any(str(_serial(110, 9, 8)) in p.render() for p in outcome.problems)
+
+
+def test_a_calc_year_110_end_date_before_the_start_is_quoted_as_typed(tmp_path):
+    path = write_workbook(tmp_path / "a.xlsx", activities=[
+        {**ACTIVITIES[0], "開始日期": "110/9/9", "結束日期": _serial(110, 9, 8)}])
+    outcome, _ = _load(path)
+    [before] = [p for p in outcome.problems if p.code == "end-before-start"]
+    assert (before.location.cell, before.found) == ("D2", "110/9/8")
+
+
+def test_settings_differing_between_workbooks_quote_a_calc_date_as_typed(tmp_path):
+    first = write_workbook(tmp_path / "a.xlsx")
+    second = write_workbook(tmp_path / "b.xlsx", settings={**SETTINGS, "期間起": _serial(110, 8, 1)},
+                            activities=[], visits=[])
+    outcome = api.load([first, second])
+    [conflict] = [p for p in outcome.problems if p.code == "conflicting-sheet"]
+    assert "110/8/1" in conflict.render() and str(_serial(110, 8, 1)) not in conflict.render()

@@ -20,7 +20,7 @@ from ..dates import DateError, Day, parse_day, roc_date
 from ..problems import Location, Problems, shorten
 from ..read.table import Cell, Row, SheetData, WorkbookData
 from ..schema import SECTIONS, SEPARATE, SETTINGS, Sheet, Unique, section_type, section_types, type_for_sheet
-from .kinds import INVALID, as_text
+from .kinds import INVALID, date_as_text
 
 if TYPE_CHECKING:
     from ..models import Activity, Report, Section
@@ -74,7 +74,7 @@ def settings_period(start: object, end: object, row: Row,
         return None
     if end.last < start.first:
         later, earlier = SETTINGS.by_key("end").header, SETTINGS.by_key("start").header
-        problems.add("end-before-start", row[later].location, found=as_text(row[later].value),
+        problems.add("end-before-start", row[later].location, found=date_as_text(row[later].value),
                      later=later, earlier=earlier, advice="請確認報告期間的起迄日期。")
         return None
     return start.first, end.last
@@ -267,13 +267,13 @@ def activity_dates(rows: Sequence[Converted], period: tuple[dt.date, dt.date] | 
             continue
         if end.__class__ is Day and end.last < start.first:
             problems.add("end-before-start", c.cell("end").location,
-                         found=as_text(c.cell("end").value), later=c.header("end"), earlier=c.header("start"),
+                         found=date_as_text(c.cell("end").value), later=c.header("end"), earlier=c.header("start"),
                          advice=f"開始日期是 {start.roc()}；請確認兩個日期。")
             continue
         last = (end if end.__class__ is Day else start).last
         if period and (last < period[0] or start.first > period[1]):
             problems.add("outside-period", c.cell("start").location,
-                         found=as_text(c.cell("start").value), what=c.sheet.name, **_period_fix(period),
+                         found=date_as_text(c.cell("start").value), what=c.sheet.name, **_period_fix(period),
                          advice="請確認年份，或將此列「列入報告」改為否。")
         paragraphs = values.get("paragraphs")
         if paragraphs:
@@ -286,7 +286,7 @@ def visit_dates(rows: Sequence[Converted], period: tuple[dt.date, dt.date] | Non
     for c in rows:
         day = c["date"]
         if isinstance(day, Day) and period and not period[0] <= day.date <= period[1]:
-            problems.add("outside-period", c.cell("date").location, found=as_text(c.cell("date").value),
+            problems.add("outside-period", c.cell("date").location, found=date_as_text(c.cell("date").value),
                          what=c.sheet.name, **_period_fix(period), advice="請確認年份。")
             c.excluded = True
 
