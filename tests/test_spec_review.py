@@ -86,3 +86,65 @@ def test_settings_differing_between_workbooks_quote_a_calc_date_as_typed(tmp_pat
     outcome = api.load([first, second])
     [conflict] = [p for p in outcome.problems if p.code == "conflicting-sheet"]
     assert "110/8/1" in conflict.render() and str(_serial(110, 8, 1)) not in conflict.render()
+
+
+# --- §4: escapes decoded once -----------------------------------------------------------------------
+# "Decode Excel's `_xHHHH_` escapes (any HHHH) once, as Excel shows the cell". Excel saves a typed
+# `_x4E2D_` with its underscore escaped, `_x005F_x4E2D_`: Excel shows `_x4E2D_`, never 中.
+
+_ESCAPED_TITLES = {"_x005F_x4E2D_": "_x4E2D_", "_x4E2D_": "中", "_x005F_x0100_": "_x0100_",
+                   "a_x005F_b": "a_b", "_x005F_x005F_x4E2D_": "_x005F中", "_x0041_x": "Ax"}
+
+
+def _titles_read(path: Path) -> dict[int, str]:
+    outcome = api.load([path])
+    assert outcome.report is not None, outcome.problems.flatten()
+    return {a.source.row: a.title for a in outcome.report.activities}
+
+
+def _escaped_workbook(path: Path) -> Path:
+    rows = [{**ACTIVITIES[0], "標題": typed, "開始日期": f"110/9/{day}"}
+            for day, typed in enumerate(_ESCAPED_TITLES, start=1)]
+    return write_workbook(path, activities=rows)
+
+
+def test_escapes_are_decoded_once_as_excel_shows_them(tmp_path):
+    titles = _titles_read(_escaped_workbook(tmp_path / "a.xlsx"))
+    assert titles == {row: shown for row, shown in enumerate(_ESCAPED_TITLES.values(), start=2)}
+
+
+@pytest.mark.parametrize(("item", "shown"), [
+    (b"<si><t>_x005F_x4E2D_</t></si>", "_x4E2D_"),
+    (b"<si><r><t>_x005F_</t></r><r><t>x4E2D_</t></r><rPh sb=\"0\" eb=\"1\"><t>x</t></rPh></si>", "_x4E2D_"),
+    (b"<si><t>_x4E2D_</t></si>", "\u4e2d"),
+])
+def test_escapes_in_a_shared_string_are_decoded_once(tmp_path, item, shown):
+    from zipparts import with_shared_strings
+
+    base = write_workbook(tmp_path / "base.xlsx", activities=[{**ACTIVITIES[0], "標題": "MARKTITLE"}])
+    strings = (b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">' + item + b"</sst>")
+    book = with_shared_strings(base, tmp_path / "shared.xlsx", "MARKTITLE", strings)
+    assert _titles_read(book) == {2: shown}
+
+
+@pytest.mark.slow
+def test_escapes_in_shared_strings_are_decoded_once(tmp_path):
+    """LibreOffice saves every text in shared strings, a typed `_x4E2D_` as `_x005F_x4E2D_`."""
+    import shutil
+    import subprocess
+    import zipfile
+
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    if soffice is None:
+        pytest.skip("LibreOffice is not installed")
+    source = write_workbook(tmp_path / "a.xlsx", activities=[
+        {**ACTIVITIES[0], "標題": "_x005F_x4E2D_"},
+        {**ACTIVITIES[0], "標題": "代碼_x005F_x0100_", "開始日期": "110/9/9"}])
+    out = tmp_path / "calc"
+    subprocess.run([soffice, f"-env:UserInstallation=file://{tmp_path}/profile", "--headless",
+                    "--convert-to", "xlsx:Calc MS Excel 2007 XML", "--outdir", str(out), str(source)],
+                   check=True, capture_output=True, timeout=120)
+    saved = out / "a.xlsx"
+    with zipfile.ZipFile(saved) as z:
+        assert b"_x005F_x4E2D_" in z.read("xl/sharedStrings.xml")
+    assert sorted(_titles_read(saved).values()) == ["_x4E2D_", "代碼_x0100_"]
