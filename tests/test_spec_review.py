@@ -148,3 +148,35 @@ def test_escapes_in_shared_strings_are_decoded_once(tmp_path):
     with zipfile.ZipFile(saved) as z:
         assert b"_x005F_x4E2D_" in z.read("xl/sharedStrings.xml")
     assert sorted(_titles_read(saved).values()) == ["_x4E2D_", "代碼_x0100_"]
+
+
+# --- §2: every non-empty cell is accounted for ------------------------------------------------------
+# "Every non-empty cell is accounted for: it is read into the chapter, or it lies in a place the staff
+# were told is not read (備註, a column or sheet whose name matches nothing the tool reads …), or a
+# warning names it." 報告設定 reads column A and B only.
+
+def _settings_sheet(path: Path, rows: list[list[object]]) -> Path:
+    from openpyxl import load_workbook
+
+    write_workbook(path)
+    book = load_workbook(path)
+    sheet = book["報告設定"]
+    sheet.delete_rows(1, sheet.max_row)
+    for row in rows:
+        sheet.append(row)
+    book.save(path)
+    return path
+
+
+def test_a_settings_value_in_a_column_without_a_name_is_named(tmp_path):
+    rows = [["項目", "內容"], *([key, value] for key, value in SETTINGS.items())]
+    rows[1].append("原本想填 27")  # C2, under no header
+    outcome, _ = _load(_settings_sheet(tmp_path / "a.xlsx", rows))
+    assert _codes(outcome) == [("報告設定", "C2", "unread-settings-column")]
+    assert "C 欄" in outcome.problems[0].message and "不會讀取" in outcome.problems[0].message
+
+
+def test_a_settings_column_with_a_name_is_a_note(tmp_path):
+    rows = [["項目", "內容", "說明"], *([key, value, "自己的說明"] for key, value in SETTINGS.items())]
+    outcome, _ = _load(_settings_sheet(tmp_path / "a.xlsx", rows))
+    assert _codes(outcome) == []

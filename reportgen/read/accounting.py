@@ -145,6 +145,21 @@ def note_unread_tab(file: str, tab: str, grid: Sequence[Sequence[object]], probl
     problems.add("unread-tab", Location(file, tab), tab=tab, why=why, known=sheet.name)
 
 
+def note_unnamed_settings_columns(file: str, grid: Sequence[Sequence[object]], problems: Problems) -> None:
+    """報告設定 reads columns A and B; a column after them holding data under no name (a value typed
+    one column too far right) is named, as a data sheet's unnamed column is. A named one is a note."""
+    header_row = grid[0] if grid and header_name(grid[0][0] if grid[0] else None) == header_name(
+        SETTINGS_KEY_HEADER) else ()
+    width = max((len(row) for row in grid), default=0)
+    for index in range(2, width):
+        if index < len(header_row) and filled(header_row[index]):
+            continue
+        rows = rows_holding(grid, index, start=1 if header_row else 0)
+        if rows:
+            problems.add("unread-settings-column", Location(file, SETTINGS.name, rows[0], index),
+                         column=column_letter(index), rows=spans(rows))
+
+
 class SettingsRows:
     """報告設定's rows as they are read: each 項目 once; a repeated one, an unknown one with a
     value, or a value without a 項目 is a problem at its cells."""

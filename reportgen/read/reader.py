@@ -12,7 +12,14 @@ from ..errors import FatalError
 from ..normalize import decode_escapes
 from ..problems import Location, Problems
 from ..schema import REPORT_SHEET, SETTINGS, SHEETS, Column, Kind, Sheet, section_types, sheet_named
-from .accounting import SettingsRows, header_name, known_names, note_resembling_columns, note_unread_tab
+from .accounting import (
+    SettingsRows,
+    header_name,
+    known_names,
+    note_resembling_columns,
+    note_unnamed_settings_columns,
+    note_unread_tab,
+)
 from .sheet_notes import Range, header_merges, merged_header_note, merged_ranges, note_hidden_sheet, note_merged_header
 from .table import Cell, Row, SheetData, TableCells, TableLayout, WorkbookData
 from .workbook import NO_FACTS, OpenWorkbook, SheetFacts, open_workbook
@@ -262,6 +269,7 @@ def _read_settings(spec: Sheet, file: str, grid: list[list[object]], problems: P
                    facts: SheetFacts = NO_FACTS) -> SheetData:
     """Settings are key/value rows: column A names the key, column B holds the value."""
     keys = SettingsRows(file, problems)
+    note_unnamed_settings_columns(file, grid, problems)
     cells: dict[str, Cell] = {}
     marked = {row for row, _ in facts.unsaved} | {row for row, _ in facts.errors}
     for number, values in _nonblank_rows(grid, 0, marked):
