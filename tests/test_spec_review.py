@@ -180,3 +180,23 @@ def test_a_settings_column_with_a_name_is_a_note(tmp_path):
     rows = [["項目", "內容", "說明"], *([key, value, "自己的說明"] for key, value in SETTINGS.items())]
     outcome, _ = _load(_settings_sheet(tmp_path / "a.xlsx", rows))
     assert _codes(outcome) == []
+
+
+# --- §4: invisible characters never disappear silently, in a header or a 項目 either ----------------
+# "other control characters, zero-width characters and U+FFFE/U+FFFF are removed, with one warning
+# per cell (nothing disappears silently)."
+
+def test_an_invisible_character_in_a_header_is_removed_with_a_warning(tmp_path):
+    headers = {"活動": ["節次", "標題\u200b", "開始日期", "結束日期", "內容", "列入報告", "備註"]}
+    rows = [{**ACTIVITIES[0], "標題\u200b": ACTIVITIES[0]["標題"]}]
+    outcome, lines = _load(write_workbook(tmp_path / "a.xlsx", activities=rows, headers=headers))
+    assert "(一) 視訊會議" in lines
+    assert _codes(outcome) == [("活動", "B1", "invisible-chars")]
+    assert "U+200B" in outcome.problems[0].message
+
+
+def test_an_invisible_character_in_a_settings_item_is_removed_with_a_warning(tmp_path):
+    settings = {("章次\u200b" if key == "章次" else key): value for key, value in SETTINGS.items()}
+    outcome, lines = _load(write_workbook(tmp_path / "a.xlsx", settings=settings))
+    assert lines[0] == "貳拾陸、國際事務"
+    assert _codes(outcome) == [("報告設定", "A2", "invisible-chars")]

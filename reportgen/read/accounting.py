@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from collections.abc import Set as AbstractSet
 
 from ..cells import cell_ref, column_letter, fold
-from ..normalize import strip_invisible
+from ..normalize import describe_removed, strip_invisible, visible
 from ..problems import Location, Problems
 from ..schema import DATA_SHEETS, SETTINGS, SETTINGS_KEY_HEADER, SHEETS, Sheet
 
@@ -38,6 +38,15 @@ def header_name(value: object) -> str:
     folded = fold(text)
     match = _ANNOTATION.search(folded)
     return folded[: match.start()] if match else folded
+
+
+def note_invisible_name(value: object, where: Location, problems: Problems) -> None:
+    """A header or 項目 matched once its invisible characters are gone: the warning every other cell
+    gets for them (SPEC §4: nothing disappears silently)."""
+    if isinstance(value, str) and not value.isprintable():
+        removed = strip_invisible(value)[1]
+        if removed:
+            problems.add("invisible-chars", where, chars=describe_removed(removed), shown=visible(value))
 
 
 def _note_names() -> frozenset[str]:
@@ -191,4 +200,5 @@ class SettingsRows:
                               else f"（「{_one_line(first)}」與「{header}」視為同一項目）")
             return None
         self.seen[header] = number
+        note_invisible_name(first, Location(self.file, SETTINGS.name, number, 0, header), self.problems)
         return header

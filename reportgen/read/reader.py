@@ -16,6 +16,7 @@ from .accounting import (
     SettingsRows,
     header_name,
     known_names,
+    note_invisible_name,
     note_resembling_columns,
     note_unnamed_settings_columns,
     note_unread_tab,
@@ -208,6 +209,7 @@ def _read_table(spec: Sheet, file: str, grid: list[list[object]], problems: Prob
                          first=column_letter(columns[header]))
             continue
         columns[header] = index
+        note_invisible_name(value, Location(file, spec.name, 1, index, header), problems)
     ranges = merged_ranges(sheet, facts.merged)
     merged = header_merges(ranges)
     for col in spec.columns:
