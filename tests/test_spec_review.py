@@ -200,3 +200,21 @@ def test_an_invisible_character_in_a_settings_item_is_removed_with_a_warning(tmp
     outcome, lines = _load(write_workbook(tmp_path / "a.xlsx", settings=settings))
     assert lines[0] == "貳拾陸、國際事務"
     assert _codes(outcome) == [("報告設定", "A2", "invisible-chars")]
+
+
+# --- §4: a full ROC date in 內容 outside the row's dates ---------------------------------------------
+# "a full ROC date written in an activity's 內容 (`110年9月8日`) that lies outside that row's
+# 開始日期–結束日期 is a warning". Spaces typed around the numbers stay in prose (§4 keeps one space
+# between a digit and a CJK character), and the date is as full.
+
+@pytest.mark.parametrize("written", ["110 年 9 月 9 日", "110年 9 月 9日", "民國 110 年 9 月 9 日"])
+def test_a_content_date_written_with_spaces_outside_the_row_warns(tmp_path, written):
+    rows = [{**ACTIVITIES[0], "內容": f"本府於{written}舉行視訊會議。"}]
+    outcome, _ = _load(write_workbook(tmp_path / "a.xlsx", activities=rows))
+    assert _codes(outcome) == [("活動", "E2", "date-in-text-outside")]
+
+
+def test_a_content_date_written_with_spaces_inside_the_row_is_quiet(tmp_path):
+    rows = [{**ACTIVITIES[0], "內容": "本府於 110 年 9 月 8 日舉行視訊會議。"}]
+    outcome, _ = _load(write_workbook(tmp_path / "a.xlsx", activities=rows))
+    assert _codes(outcome) == []

@@ -27,7 +27,8 @@ if TYPE_CHECKING:
     from .validate import Converted
 
 MAX_ITEMS = 999  # items in one section: the largest label numerals.lower can spell
-_ROC_DATE_IN_TEXT = re.compile(r"(?<!\d)(\d{2,3})年(\d{1,2})月(\d{1,2})日")
+# A space may stand between the numbers and 年月日 (`110 年 9 月 8 日`): prose keeps one (§4).
+_ROC_DATE_IN_TEXT = re.compile(r"(?<!\d)(\d{2,3}) ?年 ?(\d{1,2}) ?月 ?(\d{1,2}) ?日")
 # Where an intro sentence begins: after a sentence's end or a clause's (`…到訪，主要訪團代表為：`).
 _CLAUSE_END = re.compile(r"[。！？；，、!?;,]")
 _INTRO_ENDS = ("：", ":")
@@ -298,9 +299,9 @@ def dates_in_text(paragraphs: list[str], first: dt.date, last: dt.date, cell: Ce
         first_year = paragraph.find("年")
         if first_year < 0:
             continue
-        # A date is at most 3 digits before its 年 and 6 characters after it; the regex's lookbehind
-        # still sees before `pos`, so scanning only that window finds the same dates, faster.
-        window = (max(0, first_year - 3), paragraph.rfind("年") + 7)
+        # A date is at most 3 digits and a space before its 年 and 9 characters after it; the regex's
+        # lookbehind still sees before `pos`, so scanning only that window finds the same dates, faster.
+        window = (max(0, first_year - 4), paragraph.rfind("年") + 10)
         for match in _ROC_DATE_IN_TEXT.finditer(paragraph, *window):
             try:
                 day = _day_in_text(match.group())
