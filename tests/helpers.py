@@ -92,6 +92,9 @@ PROFILE = os.environ.get("HYPOTHESIS_PROFILE", "dev")
 THOROUGH = PROFILE in ("ci", "explore")
 
 
-def examples(full: int) -> int:
-    """How many examples (or random rounds) a test tries: `full` in CI, an eighth by default."""
-    return full if THOROUGH else max(5, full // 8)
+def examples(full: int, quick: int | None = None) -> int:
+    """How many examples (or random rounds) a test tries: `full` in CI; by default an eighth, or
+    `quick` for a test whose every example is costly."""
+    if THOROUGH:
+        return full
+    return quick if quick is not None else max(5, full // 8)

@@ -6,6 +6,7 @@ import io
 import zipfile
 from pathlib import Path
 
+import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
@@ -333,6 +334,7 @@ def test_cells_are_counted_in_any_part_that_could_hold_too_many(monkeypatch):
     safety.check_workbook_bytes(package(few), Path("few.xlsx"))
 
 
+@pytest.mark.slow
 def test_a_build_imports_only_what_it_uses(tmp_path):
     """No openpyxl, web or XML-SAX modules in a build; Jinja only when a 前言 has a placeholder."""
     import subprocess

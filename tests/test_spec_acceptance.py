@@ -1052,6 +1052,7 @@ def test_top_level_help(here):
         assert command in result.out
 
 
+@pytest.mark.slow
 def test_python_dash_m_and_console_script(here):
     for cmd in ([sys.executable, "-m", "reportgen", "preview", str(EXAMPLE)],
                 [str(Path(sys.executable).parent / "reportgen"), "preview", str(EXAMPLE)]):
@@ -1101,6 +1102,7 @@ def _subprocess(here, *args):
                           text=True, encoding="utf-8", cwd=here)
 
 
+@pytest.mark.slow
 def test_default_template_is_the_bundled_one_outside_a_project(here):
     path = book(here / "a.xlsx")
     done = _subprocess(here, "build", path, "-o", here / "bundled.docx")
@@ -1111,6 +1113,7 @@ def test_default_template_is_the_bundled_one_outside_a_project(here):
     assert _subprocess(here, "template").returncode == 0
 
 
+@pytest.mark.slow
 def test_templates_folder_in_the_current_folder_wins(here):
     import docx
 
@@ -1628,6 +1631,7 @@ def test_hanging_indent_fits_the_widest_label(here):
     assert _hanging(here / "many.docx", "Heading3")[0] > _hanging(here / "one.docx", "Heading3")[0]
 
 
+@pytest.mark.slow
 def test_build_is_deterministic_across_time(here):
     import time
 
