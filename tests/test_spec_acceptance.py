@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import io
 import os
 import re
 import shutil
@@ -59,15 +60,24 @@ def book(path: Path, sheets: dict[str, list[list] | None] | None = None, *,
             tabs.pop(name, None)
         else:
             tabs[name] = rows
-    wb = Workbook()
-    wb.remove(wb.active)
-    for name, rows in tabs.items():
-        ws = wb.create_sheet(name)
-        for row in rows:
-            ws.append(list(row))
+    key = repr(tabs)
+    made = _MADE.get(key)
+    if made is None:  # the same tabs again (most tests start from the standard book): its bytes
+        wb = Workbook()
+        wb.remove(wb.active)
+        for name, rows in tabs.items():
+            ws = wb.create_sheet(name)
+            for row in rows:
+                ws.append(list(row))
+        buffer = io.BytesIO()
+        wb.save(buffer)
+        made = _MADE[key] = buffer.getvalue()
     path.parent.mkdir(parents=True, exist_ok=True)
-    wb.save(path)
+    path.write_bytes(made)
     return path
+
+
+_MADE: dict[str, bytes] = {}  # book()'s workbooks by their tabs, made once per process
 
 
 def edit(path: Path, change) -> Path:
