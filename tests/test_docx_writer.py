@@ -18,6 +18,7 @@ from reportgen.write import docx_writer
 from reportgen.write.compose import Block, Document, Role
 from reportgen.write.docx_writer import render_docx
 from reportgen.write.template_package import STYLE_NAMES, load_template
+from reportgen.write.wordml import escape_text
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 TEMPLATE = REPO / "templates" / "report.docx"
@@ -443,7 +444,7 @@ AWKWARD = st.lists(st.sampled_from(
 
 def _plain_text_xml(text: str) -> str:
     """What every paragraph's text went through before the shortcuts."""
-    return docx_writer.escape(docx_writer._XML_ILLEGAL.sub("", text))
+    return escape_text(docx_writer._XML_ILLEGAL.sub("", text))
 
 
 def test_every_character_the_illegal_pattern_removes_is_unprintable():
