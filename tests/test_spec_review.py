@@ -218,3 +218,15 @@ def test_a_content_date_written_with_spaces_inside_the_row_is_quiet(tmp_path):
     rows = [{**ACTIVITIES[0], "內容": "本府於 110 年 9 月 8 日舉行視訊會議。"}]
     outcome, _ = _load(write_workbook(tmp_path / "a.xlsx", activities=rows))
     assert _codes(outcome) == []
+
+
+@pytest.mark.parametrize(("preface", "kept"), [
+    ("計{{ 案數 }}案，主要訪團(含視訊、實體)為：", "計1案。"),
+    ("計{{ 案數 }}案。主要訪團「代表、團長」為：", "計1案。"),
+])
+def test_a_cut_intro_is_not_split_inside_brackets(tmp_path, preface, kept):
+    sections = [SECTIONS[0], {**SECTIONS[1], "前言": preface}]
+    outcome, lines = _load(write_workbook(tmp_path / "a.xlsx", sections=sections,
+                                          visits=[{**VISITS[0], "主要訪團": "否"}]))
+    assert [code for *_, code in _codes(outcome)] == ["dangling-intro"]
+    assert lines[-1] == kept

@@ -29,8 +29,10 @@ if TYPE_CHECKING:
 MAX_ITEMS = 999  # items in one section: the largest label numerals.lower can spell
 # A space may stand between the numbers and 年月日 (`110 年 9 月 8 日`): prose keeps one (§4).
 _ROC_DATE_IN_TEXT = re.compile(r"(?<!\d)(\d{2,3}) ?年 ?(\d{1,2}) ?月 ?(\d{1,2}) ?日")
-# Where an intro sentence begins: after a sentence's end or a clause's (`…到訪，主要訪團代表為：`).
+# Where an intro sentence begins: after a sentence's end or a clause's (`…到訪，主要訪團代表為：`),
+# never one inside brackets or quotes (`主要訪團(含視訊、實體)為：`).
 _CLAUSE_END = re.compile(r"[。！？；，、!?;,]")
+_OPENING, _CLOSING = "(（「『[［【〔〈《", ")）」』]］】〕〉》"
 _INTRO_ENDS = ("：", ":")
 _CLAUSE_ENDS = "；;，,、"  # a sentence cut after one of these ends with 。 instead
 # A date written in 內容 (`110年9月8日`): a few hundred distinct ones recur across thousands of rows.
@@ -369,6 +371,19 @@ def lists_something(section: Section, report: Report, items: dict[int, list[Acti
     return any(getattr(row, field) for row in rows)
 
 
+def _last_clause_end(text: str) -> int:
+    """Where the last sentence or clause outside brackets and quotes ends (0: nowhere)."""
+    depth, end = 0, 0
+    for index, char in enumerate(text):
+        if char in _OPENING:
+            depth += 1
+        elif char in _CLOSING:
+            depth = max(0, depth - 1)
+        elif depth == 0 and _CLAUSE_END.match(char):
+            end = index + 1
+    return end
+
+
 def dangling_intros(report: Report, by_number: dict[int, RawSection], problems: Problems,
                     quiet: set[int] = frozenset()) -> Report:
     """No paragraph ends with `：` and nothing after it.
@@ -389,8 +404,8 @@ def dangling_intros(report: Report, by_number: dict[int, RawSection], problems: 
         body = lists_something(section, report, items)
         if preface and preface[-1].endswith(_INTRO_ENDS) and not body:
             last = preface.pop()
-            ends = list(_CLAUSE_END.finditer(last))
-            kept = last[:ends[-1].end()] if ends else ""
+            end = _last_clause_end(last)
+            kept = last[:end] if end else ""
             cut = last[len(kept):]
             if kept and kept[-1] in _CLAUSE_ENDS:  # 「…計1案，」: the sentence kept now ends the paragraph
                 kept = kept[:-1] + "。"
