@@ -27,6 +27,8 @@ from helpers import EXAMPLE, REPO, run_cli
 from masters import KINDS, insert_like_word, master
 from template_edits import rewrite
 
+# A validator run over whole packages: slow by the marker (CI runs it).
+pytestmark = pytest.mark.slow
 audit = pytest.importorskip("openxml_audit", reason="openxml-audit (the test extra) is not installed")
 
 TEMPLATE = REPO / "templates" / "report.docx"
