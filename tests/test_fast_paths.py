@@ -415,7 +415,7 @@ def test_dates_in_text_scans_a_window_and_finds_what_a_full_scan_finds(paragraph
 
     problems = Problems()
     row = Row("a.xlsx", "活動", 2, {})
-    dates_in_text([paragraph], dt.date(1900, 1, 1), dt.date(1900, 1, 1), row["內容"], problems)
+    dates_in_text([paragraph], dt.date(1900, 1, 1), dt.date(1900, 1, 1), lambda: row["內容"], problems)
     found = [p.message for p in problems]
     expected = [m.group() for m in _ROC_DATE_IN_TEXT.finditer(paragraph)]
     assert len(found) == len(expected)  # every date is reported: all are after 1900

@@ -148,9 +148,10 @@ def model_fields(c: Converted) -> dict[str, object]:
     its 否 rows never get here.
     """
     fields: dict[str, object] = {"source": c.row.location}
-    for col in c.sheet.columns:
-        value = c.values.get(col.key)
-        if col.note or col.key == c.sheet.include or value is None:
+    values = c.values
+    for col in c.sheet.field_columns:
+        value = values.get(col.key)
+        if value is None:
             continue
         if col.kind is Kind.DATE:
             value = value.date  # type: ignore[attr-defined]
