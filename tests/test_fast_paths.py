@@ -429,3 +429,114 @@ def test_prose_paragraphs_are_clean_prose_paragraphs(text, parens):
     cleaned = normalize.strip_invisible(text)[0]
     assert normalize.prose_paragraphs(cleaned, parens) == normalize.clean_prose(text, parens=parens).paragraphs
     assert "\n\n".join(normalize.prose_paragraphs(cleaned, parens)) == normalize.clean_prose(text, parens=parens).text
+
+
+# --- the template opened without python-docx (write/word_package.py) ---------------------------
+
+def _template_variants(tmp_path: Path) -> dict[str, Path]:
+    """Templates as editors' tools save them, and the odd and damaged ones python-docx must judge."""
+    import docx
+
+    from template_edits import rewrite
+
+    template = REPO / "templates" / "report.docx"
+    default = tmp_path / "python-docx.docx"
+    docx.Document().save(default)  # US Letter; a thumbnail; customXml; Normal.dotm
+    sectioned = docx.Document(str(template))
+    sectioned.add_section()  # a section break inside a paragraph, then the body's own
+    sectioned.sections[0].page_width = docx.shared.Cm(10)
+    sectioned.save(tmp_path / "two-sections.docx")
+    variants = {"report": template, "python-docx": default, "two-sections": tmp_path / "two-sections.docx",
+                "libreoffice": REPO / "tests" / "fixtures" / "template-saved-by-libreoffice.docx"}
+
+    def edited(name: str, part: str, change) -> None:
+        variants[name] = rewrite(template, tmp_path / f"{name}.docx",
+                                 lambda n, data: change(data) if n == part else data)
+
+    document, rels = "word/document.xml", "word/_rels/document.xml.rels"
+    edited("page-in-cm", document, lambda d: d.replace(b'w:w="11906"', b'w:w="21cm"').replace(b'w:h="16838"',
+                                                                                              b'w:h="11.69in"'))
+    edited("header-at-zero", document, lambda d: d.replace(b'w:header="', b'w:header="0" w:x="'))
+    edited("no-page-size", document, lambda d: d.replace(b"<w:pgSz", b"<w:pgSzX"))
+    edited("no-section", document, lambda d: d.replace(b"<w:sectPr", b"<w:sectPrX").replace(b"</w:sectPr",
+                                                                                             b"</w:sectPrX"))
+    edited("bad-width", document, lambda d: d.replace(b'w:w="11906"', b'w:w="wide"'))
+    edited("damaged-document", document, lambda d: d[:-20])
+    edited("damaged-settings", "word/settings.xml", lambda d: d[:-20])
+    edited("damaged-theme", "word/theme/theme1.xml", lambda d: d[:-20])  # python-docx keeps a theme unread
+    edited("no-styles-relationship", rels, lambda d: d.replace(b"relationships/styles", b"relationships/stylez"))
+    edited("missing-target", rels, lambda d: d.replace(b'Target="settings.xml"', b'Target="gone.xml"'))
+    edited("settings-typed-by-default", "[Content_Types].xml",  # application/xml: python-docx keeps it unread
+           lambda d: d.replace(b"/word/settings.xml", b"/word/x.xml"))
+    edited("no-content-type", "[Content_Types].xml", lambda d: d.replace(b"/word/settings.xml", b"/word/x.xml")
+           .replace(b'Extension="xml"', b'Extension="xmlx"'))
+    edited("dtd", "word/styles.xml", lambda d: d.replace(b"?>", b'?><!DOCTYPE w:styles [<!ENTITY a "b">]>', 1))
+    return variants
+
+
+def test_the_template_opens_as_python_docx_opens_it(tmp_path):
+    """Whenever word_package reads a package itself, python-docx opens it too, with the same page and
+    styles; what it leaves to python-docx is what python-docx refuses or reads its own way."""
+    import docx
+    from lxml import etree
+
+    from reportgen.write import template_check
+    from reportgen.write.template_package import as_document, read_package
+    from reportgen.write.word_package import Page, open_document
+
+    def canonical(element) -> bytes:
+        return etree.tostring(etree.fromstring(etree.tostring(element), etree.XMLParser(remove_blank_text=True)))
+
+    read_here, left = {}, []
+    for name, path in _template_variants(tmp_path).items():
+        parts, _ = as_document(read_package(path), path)
+        opened = open_document(parts)
+        if opened is None:
+            left.append(name)
+            continue
+        document = template_check._open_docx(parts, path)
+        assert canonical(opened.styles) == canonical(document.styles.element), name
+        assert opened.page == template_check._docx_page(document), name
+        read_here[name] = opened.page
+    assert sorted(left) == ["bad-width", "damaged-document", "damaged-settings", "dtd", "missing-target",
+                            "no-content-type", "no-styles-relationship"]
+    assert read_here["report"] == Page(11906, 16838, 851, 737)
+    assert read_here["page-in-cm"].width == 11906 and read_here["page-in-cm"].height == 16834
+    assert read_here["header-at-zero"].header == 0
+    assert read_here["two-sections"].width == 11906  # the last section's, not the first's (10 cm)
+    assert read_here["no-section"] is None and read_here["no-page-size"].width is None
+    for name in ("damaged-document", "damaged-settings", "missing-target", "no-content-type"):
+        parts, _ = as_document(read_package(tmp_path / f"{name}.docx"), tmp_path / f"{name}.docx")
+        try:
+            docx.Document(io.BytesIO(_zipped(parts)))
+        except Exception:
+            continue
+        raise AssertionError(f"python-docx opened {name}: word_package need not have left it")
+
+
+def _zipped(parts) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for info, blob in parts:
+            archive.writestr(info.filename, blob)
+    return buffer.getvalue()
+
+
+def test_the_template_check_finds_the_same_without_python_docx(tmp_path, monkeypatch):
+    """Every finding of `reportgen template` is the same read through word_package or python-docx."""
+    from reportgen.errors import FatalError
+    from reportgen.write import template_check
+
+    def findings(path: Path) -> list[str]:
+        try:
+            return [f.message for f in template_check.check_template(path)]
+        except FatalError as exc:
+            return [f"fatal: {exc}"]
+        except ValueError as exc:  # python-docx's own, for a length it cannot read (bad-width): as before
+            return [f"{type(exc).__name__}: {exc}"]
+
+    variants = _template_variants(tmp_path)
+    fast = {name: findings(path) for name, path in variants.items()}
+    monkeypatch.setattr(template_check, "open_document", lambda parts: None)
+    assert fast == {name: findings(path) for name, path in variants.items()}
+    assert any("紙張不是 A4" in m for m in fast["python-docx"]) and fast["report"] == []
