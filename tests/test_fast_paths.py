@@ -334,7 +334,7 @@ def test_cells_are_counted_in_any_part_that_could_hold_too_many(monkeypatch):
 
 
 def test_a_build_imports_only_what_it_uses(tmp_path):
-    """No openpyxl, web or XML-SAX modules in a build; Jinja only when a 前言 has a placeholder."""
+    """No openpyxl, web or XML-SAX modules in a build; Jinja only when a 前言 has more than placeholders."""
     import subprocess
     import sys
 
@@ -346,12 +346,15 @@ def test_a_build_imports_only_what_it_uses(tmp_path):
               "print(sorted({m.split('.')[0] for m in sys.modules} & {'jinja2', 'openpyxl', 'starlette', "
               "'uvicorn', 'multipart', 'olefile', 'http', 'docxtpl'} | {m for m in sys.modules "
               "if m.startswith('xml.sax')}), code)")
+    conditional = write_workbook(tmp_path / "conditional.xlsx", sections=[
+        {"節次": 1, "節名": "交流專案", "類型": "活動"},
+        {"節次": 2, "節名": "訪賓", "類型": "訪賓", "前言": "計{{ 案數 }}案{% if 視訊案數 %}，含視訊{% endif %}。"}])
     seen = {}
-    for book in (plain, templated):
+    for book in (plain, templated, conditional):
         done = subprocess.run([sys.executable, "-c", script, str(book), str(tmp_path / f"{book.stem}.docx")],
                               capture_output=True, text=True, cwd=REPO, check=True)
         seen[book.stem] = done.stdout.strip().splitlines()[-1]
-    assert seen == {"plain": "[] 0", "templated": "['jinja2'] 0"}
+    assert seen == {"plain": "[] 0", "templated": "[] 0", "conditional": "['jinja2'] 0"}
 
 
 def test_the_fact_markers_are_found_through_their_bytes():
@@ -540,3 +543,47 @@ def test_the_template_check_finds_the_same_without_python_docx(tmp_path, monkeyp
     monkeypatch.setattr(template_check, "open_document", lambda parts: None)
     assert fast == {name: findings(path) for name, path in variants.items()}
     assert any("紙張不是 A4" in m for m in fast["python-docx"]) and fast["report"] == []
+
+
+# --- 前言 of text and placeholders only, rendered without Jinja (templating.placeholders_only) -----
+
+_PREFACE_PIECES = ["{{ 期間 }}", "{{案數}}", "{{\n人數\t}}", "{{ 期間全稱 }}", "{{ 視訊案數 }}", "{{ 未知 }}",
+                   "{{- 年度 }}", "{{ 年度 -}}", "{", "}", "{{", "}}", "{%", "%}", "{#", "#}", "{{ 期間 }",
+                   "本府", "辦理", " ", "\n", "\n\n", "\r", "\u3000", "：", "{% if 案數 %}", "{% endif %}",
+                   "{{ 案數 + 1 }}", "{{ '文字' }}", "{{ 期間 if 案數 }}"]
+
+
+@settings(max_examples=examples(600), deadline=None)
+@example(pieces=["本府", "{{ 期間 }}", "計", "{{ 案數 }}", "案、", "{{ 人數 }}", "人到訪。"], cases=16,
+         period="7月至12月")
+@example(pieces=["{", "{{ 期間 }}"], cases=16, period="7月至12月")  # {{{ 期間 }}: Jinja's syntax error
+@example(pieces=["{{ 期間 }}", "}"], cases=16, period="7月至12月")
+@example(pieces=["本府", "\n"], cases=16, period="7月至12月")  # Jinja drops a final line break
+@given(pieces=st.lists(st.sampled_from(_PREFACE_PIECES), max_size=12),
+       cases=st.sampled_from([0, 7, 12345]), period=st.sampled_from(["7月至12月", "{{ 期間 }}", ""]))
+def test_placeholders_rendered_without_jinja_are_what_jinja_renders(pieces, cases, period):
+    from reportgen.check.templating import TemplateProblem, _render, jinja_source, placeholders_only
+
+    values = {"期間": period, "期間全稱": "110年" + period, "年度": 110, "案數": cases, "人數": cases * 3,
+              "視訊案數": 1, "實體案數": cases - 1}
+    source = jinja_source("".join(pieces))
+    plain = placeholders_only(source, values)
+    if plain is None:
+        return
+    try:
+        rendered = _render(source, values)
+    except TemplateProblem as exc:
+        raise AssertionError(f"Jinja refuses {source!r} ({exc.message}); the shortcut printed {plain!r}") from exc
+    assert plain == rendered
+
+
+def test_the_placeholder_shortcut_is_taken_for_the_usual_preface_only():
+    from reportgen.check.templating import placeholders_only
+
+    values = {"期間": "7月至12月", "案數": 16, "人數": 101}
+    usual = "本府{{ 期間 }}辦理訪賓接待(含線上視訊會議)業務，計{{ 案數 }}案、{{人數}}人到訪。主要訪團代表為："
+    assert placeholders_only(usual, values) == ("本府7月至12月辦理訪賓接待(含線上視訊會議)業務，計16案、101人到訪。"
+                                                "主要訪團代表為：")
+    assert placeholders_only("{% if 案數 %}計{{ 案數 }}案{% endif %}", values) is None
+    assert placeholders_only("{{ 案數 + 1 }}", values) is None
+    assert placeholders_only("{{ 未知 }}", values) is None
