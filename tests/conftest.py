@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -24,6 +25,19 @@ settings.register_profile("ci", derandomize=True, database=None, deadline=None, 
                           suppress_health_check=[HealthCheck.too_slow])
 settings.register_profile("explore", max_examples=500, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
+
+
+_FILE_MARK = re.compile(r"^pytestmark = (\[[^\]]*\]|[^\n]*)", re.M)
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """A test file marked slow as a whole is not even imported when the run leaves slow tests out
+    (the default `-m 'not slow'`): importing and rewriting it would cost the quick run for nothing.
+    CI's `-m "slow or not slow"` collects it as usual."""
+    if config.getoption("markexpr").replace(" ", "") != "notslow" or not collection_path.name.startswith("test_"):
+        return None
+    found = _FILE_MARK.search(collection_path.read_text(encoding="utf-8"))
+    return True if found and "pytest.mark.slow" in found.group(1) else None
 
 
 @pytest.fixture

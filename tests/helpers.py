@@ -37,12 +37,26 @@ HEADERS = {
 _DEFAULT = object()
 
 
+_MADE: dict[str, bytes] = {}  # workbooks already made in this process, by what they hold
+
+
 def write_workbook(path: Path, settings=_DEFAULT, sections=_DEFAULT, activities=_DEFAULT,
                    visits=_DEFAULT, headers: dict[str, list[str]] | None = None) -> Path:
     """A workbook with the four sheets; pass None to leave a sheet out, a list to replace rows.
 
-    Rows are dicts by header, so a test names the cell it breaks: {"人數": "abc"}.
+    Rows are dicts by header, so a test names the cell it breaks: {"人數": "abc"}. The same
+    contents asked for again are written from the bytes made the first time (openpyxl takes
+    tens of milliseconds a workbook, and hundreds of tests ask for the standard one).
     """
+    key = repr((settings, sections, activities, visits, headers))
+    made = _MADE.get(key)
+    if made is None:
+        made = _MADE[key] = _workbook_bytes(settings, sections, activities, visits, headers)
+    path.write_bytes(made)
+    return path
+
+
+def _workbook_bytes(settings, sections, activities, visits, headers) -> bytes:
     book = Workbook()
     book.remove(book.active)
     settings = SETTINGS if settings is _DEFAULT else settings
@@ -62,8 +76,9 @@ def write_workbook(path: Path, settings=_DEFAULT, sections=_DEFAULT, activities=
         sheet.append(head)
         for row in rows:
             sheet.append([row.get(h) for h in head])
-    book.save(path)
-    return path
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
 
 
 @dataclass
@@ -92,6 +107,9 @@ PROFILE = os.environ.get("HYPOTHESIS_PROFILE", "dev")
 THOROUGH = PROFILE in ("ci", "explore")
 
 
-def examples(full: int) -> int:
-    """How many examples (or random rounds) a test tries: `full` in CI, an eighth by default."""
-    return full if THOROUGH else max(5, full // 8)
+def examples(full: int, quick: int | None = None) -> int:
+    """How many examples (or random rounds) a test tries: `full` in CI; by default an eighth, or
+    `quick` for a test whose every example is costly."""
+    if THOROUGH:
+        return full
+    return quick if quick is not None else max(5, full // 8)

@@ -98,6 +98,7 @@ def test_validate_lists_problems_on_stdout(project, cli, tmp_path):
     assert cells == ["章節!A2", "活動!A2", "活動!C2"]  # sheets in workbook order
 
 
+@pytest.mark.slow
 def test_main_module_runs(project):
     import subprocess
     import sys
@@ -108,6 +109,7 @@ def test_main_module_runs(project):
     assert done.stdout.splitlines()[0] == "貳拾陸、國際事務"
 
 
+@pytest.mark.slow
 def test_the_command_ends_without_teardown_but_with_every_line_and_its_exit_code(project, tmp_path):
     """`run` ends the process with os._exit: what was printed is flushed, the code kept, the file written."""
     import subprocess

@@ -18,9 +18,11 @@ from reportgen.write import docx_writer
 from reportgen.write.compose import Block, Document, Role
 from reportgen.write.docx_writer import render_docx
 from reportgen.write.template_package import STYLE_NAMES, load_template
+from reportgen.write.wordml import escape_text
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 TEMPLATE = REPO / "templates" / "report.docx"
+W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 DOC = Document(
     title="貳拾陸、國際事務", subject="110年7月至12月", date=(2021, 12, 31),
     blocks=(
@@ -442,7 +444,7 @@ AWKWARD = st.lists(st.sampled_from(
 
 def _plain_text_xml(text: str) -> str:
     """What every paragraph's text went through before the shortcuts."""
-    return docx_writer.escape(docx_writer._XML_ILLEGAL.sub("", text))
+    return escape_text(docx_writer._XML_ILLEGAL.sub("", text))
 
 
 def test_every_character_the_illegal_pattern_removes_is_unprintable():
@@ -458,24 +460,21 @@ def test_texts_are_made_safe_as_the_plain_code_makes_them(texts):
     assert docx_writer._xml_texts(list(texts)) == [_plain_text_xml(t) for t in texts]
 
 
-def _plain_document_part(template, document: Document, section_tab: bool, layouts: dict[str, str]) -> bytes:
-    """The document part as the writer made it paragraph by paragraph before the shortcuts."""
-    w, blocks = template.prefix, document.blocks
-    xml = []
-    for index, block in enumerate(blocks):
-        style_id = template.style_ids[block.role]
-        if (block.role is Role.SECTION_BODY and template.lead_id and index + 1 < len(blocks)
-                and block.text.rstrip().endswith(docx_writer.LEAD_ENDINGS)):
-            style_id = template.lead_id
-        runs = ""
-        if block.label:
-            runs += f"<{w}:t>{docx_writer.escape(block.label)}</{w}:t>"
-            if block.role is Role.ITEM or (section_tab and block.role is Role.SECTION):
-                runs += f"<{w}:tab/>"
-        runs += f'<{w}:t xml:space="preserve">{_plain_text_xml(block.text)}</{w}:t>'
-        xml.append(f'<{w}:p><{w}:pPr><{w}:pStyle {w}:val="{style_id}"/>{layouts[style_id]}</{w}:pPr>'
-                   f"<{w}:r>{runs}</{w}:r></{w}:p>")
-    return template.head + "".join(xml).encode() + template.tail
+def _xml_char(char: str) -> bool:
+    """XML 1.0's Char production (§2.2), stated here on its own rather than borrowed from the writer."""
+    code = ord(char)
+    return char in "\t\n\r" or 0x20 <= code <= 0xD7FF or 0xE000 <= code <= 0xFFFD or 0x10000 <= code <= 0x10FFFF
+
+
+def _shape(element) -> tuple:
+    """An element as its tag, attributes and children: what it says, not how it was spelled."""
+    return element.tag, dict(element.attrib), [_shape(child) for child in element]
+
+
+def _as_parsed(text: str) -> str:
+    """What an XML parser reads back for `text` written as content: characters XML cannot hold
+    are gone, and line ends are normalized (§2.11)."""
+    return "".join(filter(_xml_char, text)).replace("\r\n", "\n").replace("\r", "\n")
 
 
 # The roles with a template style of their own (sub-items and run-in items borrow one: test_sub_layout.py).
@@ -486,8 +485,11 @@ BLOCKS = st.builds(Block, st.sampled_from(_STYLED), AWKWARD | st.sampled_from(["
 
 @given(st.lists(BLOCKS, max_size=12), st.integers(1, 4))
 @settings(max_examples=examples(150), deadline=None)
-def test_the_document_part_is_what_the_plain_code_writes(blocks, piece):
-    """Labels, tabs, lead paragraphs and awkward text, across piece boundaries."""
+def test_each_block_is_one_paragraph_saying_what_it_should(blocks, piece):
+    """Read back as XML, whatever the piece boundaries: one paragraph per block, in order, with its
+    style (a 節內文 paragraph ending in a colon before another takes the lead style), the layout its
+    style carries, its label in a text of its own followed by a tab where one belongs, and its text as
+    XML can hold it."""
     from reportgen.write.label_fit import label_widths
     from reportgen.write.paragraph_layout import carried_layouts
 
@@ -501,7 +503,25 @@ def test_the_document_part_is_what_the_plain_code_writes(blocks, piece):
         written = b"".join(docx_writer._document_xml(template, document, widths, layouts))
     finally:
         docx_writer._BLOCKS_PER_PIECE = saved
-    assert written == _plain_document_part(template, document, widths.section > 0, layouts)
+    ns = {"w": W_NS}
+    body = etree.fromstring(written).find("w:body", ns)
+    paragraphs = body.findall("w:p", ns)[-len(blocks):] if blocks else []
+    assert len(body.findall("w:p", ns)) >= len(blocks)
+    for index, (block, paragraph) in enumerate(zip(blocks, paragraphs, strict=True)):
+        leads = (block.role is Role.SECTION_BODY and template.lead_id is not None and index + 1 < len(blocks)
+                 and block.text.rstrip().endswith(("：", ":")))
+        style = template.lead_id if leads else template.style_ids[block.role]
+        properties = paragraph.find("w:pPr", ns)
+        assert properties[0].tag == f"{{{W_NS}}}pStyle" and properties[0].get(f"{{{W_NS}}}val") == style
+        carried = etree.fromstring(f'<w:pPr xmlns:w="{W_NS}">{layouts[style]}</w:pPr>')
+        assert [_shape(child) for child in properties[1:]] == [_shape(child) for child in carried]
+        runs = paragraph.findall("w:r", ns)
+        assert len(runs) == 1
+        pieces = [(child.tag.split("}")[1], child.text or "") for child in runs[0]]
+        tab = block.role is Role.ITEM or (block.role is Role.SECTION and widths.section > 0)
+        expected = [("t", block.label), *([("tab", "")] if tab else [])] if block.label else []
+        assert pieces == [*expected, ("t", _as_parsed(block.text))]
+        assert runs[0][-1].get("{http://www.w3.org/XML/1998/namespace}space") == "preserve"
 
 
 _TEMPLATE_LOADED = load_template(TEMPLATE)

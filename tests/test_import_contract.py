@@ -7,6 +7,7 @@ only imports under `if TYPE_CHECKING:` are exempt, since they never run.
 from __future__ import annotations
 
 import ast
+import functools
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "reportgen"
@@ -65,6 +66,7 @@ def _imports(name: str, path: Path, modules: dict[str, Path]) -> list[tuple[str,
     return found
 
 
+@functools.cache
 def _graph() -> dict[str, set[str]]:
     modules = _modules()
     return {name: {target for target, _, _ in _imports(name, path, modules) if target in modules and target != name}

@@ -5,7 +5,7 @@ The generator covers every section type (活動 in both item formats, 訪賓, �
 前言, sub-items at all eight levels (with ranks left out now and then, as `Ａ、` right under `(１)`),
 labels typed in every form and width, both 序號數字 and 括號 settings, and 1–120 items. Size of one
 example: at most 6 sections, 120 items, 6 paragraphs per 內容 and 8 sub-items per list; the default
-run tries 15 examples (about 3 s), the Hypothesis `ci` profile (tests/conftest.py) 120.
+run tries 5 examples (about 1.5 s), the Hypothesis `ci` profile (tests/conftest.py) 120.
 """
 
 from __future__ import annotations
@@ -95,7 +95,7 @@ def workbooks(draw) -> dict:
 
 # The ci profile (HYPOTHESIS_PROFILE=ci, as .ci/run sets it) tries 120; a developer's default run
 # an eighth of that (helpers.examples), each example a few hundred ms.
-@settings(max_examples=examples(120), deadline=None,
+@settings(max_examples=examples(120, quick=5), deadline=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(workbooks())
 def test_build_import_build_gives_the_same_paragraphs(tmp_path_factory, book):

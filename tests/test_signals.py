@@ -20,7 +20,8 @@ import pytest
 
 from helpers import REPO, write_workbook
 
-pytestmark = pytest.mark.skipif(os.name != "posix", reason="POSIX signals")
+# Every case starts reportgen in a child process and signals it: slow by the marker (CI runs them).
+pytestmark = [pytest.mark.skipif(os.name != "posix", reason="POSIX signals"), pytest.mark.slow]
 
 # The child: patches one call to pause there (after saying "ready"), then runs the CLI as the
 # `reportgen` command does (run() ends with os._exit, the exit code is the CLI's own).

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import io
 import os
 import re
 import shutil
@@ -59,15 +60,24 @@ def book(path: Path, sheets: dict[str, list[list] | None] | None = None, *,
             tabs.pop(name, None)
         else:
             tabs[name] = rows
-    wb = Workbook()
-    wb.remove(wb.active)
-    for name, rows in tabs.items():
-        ws = wb.create_sheet(name)
-        for row in rows:
-            ws.append(list(row))
+    key = repr(tabs)
+    made = _MADE.get(key)
+    if made is None:  # the same tabs again (most tests start from the standard book): its bytes
+        wb = Workbook()
+        wb.remove(wb.active)
+        for name, rows in tabs.items():
+            ws = wb.create_sheet(name)
+            for row in rows:
+                ws.append(list(row))
+        buffer = io.BytesIO()
+        wb.save(buffer)
+        made = _MADE[key] = buffer.getvalue()
     path.parent.mkdir(parents=True, exist_ok=True)
-    wb.save(path)
+    path.write_bytes(made)
     return path
+
+
+_MADE: dict[str, bytes] = {}  # book()'s workbooks by their tabs, made once per process
 
 
 def edit(path: Path, change) -> Path:
@@ -1052,6 +1062,7 @@ def test_top_level_help(here):
         assert command in result.out
 
 
+@pytest.mark.slow
 def test_python_dash_m_and_console_script(here):
     for cmd in ([sys.executable, "-m", "reportgen", "preview", str(EXAMPLE)],
                 [str(Path(sys.executable).parent / "reportgen"), "preview", str(EXAMPLE)]):
@@ -1101,6 +1112,7 @@ def _subprocess(here, *args):
                           text=True, encoding="utf-8", cwd=here)
 
 
+@pytest.mark.slow
 def test_default_template_is_the_bundled_one_outside_a_project(here):
     path = book(here / "a.xlsx")
     done = _subprocess(here, "build", path, "-o", here / "bundled.docx")
@@ -1111,6 +1123,7 @@ def test_default_template_is_the_bundled_one_outside_a_project(here):
     assert _subprocess(here, "template").returncode == 0
 
 
+@pytest.mark.slow
 def test_templates_folder_in_the_current_folder_wins(here):
     import docx
 
@@ -1373,16 +1386,6 @@ def test_template_warnings_do_not_block(here):
     assert "zh-TW" in result.err + result.out
 
 
-def test_build_with_a_template_missing_styles_exits_2(here):
-    import docx
-
-    plain = here / "plain.docx"
-    docx.Document().save(str(plain))
-    path = book(here / "a.xlsx")
-    assert run_cli("build", path, "--template", plain, "-o", here / "o.docx").code == 2
-    assert not (here / "o.docx").exists()
-
-
 def test_strict_turns_warnings_into_errors(here):
     path = book(here / "a.xlsx", sections=[*SECTION_ROWS, [3, "空的", "活動", None]])
     assert run_cli("validate", path).code == 0
@@ -1628,6 +1631,7 @@ def test_hanging_indent_fits_the_widest_label(here):
     assert _hanging(here / "many.docx", "Heading3")[0] > _hanging(here / "one.docx", "Heading3")[0]
 
 
+@pytest.mark.slow
 def test_build_is_deterministic_across_time(here):
     import time
 
@@ -1674,17 +1678,6 @@ def test_template_page_not_a4_is_a_warning(here):
     result = run_cli("template", template)
     assert result.code == 0, result.out + result.err
     assert "A4" in result.out + result.err
-
-
-def test_template_overflow_punct_off_is_a_warning(here):
-    def off(name, data):
-        if name == "word/styles.xml":
-            return data.replace(b'<w:overflowPunct w:val="1"/>', b'<w:overflowPunct w:val="0"/>')
-        return data if name else None
-    template = _template_with(here, "punct.docx", off)
-    result = run_cli("template", template)
-    assert result.code == 0, result.out + result.err
-    assert "overflowPunct" in result.out + result.err or "標點" in result.out + result.err
 
 
 def test_template_east_asian_font_unset_is_a_warning(here):
@@ -2028,26 +2021,3 @@ def test_init_dropdowns_cover_every_choice_column(here):
             lists = [str(dv.formula1) for dv in ws.data_validations.dataValidation
                      if dv.type == "list" and cell in dv.sqref]
             assert lists and all(choice in lists[0] for choice in choices), (sheet, header, lists)
-
-
-def test_template_hanging_indent_without_its_tab_stop_is_a_warning(here):
-    def no_tabs(name, data):
-        if name == "word/styles.xml":
-            return re.sub(rb"<w:tabs>.*?</w:tabs>", b"", data)
-        return data if name else None
-    template = _template_with(here, "notab.docx", no_tabs)
-    result = run_cli("template", template)
-    assert result.code == 0, result.out + result.err
-    assert "定位點" in result.out + result.err
-
-
-def test_a_dotx_template_gives_a_docx(here):
-    def as_template(name, data):
-        if name == "[Content_Types].xml":
-            return data.replace(b"wordprocessingml.document.main+xml", b"wordprocessingml.template.main+xml")
-        return data if name else None
-    template = _template_with(here, "t.dotx", as_template)
-    assert run_cli("template", template).code == 0
-    path = book(here / "a.xlsx")
-    assert run_cli("build", path, "--template", template, "-o", here / "o.docx").code == 0
-    assert b"wordprocessingml.document.main+xml" in zipfile.ZipFile(here / "o.docx").read("[Content_Types].xml")

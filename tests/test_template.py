@@ -64,12 +64,6 @@ def test_the_package_finds_the_one_template():
     assert "templates/report.docx" in (REPO / "MANIFEST.in").read_text()  # in the sdist, for setup.py's copy
 
 
-def test_the_template_passes_its_own_check():
-    from reportgen.write.template_check import check_template
-
-    assert check_template(TEMPLATE) == []
-
-
 CHAPTER_STYLES = HEADINGS + BODIES + ("節內文（與下段同頁）",)
 # What a master report's Normal or document defaults would otherwise decide for the chapter.
 OWN = ("rPr/rFonts", "rPr/sz", "rPr/szCs", "rPr/b", "rPr/i", "rPr/color", "rPr/lang", "pPr/spacing",

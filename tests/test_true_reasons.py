@@ -103,6 +103,7 @@ def test_a_failed_write_names_its_reason(tmp_path, monkeypatch, number, reason, 
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.slow  # a child process under a real file-size limit
 @pytest.mark.skipif(os.name != "posix", reason="RLIMIT_FSIZE")
 @pytest.mark.parametrize("command", [["init", "new.xlsx", "--period", "111/1/1-111/6/30"],
                                      ["build", "book.xlsx", "-o", "out.docx", "--template", str(TEMPLATE)]])

@@ -125,7 +125,8 @@ def test_a_wrapped_date_in_content_prints_whole(tmp_path):
 
 @pytest.mark.parametrize(("preface", "kept"), [
     ("{{ 期間 }}計{{ 案數 }}案；主要訪團代表為：", "7月至12月計1案。"),
-    ("{{ 期間 }}計{{ 案數 }}案，主要訪團代表為：", ""),  # one sentence: cut whole, the section is empty
+    ("{{ 期間 }}計{{ 案數 }}案，主要訪團代表為：", "7月至12月計1案。"),  # SPEC: a trailing ， is replaced
+    ("主要訪團代表為：", ""),  # the intro alone: cut whole, the section is empty
     ("{{ 期間 }}計{{ 案數 }}案。主要訪團代表為：", "7月至12月計1案。"),
 ])
 def test_cutting_a_dangling_intro_leaves_a_sentence_ending_with_a_full_stop(tmp_path, preface, kept):

@@ -277,6 +277,7 @@ def test_pdf_download_when_libreoffice_is_present():
     assert response.headers["content-type"] == "application/pdf"
 
 
+@pytest.mark.slow
 def test_a_pdf_asked_for_twice_at_once_is_converted_once(monkeypatch):
     import threading
     from concurrent.futures import ThreadPoolExecutor
@@ -503,6 +504,7 @@ def test_a_spent_one_time_link_waits_like_a_wrong_code(pauses):
     assert pauses == []  # a good link is not delayed
 
 
+@pytest.mark.slow
 def test_wrong_codes_sent_at_once_are_answered_one_at_a_time(pauses):
     from concurrent.futures import ThreadPoolExecutor
 
@@ -792,6 +794,7 @@ def post_in_thread(base: str, name: str, answers: list, data: bytes | None = Non
     return thread
 
 
+@pytest.mark.slow
 def test_a_slow_check_does_not_stall_the_others(monkeypatch):
     """While one upload hangs in a worker, others are answered in full, before it."""
     import httpx
@@ -813,6 +816,7 @@ def test_a_slow_check_does_not_stall_the_others(monkeypatch):
         ("fast0.xlsx", 200), ("fast1.xlsx", 200), ("fast2.xlsx", 200), ("slow.xlsx", 200)]
 
 
+@pytest.mark.slow
 def test_a_hung_check_times_out_and_keeps_its_worker_until_it_ends(monkeypatch):
     """Past its time limit a hung check gets 504, but its thread still holds the worker: with every
     worker held, the next upload gets 503 instead of another thread; once it ends, work resumes."""
@@ -935,6 +939,7 @@ def test_a_waiting_job_given_up_frees_its_claim_and_never_runs():
     asyncio.run(scenario())
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("limits", [{"max_checks": 1}, {"max_upload_memory": 1024}])
 def test_uploads_held_in_memory_are_bounded(monkeypatch, limits):
     """Past the number (or declared bytes) of uploads being read and checked, more are told to retry."""
@@ -1005,6 +1010,7 @@ def test_a_burst_of_fifty_uploads_is_queued_and_each_answered_correctly():
     assert len(tokens) == 50  # each upload its own downloads
 
 
+@pytest.mark.slow
 def test_a_burst_is_queued_up_to_its_bound_and_the_rest_told_to_retry(monkeypatch):
     """A burst larger than the bound of uploads in flight: the first `max_checks` wait for the
     workers and are answered, the others get 503 in Chinese with Retry-After (nothing hangs)."""
@@ -1222,6 +1228,7 @@ def test_a_process_wide_scratch_takes_every_temporary_file_and_gives_them_back(m
     assert (tempfile.tempdir, os.environ["TMPDIR"]) == before
 
 
+@pytest.mark.slow
 def test_a_check_in_progress_when_the_server_stops_is_answered_in_chinese(monkeypatch):
     from reportgen.web.background import running
 
@@ -1251,6 +1258,7 @@ def _closed_within(sock, seconds: float) -> bool:
         return False
 
 
+@pytest.mark.slow
 def test_a_connection_whose_headers_never_finish_is_closed():
     import socket
 

@@ -19,6 +19,9 @@ import pytest
 
 from helpers import EXAMPLE, EXPECTED_CHAPTER, REPO, run_cli
 
+# Each case starts `reportgen serve` in a child process: slow by the marker (CI runs them).
+pytestmark = pytest.mark.slow
+
 
 def free_port() -> int:
     with socket.socket() as sock:

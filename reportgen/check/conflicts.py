@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from ..problems import Location, Problems
 from ..read.table import Cell, SheetData
 from ..schema import SECTIONS, SETTINGS, Column
-from .kinds import INVALID, Context, as_text, convert
+from .kinds import INVALID, Context, as_text, convert, date_as_text
 
 
 @dataclass(frozen=True)
@@ -31,8 +31,10 @@ def _value(cell: Cell, col: Column, parens: str) -> object:
     return None if value is INVALID else value
 
 
-def _shown(cell: Cell) -> str:
-    return "（空白）" if cell.blank else as_text(cell.value)
+def _shown(cell: Cell, col: Column | None = None) -> str:
+    if cell.blank:
+        return "（空白）"
+    return date_as_text(cell.value) if col is not None and col.kind.is_date else as_text(cell.value)
 
 
 def first_difference(first: SheetData, other: SheetData, parens: str = "半形") -> Difference | None:
@@ -42,7 +44,7 @@ def first_difference(first: SheetData, other: SheetData, parens: str = "半形")
         for col in SETTINGS.columns:
             ca, cb = a[col.header], b[col.header]
             if _value(ca, col, parens) != _value(cb, col, parens):
-                return Difference(cb.location, _shown(cb), ca.location, _shown(ca))
+                return Difference(cb.location, _shown(cb, col), ca.location, _shown(ca, col))
         return None
     if first.spec is not SECTIONS:
         return None
@@ -64,5 +66,5 @@ def first_difference(first: SheetData, other: SheetData, parens: str = "半形")
                 continue
             ca, cb = ra[col.header], rb[col.header]
             if _value(ca, col, parens) != _value(cb, col, parens):
-                return Difference(cb.location, _shown(cb), ca.location, _shown(ca))
+                return Difference(cb.location, _shown(cb, col), ca.location, _shown(ca, col))
     return None

@@ -88,6 +88,13 @@ def as_text(value: object) -> str:
     return str(value)
 
 
+def date_as_text(value: object) -> str:
+    """A date cell's value as staff typed it: as_text, except that Calc's year-110 date saved in an
+    .xlsx (the serial -653532, which as_text would show as a number) reads back as `110/9/8`."""
+    western = western_year_date(value)
+    return typed_form(western) if western is not None else as_text(value)
+
+
 def _clean(cell: Cell, ctx: Context) -> _Text:
     value = cell.value
     if not isinstance(value, str):

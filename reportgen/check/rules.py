@@ -20,15 +20,19 @@ from ..dates import DateError, Day, parse_day, roc_date
 from ..problems import Location, Problems, shorten
 from ..read.table import Cell, Row, SheetData, WorkbookData
 from ..schema import SECTIONS, SEPARATE, SETTINGS, Sheet, Unique, section_type, section_types, type_for_sheet
-from .kinds import INVALID, as_text
+from .kinds import INVALID, date_as_text
 
 if TYPE_CHECKING:
     from ..models import Activity, Report, Section
     from .validate import Converted
 
 MAX_ITEMS = 999  # items in one section: the largest label numerals.lower can spell
-_ROC_DATE_IN_TEXT = re.compile(r"(?<!\d)(\d{2,3})年(\d{1,2})月(\d{1,2})日")
-_SENTENCE_END = re.compile(r"[。！？；!?;]")
+# A space may stand between the numbers and 年月日 (`110 年 9 月 8 日`): prose keeps one (§4).
+_ROC_DATE_IN_TEXT = re.compile(r"(?<!\d)(\d{2,3}) ?年 ?(\d{1,2}) ?月 ?(\d{1,2}) ?日")
+# Where an intro sentence begins: after a sentence's end or a clause's (`…到訪，主要訪團代表為：`),
+# never one inside brackets or quotes (`主要訪團(含視訊、實體)為：`).
+_CLAUSE_END = re.compile(r"[。！？；，、!?;,]")
+_OPENING, _CLOSING = "(（「『[［【〔〈《", ")）」』]］】〕〉》"
 _INTRO_ENDS = ("：", ":")
 _CLAUSE_ENDS = "；;，,、"  # a sentence cut after one of these ends with 。 instead
 # A date written in 內容 (`110年9月8日`): a few hundred distinct ones recur across thousands of rows.
@@ -73,7 +77,7 @@ def settings_period(start: object, end: object, row: Row,
         return None
     if end.last < start.first:
         later, earlier = SETTINGS.by_key("end").header, SETTINGS.by_key("start").header
-        problems.add("end-before-start", row[later].location, found=as_text(row[later].value),
+        problems.add("end-before-start", row[later].location, found=date_as_text(row[later].value),
                      later=later, earlier=earlier, advice="請確認報告期間的起迄日期。")
         return None
     return start.first, end.last
@@ -266,13 +270,13 @@ def activity_dates(rows: Sequence[Converted], period: tuple[dt.date, dt.date] | 
             continue
         if end.__class__ is Day and end.last < start.first:
             problems.add("end-before-start", c.cell("end").location,
-                         found=as_text(c.cell("end").value), later=c.header("end"), earlier=c.header("start"),
+                         found=date_as_text(c.cell("end").value), later=c.header("end"), earlier=c.header("start"),
                          advice=f"開始日期是 {start.roc()}；請確認兩個日期。")
             continue
         last = (end if end.__class__ is Day else start).last
         if period and (last < period[0] or start.first > period[1]):
             problems.add("outside-period", c.cell("start").location,
-                         found=as_text(c.cell("start").value), what=c.sheet.name, **_period_fix(period),
+                         found=date_as_text(c.cell("start").value), what=c.sheet.name, **_period_fix(period),
                          advice="請確認年份，或將此列「列入報告」改為否。")
         paragraphs = values.get("paragraphs")
         if paragraphs:
@@ -285,7 +289,7 @@ def visit_dates(rows: Sequence[Converted], period: tuple[dt.date, dt.date] | Non
     for c in rows:
         day = c["date"]
         if isinstance(day, Day) and period and not period[0] <= day.date <= period[1]:
-            problems.add("outside-period", c.cell("date").location, found=as_text(c.cell("date").value),
+            problems.add("outside-period", c.cell("date").location, found=date_as_text(c.cell("date").value),
                          what=c.sheet.name, **_period_fix(period), advice="請確認年份。")
             c.excluded = True
 
@@ -299,9 +303,9 @@ def dates_in_text(paragraphs: list[str], first: dt.date, last: dt.date, cell: Ca
         first_year = paragraph.find("年")
         if first_year < 0:
             continue
-        # A date is at most 3 digits before its 年 and 6 characters after it; the regex's lookbehind
-        # still sees before `pos`, so scanning only that window finds the same dates, faster.
-        window = (max(0, first_year - 3), paragraph.rfind("年") + 7)
+        # A date is at most 3 digits and a space before its 年 and 9 characters after it; the regex's
+        # lookbehind still sees before `pos`, so scanning only that window finds the same dates, faster.
+        window = (max(0, first_year - 4), paragraph.rfind("年") + 10)
         for match in _ROC_DATE_IN_TEXT.finditer(paragraph, *window):
             try:
                 day = _day_in_text(match.group())
@@ -369,12 +373,26 @@ def lists_something(section: Section, report: Report, items: dict[int, list[Acti
     return any(getattr(row, field) for row in rows)
 
 
+def _last_clause_end(text: str) -> int:
+    """Where the last sentence or clause outside brackets and quotes ends (0: nowhere)."""
+    depth, end = 0, 0
+    for index, char in enumerate(text):
+        if char in _OPENING:
+            depth += 1
+        elif char in _CLOSING:
+            depth = max(0, depth - 1)
+        elif depth == 0 and _CLAUSE_END.match(char):
+            end = index + 1
+    return end
+
+
 def dangling_intros(report: Report, by_number: dict[int, RawSection], problems: Problems,
                     quiet: set[int] = frozenset()) -> Report:
     """No paragraph ends with `：` and nothing after it.
 
-    A 前言 whose last sentence introduces a list (「主要訪團代表為：」) loses that sentence when the
-    section has no list to print (no key visitors, no activities); a paragraph that is only that
+    A 前言 whose last sentence introduces a list (「主要訪團代表為：」) loses that sentence — from the
+    last sentence or clause end (。！？；，、) — when the section has no list to print (no key
+    visitors, no activities), and the clause kept ends with 。; a paragraph that is only that
     sentence is left out. A warning says what was cut, unless the section already has its
     empty-section warning (`quiet`).
     """
@@ -388,10 +406,10 @@ def dangling_intros(report: Report, by_number: dict[int, RawSection], problems: 
         body = lists_something(section, report, items)
         if preface and preface[-1].endswith(_INTRO_ENDS) and not body:
             last = preface.pop()
-            ends = list(_SENTENCE_END.finditer(last))
-            kept = last[:ends[-1].end()] if ends else ""
+            end = _last_clause_end(last)
+            kept = last[:end] if end else ""
             cut = last[len(kept):]
-            if kept and kept[-1] in _CLAUSE_ENDS:  # 「…計1案；」: the sentence kept now ends the paragraph
+            if kept and kept[-1] in _CLAUSE_ENDS:  # 「…計1案，」: the sentence kept now ends the paragraph
                 kept = kept[:-1] + "。"
             if kept:
                 preface.append(kept)

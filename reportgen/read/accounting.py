@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from collections.abc import Set as AbstractSet
 
 from ..cells import cell_ref, column_letter, fold
-from ..normalize import strip_invisible
+from ..normalize import describe_removed, strip_invisible, visible
 from ..problems import Location, Problems
 from ..schema import DATA_SHEETS, SETTINGS, SETTINGS_KEY_HEADER, SHEETS, Sheet
 
@@ -38,6 +38,15 @@ def header_name(value: object) -> str:
     folded = fold(text)
     match = _ANNOTATION.search(folded)
     return folded[: match.start()] if match else folded
+
+
+def note_invisible_name(value: object, where: Location, problems: Problems) -> None:
+    """A header or 項目 matched once its invisible characters are gone: the warning every other cell
+    gets for them (SPEC §4: nothing disappears silently)."""
+    if isinstance(value, str) and not value.isprintable():
+        removed = strip_invisible(value)[1]
+        if removed:
+            problems.add("invisible-chars", where, chars=describe_removed(removed), shown=visible(value))
 
 
 def _note_names() -> frozenset[str]:
@@ -145,6 +154,21 @@ def note_unread_tab(file: str, tab: str, grid: Sequence[Sequence[object]], probl
     problems.add("unread-tab", Location(file, tab), tab=tab, why=why, known=sheet.name)
 
 
+def note_unnamed_settings_columns(file: str, grid: Sequence[Sequence[object]], problems: Problems) -> None:
+    """報告設定 reads columns A and B; a column after them holding data under no name (a value typed
+    one column too far right) is named, as a data sheet's unnamed column is. A named one is a note."""
+    header_row = grid[0] if grid and header_name(grid[0][0] if grid[0] else None) == header_name(
+        SETTINGS_KEY_HEADER) else ()
+    width = max((len(row) for row in grid), default=0)
+    for index in range(2, width):
+        if index < len(header_row) and filled(header_row[index]):
+            continue
+        rows = rows_holding(grid, index, start=1 if header_row else 0)
+        if rows:
+            problems.add("unread-settings-column", Location(file, SETTINGS.name, rows[0], index),
+                         column=column_letter(index), rows=spans(rows))
+
+
 class SettingsRows:
     """報告設定's rows as they are read: each 項目 once; a repeated one, an unknown one with a
     value, or a value without a 項目 is a problem at its cells."""
@@ -176,4 +200,5 @@ class SettingsRows:
                               else f"（「{_one_line(first)}」與「{header}」視為同一項目）")
             return None
         self.seen[header] = number
+        note_invisible_name(first, Location(self.file, SETTINGS.name, number, 0, header), self.problems)
         return header

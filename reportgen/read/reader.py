@@ -12,7 +12,15 @@ from ..errors import FatalError
 from ..normalize import decode_escapes
 from ..problems import Location, Problems
 from ..schema import REPORT_SHEET, SETTINGS, SHEETS, Column, Kind, Sheet, section_types, sheet_named
-from .accounting import SettingsRows, header_name, known_names, note_resembling_columns, note_unread_tab
+from .accounting import (
+    SettingsRows,
+    header_name,
+    known_names,
+    note_invisible_name,
+    note_resembling_columns,
+    note_unnamed_settings_columns,
+    note_unread_tab,
+)
 from .sheet_notes import Range, header_merges, merged_header_note, merged_ranges, note_hidden_sheet, note_merged_header
 from .table import Cell, Row, SheetData, TableCells, TableLayout, WorkbookData
 from .workbook import NO_FACTS, OpenWorkbook, SheetFacts, open_workbook
@@ -38,7 +46,7 @@ def _load_sheet(opened: OpenWorkbook, name: str):  # -> (CalamineSheet, grid)
         raise FatalError(f"{path.name}：工作表「{name}」的內容已損壞，無法讀取。"
                          "請在 Excel 或 Calc 開啟後另存新檔再試。") from exc
     if opened.may_hold_escapes(name):
-        decode_grid(grid)
+        decode_grid(grid, opened.typed_escapes(name))
     negative = opened.negative_numbers(name)
     if negative:
         _restore_numbers(grid, negative)
@@ -53,14 +61,18 @@ def _restore_numbers(grid: list[list[object]], numbers: dict[tuple[int, int], fl
             grid[row][col] = number
 
 
-def decode_grid(grid: list[list[object]]) -> None:
+def decode_grid(grid: list[list[object]], typed: Mapping[tuple[int, int], str] | None = None) -> None:
     """Decode, once and in place, the `_xHHHH_` escapes an .xlsx holds (normalize.decode_escapes):
     a file-format matter, so it is done here, where the file is read, and never again — cleaning
-    the text afterwards can then never form an escape that was not in the file."""
+    the text afterwards can then never form an escape that was not in the file. `typed`: cells in
+    which staff typed text that looks like an escape, as Excel shows them (OpenWorkbook.typed_escapes)."""
     for row in grid:
         for index, value in enumerate(row):
             if value.__class__ is str and "_x" in value:  # type: ignore[operator]
                 row[index] = decode_escapes(value)  # type: ignore[arg-type]
+    for (row_index, col), text in (typed or {}).items():
+        if row_index < len(grid) and col < len(grid[row_index]) and isinstance(grid[row_index][col], str):
+            grid[row_index][col] = text
 
 
 def read_workbook(source: Path | OpenWorkbook, problems: Problems, progress=None, *,
@@ -197,6 +209,7 @@ def _read_table(spec: Sheet, file: str, grid: list[list[object]], problems: Prob
                          first=column_letter(columns[header]))
             continue
         columns[header] = index
+        note_invisible_name(value, Location(file, spec.name, 1, index, header), problems)
     ranges = merged_ranges(sheet, facts.merged)
     merged = header_merges(ranges)
     for col in spec.columns:
@@ -258,6 +271,7 @@ def _read_settings(spec: Sheet, file: str, grid: list[list[object]], problems: P
                    facts: SheetFacts = NO_FACTS) -> SheetData:
     """Settings are key/value rows: column A names the key, column B holds the value."""
     keys = SettingsRows(file, problems)
+    note_unnamed_settings_columns(file, grid, problems)
     cells: dict[str, Cell] = {}
     marked = {row for row, _ in facts.unsaved} | {row for row, _ in facts.errors}
     for number, values in _nonblank_rows(grid, 0, marked):

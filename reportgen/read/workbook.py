@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from ..cells import cell_position
 from ..errors import FatalError
 from ..schema import UNSUPPORTED, WORKBOOK_SUFFIXES, sheet_named
+from . import escapes
 from .formulas import Position, sheet_facts, sheet_parts
 from .safety import MAX_CELLS, Inspection, check_workbook_bytes, read_file
 
@@ -84,6 +85,25 @@ class OpenWorkbook:
         part = self._parts.get(tab)
         return part is None or part in escaped or any(name.lower().endswith("sharedstrings.xml")
                                                       for name in escaped)
+
+    def typed_escapes(self, tab: str) -> dict[Position, str]:
+        """For a tab that may hold escapes, the cells in which staff typed something that looks like
+        an escape (saved with an escaped underscore), as Excel shows them: {} almost always."""
+        if self._parts is None:
+            self._parts = sheet_parts(self._archive)
+        part = self._parts.get(tab)
+        shared_name = next((name for name in self.inspection.escaped
+                            if name.lower().endswith("sharedstrings.xml")), None)
+        try:  # parts the safety check saw holding `_x` are the only ones worth inflating again
+            shared = self._archive.read(shared_name) if shared_name else b""
+            marked_shared = any(marker in shared for marker in escapes.MARKERS)
+            sheet = (self._archive.read(part) if part and (marked_shared or part in self.inspection.escaped)
+                     else b"")
+        except (KeyError, zipfile.BadZipFile, OSError):
+            return {}
+        if not marked_shared and not any(marker in sheet for marker in escapes.MARKERS):
+            return {}
+        return escapes.typed_cells(sheet, escapes.shared_strings(shared) if marked_shared else [])
 
     def negative_numbers(self, tab: str) -> dict[Position, float]:
         """The negative numbers an .xlsx tab saves, by 0-based cell: calamine reads one in a date

@@ -12,11 +12,11 @@ import tempfile
 from collections.abc import Iterable
 from importlib.resources import files
 from pathlib import Path
-from xml.sax.saxutils import escape
 
 from ..errors import FatalError, Terminated, os_reason
 from .fingerprint import mark_copy
 from .outputs import write_atomic
+from .wordml import escape_text
 
 FORMATS = {"pdf": "PDF", "odt": "ODF 文字文件（.odt）"}
 TIMEOUT = 180.0  # seconds per conversion; a first start with a fresh profile takes a few
@@ -95,7 +95,7 @@ def pdf_font_warning() -> str | None:
 
 
 def _xml_text(path: Path) -> str:
-    return escape(str(path))
+    return escape_text(str(path))
 
 
 def _environment(work: Path) -> dict[str, str]:

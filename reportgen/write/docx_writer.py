@@ -22,17 +22,13 @@ from .paragraph_layout import carried_layouts
 from .sub_layout import BORROWED
 from .sub_layout import layouts as sub_layouts
 from .template_package import CORE_PART, DOCUMENT_PART, STYLES_PART, Template
+from .wordml import escape_text
 
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)  # zip entry times: the same inputs give the same bytes
 _BLOCKS_PER_PIECE = 2000  # paragraphs encoded and compressed at a time
 LEAD_ENDINGS = ("：", ":")  # a 節內文 paragraph ending so announces the next one
 HEADINGS = (Role.CHAPTER, Role.SECTION, Role.ITEM)
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-
-
-def escape(text: str) -> str:
-    """XML text escaping (xml.sax.saxutils would import urllib, http and ssl at start-up)."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _xml_text(text: str) -> str:
@@ -44,7 +40,7 @@ def _xml_text(text: str) -> str:
     if not text.isprintable():  # every character _XML_ILLEGAL matches is unprintable
         text = _XML_ILLEGAL.sub("", text)
     if "&" in text or "<" in text or ">" in text:
-        text = escape(text)
+        text = escape_text(text)
     return text
 
 
@@ -104,7 +100,7 @@ class _Markup:
             opening = self.borrowed[(role, level)]
         else:
             opening = self.lead if lead and self.lead else self.opening[role]
-        label_xml = f"<{w}:t>{escape(label)}</{w}:t>{self.tab[role]}" if label else ""
+        label_xml = f"<{w}:t>{escape_text(label)}</{w}:t>{self.tab[role]}" if label else ""
         return f'{opening}{label_xml}<{w}:t xml:space="preserve">'
 
     def labelled_head(self, role: Role, label: str, level: int = 0) -> str:
@@ -175,8 +171,8 @@ def _core_xml(document: Document) -> bytes:
         '<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/'
         'core-properties" xmlns:dc="http://purl.org/dc/elements/1.1/" '
         'xmlns:dcterms="http://purl.org/dc/terms/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">'
-        f"<dc:title>{escape(document.title)}</dc:title>"
-        f"<dc:subject>{escape(document.subject)}</dc:subject>"
+        f"<dc:title>{escape_text(document.title)}</dc:title>"
+        f"<dc:subject>{escape_text(document.subject)}</dc:subject>"
         "<dc:creator>reportgen</dc:creator><cp:lastModifiedBy>reportgen</cp:lastModifiedBy>"
         f"<dc:language>zh-TW</dc:language>{EMPTY}<cp:revision>1</cp:revision>"
         f'<dcterms:created xsi:type="dcterms:W3CDTF">{stamp}</dcterms:created>'

@@ -23,15 +23,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from .wordml import CHARS_OF, IND_DIRECTIONS, StyleSheet
+from .wordml import CHARS_OF, IND_DIRECTIONS, StyleSheet, escape_attribute
 
 _TOGGLES = ("keepNext", "keepLines", "pageBreakBefore")  # in the schema's order, before numPr, tabs and ind
 _UNSTATED = {"start": ("left", "0"), "end": ("right", "0"), "first": ("firstLine", "0")}
 CATCH_TOLERANCE = 20  # twips: a stop this close to the text edge is the text edge's own
-
-
-def _attr(value: str) -> str:
-    return value.replace("&", "&amp;").replace("<", "&lt;").replace('"', "&quot;")
 
 
 def catching_stops(sheet: StyleSheet, style_id: str) -> list[int]:
@@ -52,7 +48,7 @@ def _tabs(sheet: StyleSheet, style_id: str, w: str, clear: bool) -> str:
             stops[pos] = {"val": "clear", "pos": str(pos)}
     if not stops:
         return ""
-    tabs = "".join(f"<{w}:tab " + " ".join(f'{w}:{a}="{_attr(v)}"' for a, v in stop.items()) + "/>"
+    tabs = "".join(f"<{w}:tab " + " ".join(f'{w}:{a}="{escape_attribute(v)}"' for a, v in stop.items()) + "/>"
                    for _, stop in sorted(stops.items()))
     return f"<{w}:tabs>{tabs}</{w}:tabs>"
 
@@ -76,7 +72,7 @@ def _ind(sheet: StyleSheet, style_id: str, w: str) -> str:
         attributes += stated
         zeros = dict.fromkeys(c for name, _ in stated for c in CHARS_OF[name])
         attributes += [(c, "0") for c in zeros]
-    return f"<{w}:ind " + " ".join(f'{w}:{n}="{_attr(v)}"' for n, v in attributes) + "/>"
+    return f"<{w}:ind " + " ".join(f'{w}:{n}="{escape_attribute(v)}"' for n, v in attributes) + "/>"
 
 
 def layout(sheet: StyleSheet, style_id: str, w: str, *, heading: bool = False) -> str:

@@ -8,6 +8,7 @@ label fitting, the layout each paragraph carries and the template check all use 
 
 from __future__ import annotations
 
+import html
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -257,3 +258,14 @@ def _number(attributes: dict[str, str], names: tuple[str, ...]) -> int:
         except (KeyError, ValueError):
             continue
     return 0
+
+
+def escape_text(text: str) -> str:
+    """Element content as XML holds it: & < > escaped (the standard library's html.escape, without
+    quotes; xml.sax.saxutils would import urllib, http and ssl with it)."""
+    return html.escape(text, quote=False)
+
+
+def escape_attribute(value: str) -> str:
+    """An attribute value as XML holds it between double quotes."""
+    return html.escape(value)
