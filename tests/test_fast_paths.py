@@ -615,3 +615,35 @@ def test_the_placeholder_shortcut_is_taken_for_the_usual_preface_only():
     assert placeholders_only("{% if 案數 %}計{{ 案數 }}案{% endif %}", values) is None
     assert placeholders_only("{{ 案數 + 1 }}", values) is None
     assert placeholders_only("{{ 未知 }}", values) is None
+
+
+# --- an output checked twice by one build is read once (outputs._OWN_AS_CHECKED) -----------------
+
+def test_an_unchanged_own_output_is_read_once_and_an_edited_one_again(tmp_path, monkeypatch):
+    import os
+
+    import pytest
+
+    from reportgen.cli import main
+    from reportgen.errors import FatalError
+    from reportgen.write import fingerprint
+    from reportgen.write.outputs import DOCX, check_output
+
+    out = tmp_path / "chapter.docx"
+    assert main(["build", str(REPO / "inputs"), "-o", str(out)]) == 0
+    reads = []
+    real = fingerprint.origin
+    monkeypatch.setattr(fingerprint, "origin", lambda path: reads.append(path) or real(path))
+    check_output(out, DOCX)
+    check_output(out, DOCX)  # as `build -o` does before the work and before writing
+    assert reads == [out]
+    with zipfile.ZipFile(out, "a") as archive:  # an editor's change: same path, new content
+        archive.writestr("customXml/item1.xml", "<x/>")
+    with pytest.raises(FatalError, match="曾被修改"):
+        check_output(out, DOCX)
+    assert reads == [out, out]
+    info = out.stat()  # touched to an earlier time, same size: still read again
+    os.utime(out, ns=(info.st_atime_ns, info.st_mtime_ns - 1_000_000_000))
+    with pytest.raises(FatalError, match="曾被修改"):
+        check_output(out, DOCX)
+    assert reads == [out, out, out]
