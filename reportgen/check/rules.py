@@ -242,16 +242,18 @@ def blank_contents(rows: Sequence[Converted], by_number: dict[int, RawSection], 
 def sub_item_numbers(rows: Sequence[Converted], raw: Sequence[RawSection], settings: SheetData | None,
                      chapter_preface: list[str] | None, problems: Problems) -> None:
     """Sub-item labels that skip or repeat a number at their level (`1、2、4、`): a warning at the cell."""
-    cells: list[tuple[object, Cell]] = [(c.values.get("paragraphs"), c.cell("paragraphs")) for c in rows]
-    cells += [(s.preface, s.cell("preface")) for s in raw]
+    # Each place with its cell, looked up only when there is something to report there.
+    places: list[tuple[object, Callable[[], Cell]]] = [(c.values.get("paragraphs"), partial(c.cell, "paragraphs"))
+                                                       for c in rows]
+    places += [(s.preface, partial(s.cell, "preface")) for s in raw]
     if chapter_preface and settings is not None:
-        cells.append((chapter_preface, settings.rows[0][SETTINGS.by_key("preface").header]))
-    for paragraphs, cell in cells:
+        places.append((chapter_preface, partial(settings.rows[0].__getitem__, SETTINGS.by_key("preface").header)))
+    for paragraphs, cell in places:
         if not isinstance(paragraphs, list) or not paragraphs:
             continue
         faults = labels.numbering_faults(paragraphs)
         if faults:
-            problems.add("sub-item-numbering", cell.location, labels="、".join(f"「{f}」" for f in faults))
+            problems.add("sub-item-numbering", cell().location, labels="、".join(f"「{f}」" for f in faults))
 
 
 # --- dates ---------------------------------------------------------------------------------------
