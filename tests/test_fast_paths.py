@@ -647,3 +647,18 @@ def test_an_unchanged_own_output_is_read_once_and_an_edited_one_again(tmp_path, 
     with pytest.raises(FatalError, match="曾被修改"):
         check_output(out, DOCX)
     assert reads == [out, out, out]
+
+
+@settings(max_examples=examples(500), deadline=None)
+@given(text=st.lists(st.sampled_from([b"_", b"x", b"_x", b"<v>", b"-", b"<v>-", b"<f", b"f", b"1", b"\xe4\xb8\xad"]),
+                     max_size=60).map(b"".join),
+       marker=st.sampled_from([(b"_x", b"_"), (b"<v>-", b"-"), (b"<f", b"f"), (b'hidden="', b"h")]),
+       few=st.sampled_from([1, 2, 1000]))
+def test_a_marker_found_through_its_rare_byte_is_a_marker_in_the_text(text, marker, few):
+    """safety's `_x` and `<v>-` and the fact markers: `holds` answers `marker in text`, also once
+    the rare byte turns out common (past _FEW occurrences it searches the whole text)."""
+    from reportgen.read import formulas
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(formulas, "_FEW", few)
+        assert formulas.holds(text, *marker) == (marker[0] in text)
