@@ -230,3 +230,32 @@ def test_a_cut_intro_is_not_split_inside_brackets(tmp_path, preface, kept):
                                           visits=[{**VISITS[0], "主要訪團": "否"}]))
     assert [code for *_, code in _codes(outcome)] == ["dangling-intro"]
     assert lines[-1] == kept
+
+
+# --- §3: "no paragraph may end with `：` followed by nothing" — an activity's 內容 too ------------
+
+def test_an_activity_whose_last_paragraph_introduces_nothing_loses_that_sentence(tmp_path):
+    activities = [{**ACTIVITIES[0], "內容": "110年9月8日舉行視訊會議，行程如下："},
+                  {**ACTIVITIES[0], "標題": "參訪", "內容": "甲。\n\n行程如下："}]
+    outcome, lines = _load(write_workbook(tmp_path / "a.xlsx", activities=activities))
+    assert _codes(outcome) == [("活動", "E2", "dangling-content"), ("活動", "E3", "dangling-content")]
+    assert "行程如下：" in outcome.problems[0].message
+    assert "110年9月8日舉行視訊會議。" in lines and "甲。" in lines
+    first_section = lines[lines.index("一、交流專案"):lines.index("二、訪賓")]
+    assert not any(line.endswith("：") for line in first_section)
+
+
+def test_sub_items_after_an_intro_keep_it(tmp_path):
+    activities = [{**ACTIVITIES[0], "內容": "行程如下：\n1、參訪市府。\n2、座談。"}]
+    outcome, lines = _load(write_workbook(tmp_path / "a.xlsx", activities=activities))
+    assert _codes(outcome) == []
+    assert "行程如下：" in lines
+
+
+# --- §2: a row that only looks empty ------------------------------------------------------------
+
+def test_a_row_holding_only_invisible_characters_is_empty_and_named(tmp_path):
+    activities = [ACTIVITIES[0], {"標題": "\u200b", "內容": "\u200b\ufeff"}]
+    outcome, _ = _load(write_workbook(tmp_path / "a.xlsx", activities=activities))
+    assert _codes(outcome) == [("活動", "B3", "invisible-chars"), ("活動", "E3", "invisible-chars")]
+    assert outcome.report is not None and len(outcome.report.activities) == 1

@@ -31,7 +31,7 @@ MAX_ITEMS = 999  # items in one section: the largest label numerals.lower can sp
 _ROC_DATE_IN_TEXT = re.compile(r"(?<!\d)(\d{2,3}) ?年 ?(\d{1,2}) ?月 ?(\d{1,2}) ?日")
 # Where an intro sentence begins: after a sentence's end or a clause's (`…到訪，主要訪團代表為：`),
 # never one inside brackets or quotes (`主要訪團(含視訊、實體)為：`).
-_CLAUSE_END = re.compile(r"[。！？；，、!?;,]")
+_CLAUSE_END = re.compile(r"[。！？；，、!?;,]")  # where an intro sentence may start (SPEC §3 names 、 too)
 _OPENING, _CLOSING = "(（「『[［【〔〈《", ")）」』]］】〕〉》"
 _INTRO_ENDS = ("：", ":")
 _CLAUSE_ENDS = "；;，,、"  # a sentence cut after one of these ends with 。 instead
@@ -388,6 +388,29 @@ def _last_clause_end(text: str) -> int:
     return end
 
 
+def cut_intro(paragraph: str) -> tuple[str, str]:
+    """A paragraph ending with `：` without it last sentence or clause (what is kept, what is cut);
+    what is kept ends with 。 (「…計1案，」 → 「…計1案。」)."""
+    end = _last_clause_end(paragraph)
+    kept = paragraph[:end] if end else ""
+    if kept and kept[-1] in _CLAUSE_ENDS:
+        kept = kept[:-1] + "。"
+    return kept, paragraph[end:]
+
+
+def dangling_contents(rows: Sequence[Converted], problems: Problems) -> None:
+    """An activity's 內容 whose last paragraph ends with `：` introduces nothing (the next item
+    follows): that sentence is cut, as a 前言's is, with a warning at the cell (SPEC §3: no
+    paragraph ends with `：` followed by nothing)."""
+    for c in rows:
+        paragraphs = c.values.get("paragraphs")
+        if c.excluded or paragraphs.__class__ is not list or not paragraphs or not paragraphs[-1].endswith(_INTRO_ENDS):
+            continue
+        kept, cut = cut_intro(paragraphs[-1])
+        c.values["paragraphs"] = paragraphs[:-1] + ([kept] if kept else [])
+        problems.add("dangling-content", c.cell("paragraphs").location, sentence=cut)
+
+
 def dangling_intros(report: Report, by_number: dict[int, RawSection], problems: Problems,
                     quiet: set[int] = frozenset()) -> Report:
     """No paragraph ends with `：` and nothing after it.
@@ -407,12 +430,7 @@ def dangling_intros(report: Report, by_number: dict[int, RawSection], problems: 
         preface = list(section.preface)
         body = lists_something(section, report, items)
         if preface and preface[-1].endswith(_INTRO_ENDS) and not body:
-            last = preface.pop()
-            end = _last_clause_end(last)
-            kept = last[:end] if end else ""
-            cut = last[len(kept):]
-            if kept and kept[-1] in _CLAUSE_ENDS:  # 「…計1案，」: the sentence kept now ends the paragraph
-                kept = kept[:-1] + "。"
+            kept, cut = cut_intro(preface.pop())
             if kept:
                 preface.append(kept)
             raw = by_number.get(section.number)

@@ -233,6 +233,7 @@ def validate_books(books: list[WorkbookData], problems: Problems | None = None,
                                                             by_number, unjudged, problems)
                   for kind in section_types() if kind.sheet is not None and kind.by_number}
     rules.activity_dates(activity_rows, period, problems)
+    rules.dangling_contents(activity_rows, problems)
     rules.visit_dates(visit_rows, period, problems)
     for sheet in (ACTIVITIES, VISITS):
         if sheet.unique is not None:

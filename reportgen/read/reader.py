@@ -9,7 +9,7 @@ from pathlib import Path
 
 from ..cells import column_letter, fold
 from ..errors import FatalError
-from ..normalize import decode_escapes
+from ..normalize import decode_escapes, strip_invisible
 from ..problems import Location, Problems
 from ..schema import REPORT_SHEET, SETTINGS, SHEETS, Column, Kind, Sheet, section_types, sheet_named
 from .accounting import (
@@ -167,7 +167,17 @@ def _note_unread(opened: OpenWorkbook, meta, loaded: dict[str, list[list[object]
 
 
 def _filled(value: object) -> bool:
-    return value is not None and value != "" and not (isinstance(value, str) and not value.strip())
+    """A value a person can see: not blank, and not only spaces or invisible characters."""
+    if value is None or value == "":
+        return False
+    if isinstance(value, str):
+        return bool((value if value.isprintable() else strip_invisible(value)[0]).strip())
+    return True
+
+
+def _invisible_only(value: object) -> bool:
+    """Text holding characters, none of them visible (a zero-width space pasted alone)."""
+    return isinstance(value, str) and not value.isprintable() and not _filled(value) and bool(value.strip())
 
 
 def _nonblank_rows(grid: list[list[object]], start: int, marked: AbstractSet[int] = frozenset(),
@@ -228,11 +238,27 @@ def _read_table(spec: Sheet, file: str, grid: list[list[object]], problems: Prob
     marked = {row for row, _ in facts.unsaved} | {row for row, _ in facts.errors}
     rows = [Row(file, spec.name, number, TableCells(layout, number, values))
             for number, values in _nonblank_rows(grid, 1, marked, counted, defaults)]
+    _note_invisible_only_rows(grid, rows, columns, file, spec, problems)
     if facts.hidden and rows:
         hidden = sorted(set(facts.hidden) & {row.number for row in rows})
         if hidden:
             problems.add("hidden-rows", Location(file, spec.name, hidden[0], 0), rows=_spans(hidden))
     return SheetData(spec, file, rows)
+
+
+def _note_invisible_only_rows(grid: list[list[object]], rows: list[Row], columns: dict[str, int], file: str,
+                              spec: Sheet, problems: Problems) -> None:
+    """A row that looks empty but holds invisible characters (a zero-width space pasted alone) is
+    an empty row, not one with every required cell missing; each such cell is still named, with
+    the warning any removed invisible character gets (SPEC §2: every non-empty cell accounted for)."""
+    read = {row.number for row in rows}
+    headers = {index: header for header, index in columns.items()}
+    for index in range(1, len(grid)):
+        if index + 1 in read:
+            continue
+        for column, value in enumerate(grid[index]):
+            if column in headers and _invisible_only(value):
+                note_invisible_name(value, Location(file, spec.name, index + 1, column, headers[column]), problems)
 
 
 def _spans(numbers: list[int]) -> str:
