@@ -1,11 +1,11 @@
 """The physical floor: the least a Python program can do to turn the workbooks into the chapter.
 
 Usage: python bench/physical_floor.py INPUT_DIR TEMPLATE.docx OUTPUT.docx
-python-calamine reads every cell of every sheet; the paragraphs are joined as string XML and
-streamed into a copy of the template's zip, beside its other parts. No validation, no
-normalization, no style lookup by name (the template's style ids are used as they are) —
-what is left is reading the cells and writing the bytes, so reportgen's time over this is the
-price of its checks.
+python-calamine reads every cell of the four sheets (報告設定, 章節, 活動, 訪賓), values as it gives
+them; the same paragraphs reportgen writes are joined as string XML and written into a copy of
+the template's zip, beside its other parts. No checks, no normalization, no style lookup by name
+(the template's style ids are used as they are) — what is left is starting Python, reading the
+cells and writing the bytes, so reportgen's time over this is the price of its checks (issue 24).
 """
 
 from __future__ import annotations

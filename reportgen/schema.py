@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from enum import Enum
+from functools import cached_property
 
 from .cells import fold
 from .normalize import strip_invisible
@@ -53,12 +54,14 @@ class Column:
             return f"{self.help}例如：{self.example}。"
         return self.help
 
-    @property
+    # Computed once per column (cached_property writes the instance's __dict__, which a frozen
+    # dataclass allows): the checks ask for them for every row.
+    @cached_property
     def canonical_choices(self) -> tuple[str, ...]:
         """The spellings offered in dropdowns, in order of first appearance."""
         return tuple(dict.fromkeys(self.choices.values()))
 
-    @property
+    @cached_property
     def yes_no(self) -> bool:
         """A 是/否 choice: its model field is a bool."""
         return set(self.canonical_choices) == {"是", "否"}
@@ -112,6 +115,12 @@ class Sheet:
                  *([self.include] if self.include else ())]
         if not set(named) <= set(keys):
             raise ValueError(f"{self.name}: unknown keys {sorted(set(named) - set(keys))}")
+
+    @cached_property
+    def field_columns(self) -> tuple[Column, ...]:
+        """The columns whose values fill the row's model: not notes, not the include column (its 否
+        rows never become models). Once per sheet: validate asks for every row."""
+        return tuple(col for col in self.columns if not col.note and col.key != self.include)
 
     def column(self, header: str) -> Column:
         for col in self.columns:

@@ -349,9 +349,17 @@ def test_cells_are_counted_in_any_part_that_could_hold_too_many(monkeypatch):
     safety.check_workbook_bytes(package(few), Path("few.xlsx"))
 
 
+# What a build of .xlsx workbooks imports besides reportgen and the standard library, each for its job
+# (docs/performance.md states what each costs): pydantic and what it imports itself (the models),
+# python-calamine (reading), defusedxml (the workbook's sheet list), lxml (the template's parts).
+BUILD_PACKAGES = {"pydantic", "pydantic_core", "annotated_types", "typing_extensions", "typing_inspection",
+                  "python_calamine", "defusedxml", "lxml"}
+
+
 @pytest.mark.slow
 def test_a_build_imports_only_what_it_uses(tmp_path):
-    """No openpyxl, web or XML-SAX modules in a build; Jinja only when a 前言 has a placeholder."""
+    """No python-docx, openpyxl, web or XML-SAX modules in a build; Jinja only when a 前言 has more than
+    placeholders; no other installed package at all (a new import fails here until it is accounted for)."""
     import subprocess
     import sys
 
@@ -359,16 +367,22 @@ def test_a_build_imports_only_what_it_uses(tmp_path):
         {"節次": 1, "節名": "交流專案", "類型": "活動"},
         {"節次": 2, "節名": "訪賓", "類型": "訪賓", "前言": "本府持續接待國際訪賓。"}])
     templated = write_workbook(tmp_path / "templated.xlsx")
+    conditional = write_workbook(tmp_path / "conditional.xlsx", sections=[
+        {"節次": 1, "節名": "交流專案", "類型": "活動"},
+        {"節次": 2, "節名": "訪賓", "類型": "訪賓", "前言": "計{{ 案數 }}案{% if 視訊案數 %}，含視訊{% endif %}。"}])
     script = ("import sys; from reportgen.cli import main; code = main(['build', sys.argv[1], '-o', sys.argv[2]]); "
-              "print(sorted({m.split('.')[0] for m in sys.modules} & {'jinja2', 'openpyxl', 'starlette', "
-              "'uvicorn', 'multipart', 'olefile', 'http', 'docxtpl'} | {m for m in sys.modules "
-              "if m.startswith('xml.sax')}), code)")
+              "installed = {m.split('.')[0] for m, module in list(sys.modules.items()) "
+              "if 'site-packages' in (getattr(module, '__file__', None) or '') and not m.startswith('_')}; "
+              "stdlib = {m for m in sys.modules if m.startswith(('xml.sax', 'http', 'email.mime'))}; "
+              "print(sorted(installed | stdlib), code)")
     seen = {}
-    for book in (plain, templated):
+    for book in (plain, templated, conditional):
         done = subprocess.run([sys.executable, "-c", script, str(book), str(tmp_path / f"{book.stem}.docx")],
                               capture_output=True, text=True, cwd=REPO, check=True)
         seen[book.stem] = done.stdout.strip().splitlines()[-1]
-    assert seen == {"plain": "[] 0", "templated": "['jinja2'] 0"}
+    usual = str(sorted(BUILD_PACKAGES))
+    assert seen == {"plain": f"{usual} 0", "templated": f"{usual} 0",
+                    "conditional": f"{sorted(BUILD_PACKAGES | {'jinja2', 'markupsafe'})} 0"}
 
 
 def test_the_fact_markers_are_found_through_their_bytes():
@@ -432,7 +446,7 @@ def test_dates_in_text_scans_a_window_and_finds_what_a_full_scan_finds(paragraph
 
     problems = Problems()
     row = Row("a.xlsx", "活動", 2, {})
-    dates_in_text([paragraph], dt.date(1900, 1, 1), dt.date(1900, 1, 1), row["內容"], problems)
+    dates_in_text([paragraph], dt.date(1900, 1, 1), dt.date(1900, 1, 1), lambda: row["內容"], problems)
     found = [p.message for p in problems]
     expected = [m.group() for m in _ROC_DATE_IN_TEXT.finditer(paragraph)]
     assert len(found) == len(expected)  # every date is reported: all are after 1900
@@ -446,3 +460,205 @@ def test_prose_paragraphs_are_clean_prose_paragraphs(text, parens):
     cleaned = normalize.strip_invisible(text)[0]
     assert normalize.prose_paragraphs(cleaned, parens) == normalize.clean_prose(text, parens=parens).paragraphs
     assert "\n\n".join(normalize.prose_paragraphs(cleaned, parens)) == normalize.clean_prose(text, parens=parens).text
+
+
+# --- the template opened without python-docx (write/word_package.py) ---------------------------
+
+def _template_variants(tmp_path: Path) -> dict[str, Path]:
+    """Templates as editors' tools save them, and the odd and damaged ones python-docx must judge."""
+    import docx
+
+    from template_edits import rewrite
+
+    template = REPO / "templates" / "report.docx"
+    default = tmp_path / "python-docx.docx"
+    docx.Document().save(default)  # US Letter; a thumbnail; customXml; Normal.dotm
+    sectioned = docx.Document(str(template))
+    sectioned.add_section()  # a section break inside a paragraph, then the body's own
+    sectioned.sections[0].page_width = docx.shared.Cm(10)
+    sectioned.save(tmp_path / "two-sections.docx")
+    variants = {"report": template, "python-docx": default, "two-sections": tmp_path / "two-sections.docx",
+                "libreoffice": REPO / "tests" / "fixtures" / "template-saved-by-libreoffice.docx"}
+
+    def edited(name: str, part: str, change) -> None:
+        variants[name] = rewrite(template, tmp_path / f"{name}.docx",
+                                 lambda n, data: change(data) if n == part else data)
+
+    document, rels = "word/document.xml", "word/_rels/document.xml.rels"
+    edited("page-in-cm", document, lambda d: d.replace(b'w:w="11906"', b'w:w="21cm"').replace(b'w:h="16838"',
+                                                                                              b'w:h="11.69in"'))
+    edited("header-at-zero", document, lambda d: d.replace(b'w:header="', b'w:header="0" w:x="'))
+    edited("no-page-size", document, lambda d: d.replace(b"<w:pgSz", b"<w:pgSzX"))
+    edited("no-section", document, lambda d: d.replace(b"<w:sectPr", b"<w:sectPrX").replace(b"</w:sectPr",
+                                                                                             b"</w:sectPrX"))
+    edited("bad-width", document, lambda d: d.replace(b'w:w="11906"', b'w:w="wide"'))
+    edited("damaged-document", document, lambda d: d[:-20])
+    edited("damaged-settings", "word/settings.xml", lambda d: d[:-20])
+    edited("damaged-theme", "word/theme/theme1.xml", lambda d: d[:-20])  # python-docx keeps a theme unread
+    edited("no-styles-relationship", rels, lambda d: d.replace(b"relationships/styles", b"relationships/stylez"))
+    edited("missing-target", rels, lambda d: d.replace(b'Target="settings.xml"', b'Target="gone.xml"'))
+    edited("settings-typed-by-default", "[Content_Types].xml",  # application/xml: python-docx keeps it unread
+           lambda d: d.replace(b"/word/settings.xml", b"/word/x.xml"))
+    edited("no-content-type", "[Content_Types].xml", lambda d: d.replace(b"/word/settings.xml", b"/word/x.xml")
+           .replace(b'Extension="xml"', b'Extension="xmlx"'))
+    edited("dtd", "word/styles.xml", lambda d: d.replace(b"?>", b'?><!DOCTYPE w:styles [<!ENTITY a "b">]>', 1))
+    return variants
+
+
+def test_the_template_opens_as_python_docx_opens_it(tmp_path):
+    """Whenever word_package reads a package itself, python-docx opens it too, with the same page and
+    styles; what it leaves to python-docx is what python-docx refuses or reads its own way."""
+    import docx
+    from lxml import etree
+
+    from reportgen.write import template_check
+    from reportgen.write.template_package import as_document, read_package
+    from reportgen.write.word_package import Page, open_document
+
+    def canonical(element) -> bytes:
+        return etree.tostring(etree.fromstring(etree.tostring(element), etree.XMLParser(remove_blank_text=True)))
+
+    read_here, left = {}, []
+    for name, path in _template_variants(tmp_path).items():
+        parts, _ = as_document(read_package(path), path)
+        opened = open_document(parts)
+        if opened is None:
+            left.append(name)
+            continue
+        document = template_check._open_docx(parts, path)
+        assert canonical(opened.styles) == canonical(document.styles.element), name
+        assert opened.page == template_check._docx_page(document), name
+        read_here[name] = opened.page
+    assert sorted(left) == ["bad-width", "damaged-document", "damaged-settings", "dtd", "missing-target",
+                            "no-content-type", "no-styles-relationship"]
+    assert read_here["report"] == Page(11906, 16838, 851, 737)
+    assert read_here["page-in-cm"].width == 11906 and read_here["page-in-cm"].height == 16834
+    assert read_here["header-at-zero"].header == 0
+    assert read_here["two-sections"].width == 11906  # the last section's, not the first's (10 cm)
+    assert read_here["no-section"] is None and read_here["no-page-size"].width is None
+    for name in ("damaged-document", "damaged-settings", "missing-target", "no-content-type"):
+        parts, _ = as_document(read_package(tmp_path / f"{name}.docx"), tmp_path / f"{name}.docx")
+        try:
+            docx.Document(io.BytesIO(_zipped(parts)))
+        except Exception:
+            continue
+        raise AssertionError(f"python-docx opened {name}: word_package need not have left it")
+
+
+def _zipped(parts) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for info, blob in parts:
+            archive.writestr(info.filename, blob)
+    return buffer.getvalue()
+
+
+def test_the_template_check_finds_the_same_without_python_docx(tmp_path, monkeypatch):
+    """Every finding of `reportgen template` is the same read through word_package or python-docx."""
+    from reportgen.errors import FatalError
+    from reportgen.write import template_check
+
+    def findings(path: Path) -> list[str]:
+        try:
+            return [f.message for f in template_check.check_template(path)]
+        except FatalError as exc:
+            return [f"fatal: {exc}"]
+        except ValueError as exc:  # python-docx's own, for a length it cannot read (bad-width): as before
+            return [f"{type(exc).__name__}: {exc}"]
+
+    variants = _template_variants(tmp_path)
+    fast = {name: findings(path) for name, path in variants.items()}
+    monkeypatch.setattr(template_check, "open_document", lambda parts: None)
+    assert fast == {name: findings(path) for name, path in variants.items()}
+    assert any("紙張不是 A4" in m for m in fast["python-docx"]) and fast["report"] == []
+
+
+# --- 前言 of text and placeholders only, rendered without Jinja (templating.placeholders_only) -----
+
+_PREFACE_PIECES = ["{{ 期間 }}", "{{案數}}", "{{\n人數\t}}", "{{ 期間全稱 }}", "{{ 視訊案數 }}", "{{ 未知 }}",
+                   "{{- 年度 }}", "{{ 年度 -}}", "{", "}", "{{", "}}", "{%", "%}", "{#", "#}", "{{ 期間 }",
+                   "本府", "辦理", " ", "\n", "\n\n", "\r", "\u3000", "：", "{% if 案數 %}", "{% endif %}",
+                   "{{ 案數 + 1 }}", "{{ '文字' }}", "{{ 期間 if 案數 }}"]
+
+
+@settings(max_examples=examples(600), deadline=None)
+@example(pieces=["本府", "{{ 期間 }}", "計", "{{ 案數 }}", "案、", "{{ 人數 }}", "人到訪。"], cases=16,
+         period="7月至12月")
+@example(pieces=["{", "{{ 期間 }}"], cases=16, period="7月至12月")  # {{{ 期間 }}: Jinja's syntax error
+@example(pieces=["{{ 期間 }}", "}"], cases=16, period="7月至12月")
+@example(pieces=["本府", "\n"], cases=16, period="7月至12月")  # Jinja drops a final line break
+@given(pieces=st.lists(st.sampled_from(_PREFACE_PIECES), max_size=12),
+       cases=st.sampled_from([0, 7, 12345]), period=st.sampled_from(["7月至12月", "{{ 期間 }}", ""]))
+def test_placeholders_rendered_without_jinja_are_what_jinja_renders(pieces, cases, period):
+    from reportgen.check.templating import TemplateProblem, _render, jinja_source, placeholders_only
+
+    values = {"期間": period, "期間全稱": "110年" + period, "年度": 110, "案數": cases, "人數": cases * 3,
+              "視訊案數": 1, "實體案數": cases - 1}
+    source = jinja_source("".join(pieces))
+    plain = placeholders_only(source, values)
+    if plain is None:
+        return
+    try:
+        rendered = _render(source, values)
+    except TemplateProblem as exc:
+        raise AssertionError(f"Jinja refuses {source!r} ({exc.message}); the shortcut printed {plain!r}") from exc
+    assert plain == rendered
+
+
+def test_the_placeholder_shortcut_is_taken_for_the_usual_preface_only():
+    from reportgen.check.templating import placeholders_only
+
+    values = {"期間": "7月至12月", "案數": 16, "人數": 101}
+    usual = "本府{{ 期間 }}辦理訪賓接待(含線上視訊會議)業務，計{{ 案數 }}案、{{人數}}人到訪。主要訪團代表為："
+    assert placeholders_only(usual, values) == ("本府7月至12月辦理訪賓接待(含線上視訊會議)業務，計16案、101人到訪。"
+                                                "主要訪團代表為：")
+    assert placeholders_only("{% if 案數 %}計{{ 案數 }}案{% endif %}", values) is None
+    assert placeholders_only("{{ 案數 + 1 }}", values) is None
+    assert placeholders_only("{{ 未知 }}", values) is None
+
+
+# --- an output checked twice by one build is read once (outputs._OWN_AS_CHECKED) -----------------
+
+def test_an_unchanged_own_output_is_read_once_and_an_edited_one_again(tmp_path, monkeypatch):
+    import os
+
+    import pytest
+
+    from reportgen.cli import main
+    from reportgen.errors import FatalError
+    from reportgen.write import fingerprint
+    from reportgen.write.outputs import DOCX, check_output
+
+    out = tmp_path / "chapter.docx"
+    assert main(["build", str(REPO / "inputs"), "-o", str(out)]) == 0
+    reads = []
+    real = fingerprint.origin
+    monkeypatch.setattr(fingerprint, "origin", lambda path: reads.append(path) or real(path))
+    check_output(out, DOCX)
+    check_output(out, DOCX)  # as `build -o` does before the work and before writing
+    assert reads == [out]
+    with zipfile.ZipFile(out, "a") as archive:  # an editor's change: same path, new content
+        archive.writestr("customXml/item1.xml", "<x/>")
+    with pytest.raises(FatalError, match="曾被修改"):
+        check_output(out, DOCX)
+    assert reads == [out, out]
+    info = out.stat()  # touched to an earlier time, same size: still read again
+    os.utime(out, ns=(info.st_atime_ns, info.st_mtime_ns - 1_000_000_000))
+    with pytest.raises(FatalError, match="曾被修改"):
+        check_output(out, DOCX)
+    assert reads == [out, out, out]
+
+
+@settings(max_examples=examples(500), deadline=None)
+@given(text=st.lists(st.sampled_from([b"_", b"x", b"_x", b"<v>", b"-", b"<v>-", b"<f", b"f", b"1", b"\xe4\xb8\xad"]),
+                     max_size=60).map(b"".join),
+       marker=st.sampled_from([(b"_x", b"_"), (b"<v>-", b"-"), (b"<f", b"f"), (b'hidden="', b"h")]),
+       few=st.sampled_from([1, 2, 1000]))
+def test_a_marker_found_through_its_rare_byte_is_a_marker_in_the_text(text, marker, few):
+    """safety's `_x` and `<v>-` and the fact markers: `holds` answers `marker in text`, also once
+    the rare byte turns out common (past _FEW occurrences it searches the whole text)."""
+    from reportgen.read import formulas
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(formulas, "_FEW", few)
+        assert formulas.holds(text, *marker) == (marker[0] in text)

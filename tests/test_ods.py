@@ -212,12 +212,12 @@ def test_an_ods_formula_error_is_quoted_and_an_unsaved_formula_named(tmp_path):
 
 def test_a_plain_ods_is_not_parsed_again_and_has_none_of_these_problems(tmp_path, monkeypatch):
     """No formula, hidden row or merge in content.xml: one substring scan, no second parse."""
-    import reportgen.read.workbook as workbook
+    import reportgen.read.ods_facts as ods_facts  # imported by workbook when an .ods is read
 
     def refuse(archive):
         raise AssertionError("content.xml parsed although it holds no marker")
 
-    monkeypatch.setattr(workbook, "table_facts", refuse)
+    monkeypatch.setattr(ods_facts, "table_facts", refuse)
     plain = ods_workbook(tmp_path / "plain.ods", [_activity(n) for n in range(1, 4)])
     assert load([plain]).problems.flatten() == []
     assert load([EXAMPLE_ODS]).problems.flatten() == []
@@ -447,12 +447,12 @@ def test_a_content_xml_the_scan_cannot_read_is_refused_not_passed_unchecked(tmp_
 def test_only_parse_errors_are_turned_into_a_message(tmp_path, monkeypatch):
     """Running out of memory is not a verdict on the file: it is not swallowed (it used to be,
     and every check was silently skipped)."""
-    import reportgen.read.workbook as workbook
+    import reportgen.read.ods_facts as ods_facts  # imported by workbook when an .ods is read
 
     def exhausted(archive):
         raise MemoryError
 
-    monkeypatch.setattr(workbook, "table_facts", exhausted)
+    monkeypatch.setattr(ods_facts, "table_facts", exhausted)
     with pytest.raises(MemoryError):
         load([ods_workbook(tmp_path / "b.ods", [_activity(1, 標題=DIV0)])])
 

@@ -12,7 +12,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import TYPE_CHECKING
 
 from .. import labels
@@ -242,16 +242,18 @@ def blank_contents(rows: Sequence[Converted], by_number: dict[int, RawSection], 
 def sub_item_numbers(rows: Sequence[Converted], raw: Sequence[RawSection], settings: SheetData | None,
                      chapter_preface: list[str] | None, problems: Problems) -> None:
     """Sub-item labels that skip or repeat a number at their level (`1、2、4、`): a warning at the cell."""
-    cells: list[tuple[object, Cell]] = [(c.values.get("paragraphs"), c.cell("paragraphs")) for c in rows]
-    cells += [(s.preface, s.cell("preface")) for s in raw]
+    # Each place with its cell, looked up only when there is something to report there.
+    places: list[tuple[object, Callable[[], Cell]]] = [(c.values.get("paragraphs"), partial(c.cell, "paragraphs"))
+                                                       for c in rows]
+    places += [(s.preface, partial(s.cell, "preface")) for s in raw]
     if chapter_preface and settings is not None:
-        cells.append((chapter_preface, settings.rows[0][SETTINGS.by_key("preface").header]))
-    for paragraphs, cell in cells:
+        places.append((chapter_preface, partial(settings.rows[0].__getitem__, SETTINGS.by_key("preface").header)))
+    for paragraphs, cell in places:
         if not isinstance(paragraphs, list) or not paragraphs:
             continue
         faults = labels.numbering_faults(paragraphs)
         if faults:
-            problems.add("sub-item-numbering", cell.location, labels="、".join(f"「{f}」" for f in faults))
+            problems.add("sub-item-numbering", cell().location, labels="、".join(f"「{f}」" for f in faults))
 
 
 # --- dates ---------------------------------------------------------------------------------------
@@ -280,7 +282,7 @@ def activity_dates(rows: Sequence[Converted], period: tuple[dt.date, dt.date] | 
                          advice="請確認年份，或將此列「列入報告」改為否。")
         paragraphs = values.get("paragraphs")
         if paragraphs:
-            dates_in_text(paragraphs, start.first, last, c.cell("paragraphs"), problems)
+            dates_in_text(paragraphs, start.first, last, partial(c.cell, "paragraphs"), problems)
 
 
 def visit_dates(rows: Sequence[Converted], period: tuple[dt.date, dt.date] | None,
@@ -294,9 +296,11 @@ def visit_dates(rows: Sequence[Converted], period: tuple[dt.date, dt.date] | Non
             c.excluded = True
 
 
-def dates_in_text(paragraphs: list[str], first: dt.date, last: dt.date, cell: Cell,
+def dates_in_text(paragraphs: list[str], first: dt.date, last: dt.date, cell: Callable[[], Cell],
                   problems: Problems) -> None:
-    """A full ROC date written in the text (`110年9月8日`) outside first–last is likely a typo."""
+    """A full ROC date written in the text (`110年9月8日`) outside first–last is likely a typo.
+
+    `cell` gives the cell to report at; it is looked up only when there is something to report."""
     for paragraph in paragraphs:
         first_year = paragraph.find("年")
         if first_year < 0:
@@ -308,11 +312,11 @@ def dates_in_text(paragraphs: list[str], first: dt.date, last: dt.date, cell: Ce
             try:
                 day = _day_in_text(match.group())
             except DateError:
-                problems.add("bad-date-in-text", cell.location, date=match.group())
+                problems.add("bad-date-in-text", cell().location, date=match.group())
                 continue
             if not first <= day.date <= last:
                 span = roc_date(first) if first == last else f"{roc_date(first)}至{roc_date(last)}"
-                problems.add("date-in-text-outside", cell.location, date=match.group(), span=span)
+                problems.add("date-in-text-outside", cell().location, date=match.group(), span=span)
 
 
 # --- duplicates ----------------------------------------------------------------------------------
@@ -324,7 +328,7 @@ def duplicates(rows: Sequence[Converted], unique: Unique, problems: Problems) ->
     when other cells of either row are wrong: both places get fixed at once.
     """
     keys, at, code = unique.keys, unique.at, unique.code
-    seen: dict[Hashable, Cell] = {}
+    seen: dict[Hashable, Converted] = {}
     for c in rows:
         if c.excluded:
             continue
@@ -333,10 +337,10 @@ def duplicates(rows: Sequence[Converted], unique: Unique, problems: Problems) ->
             continue
         key = tuple(map(_hashable, key))
         if key in seen:
-            problems.add(code, c.cell(at).location, other=seen[key].location, **_describe(c))
+            problems.add(code, c.cell(at).location, other=seen[key].cell(at).location, **_describe(c))
             c.excluded = True
             continue
-        seen[key] = c.cell(at)
+        seen[key] = c  # its cell is looked up only if a duplicate is found
 
 
 def _hashable(value: object) -> Hashable:

@@ -148,18 +148,34 @@ def model_fields(c: Converted) -> dict[str, object]:
     its 否 rows never get here.
     """
     fields: dict[str, object] = {"source": c.row.location}
-    for col in c.sheet.columns:
-        value = c.values.get(col.key)
-        if col.note or col.key == c.sheet.include or value is None:
+    values = c.values
+    for key, how in _field_plan(c.sheet):
+        value = values.get(key)
+        if value is None:
             continue
-        if col.kind is Kind.DATE:
+        if how is _DAY:
             value = value.date  # type: ignore[attr-defined]
-        elif col.yes_no:
+        elif how is _BOOL:
             value = value == "是"
-        elif isinstance(value, list):
+        elif value.__class__ is list:
             value = tuple(value)
-        fields[col.key] = value
+        fields[key] = value
     return fields
+
+
+_DAY, _BOOL, _AS_IS = "day", "bool", "as is"
+_FIELD_PLANS: dict[int, tuple[Sheet, tuple[tuple[str, str], ...]]] = {}
+
+
+def _field_plan(sheet: Sheet) -> tuple[tuple[str, str], ...]:
+    """(key, how its value becomes a field) for each of the sheet's model columns; made once a sheet,
+    not once a row (100,000 rows asked the same of each column)."""
+    found = _FIELD_PLANS.get(id(sheet))
+    if found is None or found[0] is not sheet:
+        plan = tuple((col.key, _DAY if col.kind is Kind.DATE else _BOOL if col.yes_no else _AS_IS)
+                     for col in sheet.field_columns)
+        found = _FIELD_PLANS[id(sheet)] = (sheet, plan)
+    return found[1]
 
 
 def _stats(visits: list[Visit]) -> VisitStats:

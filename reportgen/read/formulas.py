@@ -37,12 +37,13 @@ _FEW = 1000  # occurrences of a rare byte looked at one by one before the whole 
 
 def may_hold_facts(text: bytes) -> bool:
     """Whether `text` holds any of FACT_MARKERS."""
-    return any(_holds(text, marker, byte) for marker, byte in _BY_COST)
+    return any(holds(text, marker, byte) for marker, byte in _BY_COST)
 
 
-def _holds(text: bytes, marker: bytes, byte: bytes) -> bool:
+def holds(text: bytes, marker: bytes, byte: bytes) -> bool:
     """`marker in text`, looked for only where its rare `byte` is (one memchr each) while there
-    are few: searching for a marker reads every byte of the text, a memchr is many times faster."""
+    are few: searching for a marker reads every byte of the text, a memchr is many times faster
+    (safety.py looks for `_x` and `<v>-` this way too)."""
     if not byte:
         return marker in text
     offset = marker.index(byte)

@@ -19,7 +19,7 @@ from typing import BinaryIO
 
 from ..errors import FatalError, os_reason
 from . import extent
-from .formulas import may_hold_facts, sheet_parts
+from .formulas import holds, may_hold_facts, sheet_parts
 
 # Limits on what a workbook package may declare before anything is inflated. A real workbook of
 # this office is a few hundred kB; 100,000 rows of activities stay far below every limit.
@@ -249,8 +249,8 @@ def _scan_part(handle: BinaryIO, info: zipfile.ZipInfo, name: str, label: str,
     for text in _utf8(_inflate(handle, info, name)):
         window = carry + text
         _refuse_dtd(window, name, label)
-        holds_escape = holds_escape or b"_x" in window
-        holds_negative = holds_negative or (worksheet and b"<v>-" in window)
+        holds_escape = holds_escape or holds(window, b"_x", b"_")
+        holds_negative = holds_negative or (worksheet and holds(window, b"<v>-", b"-"))
         if manifest and b"encryption-data" in window:
             raise FatalError(f"{name}：檔案已加密（設有開啟密碼），無法讀取。"
                              "請在 Calc 開啟後移除密碼，另存新檔後再試。")
@@ -339,8 +339,8 @@ def _bounded_sheet(handle: BinaryIO, info: zipfile.ZipInfo, name: str, label: st
             if cells > MAX_CELLS:
                 return False
         marked = marked or may_hold_facts(text) or may_hold_facts(edge)
-        holds_escape = holds_escape or b"_x" in text or b"_x" in edge
-        holds_negative = holds_negative or b"<v>-" in text or b"<v>-" in edge
+        holds_escape = holds_escape or holds(text, b"_x", b"_") or holds(edge, b"_x", b"_")
+        holds_negative = holds_negative or holds(text, b"<v>-", b"-") or holds(edge, b"<v>-", b"-")
         carry = edge[-_OVERLAP:] if len(text) < _OVERLAP else text[-_OVERLAP:]
     if outside is None or extent.found(outside, carry + extent.PAD):
         return False

@@ -11,15 +11,17 @@ from collections.abc import Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..cells import cell_position
 from ..errors import FatalError
 from ..schema import UNSUPPORTED, WORKBOOK_SUFFIXES, sheet_named
 from . import escapes
 from .formulas import Position, sheet_facts, sheet_parts
-from .ods_facts import MAX_FORMULA_COPIES, Range, TableFacts, TooLarge, table_facts
-from .ods_facts import may_hold_facts as may_hold_ods_facts
 from .safety import MAX_CELLS, Inspection, check_workbook_bytes, read_file
+
+if TYPE_CHECKING:  # ods_facts is imported when an .ods is read: an .xlsx build never needs it
+    from .ods_facts import Range, TableFacts
 
 _SHEET_XML = ("xl/sharedStrings.xml", "content.xml")
 # A cell saving a negative number, its reference first as every writer puts it.
@@ -159,9 +161,11 @@ class OpenWorkbook:
         and the file is refused (as calamine refuses other broken XML) rather than passed
         unchecked. Only parse errors are caught: a MemoryError is not a verdict on the file.
         """
+        from .ods_facts import may_hold_facts, table_facts
+
         if self._ods is None:
             try:
-                self._ods = table_facts(self._archive) if may_hold_ods_facts(self._archive) else {}
+                self._ods = table_facts(self._archive) if may_hold_facts(self._archive) else {}
             except (ValueError, SyntaxError, KeyError, EOFError, zipfile.BadZipFile, zlib.error) as exc:
                 # lxml's XMLSyntaxError is a SyntaxError; a bad repeat count a ValueError
                 raise FatalError(
@@ -171,6 +175,8 @@ class OpenWorkbook:
 
     def _ods_tab(self, tab: str) -> SheetFacts:
         """One tab's facts, its repeated rows and cells expanded within calamine's extent."""
+        from .ods_facts import MAX_FORMULA_COPIES, TooLarge
+
         found = self._ods_tables().get(tab)
         if found is None:
             return NO_FACTS

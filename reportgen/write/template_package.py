@@ -10,7 +10,6 @@ schema's range. docx_writer.py writes the chapter into it; template_check.py rea
 
 from __future__ import annotations
 
-import difflib
 import re
 import zipfile
 from dataclasses import dataclass
@@ -206,6 +205,8 @@ def missing_style_message(path: Path | None, role: Role, names: dict[str, str] |
 def near_style(role: Role, names: dict[str, str]) -> str | None:
     """The template's paragraph style whose name is closest to the role's (a renamed 項內文, a
     heading named 標題 3 by a tool that localized it), if any is close; never another role's own."""
+    import difflib  # only when a style is missing
+
     name = STYLE_NAMES[role]
     taken = {n.lower() for n in STYLE_NAMES.values()} | {LEAD_STYLE_NAME.lower()}
     wanted = [name, BUILT_IN_SHOWN[name]] if name in BUILT_IN_SHOWN else [name]
