@@ -67,7 +67,8 @@ def main() -> int:
     for rows in sizes:
         floor, before, after = (statistics.median(times[f"{name}-{rows}"])
                                 for name in ("floor", "before", "after"))
-        print(f"| {rows} | {floor:.3f} s | {before:.3f} s | {after:.3f} s | {before / floor:.2f}× | {after / floor:.2f}× |")
+        print(f"| {rows} | {floor:.3f} s | {before:.3f} s | {after:.3f} s | "
+              f"{before / floor:.2f}× | {after / floor:.2f}× |")
     return 0
 
 
