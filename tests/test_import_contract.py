@@ -67,10 +67,16 @@ def _imports(name: str, path: Path, modules: dict[str, Path]) -> list[tuple[str,
 
 
 @functools.cache
+def _every_import() -> dict[str, list[tuple[str, str, int]]]:
+    """Each module's imports, every file parsed once for all the tests here."""
+    modules = _modules()
+    return {name: _imports(name, path, modules) for name, path in modules.items()}
+
+
 def _graph() -> dict[str, set[str]]:
     modules = _modules()
-    return {name: {target for target, _, _ in _imports(name, path, modules) if target in modules and target != name}
-            for name, path in modules.items()}
+    return {name: {target for target, _, _ in found if target in modules and target != name}
+            for name, found in _every_import().items()}
 
 
 def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
@@ -142,9 +148,8 @@ def test_stages_are_folders_and_the_contract_is_at_the_root():
 
 
 def test_no_private_name_is_imported_from_another_module():
-    modules = _modules()
     private = [f"{name}:{line} imports {target}.{imported}"
-               for name, path in modules.items()
-               for target, imported, line in _imports(name, path, modules)
+               for name, found in _every_import().items()
+               for target, imported, line in found
                if imported.startswith("_") and not imported.startswith("__")]
     assert private == []
