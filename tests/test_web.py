@@ -911,7 +911,7 @@ def test_large_checks_leave_a_thread_and_memory_for_a_small_one():
             if len(order) == 2:
                 break
             await asyncio.sleep(0.01)
-        assert order == ["big1 started", "big2 started"]
+        assert sorted(order) == ["big1 started", "big2 started"]  # on two threads: in either order
         small = await capacity.run(lambda: order.append("small done") or "small", memory=16 * MB, timeout=5)
         assert small == "small" and capacity.heavy == 2
         release.set()
@@ -919,7 +919,8 @@ def test_large_checks_leave_a_thread_and_memory_for_a_small_one():
         return order
 
     order = asyncio.run(scenario())
-    assert order[:3] == ["big1 started", "big2 started", "small done"] and order[3] == "big3 started"
+    assert sorted(order[:2]) == ["big1 started", "big2 started"]
+    assert order[2:] == ["small done", "big3 started"]
 
 
 def test_a_waiting_job_given_up_frees_its_claim_and_never_runs():
