@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import gc
 import os
 import signal
@@ -74,7 +75,10 @@ class _Parser(argparse.ArgumentParser):
         super().error(message)
 
 
+@functools.cache
 def _parser() -> argparse.ArgumentParser:
+    """The command line's parser, made once a process (parsing never changes it; `main` may be
+    called many times, by tests and other programs). Made, like used, under _chinese_argparse."""
     parser = _Parser(
         prog="reportgen",
         description="將承辦人填寫的 Excel 活頁簿編成施政報告「國際事務」章的 Word 文件。")

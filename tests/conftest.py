@@ -16,7 +16,7 @@ from helpers import EXAMPLE, REPO, CliResult, run_cli, write_workbook
 
 # Hypothesis profiles. `dev` (the default) and `ci` (.ci/run sets HYPOTHESIS_PROFILE=ci) are both
 # derandomized and without a database, so a run tries the same examples every time and cannot fail
-# at random; `dev` is quick (helpers.examples scales the tests' own counts to an eighth), `ci` runs
+# at random; `dev` is quick (helpers.examples scales the tests' own counts to a sixteenth), `ci` runs
 # them in full. `explore` is random and remembers failures, for a developer hunting new cases;
 # a failure found once is pinned in its test with @example.
 settings.register_profile("dev", max_examples=12, derandomize=True, database=None, deadline=None,

@@ -108,8 +108,8 @@ THOROUGH = PROFILE in ("ci", "explore")
 
 
 def examples(full: int, quick: int | None = None) -> int:
-    """How many examples (or random rounds) a test tries: `full` in CI; by default an eighth, or
+    """How many examples (or random rounds) a test tries: `full` in CI; by default a sixteenth, or
     `quick` for a test whose every example is costly."""
     if THOROUGH:
         return full
-    return quick if quick is not None else max(5, full // 8)
+    return quick if quick is not None else max(4, full // 16)

@@ -94,7 +94,7 @@ def workbooks(draw) -> dict:
 
 
 # The ci profile (HYPOTHESIS_PROFILE=ci, as .ci/run sets it) tries 120; a developer's default run
-# an eighth of that (helpers.examples), each example a few hundred ms.
+# three (helpers.examples, quick=3), each example a few hundred ms.
 @settings(max_examples=examples(120, quick=3), deadline=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(workbooks())
