@@ -164,6 +164,7 @@ def test_a_thousand_items_in_one_section_is_an_error_not_a_crash(project, cli, t
                tmp_path / "ok.docx").code == 0
 
 
+@pytest.mark.slow  # a child process
 def test_importing_the_cli_leaves_argparse_alone():
     """Only reportgen's own parser speaks Chinese; another program's argparse keeps its language."""
     script = ("import argparse; original = argparse._\n"

@@ -173,6 +173,7 @@ def _bomb(tmp_path: Path, base: Path, name: str, entry: RawEntry) -> Path:
     return path
 
 
+@pytest.mark.slow  # a child process under a memory limit
 def test_bomb_declaring_gigabytes(tmp_path, base, linux_proc):
     """A sheet that honestly declares 2 GiB, stored in about 2 MB."""
     path = _bomb(tmp_path, base, "bomb.xlsx", RawEntry(ACTIVITY_SHEET, deflated_zeros(2048), 2048 << 20))
@@ -182,6 +183,7 @@ def test_bomb_declaring_gigabytes(tmp_path, base, linux_proc):
     assert peak_kb < 300 * 1024
 
 
+@pytest.mark.slow  # a child process under a memory limit
 def test_bomb_with_a_high_ratio_under_the_size_limit(tmp_path, base, linux_proc):
     path = _bomb(tmp_path, base, "ratio.xlsx", RawEntry(ACTIVITY_SHEET, deflated_zeros(300), 300 << 20))
     result, peak_kb = _run_measured("validate", path)
@@ -191,6 +193,7 @@ def test_bomb_with_a_high_ratio_under_the_size_limit(tmp_path, base, linux_proc)
     assert peak_kb < 300 * 1024
 
 
+@pytest.mark.slow  # a child process under a memory limit
 def test_bomb_lying_about_its_size(tmp_path, base, linux_proc):
     """Declares 1 kB, inflates to 2 GiB: refused after inflating at most 1 kB more than declared."""
     path = _bomb(tmp_path, base, "liar.xlsx", RawEntry(ACTIVITY_SHEET, deflated_zeros(2048), 1000))

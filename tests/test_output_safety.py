@@ -632,6 +632,7 @@ def test_ctrl_c_while_writing_keeps_the_previous_output(scene, built, monkeypatc
     assert result.err == "已中斷。\n"
 
 
+@pytest.mark.slow  # a child process
 def test_ctrl_c_during_report_prints_no_traceback(scene):
     """openpyxl's half-written sheets complain when collected; staff see only 「已中斷。」."""
     script = (
@@ -681,6 +682,7 @@ def test_fresh_output_is_recognised_and_an_edit_is_not(tmp_path, project):
 
 
 @posix_only
+@pytest.mark.slow  # a child process
 @pytest.mark.parametrize("command", [("build",), ("preview",), ("validate",)])
 def test_a_closed_pipe_ends_quietly(scene, command):
     """`reportgen preview | head -1`: the reader left; no traceback, no 「內部錯誤」."""

@@ -1394,6 +1394,7 @@ def test_strict_turns_warnings_into_errors(here):
     assert not (here / "o.docx").exists()
 
 
+@pytest.mark.slow  # a child process
 def test_pdf_and_odt_say_something_clear_when_libreoffice_is_missing(here, monkeypatch):
     monkeypatch.setenv("PATH", str(here / "nobin"))
     path = book(here / "a.xlsx")
