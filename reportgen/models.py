@@ -7,6 +7,7 @@ holds here too.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -17,13 +18,15 @@ from .schema import ACTIVITIES, BY_DATE, SECTION_TYPES, SECTIONS, SEPARATE, SETT
 
 
 def _field(sheet: Sheet, key: str, default: Any = ...) -> Any:
-    """A pydantic Field carrying the column's bounds (counts) or non-emptiness (required text).
+    """A pydantic Field carrying the column's bounds (counts), choices, or non-emptiness (required text).
 
     Each model's field names are its sheet's column keys (tests/test_schema.py holds them equal).
     """
     col = sheet.by_key(key)
     if col.kind is Kind.INT:
         return Field(default, ge=col.bounds[0], le=col.bounds[1])
+    if col.kind is Kind.CHOICE and not col.yes_no:  # one of the column's canonical choices
+        return Field(default, pattern="^(?:" + "|".join(map(re.escape, col.canonical_choices)) + ")$")
     if col.required and not col.may_be_blank and col.kind in (Kind.LINE, Kind.PROSE, Kind.ITEMS):
         return Field(default, min_length=1)
     return Field(default)
@@ -43,20 +46,6 @@ class Settings(_Model):
     order: str = _field(SETTINGS, "order", BY_DATE)
     digits: str = _field(SETTINGS, "digits", "半形")
 
-    @field_validator("parens", "digits")
-    @classmethod
-    def _known_width(cls, value: str) -> str:
-        if value not in SETTINGS.by_key("parens").canonical_choices:
-            raise ValueError(value)
-        return value
-
-    @field_validator("order")
-    @classmethod
-    def _known_order(cls, value: str) -> str:
-        if value not in SETTINGS.by_key("order").canonical_choices:
-            raise ValueError(value)
-        return value
-
 
 class Section(_Model):
     number: int = _field(SECTIONS, "number")
@@ -65,13 +54,6 @@ class Section(_Model):
     preface: tuple[str, ...] = ()  # rendered paragraphs
     format: str = _field(SECTIONS, "format", SEPARATE)
     source: Location
-
-    @field_validator("format")
-    @classmethod
-    def _known_format(cls, value: str) -> str:
-        if value not in SECTIONS.by_key("format").canonical_choices:
-            raise ValueError(value)
-        return value
 
     @field_validator("kind")
     @classmethod
@@ -104,13 +86,6 @@ class Visit(_Model):
     form: str = _field(VISITS, "form", "實體")
     key: bool = False  # 主要訪團: listed by name
     source: Location
-
-    @field_validator("form")
-    @classmethod
-    def _known_form(cls, value: str) -> str:
-        if value not in VISITS.by_key("form").canonical_choices:
-            raise ValueError(value)
-        return value
 
     @property
     def video(self) -> bool:

@@ -213,3 +213,12 @@ def test_a_declaration_checks_itself():
     with pytest.raises(ValueError, match="unknown keys"):
         schema.Sheet("x", (Column("甲", Kind.LINE, True, "", key="a"),), "",
                      unique=schema.Unique(("b",), at="a", code="duplicate-visit"))
+
+
+def test_model_choices_come_from_the_schema():
+    """A choice field takes only its column's canonical choices (the aliases are the converter's)."""
+    fields = dict(date="2021-09-10", organisation="甲", representatives=("乙",), people=1, source=Location())
+    assert Visit(form="視訊", **fields).video
+    for form in ("線上", "x", ""):
+        with pytest.raises(ValidationError):
+            Visit(form=form, **fields)

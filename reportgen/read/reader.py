@@ -20,6 +20,7 @@ from .accounting import (
     note_resembling_columns,
     note_unnamed_settings_columns,
     note_unread_tab,
+    spans,
 )
 from .sheet_notes import Range, header_merges, merged_header_note, merged_ranges, note_hidden_sheet, note_merged_header
 from .table import Cell, Row, SheetData, TableCells, TableLayout, WorkbookData
@@ -242,7 +243,7 @@ def _read_table(spec: Sheet, file: str, grid: list[list[object]], problems: Prob
     if facts.hidden and rows:
         hidden = sorted(set(facts.hidden) & {row.number for row in rows})
         if hidden:
-            problems.add("hidden-rows", Location(file, spec.name, hidden[0], 0), rows=_spans(hidden))
+            problems.add("hidden-rows", Location(file, spec.name, hidden[0], 0), rows=spans(hidden))
     return SheetData(spec, file, rows)
 
 
@@ -259,20 +260,6 @@ def _note_invisible_only_rows(grid: list[list[object]], rows: list[Row], columns
         for column, value in enumerate(grid[index]):
             if column in headers and _invisible_only(value):
                 note_invisible_name(value, Location(file, spec.name, index + 1, column, headers[column]), problems)
-
-
-def _spans(numbers: list[int]) -> str:
-    """[3, 4, 5, 9] → `3–5、9`."""
-    parts: list[str] = []
-    start = previous = numbers[0]
-    for number in [*numbers[1:], None]:
-        if number is not None and number == previous + 1:
-            previous = number
-            continue
-        parts.append(str(start) if start == previous else f"{start}–{previous}")
-        if number is not None:
-            start = previous = number
-    return "、".join(parts)
 
 
 def _merged_data_cells(ranges: Sequence[Range], spec: Sheet, file: str, columns: dict[str, int],
