@@ -14,6 +14,7 @@ from ..problems import Location, Problems
 from ..schema import REPORT_SHEET, SETTINGS, SHEETS, Column, Kind, Sheet, section_types, sheet_named
 from .accounting import (
     SettingsRows,
+    filled,
     header_name,
     known_names,
     note_invisible_name,
@@ -168,17 +169,16 @@ def _note_unread(opened: OpenWorkbook, meta, loaded: dict[str, list[list[object]
 
 
 def _filled(value: object) -> bool:
-    """A value a person can see: not blank, and not only spaces or invisible characters."""
-    if value is None or value == "":
+    """A value a person can see: holding something (accounting.filled), and not only invisible
+    characters."""
+    if not filled(value):
         return False
-    if isinstance(value, str):
-        return bool((value if value.isprintable() else strip_invisible(value)[0]).strip())
-    return True
+    return not isinstance(value, str) or value.isprintable() or bool(strip_invisible(value)[0].strip())
 
 
 def _invisible_only(value: object) -> bool:
     """Text holding characters, none of them visible (a zero-width space pasted alone)."""
-    return isinstance(value, str) and not value.isprintable() and not _filled(value) and bool(value.strip())
+    return filled(value) and not _filled(value)
 
 
 def _nonblank_rows(grid: list[list[object]], start: int, marked: AbstractSet[int] = frozenset(),
