@@ -24,7 +24,7 @@ _INVISIBLE = re.compile(
 # prints `_x4E2D_`) and normalizing stays idempotent. python-calamine decodes the escapes up to
 # U+00FF, the escaped underscore `_x005F_` among them; one at or below U+00FF that reaches us is
 # what staff typed (Excel wrote its underscore as `_x005F_`, and calamine turned that back).
-_ESCAPE = re.compile("_x([0-9A-Fa-f]{4})_")
+ESCAPE = re.compile("_x([0-9A-Fa-f]{4})_")
 _FULLWIDTH_ALNUM = {cp: cp - 0xFEE0 for r in ((0xFF10, 0xFF19), (0xFF21, 0xFF3A), (0xFF41, 0xFF5A))
                     for cp in range(r[0], r[1] + 1)}
 # Fast paths: translate() looks up every character, and most cells need none of these rules.
@@ -95,7 +95,7 @@ def strip_invisible(text: str) -> tuple[str, tuple[str, ...]]:
 
 
 def decode_escapes(text: str) -> str:
-    """Decode the `_xHHHH_` escapes calamine leaves (above U+00FF; see _ESCAPE), once.
+    """Decode the `_xHHHH_` escapes calamine leaves (above U+00FF; see ESCAPE), once.
 
     The reader's job: a cell's text as Excel shows it. A pair of escaped surrogates
     (`_xD83D__xDE00_`, how Excel escapes one emoji) becomes the one character it encodes; a lone
@@ -108,7 +108,7 @@ def decode_escapes(text: str) -> str:
         code = int(match.group(1), 16)
         return match.group() if code <= 0xFF else chr(code)
 
-    decoded = _ESCAPE.sub(one, text)
+    decoded = ESCAPE.sub(one, text)
     if decoded != text and re.search("[\ud800-\udbff][\udc00-\udfff]", decoded):
         decoded = re.sub("[\ud800-\udbff][\udc00-\udfff]", _join_surrogates, decoded)
     return decoded

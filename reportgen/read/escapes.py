@@ -14,8 +14,8 @@ import html
 import re
 
 from ..cells import cell_position
+from ..normalize import ESCAPE
 
-_ESCAPE = re.compile("_x([0-9A-Fa-f]{4})_")
 # An escaped underscore as Excel writes it: the only way a typed `_xHHHH_` reaches the file.
 MARKERS = (b"_x005F_", b"_x005f_")
 # A string item: shared (`<si>`) or inline (`<is>`), any namespace prefix; its text runs `<t>`,
@@ -32,7 +32,7 @@ _VALUE = re.compile(r"<(?:\w+:)?v>\s*([0-9]+)\s*</", re.S)
 def excel_reading(raw: str) -> str:
     """What Excel shows for a string saved as `raw`: every escape decoded once, left to right (an
     escaped surrogate pair, Excel's way with an emoji, joined; a lone surrogate kept for cleaning)."""
-    decoded = _ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), raw)
+    decoded = ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), raw)
     return decoded.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "surrogatepass")
 
 
