@@ -19,8 +19,8 @@ import re
 import unicodedata
 
 from .document import Document, Role
+from .wordml import StyleSheet, q
 
-W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 DEFAULT_HALF_POINTS = 20
 GAP_EM = 0.25  # room after the widest label so the tab after it reaches its stop
 # Estimated advance widths in ems (Times New Roman for Latin, 標楷體 full-width for the rest).
@@ -46,25 +46,13 @@ def label_em(label: str) -> float:
     return total
 
 
-def _q(tag: str) -> str:
-    return f"{{{W}}}{tag}"
-
-
-def _half_points(root, style_id: str) -> int:
-    """The style's font size (half-points), along its basedOn chain, else the document default."""
-    by_id = {s.get(_q("styleId")): s for s in root.iter(_q("style"))}
-    seen: set[int] = set()
-    style = by_id.get(style_id)
-    while style is not None and id(style) not in seen:
-        seen.add(id(style))
-        size = style.find(f"{_q('rPr')}/{_q('sz')}")
-        if size is not None and (size.get(_q("val")) or "").isdigit():
-            return int(size.get(_q("val")))
-        based = style.find(_q("basedOn"))
-        style = by_id.get(based.get(_q("val"))) if based is not None else None
-    size = root.find(f"{_q('docDefaults')}/{_q('rPrDefault')}/{_q('rPr')}/{_q('sz')}")
-    if size is not None and (size.get(_q("val")) or "").isdigit():
-        return int(size.get(_q("val")))
+def _half_points(sheet: StyleSheet, style_id: str) -> int:
+    """The style's font size (half-points): the first valid w:sz along its basedOn chain, else the
+    document default's."""
+    for rpr in (*(style.find(q("rPr")) for style in sheet.chain(style_id)), sheet.default("rPr")):
+        size = rpr.find(q("sz")) if rpr is not None else None
+        if size is not None and (size.get(q("val")) or "").isdigit():
+            return int(size.get(q("val")))
     return DEFAULT_HALF_POINTS
 
 
@@ -108,9 +96,7 @@ def layouts(styles_xml: bytes, style_ids: dict[Role, str], document: Document,
     roles = {role for role, _ in document.labels if role in BORROWED}  # every such paragraph has a label
     if not roles:
         return {}
-    from lxml import etree
-
-    root = etree.fromstring(styles_xml, etree.XMLParser(resolve_entities=False, no_network=True))
+    sheet = StyleSheet.parse(styles_xml)
     out: dict[tuple[Role, int], str] = {}
     if Role.ITEM_RUNIN in roles:
         body = carried[style_ids[Role.ITEM_BODY]]
@@ -124,7 +110,7 @@ def layouts(styles_xml: bytes, style_ids: dict[Role, str], document: Document,
         body = carried[style_id]
         w, attributes = _attributes(body)
         edge = _left(attributes)
-        for level, hang in sorted(hangs(document, _half_points(root, style_id)).items()):
+        for level, hang in sorted(hangs(document, _half_points(sheet, style_id)).items()):
             edge += hang
             out[(role, level)] = _with_indent(body, w, edge, hang)
     return out

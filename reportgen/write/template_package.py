@@ -17,7 +17,17 @@ from pathlib import Path
 
 from ..errors import FatalError
 from .compose import Role
-from .wordml import W_NS, StyleSheet, parser, q, serialize
+from .wordml import (
+    CONTENT_TYPES_NS,
+    DOCUMENT_RELATIONSHIP,
+    DOCUMENT_TYPE,
+    RELATIONSHIPS_NS,
+    W_NS,
+    StyleSheet,
+    parser,
+    q,
+    serialize,
+)
 
 DOCUMENT_PART = "word/document.xml"
 STYLES_PART = "word/styles.xml"
@@ -29,12 +39,8 @@ PACKAGE_RELS_PART = "_rels/.rels"
 DOCUMENT_RELS_PART = "word/_rels/document.xml.rels"
 CORE_TYPE = "application/vnd.openxmlformats-package.core-properties+xml"
 CORE_RELATIONSHIP = "http://schemas.openxmlformats.org/package/2006/relationships/metadata/core-properties"
-DOCUMENT_RELATIONSHIP = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument"
 THEME_RELATIONSHIP = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/theme"
 THEME_TYPE = "application/vnd.openxmlformats-officedocument.theme+xml"
-CONTENT_TYPES_NS = "http://schemas.openxmlformats.org/package/2006/content-types"
-RELATIONSHIPS_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
-DOCUMENT_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"
 # A Word template (.dotx, .dotm) differs from a document only in its main part's content type.
 TEMPLATE_TYPES = (
     "application/vnd.openxmlformats-officedocument.wordprocessingml.template.main+xml",

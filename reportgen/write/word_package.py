@@ -23,14 +23,18 @@ import posixpath
 import zipfile
 from dataclasses import dataclass
 
-from .wordml import W_NS, Element, q
+from .wordml import (
+    CONTENT_TYPES_NS,
+    DOCUMENT_RELATIONSHIP,
+    DOCUMENT_TYPE,
+    R_NS,
+    RELATIONSHIPS_NS,
+    W_NS,
+    Element,
+    q,
+)
 
-CONTENT_TYPES_NS = "http://schemas.openxmlformats.org/package/2006/content-types"
-RELATIONSHIPS_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
-_OFFICE = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/"
-DOCUMENT_RELATIONSHIP = _OFFICE + "officeDocument"
-STYLES_RELATIONSHIP = _OFFICE + "styles"
-DOCUMENT_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"
+STYLES_RELATIONSHIP = R_NS + "/styles"
 _WML = "application/vnd.openxmlformats-officedocument.wordprocessingml."
 # The parts python-docx parses when it opens a package (docx/__init__.py's PartFactory table);
 # every other part it keeps as bytes, unread.

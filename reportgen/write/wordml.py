@@ -14,6 +14,12 @@ from typing import Any
 
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+# The package around the document (Open Packaging Conventions): what the writer and the template
+# check both read.
+CONTENT_TYPES_NS = "http://schemas.openxmlformats.org/package/2006/content-types"
+RELATIONSHIPS_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
+DOCUMENT_RELATIONSHIP = R_NS + "/officeDocument"
+DOCUMENT_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"
 OFF = ("0", "false", "off")  # ST_OnOff values that switch a toggle property off
 
 Element = Any  # lxml.etree._Element; lxml is imported only when a part is parsed
