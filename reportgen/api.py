@@ -10,10 +10,13 @@ import gc
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from .check.validate import Outcome
 from .errors import FatalError
 from .problems import Problems
+
+if TYPE_CHECKING:  # imported by `load` itself, while the first sheets are parsed
+    from .check.validate import Outcome
 
 
 def load(paths: Iterable[Path | str], progress=None, *, keep_grids: bool = False) -> Outcome:
@@ -24,8 +27,11 @@ def load(paths: Iterable[Path | str], progress=None, *, keep_grids: bool = False
     `keep_grids`: keep every tab's values in `Outcome.sources` for `report_xlsx.report_bytes`
     (`validate --report`), so the report does not read the inputs again.
     Raises FatalError for conditions that stop the run (unreadable file, no inputs).
+
+    The workbooks stay open while they are checked: each sheet is read when the checks ask for
+    it, and calamine parses the next on a worker thread meanwhile (reader.read_workbook's `lazy`);
+    the checks' modules (pydantic's among them) are imported while the first sheets are parsed.
     """
-    from .check.validate import validate_books
     from .read.inputs import display_names, expand_inputs
     from .read.reader import read_workbook
     from .read.workbook import open_workbook
@@ -41,12 +47,14 @@ def load(paths: Iterable[Path | str], progress=None, *, keep_grids: bool = False
             if progress is not None:
                 progress.start(len(opened), sum(book.xml_bytes() for book in opened))
             sources = [(book.path, []) for book in opened]
-            books = [read_workbook(book, problems, progress, grids=grids if keep_grids else None)
+            books = [read_workbook(book, problems, progress, grids=grids if keep_grids else None, lazy=True)
                      for book, (_, grids) in zip(opened, sources, strict=True)]
+            from .check.validate import validate_books  # while the worker parses
+
+            outcome = validate_books(books, problems, progress)
         finally:
             for book in opened:
                 book.close()
-        outcome = validate_books(books, problems, progress)
     if keep_grids:
         outcome.sources = sources
     return outcome

@@ -289,6 +289,10 @@ SECTIONS = Sheet(
 
 SHEETS: tuple[Sheet, ...] = (SETTINGS, SECTIONS, ACTIVITIES, VISITS)
 DATA_SHEETS: tuple[Sheet, ...] = (SECTIONS, ACTIVITIES, VISITS)
+# The order in which the checks ask for the sheets, and so the order in which the reader has them
+# parsed ahead: 訪賓, usually the smaller table, before 活動, so that 活動 is parsed while 訪賓 is
+# checked (read/table.Sheets, check/validate.validate_books).
+CHECK_ORDER: tuple[Sheet, ...] = (SETTINGS, SECTIONS, VISITS, ACTIVITIES)
 GUIDE_SHEET = "填寫說明"  # the first sheet `init` writes; the reader ignores it
 REPORT_SHEET = "檢核結果"  # the first sheet of a `validate --report` workbook: such a file is no input
 

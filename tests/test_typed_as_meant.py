@@ -46,9 +46,10 @@ def test_a_calc_date_cell_of_the_year_110_is_read_as_typed_with_a_warning(tmp_pa
     path = write_workbook(tmp_path / "a.xlsx", activities=[{**ACTIVITIES[0], "開始日期": -653532}],
                           visits=[{**VISITS[0], "日期": dt.datetime(110, 9, 10)}])
     outcome, text = _load(path)
-    assert [(p.code, p.location.cell) for p in outcome.problems] == [
-        ("western-year-date", "C2"), ("western-year-date", "A2")]
-    first = outcome.problems[0].render()
+    shown = outcome.problems.sorted()  # as every front end lists them: by sheet, row, column
+    assert [(p.code, p.location.sheet, p.location.cell) for p in shown] == [
+        ("western-year-date", "活動", "C2"), ("western-year-date", "訪賓", "A2")]
+    first = shown[0].render()
     assert "「110/9/8」" in first and "民國 110年9月8日" in first and "格式設為「文字」" in first
     assert "00:00:00" not in first
     assert "(一) 視訊會議" in text

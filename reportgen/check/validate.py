@@ -224,8 +224,17 @@ def validate_books(books: list[WorkbookData], problems: Problems | None = None,
     by_number = {s.number: s for s in raw_sections}
     unjudged = (rules.section_numbers(sections_data) - by_number.keys()) if sections_data else None
 
-    activity_rows, skipped = _activity_rows(books, ctx, progress, frame.order)
+    # 訪賓 first, as schema.CHECK_ORDER says, and as far as it goes alone (its rows, the rules
+    # among them, its models): meanwhile the reader's worker parses 活動, usually the larger sheet.
     visit_rows = _visit_rows(books, ctx, progress)
+    rules.visit_dates(visit_rows, period, problems)
+    _duplicates(VISITS, visit_rows, problems)
+    visits = [Visit(**model_fields(c)) for c in visit_rows if c.valid()]  # no later rule excludes a visit
+    visits.sort(key=lambda v: v.date)
+
+    activity_rows, skipped = _activity_rows(books, ctx, progress, frame.order)
+    for book in books:  # every sheet read (and its problems found) before the rules across rows
+        book.sheets.complete()
     rows_of: dict[str, list[Converted]] = {ACTIVITIES.name: activity_rows, VISITS.name: visit_rows}
 
     # second pass: rules across rows
@@ -234,10 +243,7 @@ def validate_books(books: list[WorkbookData], problems: Problems | None = None,
                   for kind in section_types() if kind.sheet is not None and kind.by_number}
     rules.activity_dates(activity_rows, period, problems)
     rules.dangling_contents(activity_rows, problems)
-    rules.visit_dates(visit_rows, period, problems)
-    for sheet in (ACTIVITIES, VISITS):
-        if sheet.unique is not None:
-            rules.duplicates(rows_of[sheet.name], sheet.unique, problems)
+    _duplicates(ACTIVITIES, activity_rows, problems)
     rules.blank_contents(activity_rows, by_number, problems)
     rules.sub_item_numbers(activity_rows, raw_sections, settings_data, frame.preface, problems)
     rules.required_sheets(raw_sections, books, problems)
@@ -247,8 +253,6 @@ def validate_books(books: list[WorkbookData], problems: Problems | None = None,
     activities = [Activity(**model_fields(c)) for c in activity_rows if c.valid()]
     if frame.order == BY_DATE:
         activities.sort(key=lambda a: a.start.first)  # stable: ties keep input, then row order
-    visits = [Visit(**model_fields(c)) for c in visit_rows if c.valid()]
-    visits.sort(key=lambda v: v.date)
     stats = _stats(visits)
     values = context(settings or _STAND_IN, stats)  # the stand-in only lets 前言 be checked
     present = {name for book in books for name in book.sheets}
@@ -269,6 +273,11 @@ def validate_books(books: list[WorkbookData], problems: Problems | None = None,
                     activities=tuple(a for a in activities if a.section in by_number),
                     visits=tuple(visits), stats=stats, skipped=skipped)
     return Outcome(rules.dangling_intros(report, by_number, problems, empty), problems, skipped)
+
+
+def _duplicates(sheet: Sheet, rows: list[Converted], problems: Problems) -> None:
+    if sheet.unique is not None:
+        rules.duplicates(rows, sheet.unique, problems)
 
 
 def _render_preface(preface: list[str], cell: Cell, values: dict[str, object], parens: str,

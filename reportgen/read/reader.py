@@ -11,7 +11,7 @@ from ..cells import column_letter, fold
 from ..errors import FatalError
 from ..normalize import decode_escapes, strip_invisible
 from ..problems import Location, Problems
-from ..schema import REPORT_SHEET, SETTINGS, SHEETS, Column, Kind, Sheet, section_types, sheet_named
+from ..schema import CHECK_ORDER, REPORT_SHEET, SETTINGS, SHEETS, Column, Kind, Sheet, section_types, sheet_named
 from .accounting import (
     SettingsRows,
     filled,
@@ -42,7 +42,7 @@ def _load_sheet(opened: OpenWorkbook, name: str):  # -> (CalamineSheet, grid)
 
     path = opened.path
     try:
-        sheet = opened.book.get_sheet_by_name(name)
+        sheet = opened.sheet(name)
         grid = sheet.to_python(skip_empty_area=False)
     except python_calamine.CalamineError as exc:
         raise FatalError(f"{path.name}：工作表「{name}」的內容已損壞，無法讀取。"
@@ -79,33 +79,44 @@ def decode_grid(grid: list[list[object]], typed: Mapping[tuple[int, int], str] |
 
 def read_workbook(source: Path | OpenWorkbook, problems: Problems, progress=None, *,
                   only: AbstractSet[str] | None = None,
-                  grids: list[tuple[str, list[list[object]]]] | None = None) -> WorkbookData:
+                  grids: list[tuple[str, list[list[object]]]] | None = None,
+                  lazy: bool = False) -> WorkbookData:
     """Read the known sheets of one workbook; unknown sheets and columns are ignored.
 
     `source` is a path (opened and closed here) or a workbook the caller opened; `progress`
     (see progress.Bar) is told how many rows were read. `only`: the canonical sheets to read
     (`init --from` needs two); `grids`, when given, receives every worksheet's values in tab
     order, those already read reused (what `validate --report` copies, without a second read).
+    `lazy` (an opened workbook only): each known sheet is read when the checks first ask for it
+    (table.Sheets), while the workbook's worker parses the next; the caller keeps the workbook
+    open until `sheets.complete()`. Tabs reportgen does not read are looked at before returning.
     """
     if isinstance(source, OpenWorkbook):
-        return _read(source, problems, progress, only, grids)
+        data = _read(source, problems, progress, only, grids)
+        if not lazy:
+            data.sheets.complete()
+        return data
     with open_workbook(source) as opened:
-        return _read(opened, problems, progress, only, grids)
+        data = _read(opened, problems, progress, only, grids)
+        data.sheets.complete()
+        return data
 
 
 def _read(opened: OpenWorkbook, problems: Problems, progress, only: AbstractSet[str] | None = None,
           grids: list[tuple[str, list[list[object]]]] | None = None) -> WorkbookData:
-    path, book = opened.path, opened.book
+    """Which tab is which sheet, from the tab names alone; the sheets are registered to be read
+    (Sheets.later) and their parses started in the order the checks ask for them."""
     name = opened.name  # the file name, or folder/name when two inputs share one
-    data = WorkbookData(path, name)
+    data = WorkbookData(opened.path, name)
     tabs: dict[str, str] = {}  # canonical sheet → the tab read for it
     loaded: dict[str, list[list[object]]] = {}  # tab → its values
-    metas = list(book.sheets_metadata)
+    metas = list(opened.metas)
     if any(fold(meta.name) == fold(REPORT_SHEET) for meta in metas):
         problems.add("report-workbook", Location(name), sheet=REPORT_SHEET)
         _every_grid(opened, metas, loaded, grids)
         return data
     unread: list = []  # tabs reportgen does not read: each is looked at for what it resembles
+    known: dict[str, tuple[Sheet, object]] = {}  # canonical sheet → (its spec, the tab's metadata)
     for meta in metas:
         spec = schema_sheet(meta.name)
         if spec is None and only is None:
@@ -117,26 +128,42 @@ def _read(opened: OpenWorkbook, problems: Problems, progress, only: AbstractSet[
                          second=meta.name)
             continue
         tabs[spec.name] = meta.name
-        sheet, grid = _load_sheet(opened, meta.name)
-        loaded[meta.name] = grid
         note_hidden_sheet(meta, spec, name, problems)
-        facts = opened.facts(meta.name)
-        if spec is SETTINGS:
-            data.sheets[spec.name] = _read_settings(spec, name, grid, problems, facts)
-        else:
-            data.sheets[spec.name] = _read_table(spec, name, grid, problems, facts=facts,
-                                                 sheet=sheet)
+        known[spec.name] = (spec, meta)
+    readable = [meta.name for meta in unread if _worksheet_to_note(opened, meta)]
+    order = [tabs[sheet.name] for sheet in CHECK_ORDER if sheet.name in tabs]
+    opened.parse_ahead([*readable, *order])
     for meta in unread:
         _note_unread(opened, meta, loaded, problems)
-    if not data.sheets and not tabs:
+    for sheet_name, (spec, meta) in known.items():  # in tab order, as `data.sheets` lists them
+        data.sheets.later(sheet_name, _sheet_reader(opened, spec, meta.name, name, problems, loaded))
+    if not tabs:
         problems.add("no-known-sheet", Location(name),
                      sheets="、".join(s.name for s in SHEETS))
-    _every_grid(opened, metas, loaded, grids)
+    if grids is not None:  # once every sheet is read, the tabs not read yet are added
+        data.sheets.when_complete(lambda _: _every_grid(opened, metas, loaded, grids))
     if progress is not None:
-        checked = {kind.sheet.name for kind in section_types() if kind.sheet is not None}
-        progress.workbook_read(sum(len(data.sheets[name].rows) for name in checked
-                                   if name in data.sheets))
+        data.sheets.when_complete(lambda sheets: _count_rows(sheets, progress))
     return data
+
+
+def _sheet_reader(opened: OpenWorkbook, spec: Sheet, tab: str, file: str, problems: Problems,
+                  loaded: dict[str, list[list[object]]]):
+    """What reads one known tab when its sheet is first asked for."""
+    def read() -> SheetData:
+        sheet, grid = _load_sheet(opened, tab)
+        loaded[tab] = grid
+        facts = opened.facts(tab)
+        if spec is SETTINGS:
+            return _read_settings(spec, file, grid, problems, facts)
+        return _read_table(spec, file, grid, problems, facts=facts, sheet=sheet)
+    return read
+
+
+def _count_rows(sheets, progress) -> None:
+    """The progress bar learns how many rows the checked sheets hold, once all are read."""
+    checked = {kind.sheet.name for kind in section_types() if kind.sheet is not None}
+    progress.workbook_read(sum(len(sheets[name].rows) for name in checked if name in sheets))
 
 
 def _every_grid(opened: OpenWorkbook, metas: list, loaded: dict[str, list[list[object]]],
@@ -156,13 +183,19 @@ def _every_grid(opened: OpenWorkbook, metas: list, loaded: dict[str, list[list[o
         grids.append((meta.name, grid))
 
 
+def _worksheet_to_note(opened: OpenWorkbook, meta) -> bool:
+    """An unread tab worth looking at: chart and dialog sheets hold no cells, and a tab too large
+    to read is left alone."""
+    from python_calamine import SheetTypeEnum
+
+    return meta.typ == SheetTypeEnum.WorkSheet and meta.name not in opened.inspection.oversized
+
+
 def _note_unread(opened: OpenWorkbook, meta, loaded: dict[str, list[list[object]]],
                  problems: Problems) -> None:
     """A tab reportgen does not read: a warning when it looks like one it reads and holds data."""
-    from python_calamine import SheetTypeEnum
-
-    if meta.typ != SheetTypeEnum.WorkSheet or meta.name in opened.inspection.oversized:
-        return  # chart and dialog sheets hold no cells; a tab too large to read is left alone
+    if not _worksheet_to_note(opened, meta):
+        return
     grid = _load_sheet(opened, meta.name)[1]
     loaded[meta.name] = grid  # validate --report copies it: read once
     note_unread_tab(opened.name, meta.name, grid, problems)
@@ -307,5 +340,5 @@ def read_grids(path: Path) -> list[tuple[str, list[list[object]]]]:
     """
     with open_workbook(path) as opened:
         grids: list[tuple[str, list[list[object]]]] = []
-        _every_grid(opened, list(opened.book.sheets_metadata), {}, grids)
+        _every_grid(opened, list(opened.metas), {}, grids)
         return grids

@@ -6,7 +6,7 @@ only when asked for, and a converter may read a row's values straight from its g
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -141,8 +141,69 @@ class SheetData:
         return not self.rows or (self.spec is SETTINGS and not self.rows[0].cells)
 
 
+class Sheets(Mapping[str, SheetData]):
+    """A workbook's known sheets by canonical name, each read when it is first asked for.
+
+    Which tab stands for which sheet is known before any is parsed, so names, `in` and `len`
+    never read. A sheet registered with `later` is read on first access: the checks ask for
+    報告設定 and 章節 first and 訪賓 last, so calamine parses 訪賓 on its worker thread while
+    Python checks 活動 (read/workbook.OpenWorkbook.parse_ahead). `complete` reads what is left;
+    callbacks given to `when_complete` run once every sheet is read.
+    """
+
+    def __init__(self) -> None:
+        self._order: list[str] = []
+        self._read: dict[str, SheetData] = {}
+        self._pending: dict[str, Callable[[], SheetData]] = {}
+        self._on_complete: list[Callable[[Sheets], None]] = []
+
+    def __setitem__(self, name: str, data: SheetData) -> None:
+        if name not in self._read and name not in self._pending:
+            self._order.append(name)
+        self._read[name] = data
+
+    def later(self, name: str, read: Callable[[], SheetData]) -> None:
+        """Register a sheet to be read on first access."""
+        self._order.append(name)
+        self._pending[name] = read
+
+    def __getitem__(self, name: str) -> SheetData:
+        if name in self._pending:
+            self._read[name] = self._pending.pop(name)()
+            if not self._pending:
+                callbacks, self._on_complete = self._on_complete, []
+                for callback in callbacks:
+                    callback(self)
+        return self._read[name]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._read or name in self._pending
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._order)
+
+    def __len__(self) -> int:
+        return len(self._order)
+
+    @property
+    def pending(self) -> bool:
+        return bool(self._pending)
+
+    def when_complete(self, callback: Callable[[Sheets], None]) -> None:
+        """Call `callback` once every sheet is read: now, if none is left to read."""
+        if self._pending:
+            self._on_complete.append(callback)
+        else:
+            callback(self)
+
+    def complete(self) -> None:
+        """Read every sheet not yet read, in the order registered."""
+        for name in list(self._pending):
+            self[name]
+
+
 @dataclass
 class WorkbookData:
     path: Path
     name: str
-    sheets: dict[str, SheetData] = field(default_factory=dict)
+    sheets: Sheets = field(default_factory=Sheets)

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import io
 import re
+import threading
 import zipfile
 import zlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from pathlib import Path
+from queue import SimpleQueue
 from typing import TYPE_CHECKING
 
 from ..cells import cell_position
@@ -56,6 +58,11 @@ class OpenWorkbook:
         self._parts: dict[str, str] | None = inspection.parts or None  # found by the safety check
         self._facts: dict[str, SheetFacts] = {}
         self._ods: dict[str, TableFacts] | None = None  # every tab's, from content.xml read once
+        # The tabs as calamine lists them, asked once: while a tab is parsed (parse_ahead) the
+        # book is busy, and calamine refuses a second call into it.
+        self.metas = tuple(book.sheets_metadata)
+        self._worker: _Parser | None = None
+        self._parsed: dict[str, _Parse] = {}  # tab → its parse, started and not yet taken
 
     def __enter__(self) -> OpenWorkbook:
         return self
@@ -64,8 +71,32 @@ class OpenWorkbook:
         self.close()
 
     def close(self) -> None:
+        if self._worker is not None:  # a parse under way ends first: the book is still in use
+            self._worker.stop()
+            self._worker = None
+        self._parsed.clear()
         self.book.close()
         self._archive.close()
+
+    def parse_ahead(self, tabs: Iterable[str]) -> None:
+        """Start parsing these tabs, one after another, on a worker thread.
+
+        calamine parses without holding Python's lock, so on a second core the next tab is parsed
+        while Python checks this one (and, at the start, while the checks' modules are imported):
+        at 100,000 rows 訪賓 takes half a second to parse, which the check of 活動 hides. Every
+        call into the book goes through that one worker (`sheet`), never two at once.
+        """
+        for tab in tabs:
+            if tab not in self._parsed:
+                if self._worker is None:
+                    self._worker = _Parser(self.book)
+                self._parsed[tab] = self._worker.submit(tab)
+
+    def sheet(self, tab: str):  # -> python_calamine.CalamineSheet
+        """One tab parsed, waiting for the worker if it is parsing it; calamine's own error if it
+        cannot be read. The parse is handed over, not kept: a second call parses again."""
+        self.parse_ahead((tab,))
+        return self._parsed.pop(tab).result()
 
     def xml_bytes(self) -> int:
         """Uncompressed sheet XML: what a progress estimate is made from, before any parsing."""
@@ -197,10 +228,64 @@ class OpenWorkbook:
         import python_calamine
 
         try:
-            end = self.book.get_sheet_by_name(tab).end
+            end = self.sheet(tab).end
         except python_calamine.CalamineError:  # the reader has already read the tab
             end = None
         return (end[0] + 1, end[1] + 1) if end else (0, 0)
+
+
+class _Parse:
+    """One tab's parse: calamine's sheet, or the exception it raised, once the worker is done."""
+
+    __slots__ = ("done", "error", "sheet", "tab")
+
+    def __init__(self, tab: str) -> None:
+        self.tab = tab
+        self.done = threading.Event()
+        self.sheet: object = None
+        self.error: BaseException | None = None
+
+    def result(self):  # -> python_calamine.CalamineSheet
+        self.done.wait()  # Ctrl+C and SIGTERM still interrupt the wait
+        if self.error is not None:
+            raise self.error
+        return self.sheet
+
+
+class _Parser:
+    """The one thread that calls into a workbook: it parses tabs in the order they are submitted.
+
+    A thread and a queue rather than concurrent.futures, whose import (logging with it) costs
+    more than a small workbook takes to read. It is a daemon: a caller that never closes the
+    workbook does not keep the process alive.
+    """
+
+    def __init__(self, book) -> None:
+        self._book = book
+        self._queue: SimpleQueue[_Parse | None] = SimpleQueue()
+        self._stopping = False
+        self._thread = threading.Thread(target=self._run, name="reportgen-parse", daemon=True)
+        self._thread.start()
+
+    def submit(self, tab: str) -> _Parse:
+        parse = _Parse(tab)
+        self._queue.put(parse)
+        return parse
+
+    def stop(self) -> None:
+        """Parses not yet started are dropped; the one under way ends before this returns."""
+        self._stopping = True
+        self._queue.put(None)
+        self._thread.join()
+
+    def _run(self) -> None:
+        while (parse := self._queue.get()) is not None:
+            if not self._stopping:
+                try:
+                    parse.sheet = self._book.get_sheet_by_name(parse.tab)
+                except BaseException as exc:  # handed to the caller of result(), as if raised there
+                    parse.error = exc
+            parse.done.set()
 
 
 def _reads(tab: str) -> bool:
