@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import cache
 
 from .labels import BREAK_BEFORE_LABEL
 
@@ -46,12 +47,25 @@ _MARKS = "，。、；：？！"
 # (Each branch starts with the space itself, which lets the regex engine skip ahead quickly.)
 _SPACE_BETWEEN_TIGHT = re.compile(rf" (?:(?<=[{_TIGHT}] )(?=[{_TIGHT}])|(?<=[{_MARKS}] )|(?=[{_MARKS}]))")
 _NARROW_PUNCT = {",": "，", ";": "；", ":": "：", "?": "？", "!": "！"}
-_PUNCT_NEAR_CJK = re.compile(rf"(?<=[{_CJK}]) ?[,;:?!]|[,;:?!](?= ?[{_CJK}])")
+
+
+# Compiled when first needed, behind a quick test (a narrow mark, a line break): Python's `re` fills
+# a 64 K table one code point at a time for a CJK character class, 2 ms each on every start.
+@cache
+def _punct_near_cjk() -> re.Pattern[str]:
+    return re.compile(rf"(?<=[{_CJK}]) ?[,;:?!]|[,;:?!](?= ?[{_CJK}])")
+
+
 _PARAGRAPH_BREAK = re.compile(r"\n[^\S\n]*\n\s*")  # a line holding only spaces is blank
 # A single line break (a wrapped line) with the spaces around it: nothing when a CJK character or
 # CJK punctuation is on either side (`110年12月22⏎日`, `2021⏎「亞太`), else one space.
 _LINE_BREAK = re.compile(r"[^\S\n]*\n\s*")
-_CJK_CHAR = re.compile(f"[{_CJK}]")
+
+
+@cache
+def _cjk_char() -> re.Pattern[str]:
+    return re.compile(f"[{_CJK}]")
+
 
 # What staff call the characters that are removed (shown in the warning with their code point).
 _NAMES = {
@@ -128,7 +142,8 @@ def join_lines(text: str) -> str:
         start, end = match.start(), match.end()
         before = text[start - 1] if start else ""
         after = text[end] if end < len(text) else ""
-        return "" if _CJK_CHAR.match(before) or _CJK_CHAR.match(after) else " "
+        cjk = _cjk_char()
+        return "" if cjk.match(before) or cjk.match(after) else " "
 
     return _LINE_BREAK.sub(joint, text)
 
@@ -146,7 +161,7 @@ def _line(text: str, parens: str) -> str:
     # Printable text holds no space but " ", so split() does what the regex does, 4× faster.
     text = " ".join(text.split()) if text.isprintable() else _SPACES.sub(" ", text).strip()
     while True:
-        widened = (_PUNCT_NEAR_CJK.sub(lambda m: _NARROW_PUNCT[m.group().strip()], text)
+        widened = (_punct_near_cjk().sub(lambda m: _NARROW_PUNCT[m.group().strip()], text)
                    if _ANY_NARROW_PUNCT.search(text) else text)
         tightened = _SPACE_BETWEEN_TIGHT.sub("", widened) if " " in widened else widened
         if tightened == text:

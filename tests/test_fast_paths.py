@@ -35,7 +35,7 @@ def test_the_quick_checks_cover_the_characters_their_rules_change():
     assert widened == {chr(code) for code in normalize._FULLWIDTH_ALNUM}
     between_cjk = "日" + "日".join(EVERY_CHARACTER) + "日"  # every character, with CJK on both sides
     assert set(normalize._SPACE_BETWEEN_TIGHT.findall(between_cjk)) == {" "}
-    punctuation = {m.strip() for m in normalize._PUNCT_NEAR_CJK.findall(between_cjk)}
+    punctuation = {m.strip() for m in normalize._punct_near_cjk().findall(between_cjk)}
     assert punctuation == set(normalize._NARROW_PUNCT)
     assert set(normalize._ANY_NARROW_PUNCT.findall(EVERY_CHARACTER)) == punctuation
 

@@ -410,3 +410,14 @@ def readable(sheet: bytes) -> bytes:
         for name, data in parts.items():
             archive.writestr(name, data)
     return buffer.getvalue()
+
+
+def test_rows_wider_than_the_header_in_its_own_chunk_go_to_the_exact_scan(small, monkeypatch):
+    """The header row alone fixes the column bound; wider rows later in the same chunk are judged
+    by the search for cells outside it (then the exact scan decides), never passed unread."""
+    sheet = HEAD + rows(1, 1, columns="ABC") + rows(2, 300) + TAIL
+    result, bounded = both(monkeypatch, package(sheet))
+    assert not bounded and result == ("", frozenset({SHEET}), frozenset())
+    far = HEAD + rows(1, 1, columns="ABC") + rows(2, 3) + b'<row r="4"><c r="XFD4"/></row>' + rows(5, 300) + TAIL
+    (message, _, _), bounded = both(monkeypatch, package(far))
+    assert not bounded and "使用範圍過大（到第 300 列、第 16,384 欄" in message

@@ -56,11 +56,11 @@ def check_same(sheet: Sheet, books: list[WorkbookData], problems: Problems,
                signature: Callable[[SheetData], object], parens: str = "半形") -> None:
     """A settings or sections sheet repeated in another workbook must say the same; the error
     names the first differing cell in each workbook and both values (conflicts.py)."""
-    from .conflicts import first_difference
-
     sources = [book for book in books if sheet.name in book.sheets and not book.sheets[sheet.name].empty]
     if len(sources) < 2:
         return
+    from .conflicts import first_difference  # only for a sheet given twice
+
     first = signature(sources[0].sheets[sheet.name])
     for book in sources[1:]:
         if signature(book.sheets[sheet.name]) != first:

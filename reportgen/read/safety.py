@@ -294,9 +294,11 @@ def _bounded_sheet(handle: BinaryIO, info: zipfile.ZipInfo, name: str, label: st
 
     Every reference is read until the first row ends: the columns of that (header) row fix a
     column bound, and the row bound is the largest round number whose product with it stays
-    within MAX_CELLS. One regex search per later chunk (extent.outside) then shows that every cell and
-    row starts with a reference within both bounds, far cheaper than finding the largest; a cell
-    without r=, an odd spelling or a prefixed element anywhere (extent.UNJUDGED in the header chunks)
+    within MAX_CELLS. One regex search per later chunk (extent.outside), and over the rest of the
+    header row's own chunk, then shows that every cell and row starts with a reference within both
+    bounds, far cheaper than finding the largest (reading the header chunk's megabyte reference by
+    reference took 5 ms a sheet); a cell without r=, an odd spelling or a prefixed element anywhere
+    (extent.UNJUDGED in the header chunks)
     declines instead. The cells _scan_part counts are bounded by the bytes `c` (each `<c` holds
     one) while those stay within a quarter of the limit (each `</c>` holds another: the bound is
     loose), then counted as _scan_part counts them. _scan_part would then find a used range
@@ -321,16 +323,19 @@ def _bounded_sheet(handle: BinaryIO, info: zipfile.ZipInfo, name: str, label: st
         if outside is None:  # every reference is read until the first row ends (the header row)
             if extent.found(extent.UNJUDGED, text) or extent.found(extent.UNJUDGED, edge):
                 return False
-            found = extent.REFERENCE.findall(text) + extent.REFERENCE.findall(edge)
+            end = text.find(b"row>")  # the first row's end: what follows it is judged as later chunks are
+            found = extent.REFERENCE.findall(text if end < 0 else text[:end]) + extent.REFERENCE.findall(edge)
             if found:
                 row, column = extent.largest(found)
                 last_row, last_column = max(last_row, row), max(last_column, column)
-            if b"row>" in text or chunks >= _HEADER_CHUNKS:
+            if end >= 0 or chunks >= _HEADER_CHUNKS:
                 column_bound = max(last_column, 1)
                 row_bound = extent.round_down(MAX_CELLS // column_bound)
                 if last_row > row_bound:
                     return False
                 outside = extent.outside(row_bound, column_bound)
+                if end >= 0 and extent.found(outside, text[end:]):
+                    return False
         elif extent.found(outside, text) or extent.found(outside, edge):
             return False
         if count_cells:

@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING
 from ..cells import cell_position
 from ..errors import FatalError
 from ..schema import UNSUPPORTED, WORKBOOK_SUFFIXES, sheet_named
-from . import escapes
 from .formulas import Position, sheet_facts, sheet_parts
 from .safety import MAX_CELLS, Inspection, check_workbook_bytes, read_file
 
@@ -120,6 +119,8 @@ class OpenWorkbook:
     def typed_escapes(self, tab: str) -> dict[Position, str]:
         """For a tab that may hold escapes, the cells in which staff typed something that looks like
         an escape (saved with an escaped underscore), as Excel shows them: {} almost always."""
+        from . import escapes  # only a workbook holding `_x` gets here
+
         if self._parts is None:
             self._parts = sheet_parts(self._archive)
         part = self._parts.get(tab)
