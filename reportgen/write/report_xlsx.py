@@ -264,8 +264,9 @@ def _merge_rows(xml: bytes, plain: list[PlainRow]) -> bytes:
         mine = plain[later - 1]
         rows.append(f'<row r="{later}">' + (mine if type(mine) is str else "".join(xml for _, xml in mine))
                     + "</row>")
-    # lxml, writing for openpyxl, spells every non-ASCII character as a reference (&#20839;)
-    return xml[:start] + "".join(rows).encode("ascii", "xmlcharrefreplace") + xml[end:]
+    # Written as UTF-8, which the part declares by having no XML declaration (openpyxl's lxml spells
+    # every non-ASCII character as a reference, &#20839;, eight bytes for three and four times slower).
+    return xml[:start] + "".join(rows).encode("utf-8") + xml[end:]
 
 
 def _title(taken: set[str], name: str, file: Path, index: int) -> str:
