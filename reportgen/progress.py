@@ -48,7 +48,9 @@ class Bar:
     """Reading, then checking rows; drawn on one line, at most ten times a second.
 
     The caller creates it and passes it to `api.load`, which calls `start` once the inputs are
-    open, `workbook_read` after each, and `each` around the rows it checks.
+    open, `workbook_read` once each is read, and `each` around the rows it checks. A workbook's
+    sheets are read as they are checked (訪賓 checked while 活動 is still being read), so until
+    every workbook is read the rows are counted against the estimate made at `start`.
     """
 
     def __init__(self, stream: TextIO, files: int = 0, environ: Mapping[str, str] | None = None) -> None:
@@ -57,6 +59,7 @@ class Bar:
         self.files = files
         self.files_read = 0
         self.rows = 0
+        self.estimate = 0  # rows, from the sheets' size before any is read
         self.checked = 0
         self.shown = False
         self._drawn_at = 0.0
@@ -71,7 +74,8 @@ class Bar:
     def start(self, files: int, xml_bytes: int) -> None:
         """The inputs are open: show the bar now if reading and checking them will take long."""
         self.files = files
-        self.decide(expected_seconds(rows_in(xml_bytes)))
+        self.estimate = rows_in(xml_bytes)
+        self.decide(expected_seconds(self.estimate))
 
     def workbook_read(self, rows: int) -> None:
         self.files_read += 1
@@ -95,7 +99,8 @@ class Bar:
 
     def fraction(self) -> float:
         read = self.files_read / self.files if self.files else 1.0
-        checked = min(self.checked / self.rows, 1.0) if self.rows else 0.0
+        rows = self.rows if self.files_read >= self.files else max(self.estimate, self.checked)
+        checked = min(self.checked / rows, 1.0) if rows else 0.0
         return READ_SHARE * read + (1 - READ_SHARE) * checked
 
     def draw(self, force: bool = False) -> None:
@@ -105,8 +110,10 @@ class Bar:
         self._drawn_at = now
         fraction = self.fraction()
         filled = round(WIDTH * fraction)
-        if self.files_read < self.files:
+        if self.files_read < self.files and not self.checked:
             label = f"讀取活頁簿 {self.files_read}/{self.files}"
+        elif self.files_read < self.files:  # some sheets checked, others still being read
+            label = f"讀取並檢核 {self.checked:,} 列"
         else:
             label = f"檢核 {min(self.checked, self.rows):,}/{self.rows:,} 列"
         line = f"[{'#' * filled}{'.' * (WIDTH - filled)}] {fraction:4.0%} {label}"

@@ -103,3 +103,22 @@ def test_rows_pass_through_untouched_when_the_bar_is_not_shown():
 
 def test_the_bar_is_passed_in_never_global():
     assert not hasattr(progress, "_active") and not hasattr(progress, "each")
+
+
+def test_rows_checked_before_every_sheet_is_read_move_the_bar(monkeypatch):
+    """訪賓 is checked while 活動 is still being read: those rows count against the estimate made
+    from the sheets' size, and the real count replaces it once the workbook is read."""
+    monkeypatch.setattr(progress, "REDRAW_SECONDS", 0.0)
+    stream = FakeTerminal()
+    bar = progress.Bar(stream, environ=TERMINAL)
+    bar.start(1, 1000 * progress.XML_BYTES_PER_ROW)  # about 1,000 rows, and shown: a long run
+    bar.decide(progress.THRESHOLD_SECONDS + 1)
+    assert bar.shown
+    list(bar.each(range(500)))  # the visits, the workbook not yet read
+    assert bar.fraction() == pytest.approx((1 - progress.READ_SHARE) * 500 / 1000)  # half the estimate
+    assert "讀取並檢核 500 列" in stream.getvalue()
+    before = bar.fraction()
+    bar.workbook_read(1000)
+    list(bar.each(range(500)))  # the activities
+    assert bar.fraction() == pytest.approx(1.0) and bar.fraction() > before
+    assert "檢核 1,000/1,000 列" in stream.getvalue()
