@@ -89,7 +89,8 @@ def read_workbook(source: Path | OpenWorkbook, problems: Problems, progress=None
     order, those already read reused (what `validate --report` copies, without a second read).
     `lazy` (an opened workbook only): each known sheet is read when the checks first ask for it
     (table.Sheets), while the workbook's worker parses the next; the caller keeps the workbook
-    open until `sheets.complete()`. Tabs reportgen does not read are looked at before returning.
+    open until `sheets.complete()`. Tabs reportgen does not read are looked at once every known
+    sheet is read.
     """
     if isinstance(source, OpenWorkbook):
         data = _read(source, problems, progress, only, grids)
@@ -109,11 +110,13 @@ def _read(opened: OpenWorkbook, problems: Problems, progress, only: AbstractSet[
     name = opened.name  # the file name, or folder/name when two inputs share one
     data = WorkbookData(opened.path, name)
     tabs: dict[str, str] = {}  # canonical sheet → the tab read for it
-    loaded: dict[str, list[list[object]]] = {}  # tab → its values
+    # tab → its values, kept only for `grids` (validate --report): a sheet read lazily would otherwise
+    # keep every tab's values, a large unread one too, alive until the last sheet is read
+    loaded: dict[str, list[list[object]]] | None = {} if grids is not None else None
     metas = list(opened.metas)
     if any(fold(meta.name) == fold(REPORT_SHEET) for meta in metas):
         problems.add("report-workbook", Location(name), sheet=REPORT_SHEET)
-        _every_grid(opened, metas, loaded, grids)
+        _every_grid(opened, metas, {}, grids)
         return data
     unread: list = []  # tabs reportgen does not read: each is looked at for what it resembles
     known: dict[str, tuple[Sheet, object]] = {}  # canonical sheet → (its spec, the tab's metadata)
@@ -130,17 +133,17 @@ def _read(opened: OpenWorkbook, problems: Problems, progress, only: AbstractSet[
         tabs[spec.name] = meta.name
         note_hidden_sheet(meta, spec, name, problems)
         known[spec.name] = (spec, meta)
-    readable = [meta.name for meta in unread if _worksheet_to_note(opened, meta)]
     order = [tabs[sheet.name] for sheet in CHECK_ORDER if sheet.name in tabs]
-    opened.parse_ahead([*readable, *order])
-    for meta in unread:
-        _note_unread(opened, meta, loaded, problems)
+    opened.parse_ahead([*order, *(meta.name for meta in unread if _worksheet_to_note(opened, meta))])
     for sheet_name, (spec, meta) in known.items():  # in tab order, as `data.sheets` lists them
         data.sheets.later(sheet_name, _sheet_reader(opened, spec, meta.name, name, problems, loaded))
     if not tabs:
         problems.add("no-known-sheet", Location(name),
                      sheets="、".join(s.name for s in SHEETS))
-    if grids is not None:  # once every sheet is read, the tabs not read yet are added
+    # The tabs reportgen does not read are looked at last, as before they were read lazily: a large
+    # one (a tab of notes) is then not held while the checked sheets are read.
+    data.sheets.when_complete(lambda _: [_note_unread(opened, meta, loaded, problems) for meta in unread])
+    if grids is not None and loaded is not None:  # once every sheet is read, the tabs not read yet are added
         data.sheets.when_complete(lambda _: _every_grid(opened, metas, loaded, grids))
     if progress is not None:
         data.sheets.when_complete(lambda sheets: _count_rows(sheets, progress))
@@ -148,11 +151,12 @@ def _read(opened: OpenWorkbook, problems: Problems, progress, only: AbstractSet[
 
 
 def _sheet_reader(opened: OpenWorkbook, spec: Sheet, tab: str, file: str, problems: Problems,
-                  loaded: dict[str, list[list[object]]]):
+                  loaded: dict[str, list[list[object]]] | None):
     """What reads one known tab when its sheet is first asked for."""
     def read() -> SheetData:
         sheet, grid = _load_sheet(opened, tab)
-        loaded[tab] = grid
+        if loaded is not None:
+            loaded[tab] = grid
         facts = opened.facts(tab)
         if spec is SETTINGS:
             return _read_settings(spec, file, grid, problems, facts)
@@ -191,13 +195,14 @@ def _worksheet_to_note(opened: OpenWorkbook, meta) -> bool:
     return meta.typ == SheetTypeEnum.WorkSheet and meta.name not in opened.inspection.oversized
 
 
-def _note_unread(opened: OpenWorkbook, meta, loaded: dict[str, list[list[object]]],
+def _note_unread(opened: OpenWorkbook, meta, loaded: dict[str, list[list[object]]] | None,
                  problems: Problems) -> None:
     """A tab reportgen does not read: a warning when it looks like one it reads and holds data."""
     if not _worksheet_to_note(opened, meta):
         return
     grid = _load_sheet(opened, meta.name)[1]
-    loaded[meta.name] = grid  # validate --report copies it: read once
+    if loaded is not None:
+        loaded[meta.name] = grid  # validate --report copies it: read once
     note_unread_tab(opened.name, meta.name, grid, problems)
 
 
