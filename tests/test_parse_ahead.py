@@ -8,6 +8,7 @@ open workbook left behind.
 from __future__ import annotations
 
 import threading
+import zipfile
 
 import pytest
 from openpyxl import Workbook
@@ -99,18 +100,34 @@ def test_calamines_error_reaches_the_caller_as_calamine_raised_it(tmp_path):
     assert str(raised.value) == str(expected.value)
 
 
-def test_closing_while_tabs_are_still_being_parsed_leaves_no_thread(tmp_path):
+def _large_workbook(path, rows: int):
+    """One tab, 活動, of `rows` rows: its sheet XML written out directly (openpyxl would take
+    seconds), so that its parse is still under way when the workbook is closed."""
     book = Workbook()
-    sheet = book.active
-    sheet.title = ACTIVITIES.name
-    for number in range(20_000):
-        sheet.append([1, f"標題{number}", "110/9/8", None, "內容"])
-    path = tmp_path / "big.xlsx"
+    book.active.title = ACTIVITIES.name
+    book.active.append(["節次", "標題"])
     book.save(path)
-    opened = open_workbook(path)
-    opened.parse_ahead([ACTIVITIES.name] * 1 + [ACTIVITIES.name + "x"])
+    cells = "".join(f'<row r="{n}"><c r="A{n}"><v>1</v></c><c r="B{n}" t="inlineStr"><is><t>標題{n}</t></is></c></row>'
+                    for n in range(2, rows + 2))
+    with zipfile.ZipFile(path) as source:
+        parts = {info.filename: source.read(info) for info in source.infolist()}
+    sheet = parts["xl/worksheets/sheet1.xml"].decode()
+    start = sheet.index("<sheetData>") + len("<sheetData>")
+    end = sheet.index("</sheetData>")
+    parts["xl/worksheets/sheet1.xml"] = (sheet[:start] + sheet[start:end] + cells + sheet[end:]).encode()
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+        for name, data in parts.items():
+            target.writestr(name, data)
+    return path
+
+
+def test_closing_while_tabs_are_still_being_parsed_leaves_no_thread(tmp_path):
+    opened = open_workbook(_large_workbook(tmp_path / "big.xlsx", 60_000))
+    opened.parse_ahead([ACTIVITIES.name, ACTIVITIES.name + "x"])
+    worker = _parse_threads()
+    assert len(worker) == 1 and worker[0].is_alive()
     opened.close()  # waits for the parse under way; the one queued behind it is dropped
-    assert _parse_threads() == []
+    assert _parse_threads() == [] and not worker[0].is_alive()
 
 
 def test_a_lazy_read_reads_a_sheet_when_the_checks_ask(tmp_path):

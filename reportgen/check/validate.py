@@ -42,7 +42,9 @@ class Converted:
     row: Row
     sheet: Sheet
     values: dict[str, object]
-    excluded: bool = False  # a cross-row rule decided it does not print (a duplicate, out of period)
+    # A cross-row rule decided it does not print (a duplicate, out of period). 訪賓's models are made
+    # before 活動 is checked (validate_books): a rule that excludes visits runs before that.
+    excluded: bool = False
 
     def __getitem__(self, key: str) -> object:
         value = self.values.get(key)
