@@ -47,8 +47,9 @@ def load(paths: Iterable[Path | str], progress=None, *, keep_grids: bool = False
             if progress is not None:
                 progress.start(len(opened), sum(book.xml_bytes() for book in opened))
             sources = [(book.path, []) for book in opened]
-            books = [read_workbook(book, problems, progress, grids=grids if keep_grids else None, lazy=True)
-                     for book, (_, grids) in zip(opened, sources, strict=True)]
+            books = [read_workbook(book, problems, progress, grids=grids if keep_grids else None, lazy=True,
+                                   ahead=ahead)
+                     for book, (_, grids), ahead in zip(opened, sources, _parse_ahead(opened), strict=True)]
             from .check.validate import validate_books  # while the worker parses
 
             outcome = validate_books(books, problems, progress)
@@ -58,6 +59,18 @@ def load(paths: Iterable[Path | str], progress=None, *, keep_grids: bool = False
     if keep_grids:
         outcome.sources = sources
     return outcome
+
+
+def _parse_ahead(opened: list) -> list[bool]:
+    """Which inputs have their tabs parsed ahead: the first, and the next while their sheet XML
+    together stays within workbook.PARSE_AHEAD_BYTES (a tab parsed ahead waits in memory)."""
+    from .read.workbook import PARSE_AHEAD_BYTES
+
+    total, ahead = 0, []
+    for book in opened:
+        total += book.xml_bytes()
+        ahead.append(not ahead or total <= PARSE_AHEAD_BYTES)
+    return ahead
 
 
 @contextmanager

@@ -202,3 +202,30 @@ def test_the_checks_ask_for_the_sheets_in_the_order_they_are_parsed(monkeypatch)
     outcome = api.load([EXAMPLE])
     assert outcome.report is not None
     assert asked == [sheet.name for sheet in CHECK_ORDER]
+
+
+def test_a_workbook_not_parsed_ahead_is_parsed_on_the_callers_thread(tmp_path):
+    path = write_workbook(tmp_path / "book.xlsx")
+    with open_workbook(path) as opened:
+        assert opened.sheet(VISITS.name).to_python()[0][0] == "日期"
+        assert _parse_threads() == []
+
+
+def test_only_the_first_inputs_within_the_budget_are_parsed_ahead(tmp_path, monkeypatch):
+    """A tab parsed ahead waits in memory: with many large inputs, the first is parsed ahead and
+    the next only while their sheet XML stays within the budget; the others when asked for."""
+    from reportgen.read import workbook
+
+    paths = [write_workbook(tmp_path / f"{name}.xlsx") for name in "abc"]
+    opened = [open_workbook(path) for path in paths]
+    try:
+        size = opened[0].xml_bytes()
+        monkeypatch.setattr(workbook, "PARSE_AHEAD_BYTES", 2 * size)
+        assert api._parse_ahead(opened) == [True, True, False]
+        monkeypatch.setattr(workbook, "PARSE_AHEAD_BYTES", 0)
+        assert api._parse_ahead(opened) == [True, False, False]  # the first always
+    finally:
+        for book in opened:
+            book.close()
+    monkeypatch.setattr(workbook, "PARSE_AHEAD_BYTES", 0)
+    assert _lazy(paths) == _eager(paths)

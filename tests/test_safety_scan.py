@@ -421,3 +421,23 @@ def test_rows_wider_than_the_header_in_its_own_chunk_go_to_the_exact_scan(small,
     far = HEAD + rows(1, 1, columns="ABC") + rows(2, 3) + b'<row r="4"><c r="XFD4"/></row>' + rows(5, 300) + TAIL
     (message, _, _), bounded = both(monkeypatch, package(far))
     assert not bounded and "使用範圍過大（到第 300 列、第 16,384 欄" in message
+
+
+@pytest.mark.parametrize("cell", [
+    b'<c r="A2" r="Z99999"/>',  # the reader places a cell by its last r attribute
+    b'<c r="A2" t="inlineStr" x="row>" r="Z99999"><is><t>x</t></is></c>',  # `>` inside a value
+    b"<c r=\"A2\" r = 'Z99999'/>",  # a second r spelled oddly
+    b'<c r="A2" s="1"\tr="Z99999"/>',
+])
+@pytest.mark.parametrize("where", ["header row", "later chunk"])
+def test_a_second_r_attribute_is_never_passed_unread(small, monkeypatch, cell, where):
+    """A far reference in a cell's second r attribute, in the header row's chunk or any later one:
+    the bounded scan declines and the exact scan refuses the sheet, as calamine would place it."""
+    if where == "header row":
+        sheet = HEAD + b'<row r="1">' + cell.replace(b"A2", b"A1") + b"</row>" + rows(2, 300) + TAIL
+    else:
+        far = b'<row r="151">' + cell.replace(b"A2", b"A151") + b"</row>"
+        sheet = HEAD + rows(1, 150) + far + rows(152, 300) + TAIL
+    (message, _, _), bounded = both(monkeypatch, package(sheet))
+    assert not bounded
+    assert "使用範圍過大（到第 99,999 列、第 26 欄" in message

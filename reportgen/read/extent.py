@@ -39,20 +39,25 @@ def round_down(number: int) -> int:
 
 @lru_cache(maxsize=64)
 def outside(row: int, column: int) -> re.Pattern[bytes]:
-    """Any `<c` or `<row` element that does not start with ` r="` and a reference within the
-    bounds (`row`, `column`, 1-based) spelled as Excel, Calc and openpyxl write it: upper-case
-    letters, no leading zero, double quotes. Cells without r= (each follows the previous one)
-    and odd spellings (lower case, `r = "…"`, single quotes, other attributes first) are found
-    too: the bounded scan cannot judge those, so it declines; so it does for a prefixed element
-    (`<x:c`), which found looks for.
+    """Any `<c` or `<row` element not written whole as Excel, Calc and openpyxl write one: first
+    ` r="` and a reference within the bounds (`row`, `column`, 1-based) in upper-case letters and
+    digits without a leading zero, then only the usual other attributes (a cell's s, t, cm, vm, ph;
+    a row's any but r), each ` name="value"` with no `<` or `>` in its value, up to the tag's end.
 
-    Search with found. No possessive quantifier (Python 3.10 has none).
+    Cells without r= (each follows the previous one), odd spellings (lower case, `r = "…"`, single
+    quotes, other attributes first) and a second r attribute (the reader places a cell by its
+    last one: `<c r="A1" r="XFD9">` is a cell in XFD9) are found too: the bounded scan cannot
+    judge those, so it declines; so it does for a prefixed element (`<x:c`), which found looks for.
+
+    Search with found: an element is judged whole when its tag ends within JUDGED bytes of its `<`.
+    No possessive quantifier (Python 3.10 has none).
     """
     rows = _at_most(str(row), "0123456789"[1:], "0123456789") if row >= 1 else "(?!)"
     letters = column_letter(column - 1) if column >= 1 else ""
     columns = _at_most(letters, _LETTERS, _LETTERS) if letters else "(?!)"
-    cell = f'c(?=[\\s/>])(?! r="{columns}{rows}")'
-    line = f'row(?=[\\s/>])(?! r="{rows}")'
+    value = '="[^"<>]*"'
+    cell = f'c(?=[\\s/>])(?! r="{columns}{rows}"(?: (?:s|t|cm|vm|ph){value})*/?>)'
+    line = f'row(?=[\\s/>])(?! r="{rows}"(?: (?!r=)[\\w:.-]+{value})*/?>)'
     return re.compile(f"<(?:{cell}|{line})".encode())
 
 
@@ -71,7 +76,9 @@ def found(pattern: re.Pattern[bytes], text: bytes) -> bool:
 
 
 _LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-JUDGED = 20  # bytes after `<` that hold the longest reference within bounds (`c r="XFD1048576"`)
+# Bytes after `<` within which an element's tag is judged whole (`<c r="XFD1048576" s="12" t="inlineStr">`
+# and a row's spans, height and style with room to spare); a longer tag cut by a chunk's end declines.
+JUDGED = 256
 
 
 def _at_most(largest: str, first: str, alphabet: str) -> str:

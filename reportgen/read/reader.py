@@ -80,7 +80,7 @@ def decode_grid(grid: list[list[object]], typed: Mapping[tuple[int, int], str] |
 def read_workbook(source: Path | OpenWorkbook, problems: Problems, progress=None, *,
                   only: AbstractSet[str] | None = None,
                   grids: list[tuple[str, list[list[object]]]] | None = None,
-                  lazy: bool = False) -> WorkbookData:
+                  lazy: bool = False, ahead: bool = True) -> WorkbookData:
     """Read the known sheets of one workbook; unknown sheets and columns are ignored.
 
     `source` is a path (opened and closed here) or a workbook the caller opened; `progress`
@@ -90,10 +90,11 @@ def read_workbook(source: Path | OpenWorkbook, problems: Problems, progress=None
     `lazy` (an opened workbook only): each known sheet is read when the checks first ask for it
     (table.Sheets), while the workbook's worker parses the next; the caller keeps the workbook
     open until `sheets.complete()`. Tabs reportgen does not read are looked at once every known
-    sheet is read.
+    sheet is read. `ahead`: the tabs are parsed ahead, in the order the checks ask for them
+    (OpenWorkbook.parse_ahead); otherwise each when it is read.
     """
     if isinstance(source, OpenWorkbook):
-        data = _read(source, problems, progress, only, grids)
+        data = _read(source, problems, progress, only, grids, ahead)
         if not lazy:
             data.sheets.complete()
         return data
@@ -104,7 +105,7 @@ def read_workbook(source: Path | OpenWorkbook, problems: Problems, progress=None
 
 
 def _read(opened: OpenWorkbook, problems: Problems, progress, only: AbstractSet[str] | None = None,
-          grids: list[tuple[str, list[list[object]]]] | None = None) -> WorkbookData:
+          grids: list[tuple[str, list[list[object]]]] | None = None, ahead: bool = True) -> WorkbookData:
     """Which tab is which sheet, from the tab names alone; the sheets are registered to be read
     (Sheets.later) and their parses started in the order the checks ask for them."""
     name = opened.name  # the file name, or folder/name when two inputs share one
@@ -134,7 +135,8 @@ def _read(opened: OpenWorkbook, problems: Problems, progress, only: AbstractSet[
         note_hidden_sheet(meta, spec, name, problems)
         known[spec.name] = (spec, meta)
     order = [tabs[sheet.name] for sheet in CHECK_ORDER if sheet.name in tabs]
-    opened.parse_ahead([*order, *(meta.name for meta in unread if _worksheet_to_note(opened, meta))])
+    if ahead:
+        opened.parse_ahead([*order, *(meta.name for meta in unread if _worksheet_to_note(opened, meta))])
     for sheet_name, (spec, meta) in known.items():  # in tab order, as `data.sheets` lists them
         data.sheets.later(sheet_name, _sheet_reader(opened, spec, meta.name, name, problems, loaded))
     if not tabs:

@@ -38,7 +38,8 @@ _XML_SUFFIXES = (".xml", ".rels", ".vml")
 _DTD_MARKERS = (b"<!DOCTYPE", b"<!ENTITY")
 _WORKSHEET = re.compile(r"xl/worksheets/[^/]+\.xml", re.IGNORECASE)
 _CHUNK = 1024 * 1024
-_OVERLAP = 64  # bytes carried between chunks so a marker split across them is still found
+_OVERLAP = 2 * extent.JUDGED  # bytes carried between chunks so that a marker, or an element's whole tag,
+# split across them is still found
 
 _SAVE_AS = "請在 Excel 或 Calc 開啟後「另存為」.xlsx 活頁簿再試。"
 _SUSPECT = "為安全起見不予讀取。若這是正常的活頁簿，請在 Excel 或 Calc 開啟後另存新檔再試。"

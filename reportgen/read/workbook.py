@@ -45,6 +45,12 @@ class SheetFacts:
 NO_FACTS = SheetFacts()
 
 
+# Sheet XML (inflated) of the inputs whose tabs are parsed ahead, the first input's always: a tab
+# parsed ahead waits, in calamine's memory, until the checks take it, so with many large inputs
+# the rest are parsed when asked for (api.load). 64 MB is some 75,000 rows.
+PARSE_AHEAD_BYTES = 64 * 2**20
+
+
 class OpenWorkbook:
     """An input opened once; close it (or use `with`) when its sheets are read."""
 
@@ -93,7 +99,13 @@ class OpenWorkbook:
 
     def sheet(self, tab: str):  # -> python_calamine.CalamineSheet
         """One tab parsed, waiting for the worker if it is parsing it; calamine's own error if it
-        cannot be read. The parse is handed over, not kept: a second call parses again."""
+        cannot be read. The parse is handed over, not kept: a second call parses again.
+
+        A workbook whose tabs are not parsed ahead is parsed here, on the caller's thread: memory
+        a worker thread allocates is held apart from the main thread's (a 25,000-row workbook read
+        through a worker peaked some 10 MB higher), so no thread is started for nothing."""
+        if self._worker is None:
+            return self.book.get_sheet_by_name(tab)
         self.parse_ahead((tab,))
         return self._parsed.pop(tab).result()
 
