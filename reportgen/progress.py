@@ -63,6 +63,7 @@ class Bar:
         self.checked = 0
         self.shown = False
         self._drawn_at = 0.0
+        self._drawn_fraction = 0.0  # never drawn backwards (the real row count may exceed the estimate)
         self._width = 0  # display width of the line on screen
 
     def decide(self, seconds: float) -> None:
@@ -108,7 +109,7 @@ class Bar:
         if not self.shown or (not force and now - self._drawn_at < REDRAW_SECONDS):
             return
         self._drawn_at = now
-        fraction = self.fraction()
+        fraction = self._drawn_fraction = max(self.fraction(), self._drawn_fraction)
         filled = round(WIDTH * fraction)
         if self.files_read < self.files and not self.checked:
             label = f"讀取活頁簿 {self.files_read}/{self.files}"

@@ -122,3 +122,17 @@ def test_rows_checked_before_every_sheet_is_read_move_the_bar(monkeypatch):
     list(bar.each(range(500)))  # the activities
     assert bar.fraction() == pytest.approx(1.0) and bar.fraction() > before
     assert "檢核 1,000/1,000 列" in stream.getvalue()
+
+
+def test_the_bar_never_moves_backwards_when_the_estimate_was_low(monkeypatch):
+    monkeypatch.setattr(progress, "REDRAW_SECONDS", 0.0)
+    stream = FakeTerminal()
+    bar = progress.Bar(stream, environ=TERMINAL)
+    bar.start(1, 300 * progress.XML_BYTES_PER_ROW)  # an estimate of 300 rows
+    bar.decide(progress.THRESHOLD_SECONDS + 1)
+    list(bar.each(range(500)))  # more rows checked than estimated, the workbook not yet read
+    bar.workbook_read(1000)  # the real count is larger still: fraction() drops
+    assert bar.fraction() == pytest.approx(progress.READ_SHARE + (1 - progress.READ_SHARE) * 0.5)  # 65%
+    bar.draw(force=True)
+    shown = [int(part.split("%")[0].split()[-1]) for part in stream.getvalue().split("\r") if "%" in part]
+    assert shown == sorted(shown) and shown[-1] == 70  # held at what was drawn before
