@@ -42,7 +42,8 @@ def outside(row: int, column: int) -> re.Pattern[bytes]:
     """Any `<c` or `<row` element not written whole as Excel, Calc and openpyxl write one: first
     ` r="` and a reference within the bounds (`row`, `column`, 1-based) in upper-case letters and
     digits without a leading zero, then only the usual other attributes (a cell's s, t, cm, vm, ph;
-    a row's any but r), each ` name="value"` with no `<` or `>` in its value, up to the tag's end.
+    a row's any but r, with or without a prefix), each ` name="value"` with no `<` or `>` in its
+    value, up to the tag's end.
 
     Cells without r= (each follows the previous one), odd spellings (lower case, `r = "…"`, single
     quotes, other attributes first) and a second r attribute (the reader places a cell by its
@@ -57,7 +58,7 @@ def outside(row: int, column: int) -> re.Pattern[bytes]:
     columns = _at_most(letters, _LETTERS, _LETTERS) if letters else "(?!)"
     value = '="[^"<>]*"'
     cell = f'c(?=[\\s/>])(?! r="{columns}{rows}"(?: (?:s|t|cm|vm|ph){value})*/?>)'
-    line = f'row(?=[\\s/>])(?! r="{rows}"(?: (?!r=)[\\w:.-]+{value})*/?>)'
+    line = f'row(?=[\\s/>])(?! r="{rows}"(?: (?!(?:[\\w.-]+:)?r=)[\\w:.-]+{value})*/?>)'
     return re.compile(f"<(?:{cell}|{line})".encode())
 
 
