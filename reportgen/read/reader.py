@@ -136,14 +136,14 @@ def _read(opened: OpenWorkbook, problems: Problems, progress, only: AbstractSet[
         known[spec.name] = (spec, meta)
     order = [tabs[sheet.name] for sheet in CHECK_ORDER if sheet.name in tabs]
     if ahead:
-        opened.parse_ahead([*order, *(meta.name for meta in unread if _worksheet_to_note(opened, meta))])
+        opened.parse_ahead(order)
     for sheet_name, (spec, meta) in known.items():  # in tab order, as `data.sheets` lists them
         data.sheets.later(sheet_name, _sheet_reader(opened, spec, meta.name, name, problems, loaded))
     if not tabs:
         problems.add("no-known-sheet", Location(name),
                      sheets="、".join(s.name for s in SHEETS))
-    # The tabs reportgen does not read are looked at last, as before they were read lazily: a large
-    # one (a tab of notes) is then not held while the checked sheets are read.
+    # The tabs reportgen does not read are parsed and looked at last, as before they were read
+    # lazily: a large one (a tab of notes) is then not held while the checked sheets are read.
     data.sheets.when_complete(lambda _: [_note_unread(opened, meta, loaded, problems) for meta in unread])
     if grids is not None and loaded is not None:  # once every sheet is read, the tabs not read yet are added
         data.sheets.when_complete(lambda _: _every_grid(opened, metas, loaded, grids))
