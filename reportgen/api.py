@@ -44,12 +44,13 @@ def load(paths: Iterable[Path | str], progress=None, *, keep_grids: bool = False
             for path, name in zip(files, display_names(files), strict=True):  # all checked before any is parsed
                 opened.append(open_workbook(path))
                 opened[-1].name = name
+            sizes = [book.xml_bytes() for book in opened]
             if progress is not None:
-                progress.start(len(opened), sum(book.xml_bytes() for book in opened))
+                progress.start(len(opened), sum(sizes))
             sources = [(book.path, []) for book in opened]
             books = [read_workbook(book, problems, progress, grids=grids if keep_grids else None, lazy=True,
                                    ahead=ahead)
-                     for book, (_, grids), ahead in zip(opened, sources, _parse_ahead(opened), strict=True)]
+                     for book, (_, grids), ahead in zip(opened, sources, _parse_ahead(sizes), strict=True)]
             from .check.validate import validate_books  # while the worker parses
 
             outcome = validate_books(books, problems, progress)
@@ -61,14 +62,15 @@ def load(paths: Iterable[Path | str], progress=None, *, keep_grids: bool = False
     return outcome
 
 
-def _parse_ahead(opened: list) -> list[bool]:
-    """Which inputs have their tabs parsed ahead: the first, and the next while their sheet XML
-    together stays within workbook.PARSE_AHEAD_BYTES (a tab parsed ahead waits in memory)."""
+def _parse_ahead(sizes: list[int]) -> list[bool]:
+    """Which inputs, of these sheet XML sizes, have their tabs parsed ahead: the first, and the next
+    while their sheet XML together stays within workbook.PARSE_AHEAD_BYTES (a tab parsed ahead
+    waits in memory)."""
     from .read.workbook import PARSE_AHEAD_BYTES
 
     total, ahead = 0, []
-    for book in opened:
-        total += book.xml_bytes()
+    for size in sizes:
+        total += size
         ahead.append(not ahead or total <= PARSE_AHEAD_BYTES)
     return ahead
 

@@ -221,9 +221,9 @@ def test_only_the_first_inputs_within_the_budget_are_parsed_ahead(tmp_path, monk
     try:
         size = opened[0].xml_bytes()
         monkeypatch.setattr(workbook, "PARSE_AHEAD_BYTES", 2 * size)
-        assert api._parse_ahead(opened) == [True, True, False]
+        assert api._parse_ahead([book.xml_bytes() for book in opened]) == [True, True, False]
         monkeypatch.setattr(workbook, "PARSE_AHEAD_BYTES", 0)
-        assert api._parse_ahead(opened) == [True, False, False]  # the first always
+        assert api._parse_ahead([book.xml_bytes() for book in opened]) == [True, False, False]  # the first always
     finally:
         for book in opened:
             book.close()

@@ -110,7 +110,6 @@ def _read(opened: OpenWorkbook, problems: Problems, progress, only: AbstractSet[
     (Sheets.later) and their parses started in the order the checks ask for them."""
     name = opened.name  # the file name, or folder/name when two inputs share one
     data = WorkbookData(opened.path, name)
-    tabs: dict[str, str] = {}  # canonical sheet → the tab read for it
     # tab → its values, kept only for `grids` (validate --report): a sheet read lazily would otherwise
     # keep every tab's values, a large unread one too, alive until the last sheet is read
     loaded: dict[str, list[list[object]]] | None = {} if grids is not None else None
@@ -127,25 +126,23 @@ def _read(opened: OpenWorkbook, problems: Problems, progress, only: AbstractSet[
             unread.append(meta)
         if spec is None or (only is not None and spec.name not in only):
             continue
-        if spec.name in tabs:
-            problems.add("duplicate-sheet", Location(name, spec.name), first=tabs[spec.name],
+        if spec.name in known:
+            problems.add("duplicate-sheet", Location(name, spec.name), first=known[spec.name][1].name,
                          second=meta.name)
             continue
-        tabs[spec.name] = meta.name
         note_hidden_sheet(meta, spec, name, problems)
         known[spec.name] = (spec, meta)
-    order = [tabs[sheet.name] for sheet in CHECK_ORDER if sheet.name in tabs]
     if ahead:
-        opened.parse_ahead(order)
+        opened.parse_ahead([known[sheet.name][1].name for sheet in CHECK_ORDER if sheet.name in known])
     for sheet_name, (spec, meta) in known.items():  # in tab order, as `data.sheets` lists them
         data.sheets.later(sheet_name, _sheet_reader(opened, spec, meta.name, name, problems, loaded))
-    if not tabs:
+    if not known:
         problems.add("no-known-sheet", Location(name),
                      sheets="、".join(s.name for s in SHEETS))
     # The tabs reportgen does not read are parsed and looked at last, as before they were read
     # lazily: a large one (a tab of notes) is then not held while the checked sheets are read.
     data.sheets.when_complete(lambda _: [_note_unread(opened, meta, loaded, problems) for meta in unread])
-    if grids is not None and loaded is not None:  # once every sheet is read, the tabs not read yet are added
+    if loaded is not None:  # `grids` asked for: once every sheet is read, the tabs not read yet are added
         data.sheets.when_complete(lambda _: _every_grid(opened, metas, loaded, grids))
     if progress is not None:
         data.sheets.when_complete(lambda sheets: _count_rows(sheets, progress))
@@ -189,19 +186,13 @@ def _every_grid(opened: OpenWorkbook, metas: list, loaded: dict[str, list[list[o
         grids.append((meta.name, grid))
 
 
-def _worksheet_to_note(opened: OpenWorkbook, meta) -> bool:
-    """An unread tab worth looking at: chart and dialog sheets hold no cells, and a tab too large
-    to read is left alone."""
-    from python_calamine import SheetTypeEnum
-
-    return meta.typ == SheetTypeEnum.WorkSheet and meta.name not in opened.inspection.oversized
-
-
 def _note_unread(opened: OpenWorkbook, meta, loaded: dict[str, list[list[object]]] | None,
                  problems: Problems) -> None:
     """A tab reportgen does not read: a warning when it looks like one it reads and holds data."""
-    if not _worksheet_to_note(opened, meta):
-        return
+    from python_calamine import SheetTypeEnum
+
+    if meta.typ != SheetTypeEnum.WorkSheet or meta.name in opened.inspection.oversized:
+        return  # chart and dialog sheets hold no cells; a tab too large to read is left alone
     grid = _load_sheet(opened, meta.name)[1]
     if loaded is not None:
         loaded[meta.name] = grid  # validate --report copies it: read once

@@ -293,23 +293,24 @@ def _bounded_sheet(handle: BinaryIO, info: zipfile.ZipInfo, name: str, label: st
                    negative: set[str] | None = None) -> bool:
     """True when a worksheet is shown to be within MAX_CELLS without finding its exact extent.
 
-    Every reference is read until the first row ends: the columns of that (header) row fix a
-    column bound, and the row bound is the largest round number whose product with it stays
-    within MAX_CELLS. One regex search per later chunk (extent.outside), and over the rest of the
-    header row's own chunk, then shows that every cell and row starts with a reference within both
-    bounds, far cheaper than finding the largest (reading the header chunk's megabyte reference by
-    reference took 5 ms a sheet); a cell without r=, an odd spelling or a prefixed element anywhere
-    (extent.UNJUDGED in the header chunks)
-    declines instead. The cells _scan_part counts are bounded by the bytes `c` (each `<c` holds
-    one) while those stay within a quarter of the limit (each `</c>` holds another: the bound is
-    loose), then counted as _scan_part counts them. _scan_part would then find a used range
-    within both bounds and no more cells than MAX_CELLS: the same verdict (for the references on
-    cells and rows, the only ones the reader reads). False (a bound not met, or anything not
-    judged) sends the caller to _scan_part, for the exact extent and its message; a DTD is
-    refused here as there. `plain` and `escaped` are filled as _scan_part fills them.
+    Every reference is read until the first row ends: the columns of that (header) row fix a column
+    bound, and the row bound is the largest round number whose product with it stays within
+    MAX_CELLS. One regex search per later chunk (extent.outside), and over the rest of the header
+    row's own chunk, then shows that every cell and row starts with a reference within both bounds,
+    far cheaper than finding the largest (reading the header chunk's megabyte reference by reference
+    took 5 ms a sheet); a cell without r=, an odd spelling, a second r attribute or a prefixed
+    element anywhere (extent.UNJUDGED in the header chunks) declines instead. The cells _scan_part
+    counts are bounded by the bytes `c` (each `<c` holds one) while those stay within a quarter of
+    the limit (each `</c>` holds another: the bound is loose), then counted as _scan_part counts
+    them. _scan_part would then find a used range within both bounds and no more cells than
+    MAX_CELLS: the same verdict (for the references on cells and rows, the only ones the reader
+    reads). False (a bound not met, or anything not judged) sends the caller to _scan_part, for the
+    exact extent and its message; a DTD is refused here as there. `plain` and `escaped` are filled
+    as _scan_part fills them.
 
     Each chunk is searched together with `edge`, the bytes around its start, rather than
-    copied behind the previous chunk's end: every marker and reference is shorter than _OVERLAP.
+    copied behind the previous chunk's end: every marker, and every element's tag judged whole
+    (extent.JUDGED), is shorter than _OVERLAP.
     """
     count_cells = info.file_size >= 2 * MAX_CELLS
     cells = 0

@@ -145,9 +145,9 @@ class Sheets(Mapping[str, SheetData]):
     """A workbook's known sheets by canonical name, each read when it is first asked for.
 
     Which tab stands for which sheet is known before any is parsed, so names, `in` and `len`
-    never read. A sheet registered with `later` is read on first access: the checks ask for
-    報告設定 and 章節 first and 訪賓 last, so calamine parses 訪賓 on its worker thread while
-    Python checks 活動 (read/workbook.OpenWorkbook.parse_ahead). `complete` reads what is left;
+    never read. A sheet registered with `later` is read on first access: the checks ask in
+    schema.CHECK_ORDER, 活動 last, so calamine parses 活動 on its worker thread while Python
+    checks 訪賓 (read/workbook.OpenWorkbook.parse_ahead). `complete` reads what is left;
     callbacks given to `when_complete` run once every sheet is read.
     """
 
