@@ -6,7 +6,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
-from .normalize import strip_invisible
+from .normalize import nothing_invisible, strip_invisible
 
 _CELL_REF = re.compile(r"([A-Z]{1,3})([0-9]{1,7})")
 # Our own few lines rather than openpyxl's: importing openpyxl costs every command ~70 ms, and
@@ -57,7 +57,7 @@ def fold(text: object) -> str:
     """Compare headers, sheet names and choices tolerantly: width-folded, without spaces or
     invisible characters (a zero-width space pasted into a header still names the column)."""
     text = str(text)
-    if not text.isprintable():
+    if not nothing_invisible(text):
         text = strip_invisible(text)[0]
     return "".join(fold_width(text).split())
 

@@ -115,6 +115,8 @@ CODES: dict[str, Code] = {
                            "若要保留這一句，請改寫前言的結尾。"),
     "dangling-content": Code(W, "內容的最後一段以「：」結尾，但後面沒有要介紹的內容；已刪去最後一句「{sentence}」。",
                              "若要保留這一句，請在後面補上分項（例如 1、……），或改寫這一句的結尾。"),
+    "dangling-title": Code(W, "標題「{title}」以「：」結尾，但後面沒有內容；已刪去結尾的「：」。",
+                           "請在「{header}」補上內容，或改寫標題的結尾。"),
     "too-many-items": Code(E, "節次 {number}「{title}」有 {count:,} 項活動，一節最多 {limit} 項。",
                            "請把活動分到幾個節。"),
     "bad-date-in-text": Code(W, "內容中的日期「{date}」不存在。", "請確認是否誤植。"),

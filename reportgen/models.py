@@ -10,7 +10,7 @@ import datetime as dt
 import re
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, InstanceOf, field_validator
 
 from .dates import Day
 from .problems import Location
@@ -30,6 +30,13 @@ def _field(sheet: Sheet, key: str, default: Any = ...) -> Any:
     if col.required and not col.may_be_blank and col.kind in (Kind.LINE, Kind.PROSE, Kind.ITEMS):
         return Field(default, min_length=1)
     return Field(default)
+
+
+# reportgen's own value objects (the reader's cell address, a checked date): taken as they are, an
+# isinstance check, rather than as dataclasses pydantic would take apart and validate field by field
+# (a third of an Activity's validation).
+_Source = InstanceOf[Location]
+_Day = InstanceOf[Day]
 
 
 class _Model(BaseModel):
@@ -53,7 +60,7 @@ class Section(_Model):
     kind: str
     preface: tuple[str, ...] = ()  # rendered paragraphs
     format: str = _field(SECTIONS, "format", SEPARATE)
-    source: Location
+    source: _Source
 
     @field_validator("kind")
     @classmethod
@@ -66,10 +73,10 @@ class Section(_Model):
 class Activity(_Model):
     section: int = _field(ACTIVITIES, "section")
     title: str = _field(ACTIVITIES, "title")
-    start: Day | None = None  # blank only when 活動排序 is 填寫順序
-    end: Day | None = None
+    start: _Day | None = None  # blank only when 活動排序 is 填寫順序
+    end: _Day | None = None
     paragraphs: tuple[str, ...] = _field(ACTIVITIES, "paragraphs", ())
-    source: Location
+    source: _Source
 
     @property
     def last_day(self) -> dt.date | None:
@@ -85,7 +92,7 @@ class Visit(_Model):
     people: int = _field(VISITS, "people")
     form: str = _field(VISITS, "form", "實體")
     key: bool = False  # 主要訪團: listed by name
-    source: Location
+    source: _Source
 
     @property
     def video(self) -> bool:

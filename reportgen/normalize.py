@@ -9,16 +9,30 @@ from functools import cache
 
 from .labels import BREAK_BEFORE_LABEL
 
-# Line separators staff paste in: Word's Shift+Enter arrives as a vertical tab.
-_BREAKS = re.compile(r"\r\n|[\r\v\f\x85\u2028\u2029]")
-# Control, zero-width, bidi and non-characters: invisible in Excel, harmful in print.
+# Line separators staff paste in: Word's Shift+Enter arrives as a vertical tab. (A form feed or
+# NEL is a control character like any other: removed, with the warning, SPEC §4.)
+_BREAKS = re.compile(r"\r\n|[\r\v\u2028\u2029]")
+# Control, zero-width, bidi and non-characters: invisible in Excel, harmful in print. The
+# zero-width ones are Unicode's default-ignorable code points (variation selectors, the combining
+# grapheme joiner, Hangul fillers, tags …), which a value can carry unseen.
 _NONCHARACTERS = "".join(f"{chr(plane + 0xFFFE)}{chr(plane + 0xFFFF)}"
                          for plane in range(0x10000, 0x110000, 0x10000))
+# Those of them Python counts as printable (str.isprintable, every fast path's first test).
+_PRINTABLE_INVISIBLE = ("\u034f\u115f\u1160\u17b4\u17b5\u180b-\u180d\u180f\u3164\ufe00-\ufe0f\uffa0"
+                        "\U000e0100-\U000e01ef")
 _INVISIBLE = re.compile(
-    "[\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e"
-    "\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb\ufffe\uffff\ufdd0-\ufdef\ud800-\udfff"
-    + _NONCHARACTERS + "]"
+    "[\x00-\x08\x0c\x0e-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e"
+    "\u2060-\u206f\ufeff\ufff0-\ufffb\ufffe\uffff\ufdd0-\ufdef\ud800-\udfff"
+    "\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0000-\U000e0fff"
+    + _PRINTABLE_INVISIBLE + _NONCHARACTERS + "]"
 )
+_ANY_PRINTABLE_INVISIBLE = re.compile(f"[{_PRINTABLE_INVISIBLE}]")
+
+
+def nothing_invisible(text: str) -> bool:
+    """True when strip_invisible would neither remove nor turn anything (no line break either):
+    every fast path asks this rather than str.isprintable, which passes a variation selector."""
+    return text.isprintable() and (text.isascii() or _ANY_PRINTABLE_INVISIBLE.search(text) is None)
 # Excel's `_xHHHH_` escape for a character XML cannot hold. It belongs to the .xlsx file format, so
 # the reader decodes it once, as Excel shows the cell (read/reader.py); normalization never decodes,
 # so that removing an invisible character can never form a new escape (`_x4E` + U+200B + `2D_`
@@ -72,13 +86,17 @@ _NAMES = {
     0x00AD: "軟連字號", 0x061C: "阿拉伯字母標記", 0x180E: "蒙古文母音分隔符",
     0x200B: "零寬空格", 0x200C: "零寬不連字", 0x200D: "零寬連字",
     0x200E: "由左至右標記", 0x200F: "由右至左標記", 0x2060: "字組連接符", 0xFEFF: "零寬不換行空格（BOM）",
-    0xFFFE: "非字元", 0xFFFF: "非字元",
+    0xFFFE: "非字元", 0xFFFF: "非字元", 0x034F: "組合字形連接符", 0x3164: "韓文填充字元",
+    0x115F: "韓文填充字元", 0x1160: "韓文填充字元", 0xFFA0: "韓文填充字元",
 }
 _NAMED_RANGES = (
     (0x0000, 0x001F, "控制字元"), (0x007F, 0x009F, "控制字元"),
     (0x202A, 0x202E, "雙向文字控制字元"), (0x2066, 0x2069, "雙向文字控制字元"),
     (0x2061, 0x2064, "不可見的數學符號"), (0x206A, 0x206F, "已停用的格式字元"),
     (0xFFF9, 0xFFFB, "行間註解字元"), (0xFDD0, 0xFDEF, "非字元"), (0xD800, 0xDFFF, "不成對的代理字元"),
+    (0xFE00, 0xFE0F, "異體字選擇符"), (0xE0100, 0xE01EF, "異體字選擇符"), (0x180B, 0x180F, "蒙古文異體選擇符"),
+    (0x17B4, 0x17B5, "高棉文不發音母音"), (0xE0000, 0xE007F, "標籤字元"), (0x1D173, 0x1D17A, "音樂格式字元"),
+    (0x1BCA0, 0x1BCA3, "速記格式字元"),
 )
 
 
@@ -100,7 +118,7 @@ def strip_invisible(text: str) -> tuple[str, tuple[str, ...]]:
     Escapes are not decoded here (the reader has decoded them once), so what is left after a
     removal is text as typed, never a new escape: one pass is idempotent.
     """
-    if text.isprintable():  # line separators and invisibles are unprintable
+    if nothing_invisible(text):
         return text, ()
     found = _INVISIBLE.findall(text)
     if found:
@@ -249,13 +267,20 @@ def visible(text: str) -> str:
     Excel shows them, since the reader decoded them (`締盟儀式〈U+FFFE〉。`). Ordinary spaces and
     printable characters, private-use ones included (a font's own ideographs), are left alone.
     """
-    if text.isprintable():
+    if nothing_invisible(text) and BLANK_GLYPH not in text:
         return text
     return "".join(_shown(c) for c in text)
 
 
+# A printable character that looks like a space but is none (the braille blank): kept, since it is no
+# zero-width character, but shown by its code point when a message quotes it, so that a value it
+# makes wrong (`3⠀`) never looks right in the message.
+BLANK_GLYPH = "\u2800"
+
+
 def _shown(char: str) -> str:
-    if char.isprintable() or unicodedata.category(char) == "Co":
+    if ((char.isprintable() or unicodedata.category(char) == "Co") and char != BLANK_GLYPH
+            and not _ANY_PRINTABLE_INVISIBLE.match(char)):
         return char
     if char == "\n":
         return "〈換行〉"

@@ -114,6 +114,22 @@ def test_data_in_a_column_without_a_header_is_a_warning(tmp_path):
     assert "I 欄沒有欄名，第 2 列的資料不會讀取" in outcome.problems[0].message
 
 
+@pytest.mark.parametrize(("sheet", "header", "known", "value"), [
+    ("活動", "(選填)結束日期", "結束日期", "110/9/9"), ("訪賓", "【選填】形式", "形式", "視訊"),
+    ("訪賓", "(實體/視訊)\n形式", "形式", "視訊"),
+])
+def test_a_header_whose_annotation_comes_first_is_named_not_dropped(tmp_path, sheet, header, known, value):
+    """SPEC §2 matches an annotation after the name; one before it matches nothing, and the column it
+    heads is named by the warning rather than dropped unseen."""
+    head = {**HEADERS, sheet: [header if h == known else h for h in HEADERS[sheet]]}
+    rows = {"activities": [{**ACTIVITIES[0], header: value}]} if sheet == "活動" else \
+        {"visits": [{**VISITS[0], header: value}]}
+    outcome, _text = _load(write_workbook(tmp_path / "a.xlsx", headers=head, **rows))
+    [problem] = outcome.problems
+    assert (problem.code, problem.location.sheet) == ("unread-column", sheet)
+    assert f"含有「{known}」" in problem.message and "第 2 列的資料不會讀取" in problem.message
+
+
 # --- tabs that look like a data sheet -----------------------------------------------------------
 
 @pytest.mark.parametrize("tab", ["活動 (2)", "活動紀錄", "訪賓(下半年)", "章節 (2)", "報告設定 (2)"])
@@ -159,6 +175,13 @@ def test_an_unknown_setting_with_a_value_is_a_warning(tmp_path):
     [problem] = outcome.problems
     assert (problem.code, problem.location.cell) == ("unknown-setting", "A6")
     assert "「副標題」不是可辨識的項目，B6 的內容不會讀取" in problem.message
+
+
+@pytest.mark.parametrize("item", ["(選填)前言", "【選填】括號"])
+def test_a_setting_whose_annotation_comes_first_is_named_not_dropped(tmp_path, item):
+    outcome, text = _load(write_workbook(tmp_path / "a.xlsx", settings={**SETTINGS, item: "全形"}))
+    assert _codes_at(outcome) == [("unknown-setting", "報告設定", "A6")]
+    assert f"「{item}」不是可辨識的項目" in outcome.problems[0].message and "全形" not in text
 
 
 def test_a_value_without_a_setting_name_is_a_warning(tmp_path):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import random
 import zipfile
 from pathlib import Path
@@ -16,10 +17,15 @@ from reportgen.check.limits import MAX_CHARS
 from reportgen.schema import Kind
 from zipparts import ACTIVITY_SHEET, replace_text, rewrite
 
-# A megabyte of varied ideographs (a repeated character would compress like a zip bomb). Through
-# openpyxl a cell stops at Excel's 32,767 characters, so big cells are written as raw sheet XML.
-MEGABYTE_TEXT = "".join(random.Random(6).choices([chr(c) for c in range(0x4E00, 0x9FA5)], k=1 << 20))
 MARKER = "MARKERTITLE"
+
+
+@functools.cache
+def megabyte_text() -> str:
+    """A megabyte of varied ideographs (a repeated character would compress like a zip bomb). Through
+    openpyxl a cell stops at Excel's 32,767 characters, so big cells are written as raw sheet XML.
+    Made when a test first asks (0.15 s), not while every worker collects the tests."""
+    return "".join(random.Random(6).choices([chr(c) for c in range(0x4E00, 0x9FA5)], k=1 << 20))
 
 
 def problems_of(*paths: Path) -> list[tuple[str, str, str]]:
@@ -51,7 +57,7 @@ def _sheet_with(tmp_path: Path, name: str, raw_xml: bytes, **cells: object) -> P
 
 def test_over_long_cells_are_errors_at_their_cells(tmp_path):
     book = _sheet_with(
-        tmp_path, "long.xlsx", MEGABYTE_TEXT.encode(), 標題="題" * (MAX_CHARS[Kind.LINE] + 1), 內容=MARKER)
+        tmp_path, "long.xlsx", megabyte_text().encode(), 標題="題" * (MAX_CHARS[Kind.LINE] + 1), 內容=MARKER)
     assert problems_of(book) == [("long.xlsx", "活動!B2", "too-long"), ("long.xlsx", "活動!E2", "too-long")]
     visit = {"日期": "110/9/10", "單位": "京都市", "代表": "市長", "人數": 5, "國家或地區": "日" * 201}
     assert problems_of(write_workbook(tmp_path / "v.xlsx", visits=[visit])) == [("v.xlsx", "訪賓!B2", "too-long")]
@@ -64,16 +70,16 @@ def test_long_value_in_a_date_or_number_column(tmp_path):
 
 
 def test_too_long_message_through_the_cli(cli, tmp_path):
-    book = _sheet_with(tmp_path, "long.xlsx", MEGABYTE_TEXT.encode(), 內容=MARKER)
+    book = _sheet_with(tmp_path, "long.xlsx", megabyte_text().encode(), 內容=MARKER)
     result = cli("validate", book)
     assert result.code == 1
     assert result.out.splitlines()[0] == (
         "錯誤　long.xlsx 活動!E2（內容）：「內容」太長（1,048,576 字，上限 10,000 字）。"
-        f"（填寫的是「{MEGABYTE_TEXT[:39]}…」）　請精簡到 10,000 字以內，或分成幾項活動。")
+        f"（填寫的是「{megabyte_text()[:39]}…」）　請精簡到 10,000 字以內，或分成幾項活動。")
 
 
 def test_megabyte_cell_in_an_ignored_column_is_harmless(cli, project, tmp_path):
-    book = _sheet_with(tmp_path, "note.xlsx", MEGABYTE_TEXT.encode(), 備註=MARKER)
+    book = _sheet_with(tmp_path, "note.xlsx", megabyte_text().encode(), 備註=MARKER)
     result = cli("build", book, "-o", tmp_path / "out.docx")
     assert result.code == 0, result.err
 

@@ -186,3 +186,14 @@ def test_a_folder_or_a_missing_file_is_named_as_such(tmp_path):
     assert folder.code == 2 and "是資料夾" in folder.err
     missing = run_cli("import", tmp_path / "none.txt", "-o", tmp_path / "a.xlsx")
     assert missing.code == 2 and "找不到" in missing.err
+
+
+def test_settings_come_from_the_chapter_not_from_a_cover_line_before_it(tmp_path):
+    """A cover line `（書面）（附件）` before the heading is not imported, so its full-width
+    parentheses must not set 括號 and change the chapter's own `(測試)`."""
+    source = tmp_path / "c.txt"
+    source.write_text("行政院施政報告（書面）（附件）\n貳、外交\n一、節\n(一) 甲\n內文110年8月1日(測試)。\n",
+                      encoding="utf-8")
+    assert run_cli("import", source, "-o", tmp_path / "c.xlsx").code == 0
+    assert load_workbook(tmp_path / "c.xlsx")["報告設定"]["B6"].value == "半形"  # 括號
+    assert run_cli("preview", tmp_path / "c.xlsx").out.splitlines()[-1] == "內文110年8月1日(測試)。"

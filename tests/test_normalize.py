@@ -105,7 +105,7 @@ def test_list_items_split_on_enumeration_comma_and_breaks():
     ("\x07", "控制字元 U+0007"), ("\x85", "控制字元 U+0085"), ("\u200e", "由左至右標記 U+200E"),
     ("\u202e", "雙向文字控制字元 U+202E"), ("\u2067", "雙向文字控制字元 U+2067"),
     ("\ufffe", "非字元 U+FFFE"), ("\U0010ffff", "非字元 U+10FFFF"), ("\ud800", "不成對的代理字元 U+D800"),
-    ("\u3000", "空白字元 U+3000"), ("\U000e0001", "看不見的字元 U+E0001"),
+    ("\u3000", "空白字元 U+3000"), ("\U000e0001", "標籤字元 U+E0001"), ("\ufe0f", "異體字選擇符 U+FE0F"),
 ])
 def test_removed_characters_are_named_in_chinese(char, name):
     assert char_name(char) == name
@@ -333,3 +333,23 @@ def test_an_escape_is_decoded_once_through_a_workbook(cli, project, tmp_path):
     assert cli("preview", book).out.splitlines()[2] == "(一) A_x4E2D_B"
     warnings = [line for line in cli("validate", book).out.splitlines() if "活動!B2" in line]
     assert len(warnings) == 1 and "零寬空格 U+200B" in warnings[0] and "A_x4E〈U+200B〉2D_B" in warnings[0]
+
+
+# Unicode's Default_Ignorable_Code_Point (DerivedCoreProperties.txt): the zero-width characters.
+DEFAULT_IGNORABLE = [(0x00AD, 0x00AD), (0x034F, 0x034F), (0x061C, 0x061C), (0x115F, 0x1160), (0x17B4, 0x17B5),
+                     (0x180B, 0x180F), (0x200B, 0x200F), (0x202A, 0x202E), (0x2060, 0x206F), (0x3164, 0x3164),
+                     (0xFE00, 0xFE0F), (0xFEFF, 0xFEFF), (0xFFA0, 0xFFA0), (0xFFF0, 0xFFF8), (0x1BCA0, 0x1BCA3),
+                     (0x1D173, 0x1D17A), (0xE0000, 0xE0FFF)]
+
+
+def test_every_default_ignorable_character_is_removed_and_reported():
+    for low, high in DEFAULT_IGNORABLE:
+        for code in range(low, high + 1):
+            assert strip_invisible(f"是{chr(code)}") == ("是", (chr(code),)), f"U+{code:04X}"
+
+
+@pytest.mark.parametrize("char", ["\x0c", "\x85"])
+def test_a_form_feed_or_next_line_is_a_control_character_removed_with_a_warning(char):
+    """SPEC §4: the vertical tab is a line break; other control characters are removed, said."""
+    assert strip_invisible(f"ab{char}cd") == ("abcd", (char,))
+    assert strip_invisible("ab\vcd") == ("ab\ncd", ())

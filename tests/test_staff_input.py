@@ -57,6 +57,37 @@ def test_a_rejected_value_shows_the_characters_nobody_can_see(tmp_path):
     assert "110/2/30〈U+200B〉" in warning.message
 
 
+@pytest.mark.parametrize("char", ["\u034f", "\ufe0f", "\U000e0001", "\u180b", "\u3164", "\u1160", "\u17b4",
+                                  "\U0001d173", "\U000e0100"])
+def test_every_zero_width_character_is_removed_with_a_warning_never_an_error(tmp_path, char):
+    """Unicode's default-ignorable characters (a variation selector, a combining grapheme joiner, a
+    Hangul filler, a tag …), printable or not by Python's reckoning, are zero-width: removed (SPEC §4)."""
+    book = write_workbook(tmp_path / "z.xlsx",
+                          activities=[{**ACTIVITIES[0], "開始日期": f"110/9/8{char}", "列入報告": f"是{char}"}],
+                          visits=[{**VISITS[0], "人數": f"5{char}"}])
+    outcome = load([book])
+    assert sorted(flat(outcome, "sheet", "cell", "code", "severity")) == [
+        ("活動", "C2", "invisible-chars", "警告"), ("活動", "F2", "invisible-chars", "警告"),
+        ("訪賓", "E2", "invisible-chars", "警告")]
+    assert all(f"〈U+{ord(char):04X}〉" in p.message for p in outcome.problems)
+    assert outcome.report is not None and outcome.report.visits[0].people == 5
+
+
+def test_a_blank_looking_character_is_shown_where_a_rejected_value_is_quoted(tmp_path):
+    """The braille blank is no zero-width character (it is kept), but `5⠀` must not look right."""
+    book = write_workbook(tmp_path / "b.xlsx", visits=[{**VISITS[0], "人數": "5\u2800"}])
+    outcome = load([book])
+    assert flat(outcome) == [("訪賓", "E2", "bad-number")]
+    assert outcome.problems[0].found == "5〈U+2800〉"
+
+
+def test_an_invisible_character_in_a_row_of_dropdown_defaults_is_named(tmp_path):
+    book = write_workbook(tmp_path / "d.xlsx", activities=[ACTIVITIES[0], {"列入報告": f"是{ZWSP}"}])
+    outcome = load([book])
+    assert flat(outcome, "sheet", "cell", "code", "severity") == [("活動", "F3", "invisible-chars", "警告")]
+    assert len(outcome.report.activities) == 1
+
+
 # --- rows that hold no data ---------------------------------------------------------------------------
 
 def test_dropdown_defaults_dragged_down_the_sheet_are_empty_rows(tmp_path):
@@ -90,6 +121,13 @@ def test_a_second_workbook_with_header_only_settings_and_sections_is_not_a_confl
     assert [a.title for a in outcome.report.activities] == ["視訊會議", "同事的活動"]
 
 
+def test_a_sheet_missing_from_every_workbook_names_them_all(tmp_path):
+    a = write_workbook(tmp_path / "a.xlsx", settings=None)
+    b = write_workbook(tmp_path / "b.xlsx", settings=None, sections=None, activities=[], visits=[])
+    [missing] = [p for p in load([a, b]).problems if p.code == "missing-sheet"]
+    assert (missing.location.file, missing.location.sheet) == ("a.xlsx、b.xlsx", "報告設定")
+
+
 # --- the 訪賓 section: exactly one when there are visits ----------------------------------------------
 
 def test_visits_without_a_visit_section_are_an_error_at_the_first_visit(tmp_path):
@@ -107,8 +145,12 @@ def test_two_visit_sections_are_an_error_naming_both_rows(tmp_path):
 
 
 def test_a_visit_section_without_visits_warns_and_never_ends_on_a_colon(tmp_path):
+    """The empty section is named at its row, and the intro cut from its 前言 at that cell (SPEC §3:
+    the intro is dropped with a warning, whatever else is said of the section)."""
     outcome = load([write_workbook(tmp_path / "v.xlsx", visits=[])])
-    assert flat(outcome, "sheet", "cell", "code", "severity") == [("章節", "A3", "empty-section", "警告")]
+    assert flat(outcome, "sheet", "cell", "code", "severity") == [
+        ("章節", "A3", "empty-section", "警告"), ("章節", "D3", "dangling-intro", "警告")]
+    assert "主要訪團為：" in outcome.problems.sorted()[1].message
     text = chapter(outcome)
     assert text[-2:] == ["二、訪賓", "7月至12月計0案、0人。"]
     assert not any(line.endswith("：") for line in text)
@@ -119,6 +161,18 @@ def test_visits_without_key_visitors_drop_the_list_intro_with_a_warning(tmp_path
     assert flat(outcome) == [("章節", "D3", "dangling-intro")]
     assert "主要訪團為：" in outcome.problems[0].message
     assert chapter(outcome)[-1] == "7月至12月計1案、5人。"
+
+
+def test_a_title_ending_with_a_colon_and_nothing_after_it_loses_the_colon_with_a_warning(tmp_path):
+    """SPEC §3: no paragraph ends with `：` followed by nothing; a title introducing a 內容 that is
+    blank, or whose only sentence was cut, would."""
+    outcome = load([write_workbook(tmp_path / "t.xlsx", activities=[
+        {**ACTIVITIES[0], "標題": "會議如下：", "內容": "議程如下："},
+        {**ACTIVITIES[0], "標題": "參訪：", "開始日期": "110/9/9", "內容": "參訪市政府。"}])])
+    assert sorted(flat(outcome)) == [("活動", "B2", "dangling-title"), ("活動", "E2", "dangling-content")]
+    assert "「會議如下：」" in next(p.message for p in outcome.problems if p.code == "dangling-title")
+    text = chapter(outcome)
+    assert text[2:6] == ["(一) 會議如下", "(二) 參訪：", "參訪市政府。", "二、訪賓"]
 
 
 @pytest.mark.parametrize(("kind", "preface", "nothing"), [
@@ -178,6 +232,35 @@ def test_hidden_and_filtered_rows_are_read_and_printed_with_a_warning(tmp_path):
     assert flat(outcome, "sheet", "cell", "code", "severity") == [("活動", "A3", "hidden-rows", "警告")]
     assert "3–4" in outcome.problems[0].message
     assert [a.title for a in outcome.report.activities] == ["第1項", "第2項", "第3項", "第4項"]
+
+
+def test_hidden_rows_of_the_settings_sheet_are_named_too(tmp_path):
+    path = write_workbook(tmp_path / "h.xlsx", settings={**SETTINGS, "前言": "本章前言。"})
+    book = load_workbook(path)
+    book["報告設定"].row_dimensions[6].hidden = True
+    book.save(path)
+    outcome = load([path])
+    assert flat(outcome, "sheet", "cell", "code", "severity") == [("報告設定", "A6", "hidden-rows", "警告")]
+    assert chapter(outcome)[1] == "本章前言。"
+
+
+def test_notes_cells_merged_down_a_column_are_no_error(tmp_path):
+    """備註 is not read (SPEC §2), so a merge there is nobody's concern; a data cell's merge is."""
+    path = write_workbook(tmp_path / "m.xlsx", activities=[
+        {**ACTIVITIES[0], "標題": f"第{n}項", "備註": "同一來源" if n == 1 else None} for n in (1, 2)])
+    book = load_workbook(path)
+    book["活動"].merge_cells("G2:G3")
+    book.save(path)
+    outcome = load([path])
+    assert flat(outcome) == []
+    assert [a.title for a in outcome.report.activities] == ["第1項", "第2項"]
+
+
+def test_two_notes_columns_are_both_notes_and_nothing_is_said(tmp_path):
+    head = ["節次", "標題", "開始日期", "結束日期", "內容", "列入報告", "備註", "備註(2)"]
+    path = write_workbook(tmp_path / "n.xlsx", headers={"活動": head},
+                          activities=[{**ACTIVITIES[0], "備註": "甲", "備註(2)": "乙"}])
+    assert flat(load([path])) == []
 
 
 # --- settings and order ---------------------------------------------------------------------------

@@ -65,7 +65,8 @@ class _Text:
         """The value as typed, invisible characters shown as 〈U+200B〉 (for messages only)."""
         if self.removed:
             return visible(str(self.raw))
-        return as_text(self.raw)
+        text = as_text(self.raw)
+        return visible(text) if normalize.BLANK_GLYPH in text else text
 
     @property
     def invisible(self) -> str:
@@ -99,7 +100,7 @@ def _clean(cell: Cell, ctx: Context) -> _Text:
     value = cell.value
     if not isinstance(value, str):
         return _Text(value, (), value)
-    if value.isprintable():  # strip_invisible's own fast path, without the call
+    if normalize.nothing_invisible(value):  # strip_invisible's own fast path, without the call
         return _Text(value, (), value)
     text, removed = normalize.strip_invisible(value)
     if removed:
@@ -311,7 +312,8 @@ def _needs_no_cleaning(value: object, kind: Kind) -> bool:
     by the reader)."""
     if value.__class__ is not str or len(value) > _LIMITS[kind]:  # type: ignore[arg-type]
         return False
-    return value.isprintable() or ("\n" in value and value.replace("\n", "").isprintable())  # type: ignore[attr-defined]
+    return normalize.nothing_invisible(value) or (  # type: ignore[arg-type]
+        "\n" in value and normalize.nothing_invisible(value.replace("\n", "")))  # type: ignore[attr-defined]
 
 
 def _plain_line(value: object, parens: str) -> str | None:

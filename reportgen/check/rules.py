@@ -46,10 +46,15 @@ def one_source(sheet: Sheet, books: list[WorkbookData], problems: Problems) -> S
     """Settings and sections come from one workbook; a copy holding only its header is absent."""
     found = [book.sheets[sheet.name] for book in books if sheet.name in book.sheets]
     if not found:
-        where = books[0].name if len(books) == 1 else ""
-        problems.add("missing-sheet", Location(where, sheet.name), help=sheet.help.rstrip("。"))
+        problems.add("missing-sheet", Location(_files(books), sheet.name), help=sheet.help.rstrip("。"))
         return None
     return next((data for data in found if not data.empty), found[0])
+
+
+def _files(books: list[WorkbookData]) -> str:
+    """The workbooks a sheet was looked for in, as a message names them (SPEC §2: the error names the file)."""
+    names = [book.name for book in books]
+    return "、".join(names) if len(names) <= 3 else f"{'、'.join(names[:3])} 等 {len(names)} 個活頁簿"
 
 
 def check_same(sheet: Sheet, books: list[WorkbookData], problems: Problems,
@@ -401,14 +406,21 @@ def cut_intro(paragraph: str) -> tuple[str, str]:
 def dangling_contents(rows: Sequence[Converted], problems: Problems) -> None:
     """An activity's 內容 whose last paragraph ends with `：` introduces nothing (the next item
     follows): that sentence is cut, as a 前言's is, with a warning at the cell (SPEC §3: no
-    paragraph ends with `：` followed by nothing)."""
+    paragraph ends with `：` followed by nothing). So is the `：` ending a title with no 內容 left
+    after it (`(五)標五：` and then the next item)."""
     for c in rows:
-        paragraphs = c.values.get("paragraphs")
-        if c.excluded or paragraphs.__class__ is not list or not paragraphs or not paragraphs[-1].endswith(_INTRO_ENDS):
+        if c.excluded:
             continue
-        kept, cut = cut_intro(paragraphs[-1])
-        c.values["paragraphs"] = paragraphs[:-1] + ([kept] if kept else [])
-        problems.add("dangling-content", c.cell("paragraphs").location, sentence=cut)
+        paragraphs = c.values.get("paragraphs")
+        if paragraphs.__class__ is list and paragraphs and paragraphs[-1].endswith(_INTRO_ENDS):
+            kept, cut = cut_intro(paragraphs[-1])
+            paragraphs = c.values["paragraphs"] = paragraphs[:-1] + ([kept] if kept else [])
+            problems.add("dangling-content", c.cell("paragraphs").location, sentence=cut)
+        title = c.values.get("title")
+        if ((paragraphs is None or paragraphs == []) and title.__class__ is str
+                and title.endswith(_INTRO_ENDS) and title.rstrip("：:")):
+            c.values["title"] = title.rstrip("：:")
+            problems.add("dangling-title", c.cell("title").location, title=title, header=c.header("paragraphs"))
 
 
 def dangling_intros(report: Report, by_number: dict[int, RawSection], problems: Problems,
@@ -418,8 +430,8 @@ def dangling_intros(report: Report, by_number: dict[int, RawSection], problems: 
     A 前言 whose last sentence introduces a list (「主要訪團代表為：」) loses that sentence — from the
     last sentence or clause end (。！？；，、) — when the section has no list to print (no key
     visitors, no activities), and the clause kept ends with 。; a paragraph that is only that
-    sentence is left out. A warning says what was cut, unless the section already has its
-    empty-section warning (`quiet`).
+    sentence is left out. A warning at the 前言 says what was cut, even when the section also has its
+    empty-section warning (`quiet`: not warned again for having nothing to print).
     """
     items: dict[int, list[Activity]] = {}
     for activity in report.activities:
@@ -435,8 +447,7 @@ def dangling_intros(report: Report, by_number: dict[int, RawSection], problems: 
                 preface.append(kept)
             raw = by_number.get(section.number)
             where = raw.cell("preface").location if raw else section.source
-            if section.number not in quiet:
-                problems.add("dangling-intro", where, sentence=cut)
+            problems.add("dangling-intro", where, sentence=cut)  # said even beside an empty-section warning
             section = section.model_copy(update={"preface": tuple(preface)})
             changed = True
         raw = by_number.get(section.number)

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from collections.abc import Set as AbstractSet
 
 from ..cells import cell_ref, column_letter, fold
-from ..normalize import describe_removed, strip_invisible, visible
+from ..normalize import describe_removed, nothing_invisible, strip_invisible, visible
 from ..problems import Location, Problems
 from ..schema import DATA_SHEETS, SETTINGS, SETTINGS_KEY_HEADER, SHEETS, Sheet
 
@@ -32,7 +32,7 @@ def header_name(value: object) -> str:
     if value is None:
         return ""
     text = str(value)
-    if not text.isprintable():
+    if not nothing_invisible(text):
         text = strip_invisible(text)[0]
     text = text.strip().split("\n", 1)[0]
     folded = fold(text)
@@ -40,10 +40,17 @@ def header_name(value: object) -> str:
     return folded[: match.start()] if match else folded
 
 
+def whole_name(value: object) -> str:
+    """header_name, or when an annotation comes first (`(選填)結束日期`, `(實體/視訊)⏎形式`) the whole
+    text folded: such a name matches nothing, yet what its column holds must not vanish unnamed."""
+    name = header_name(value)
+    return name if name or value is None else fold(value)
+
+
 def note_invisible_name(value: object, where: Location, problems: Problems) -> None:
     """A header or 項目 matched once its invisible characters are gone: the warning every other cell
     gets for them (SPEC §4: nothing disappears silently)."""
-    if isinstance(value, str) and not value.isprintable():
+    if isinstance(value, str) and not nothing_invisible(value):
         removed = strip_invisible(value)[1]
         if removed:
             problems.add("invisible-chars", where, chars=describe_removed(removed), shown=visible(value))
@@ -110,7 +117,7 @@ def note_resembling_columns(spec: Sheet, file: str, header_row: Sequence[object]
                 problems.add("unnamed-column", Location(file, spec.name, rows[0], index),
                              column=column_letter(index), rows=spans(rows))
             continue
-        like = resembled(header_name(value), known)
+        like = resembled(whole_name(value), known)
         if like is None:
             continue
         rows = rows_holding(grid, index)
@@ -185,7 +192,7 @@ class SettingsRows:
         name = header_name(first)
         header = self.known.get(name)
         if header is None:
-            if filled(value) and name not in (header_name(SETTINGS_KEY_HEADER), ""):
+            if filled(value) and filled(first) and name != header_name(SETTINGS_KEY_HEADER):
                 self.problems.add("unknown-setting", Location(self.file, SETTINGS.name, number, 0, _one_line(first)),
                                   item=_one_line(first), cell=cell_ref(number, 1),
                                   items="、".join(col.header for col in SETTINGS.columns))

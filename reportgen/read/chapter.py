@@ -189,6 +189,12 @@ def _clean(text: str) -> str:
 
 # --- structure -------------------------------------------------------------------------------------
 
+def heading_index(paragraphs: list[Paragraph]) -> int | None:
+    """Where the chapter heading is (`貳拾陸、國際事務`): what comes before it (a cover line) is not the chapter."""
+    return next((i for i, p in enumerate(paragraphs) if (m := _CHAPTER.match(p.text)) and read_formal(m.group(1))),
+                None)
+
+
 def structure(paragraphs: list[Paragraph], name: str, problems: Problems
               ) -> tuple[int, str, list[Paragraph], list[Section]]:
     """The chapter heading's number and name, the chapter preface, and the sections with their items.
@@ -197,8 +203,7 @@ def structure(paragraphs: list[Paragraph], name: str, problems: Problems
     numbers as they were: any number is a heading, and one out of sequence is a warning (build
     numbers them afresh).
     """
-    start = next((i for i, p in enumerate(paragraphs) if (m := _CHAPTER.match(p.text)) and read_formal(m.group(1))),
-                 None)
+    start = heading_index(paragraphs)
     if start is None:
         raise FatalError(f"{name} 中找不到章標題。reportgen import 需要一章已出版的施政報告：第一段是"
                          "「貳拾陸、國際事務」這樣的章標題（大寫數字、頓號、章名），其後是「一、」節標題與"
@@ -338,7 +343,8 @@ def read_chapter(path: Path, problems: Problems, period: tuple[dt.date, dt.date]
     name = path.name
     paragraphs = paragraphs_of(path, problems)
     number, title, preface, sections = structure(paragraphs, name, problems)
-    every = [_clean(p.text) for p in paragraphs]
+    # The settings are read from the chapter alone: a cover line before its heading is not imported.
+    every = [_clean(p.text) for p in paragraphs[heading_index(paragraphs) or 0:]]
     if period is None:
         period = infer_period(every, name, problems)
     widths = _label_widths(every)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from ..cells import column_letter, fold
 from ..errors import FatalError
-from ..normalize import decode_escapes, strip_invisible
+from ..normalize import decode_escapes, nothing_invisible, strip_invisible
 from ..problems import Location, Problems
 from ..schema import CHECK_ORDER, REPORT_SHEET, SETTINGS, SHEETS, Column, Kind, Sheet, section_types, sheet_named
 from .accounting import (
@@ -204,12 +204,7 @@ def _filled(value: object) -> bool:
     characters."""
     if not filled(value):
         return False
-    return not isinstance(value, str) or value.isprintable() or bool(strip_invisible(value)[0].strip())
-
-
-def _invisible_only(value: object) -> bool:
-    """Text holding characters, none of them visible (a zero-width space pasted alone)."""
-    return filled(value) and not _filled(value)
+    return not isinstance(value, str) or nothing_invisible(value) or bool(strip_invisible(value)[0].strip())
 
 
 def _nonblank_rows(grid: list[list[object]], start: int, marked: AbstractSet[int] = frozenset(),
@@ -247,8 +242,9 @@ def _read_table(spec: Sheet, file: str, grid: list[list[object]], problems: Prob
         if header is None:
             continue
         if header in columns:
-            problems.add("duplicate-column", Location(file, spec.name, 1, index, header),
-                         first=column_letter(columns[header]))
+            if not spec.column(header).note:  # two notes columns: neither is read, nothing to say
+                problems.add("duplicate-column", Location(file, spec.name, 1, index, header),
+                             first=column_letter(columns[header]))
             continue
         columns[header] = index
         note_invisible_name(value, Location(file, spec.name, 1, index, header), problems)
@@ -280,23 +276,25 @@ def _read_table(spec: Sheet, file: str, grid: list[list[object]], problems: Prob
 
 def _note_invisible_only_rows(grid: list[list[object]], rows: list[Row], columns: dict[str, int], file: str,
                               spec: Sheet, problems: Problems) -> None:
-    """A row that looks empty but holds invisible characters (a zero-width space pasted alone) is
-    an empty row, not one with every required cell missing; each such cell is still named, with
-    the warning any removed invisible character gets (SPEC §2: every non-empty cell accounted for)."""
+    """A row that looks empty but holds invisible characters (a zero-width space pasted alone, or
+    after a dropdown's default: `是` + U+200B) is an empty row, not one with every required cell
+    missing; each such cell is still named, with the warning any removed invisible character gets
+    (SPEC §2: every non-empty cell accounted for; §4: nothing disappears silently)."""
     read = {row.number for row in rows}
     headers = {index: header for header, index in columns.items()}
     for index in range(1, len(grid)):
         if index + 1 in read:
             continue
         for column, value in enumerate(grid[index]):
-            if column in headers and _invisible_only(value):
+            if column in headers and isinstance(value, str) and not nothing_invisible(value):
                 note_invisible_name(value, Location(file, spec.name, index + 1, column, headers[column]), problems)
 
 
 def _merged_data_cells(ranges: Sequence[Range], spec: Sheet, file: str, columns: dict[str, int],
                        problems: Problems) -> set[tuple[int, int]]:
-    """Data cells merged down a column: only the first holds the value, so each merge is an error."""
-    by_index = {index: header for header, index in columns.items()}
+    """Data cells merged down a column: only the first holds the value, so each merge is an error.
+    A merge within notes columns (備註) is none of reportgen's business: they are not read."""
+    by_index = {index: header for header, index in columns.items() if not spec.column(header).note}
     covered: set[tuple[int, int]] = set()
     for (top, left), (bottom, right) in ranges:
         if top < 1 or bottom <= top:
@@ -318,16 +316,21 @@ def _read_settings(spec: Sheet, file: str, grid: list[list[object]], problems: P
     note_unnamed_settings_columns(file, grid, problems)
     cells: dict[str, Cell] = {}
     marked = {row for row, _ in facts.unsaved} | {row for row, _ in facts.errors}
+    hidden: list[int] = []
     for number, values in _nonblank_rows(grid, 0, marked):
         key = keys.key(number, values)
         if key is None:  # the 項目/內容 header row, a staff member's own note, or reported
             continue
+        if number in facts.hidden:
+            hidden.append(number)
         value = values[1] if len(values) > 1 else None
         position = (number - 1, 1)
         cells[key] = (Cell(None if value == "" else value,
                                    Location(file, spec.name, number, 1, key),
                                    unsaved_formula=position in facts.unsaved,
                                    error=facts.errors.get(position)))
+    if hidden:  # read and printed like any other setting, as hidden rows of the data sheets are
+        problems.add("hidden-rows", Location(file, spec.name, hidden[0], 0), rows=spans(hidden))
     return SheetData(spec, file, [Row(file, spec.name, 0, cells)])
 
 
