@@ -27,6 +27,11 @@ HOSTILE_PREFACES = {
     "printed-none": "{{ None }}",
     "printed-bool": "{{ 視訊案數 > 0 }}",
     "full-width-attribute": "｛｛ 期間．__class__ ｝｝",
+    "bool-in-tilde": "{{ 期間 ~ (案數 > 1) }}",
+    "none-in-tilde": "{{ none ~ 期間 }}",
+    "bool-as-number": "{{ (案數 > 1) + 0 }}",
+    "division": "{{ 人數 / 2 }}",
+    "percent-format": "{{ '%999999999d' % 案數 }}",
 }
 
 
@@ -52,6 +57,7 @@ def test_hostile_preface_is_an_error_at_its_cell(tmp_path, preface):
     ("｛％ if 視訊案數 ％｝其中視訊｛｛ 視訊案數 ｝｝案。｛％ endif ％｝", "其中視訊1案。"),
     ("｛％ if 案數 != 0 ％｝有訪賓。｛％ endif ％｝", "有訪賓。"),  # `!` is widened beside CJK first
     ("｛｛　期間全稱　｝｝\n辦理訪賓接待。", "110年7月至12月辦理訪賓接待。"),
+    ("計{{ 案數 }}案，案數{{ 案數 > 1 and '多' or '少' }}；{{ 年度 + 1 }}年續辦。", "計1案，案數少；111年續辦。"),
 ])
 def test_placeholders_and_simple_conditions_still_work(cli, project, tmp_path, preface, expected):
     sections = [SECTIONS[0], {**SECTIONS[1], "前言": preface}]
@@ -84,6 +90,8 @@ def test_loop_message_names_the_loop(cli, project, tmp_path):
     ("{{ self }}", "不認得的代入值：self。"),
     ("｛｛ 案數 == 案數 ｝｝", "前言的 {{ }} 會印出判斷的結果（True 或 False），不是文字或數字。"),
     ("{{ None }}", "前言的 {{ }} 會印出空值（None）。"),
+    ("{{ 期間 ~ (案數 > 1) }}", "前言的 {{ }} 會印出判斷的結果（True 或 False），不是文字或數字。"),
+    ("{{ (案數 > 1) + 0 }}", "前言的加減用到判斷的結果（True 或 False），不是數字。"),
 ])
 def test_what_cannot_print_is_an_error_at_the_cell(cli, tmp_path, preface, message):
     sections = [SECTIONS[0], {**SECTIONS[1], "前言": preface}]

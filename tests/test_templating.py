@@ -150,3 +150,115 @@ def test_output_limit_message_is_not_swallowed(monkeypatch):
     monkeypatch.setattr("reportgen.check.templating.MAX_OUTPUT", 10)
     with pytest.raises(TemplateProblem, match="過長"):
         render("{{ 期間全稱 }}{{ 期間全稱 }}{{ 期間全稱 }}", VALUES)
+
+
+# --- what a {{ }} can print: judged from the expression, whichever branch the data takes ----------
+
+_BOOL = "前言的 {{ }} 會印出判斷的結果（True 或 False），不是文字或數字。"
+_NONE = "前言的 {{ }} 會印出空值（None）。"
+_INFINITE = "前言的計算結果超出數字的範圍（無限大或不是數字）。"
+
+
+@pytest.mark.parametrize(("source", "message"), [
+    ("{{ 期間 ~ (案數 > 1) }}", _BOOL),  # printed 7月至12月False
+    ("{{ (案數 > 1) ~ '' }}", _BOOL),  # printed True
+    ("{{ '' ~ (not 案數) }}", _BOOL),  # printed False
+    ("{{ 期間 ~ true }}", _BOOL),
+    ("{{ 期間 ~ (案數 > 1 and 人數) }}", _BOOL),  # False when 案數 ≤ 1
+    ("{{ 期間 ~ (人數 or 案數 > 1) }}", _BOOL),  # True when 人數 is 0
+    ("{{ 期間 ~ (期間 if 案數 else 案數 == 0) }}", _BOOL),
+    ("{% if 案數 == 0 %}{{ 期間 ~ (人數 > 1) }}{% endif %}", _BOOL),  # branch not taken today
+    ("{% if 期間 ~ (案數 > 1) %}有{% endif %}", _BOOL),  # a ~ makes text, wherever it is
+    ("{{ none ~ 期間 }}", _NONE),  # printed None7月至12月
+    ("{{ 期間 ~ ('' if 案數 else none) }}", _NONE),
+    ("{{ 期間 ~ 1e999 }}", _INFINITE),  # printed 7月至12月inf
+    ("{{ '' ~ (1e308 + 1e308) }}", _INFINITE),  # known only when rendering
+])
+def test_what_a_tilde_joins_is_held_to_what_a_tag_may_print(source, message):
+    with pytest.raises(TemplateProblem) as caught:
+        render(source, VALUES)
+    assert caught.value.message == message
+
+
+@pytest.mark.parametrize(("source", "cases", "expected"), [
+    ("{{ 案數 > 1 and '多' or '少' }}", 16, "多"),  # and/or print one of their operands
+    ("{{ 案數 > 1 and '多' or '少' }}", 0, "少"),
+    ("{{ 期間 ~ (案數 > 1 and '多' or '少') ~ '案' }}", 0, "7月至12月少案"),
+    ("{{ 案數 == 0 and '' or 期間 }}", 16, "7月至12月"),
+    ("{{ not 視訊案數 and '無' or 視訊案數 }}", 16, "4"),
+    ("{{ 案數 and 期間 }}", 0, "0"),  # a falsy number prints as the number
+    ("{{ 期間 ~ ('（含線上）' if 視訊案數 == 0) }}", 16, "7月至12月"),  # no else: nothing, as alone
+    ("{{ true and '是' }}", 16, "是"),  # the operand that cannot print is not printed
+    ("{{ '' or 期間 }}", 16, "7月至12月"),
+])
+def test_and_or_and_if_print_their_operands(source, cases, expected):
+    assert render(source, {**VALUES, "案數": cases}) == expected
+
+
+@pytest.mark.parametrize("source", [
+    "{{ 案數 > 1 or '少' }}",  # True when 案數 > 1
+    "{{ 案數 > 1 and '多' }}",  # False when 案數 ≤ 1
+    "{{ 案數 > 1 and '多' or 人數 > 1 }}",
+    "{{ '多' if 案數 > 1 else 案數 > 0 and '少' }}",
+])
+def test_and_or_that_can_print_a_comparison_are_errors(source):
+    with pytest.raises(TemplateProblem) as caught:
+        render(source, VALUES)
+    assert caught.value.message == _BOOL
+
+
+@pytest.mark.parametrize(("source", "expected"), [
+    ("{{ 年度 + 1 }}年", "111年"),  # next year
+    ("{{ 案數 - 1 }}", "15"),
+    ("{{ -視訊案數 + 人數 }}", "97"),
+    ("{{ 期間 + '辦理' }}", "7月至12月辦理"),  # + of two texts joins them, as ~ does
+])
+def test_numbers_add_and_subtract(source, expected):
+    assert render(source, VALUES) == expected
+
+
+@pytest.mark.parametrize(("source", "label"), [
+    ("{{ 人數 / 2 }}", "除法（/ 或 //）"),  # 50.5 people is not a count
+    ("{{ 人數 // 2 }}", "除法（/ 或 //）"),
+    ("{{ '%s' % 案數 }}", "% 運算（取餘數或格式化文字）"),
+    ("{{ '%999999999d' % 案數 }}", "% 運算（取餘數或格式化文字）"),  # a billion spaces
+    ("{{ 案數 * 2 }}", "乘法（*）"),
+    ("{{ 2 ** 3 }}", "次方（**）"),
+])
+def test_arithmetic_other_than_add_and_subtract_is_refused(source, label):
+    with pytest.raises(TemplateProblem) as caught:
+        render(source, VALUES)
+    assert caught.value.message == f"前言含有不允許的寫法：{label}。"
+    assert "{{ 年度 + 1 }}" in caught.value.fix
+
+
+@pytest.mark.parametrize(("source", "found"), [
+    ("{{ (案數 > 1) + 0 }}", "判斷的結果（True 或 False）"),  # printed 1
+    ("{{ -(案數 > 1) }}", "判斷的結果（True 或 False）"),  # printed -1
+    ("{{ 年度 + none }}", "空值（None）"),
+    ("{{ 期間 + 1 }}", "文字"),
+    ("{{ 案數 - 期間 }}", "文字"),
+    ("{% if 案數 == 0 %}{{ 期間 - 1 }}{% endif %}", "文字"),  # branch not taken today
+    ("{{ ('x' if 案數) + 1 }}", "沒有 else 的 if（條件不成立時沒有值）"),
+])
+def test_add_and_subtract_take_numbers_only(source, found):
+    with pytest.raises(TemplateProblem) as caught:
+        render(source, VALUES)
+    assert caught.value.message == f"前言的加減用到{found}，不是數字。"
+    assert "~" in caught.value.fix and "{% if" in caught.value.fix
+
+
+def test_a_placeholder_without_a_value_is_not_printed_as_nothing():
+    with pytest.raises(TemplateProblem) as caught:
+        render("計{{ 案數 }}案{{ '' }}", {"期間": "7月至12月"})
+    assert caught.value.message == "不認得的代入值：案數。"
+
+
+@pytest.mark.parametrize("source", [
+    "{{ " + " + ".join(["案數"] * 300) + " }}",  # Python's compiler refused it: a SyntaxError escaped
+    "{{ " + " and ".join(["案數"] * 250) + " }}",
+    "{{ " + "'a' if 案數 else " * 220 + "'b' }}",
+])
+def test_long_chains_are_a_problem_not_a_crash(source):
+    with pytest.raises(TemplateProblem, match="巢狀太深"):
+        render(source, VALUES)

@@ -1,4 +1,25 @@
-"""前言 sentence templates: Jinja2 in a sandbox, with strict names and bounded output."""
+"""前言 sentence templates: Jinja2 in a sandbox, with strict names and bounded output.
+
+What a template may print (SPEC §5: text and numbers only; anything that is not a placeholder's
+value is an error at the cell):
+
+- A {{ }} prints text or a number: a placeholder's value, text or a number typed in the tag, or a
+  choice among them (`x if c else y`; `a and b`, `a or b`, which print one of their operands).
+  Whether an expression can print True/False (a comparison, `not`, true/false) or None (none) is
+  judged from the expression itself, before rendering, whichever branch this period's numbers
+  take: `{{ 案數 > 1 or '少' }}` is an error even when 案數 is 0, and `{{ 案數 > 1 and '多' or '少' }}`
+  prints 多 or 少, never the comparison. `and` can print its left operand only when it is falsy,
+  `or` only when it is truthy, so a comparison there prints only as False or True respectively.
+- `~` joins the printed form of each operand into text, so each operand is held to the same rule
+  (`{{ 期間 ~ (案數 > 1) }}` would print 7月至12月False); when rendering, each joined value is
+  checked again (an infinite number prints `inf`), and an `if` without `else` joins nothing, as it
+  prints nothing on its own.
+- Arithmetic is + and − only, on numbers (and + of two texts, which joins them): the numbers of a
+  sentence are counts and years, and `{{ 年度 + 1 }}` (next year) or `{{ 案數 - 視訊案數 }}` stay
+  whole numbers. A comparison, None, text or a missing else used in + or − is an error. *, /, //,
+  % and ** are refused: division gives fractions (2.5 people is not a count), * and ** can build
+  huge numbers or repeated text, and % formats text (`'%999999999d' % 案數`), a sandbox matter.
+"""
 
 from __future__ import annotations
 
@@ -15,7 +36,7 @@ from ..schema import PLACEHOLDERS
 MAX_OUTPUT = 20_000  # characters a rendered 前言 may reach
 
 # The template language a 前言 may use: text, placeholders, constants, {% if %} with comparisons,
-# and + / -. Everything else (loops, calls, attributes, filters, *, **) is refused before
+# and + / -. Everything else (loops, calls, attributes, filters, *, /, %, **) is refused before
 # rendering, so no 前言 can spend CPU or memory without printing, or reach Python objects.
 _ALLOWED_NODES = frozenset({
     "Template", "Output", "TemplateData", "Name", "Const", "If", "Compare", "Operand", "And", "Or",
@@ -26,12 +47,23 @@ _REFUSED_KINDS = {
     "Macro": "巨集或函式呼叫", "CallBlock": "巨集或函式呼叫", "Call": "巨集或函式呼叫",
     "Getattr": "屬性或索引（. 或 [ ]）", "Getitem": "屬性或索引（. 或 [ ]）", "Slice": "屬性或索引（. 或 [ ]）",
     "Filter": "篩選器或測試（| 或 is）", "FilterBlock": "篩選器或測試（| 或 is）", "Test": "篩選器或測試（| 或 is）",
-    "Mul": "乘除或次方運算", "Div": "乘除或次方運算", "FloorDiv": "乘除或次方運算", "Mod": "乘除或次方運算",
-    "Pow": "乘除或次方運算",
+    "Mul": "乘法（*）", "Div": "除法（/ 或 //）", "FloorDiv": "除法（/ 或 //）",
+    "Mod": "% 運算（取餘數或格式化文字）", "Pow": "次方（**）",
     "Assign": "變數設定（{% set %}）", "AssignBlock": "變數設定（{% set %}）", "With": "變數設定（{% with %}）",
     "Include": "引用其他範本", "Import": "引用其他範本", "FromImport": "引用其他範本", "Extends": "引用其他範本",
     "Block": "範本區塊（{% block %}）",
     "List": "清單或字典", "Tuple": "清單或字典", "Dict": "清單或字典",
+}
+
+
+# Why arithmetic other than + and − is refused, and what to write instead.
+_ADD_ONLY = "數字只能加減，例如 {{ 年度 + 1 }}、{{ 案數 - 視訊案數 }}；"
+_REFUSED_FIX = {
+    "Mul": _ADD_ONLY + "乘法可能產生極大的數字或重複的文字。",
+    "Pow": _ADD_ONLY + "次方可能產生極大的數字。",
+    "Div": _ADD_ONLY + "除法的結果（例如 2.5）不是案數或人數。",
+    "FloorDiv": _ADD_ONLY + "除法的結果不是案數或人數。",
+    "Mod": _ADD_ONLY + "文字請用 ~ 連接，例如 {{ '共' ~ 案數 ~ '案' }}。",
 }
 
 
@@ -141,6 +173,9 @@ def _environment():
     env = ImmutableSandboxedEnvironment(undefined=StrictUndefined, autoescape=False, optimized=False,
                                         keep_trailing_newline=False, finalize=_printable)
     env.globals.clear()  # range, cycler, lipsum …: a 前言 sees the placeholders and nothing else
+    env.filters.clear()  # a 前言 cannot name one; _check_joined_values adds the only one used
+    env.filters[_JOINED] = _printable
+    env.tests.clear()
     return env
 
 
@@ -168,39 +203,135 @@ def _refuse_unsafe(ast) -> None:  # ast: jinja2.nodes.Template
         kind = type(node).__name__
         if kind not in _ALLOWED_NODES:
             raise TemplateProblem(f"前言含有不允許的寫法：{_REFUSED_KINDS.get(kind, '進階語法')}。",
-                                  f"前言只能使用代入值（{_known()}）與簡單的 {{% if %}} 判斷。")
+                                  _REFUSED_FIX.get(kind, f"前言只能使用代入值（{_known()}）與簡單的 {{% if %}} 判斷。"))
 
 
-def _refuse_unknown_names(ast) -> None:
-    """Every name must be a placeholder: `self`, `loop`, `range` … are Jinja's, not the report's."""
+def _refuse_unknown_names(ast, values: dict[str, object]) -> None:
+    """Every name must be a placeholder with a value: `self`, `loop`, `range` … are Jinja's, not the
+    report's, and a placeholder without a value would print as nothing."""
     from jinja2 import nodes
 
-    unknown = sorted({node.name for node in ast.find_all(nodes.Name)} - PLACEHOLDERS.keys())
+    known = PLACEHOLDERS.keys() & values.keys()
+    unknown = sorted({node.name for node in ast.find_all(nodes.Name)} - known)
     if unknown:
         raise TemplateProblem("不認得的代入值：" + "、".join(unknown) + "。", f"可用的代入值：{_known()}。")
 
 
-def _refuse_unprintable(ast) -> None:
-    """A {{ }} that could print True/False or None is an error even in a branch not taken today."""
+# What an expression can give, as a set of (kind, truthy) pairs. Kinds: "text", "number", "bool",
+# "none", "nothing" (an inline if without else whose condition is false: printed as nothing) and
+# "other" (a value of another type, judged when rendering). A placeholder may be truthy or falsy
+# whatever its value today, so the judgement holds for every period.
+_Possible = frozenset[tuple[str, bool]]
+
+
+def _either(kind: str) -> _Possible:
+    return frozenset({(kind, True), (kind, False)})
+
+
+def _kind(value: object) -> str:
+    if isinstance(value, bool):
+        return "bool"
+    if value is None:
+        return "none"
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, (int, float)):
+        return "number"
+    return "other"
+
+
+def _refuse_printed(possible: _Possible) -> None:
+    """What a {{ }} prints, or `~` joins, is text or a number: never True/False or None."""
+    kinds = {kind for kind, _ in possible}
+    if "bool" in kinds:
+        raise TemplateProblem(*_COMPARISON)
+    if "none" in kinds:
+        raise TemplateProblem("前言的 {{ }} 會印出空值（None）。", _only_values())
+
+
+# What an operand of + or − was found to be, named for staff.
+_NOT_A_NUMBER = {"bool": "判斷的結果（True 或 False）", "none": "空值（None）",
+                 "nothing": "沒有 else 的 if（條件不成立時沒有值）", "text": "文字"}
+
+
+def _arithmetic(node, operands: list[_Possible]) -> _Possible:
+    """+ and − take numbers (+ also two texts, joining them); anything else is named."""
     from jinja2 import nodes
 
-    def check(node) -> None:
-        if isinstance(node, (nodes.Compare, nodes.Not)):
-            raise TemplateProblem(*_COMPARISON)
-        if isinstance(node, (nodes.And, nodes.Or)):
-            check(node.left)
-            check(node.right)
-        elif isinstance(node, nodes.CondExpr):
-            check(node.expr1)
-            if node.expr2 is not None:
-                check(node.expr2)
-        elif isinstance(node, nodes.Const):
-            _printable(node.value)
+    kinds = {kind for possible in operands for kind, _ in possible} - {"other"}
+    joins_texts = isinstance(node, nodes.Add) and kinds == {"text"}
+    for kind in ("bool", "none", "nothing", "text"):
+        if kind in kinds and not joins_texts:
+            raise TemplateProblem(f"前言的加減用到{_NOT_A_NUMBER[kind]}，不是數字。",
+                                  "+ 和 - 只用於數字，例如 {{ 年度 + 1 }}；文字請用 ~ 連接，例如 {{ 年度 ~ '年' }}；"
+                                  "判斷請寫在 {% if … %} 裡。")
+    result = _either("text") if joins_texts else _either("number")
+    if any(kind == "other" for possible in operands for kind, _ in possible):
+        result |= _either("other")  # a value of another type: judged when rendering
+    return result
 
-    for output in ast.find_all(nodes.Output):
-        for child in output.nodes:
-            if not isinstance(child, nodes.TemplateData):
-                check(child)
+
+def _refuse_unprintable(ast, values: dict[str, object]) -> None:
+    """A {{ }} that could print True/False or None is an error even in a branch not taken today;
+    so is a `~` that could join one into text, and + or − of anything but numbers."""
+    from jinja2 import nodes
+
+    seen: dict[int, _Possible] = {}
+
+    def possible(node) -> _Possible:
+        if id(node) not in seen:
+            seen[id(node)] = judge(node)
+        return seen[id(node)]
+
+    def judge(node) -> _Possible:
+        if isinstance(node, nodes.Const):
+            if isinstance(node.value, float) and not math.isfinite(node.value):
+                _printable(node.value)  # `{{ 1e999 }}`: says the number is out of range
+            return frozenset({(_kind(node.value), bool(node.value))})
+        if isinstance(node, nodes.Name):
+            return _either(_kind(values[node.name]))
+        if isinstance(node, (nodes.Compare, nodes.Not)):
+            return _either("bool")
+        if isinstance(node, (nodes.And, nodes.Or)):
+            # `and` gives its left operand when falsy, else the right one; `or` when truthy.
+            left, printed_when = possible(node.left), isinstance(node, nodes.Or)
+            right = possible(node.right) if any(truthy != printed_when for _, truthy in left) else frozenset()
+            return frozenset(p for p in left if p[1] == printed_when) | right
+        if isinstance(node, nodes.CondExpr):
+            test = {truthy for _, truthy in possible(node.test)}
+            other = possible(node.expr2) if node.expr2 is not None else frozenset({("nothing", False)})
+            return (possible(node.expr1) if True in test else frozenset()) | (other if False in test else frozenset())
+        if isinstance(node, nodes.Concat):
+            for part in node.nodes:
+                _refuse_printed(possible(part))
+            return _either("text")
+        if isinstance(node, nodes.BinExpr):  # Add, Sub: the others are refused before
+            return _arithmetic(node, [possible(node.left), possible(node.right)])
+        if isinstance(node, nodes.UnaryExpr):  # Neg, Pos
+            return _arithmetic(node, [possible(node.node)])
+        return _either("other")  # refused before: _refuse_unsafe
+
+    # In the template's order: each {{ }}, and each ~, + or − wherever it is ({% if %} included).
+    for node in ast.find_all((nodes.Output, nodes.Concat, nodes.BinExpr, nodes.UnaryExpr)):
+        if isinstance(node, nodes.Output):
+            for child in node.nodes:
+                if not isinstance(child, nodes.TemplateData):
+                    _refuse_printed(possible(child))
+        else:
+            possible(node)
+
+
+_JOINED = "reportgen_joined"  # the filter (_printable) each operand of a ~ passes through
+
+
+def _check_joined_values(ast) -> None:
+    """Each operand of a `~` is held to what a {{ }} may print when rendering too (an infinite sum
+    is known only then). The 前言 itself cannot name a filter (refused by _refuse_unsafe)."""
+    from jinja2 import nodes
+
+    for concat in list(ast.find_all(nodes.Concat)):
+        concat.nodes = [nodes.Filter(part, _JOINED, [], [], None, None, lineno=part.lineno)
+                        for part in concat.nodes]
 
 
 # A placeholder typed with single braces (`{期間}`, `｛案數｝`): Jinja prints it literally.
@@ -313,12 +444,18 @@ def _render(source: str, values: dict[str, object]) -> str:
     except (ValueError, OverflowError) as exc:  # a number literal of thousands of digits
         raise TemplateProblem("前言裡的數字太長，無法處理。", "請改用較短的數字。") from exc
     _refuse_unsafe(ast)
-    _refuse_unknown_names(ast)
-    _refuse_unprintable(ast)
+    _refuse_unknown_names(ast, values)
+    _refuse_unprintable(ast, values)
+    _check_joined_values(ast)
+    ast.set_environment(env)
     chunks: list[str] = []
     size = 0
     try:
-        for chunk in env.from_string(ast).generate(values):  # type: ignore[arg-type]
+        compiled = env.from_string(ast)  # type: ignore[arg-type]
+    except SyntaxError as exc:  # Python's own limit: `{{ 案數 + 案數 + … }}` of some 200 terms
+        raise TemplateProblem("前言的括號或條件巢狀太深，無法處理。", "請簡化前言。") from exc
+    try:
+        for chunk in compiled.generate(values):
             chunks.append(chunk)
             size += len(chunk)
             if size > MAX_OUTPUT:
