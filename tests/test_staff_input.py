@@ -144,6 +144,13 @@ def test_two_visit_sections_are_an_error_naming_both_rows(tmp_path):
     assert "第 3 列、第 4 列" in outcome.problems[0].message
 
 
+def test_two_visit_sections_without_any_visit_are_only_sections_with_nothing_to_print(tmp_path):
+    outcome = load([write_workbook(tmp_path / "v.xlsx", visits=[], sections=[
+        *SECTIONS, {"節次": 3, "節名": "外賓", "類型": "訪賓", "前言": "計{{ 案數 }}案。"}])])
+    assert [code for _sheet, _cell, code in flat(outcome)].count("repeated-section-type") == 0
+    assert outcome.report is not None
+
+
 def test_a_visit_section_without_visits_warns_and_never_ends_on_a_colon(tmp_path):
     """The empty section is named at its row, and the intro cut from its 前言 at that cell (SPEC §3:
     the intro is dropped with a warning, whatever else is said of the section)."""
@@ -361,3 +368,16 @@ def test_an_invisible_character_in_a_header_or_tab_name_still_names_it(tmp_path)
     outcome = load([path])
     # the header is read; what was removed from it is said, as for any cell (SPEC §4)
     assert flat(outcome) == [("訪賓", "E1", "invisible-chars")] and outcome.report.stats.people == 5
+
+
+def test_a_logical_or_timed_cell_in_a_text_column_prints_as_the_spreadsheet_shows_it(tmp_path):
+    """No English True/False and no ISO timestamp in a Chinese chapter: TRUE as Excel and Calc show a
+    logical cell, and a date with a time of day as a ROC date with its time."""
+    import datetime as dt
+
+    book = write_workbook(tmp_path / "b.xlsx",
+                          activities=[{**ACTIVITIES[0], "內容": dt.datetime(2021, 9, 8, 10, 30)}],
+                          visits=[{**VISITS[0], "代表": True}])
+    text = chapter(load([book]))
+    assert "110年9月8日 10:30" in text
+    assert text[-1] == "日本京都市TRUE(視訊)等。"

@@ -182,7 +182,8 @@ def required_sheets(raw: Sequence[RawSection], books: list[WorkbookData], proble
 
 def single_sections(raw: Sequence[RawSection], rows_of: dict[str, list[Converted]],
                     problems: Problems) -> None:
-    """Rows that go to the one section of their type (訪賓) need exactly one such section."""
+    """Rows that go to the one section of their type (訪賓) need exactly one such section (SPEC §3:
+    when there are visits; without any, each such section is only one with nothing to print)."""
     for kind in section_types():
         if kind.sheet is None or kind.by_number:
             continue
@@ -191,7 +192,7 @@ def single_sections(raw: Sequence[RawSection], rows_of: dict[str, list[Converted
         if rows and not owners:
             problems.add("missing-section-type", rows[0].row.location, data=kind.sheet.name,
                          kind=kind.name, count=len(rows))
-        elif len(owners) > 1:
+        elif rows and len(owners) > 1:
             ordered = sorted(owners, key=lambda s: s.row.number)
             problems.add("repeated-section-type", ordered[1].cell("kind").location, kind=kind.name,
                          data=kind.sheet.name, count=len(owners),
