@@ -26,13 +26,13 @@ _INVISIBLE = re.compile(
     "\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0000-\U000e0fff"
     + _PRINTABLE_INVISIBLE + _NONCHARACTERS + "]"
 )
-_ANY_PRINTABLE_INVISIBLE = re.compile(f"[{_PRINTABLE_INVISIBLE}]")
+ANY_PRINTABLE_INVISIBLE = re.compile(f"[{_PRINTABLE_INVISIBLE}]")
 
 
 def nothing_invisible(text: str) -> bool:
     """True when strip_invisible would neither remove nor turn anything (no line break either):
     every fast path asks this rather than str.isprintable, which passes a variation selector."""
-    return text.isprintable() and (text.isascii() or _ANY_PRINTABLE_INVISIBLE.search(text) is None)
+    return text.isprintable() and (text.isascii() or ANY_PRINTABLE_INVISIBLE.search(text) is None)
 # Excel's `_xHHHH_` escape for a character XML cannot hold. It belongs to the .xlsx file format, so
 # the reader decodes it once, as Excel shows the cell (read/reader.py); normalization never decodes,
 # so that removing an invisible character can never form a new escape (`_x4E` + U+200B + `2D_`
@@ -280,7 +280,7 @@ BLANK_GLYPH = "\u2800"
 
 def _shown(char: str) -> str:
     if ((char.isprintable() or unicodedata.category(char) == "Co") and char != BLANK_GLYPH
-            and not _ANY_PRINTABLE_INVISIBLE.match(char)):
+            and not ANY_PRINTABLE_INVISIBLE.match(char)):
         return char
     if char == "\n":
         return "〈換行〉"

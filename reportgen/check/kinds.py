@@ -114,6 +114,7 @@ def _clean(cell: Cell, ctx: Context) -> _Text:
     return _Text(text, removed, value)
 
 
+_PRINTABLE_INVISIBLE = normalize.ANY_PRINTABLE_INVISIBLE
 # The longest text each kind takes (limits.MAX_CHARS); a longer one goes to `fits` for its message.
 _LIMITS = {kind: MAX_CHARS.get(kind, sys.maxsize) for kind in Kind}
 
@@ -317,8 +318,10 @@ def _needs_no_cleaning(value: object, kind: Kind) -> bool:
     by the reader)."""
     if value.__class__ is not str or len(value) > _LIMITS[kind]:  # type: ignore[arg-type]
         return False
-    return normalize.nothing_invisible(value) or (  # type: ignore[arg-type]
-        "\n" in value and normalize.nothing_invisible(value.replace("\n", "")))  # type: ignore[attr-defined]
+    # normalize.nothing_invisible, inline: this runs for every text cell not seen before
+    if not (value.isprintable() or ("\n" in value and value.replace("\n", "").isprintable())):  # type: ignore[attr-defined]
+        return False
+    return value.isascii() or _PRINTABLE_INVISIBLE.search(value) is None  # type: ignore[attr-defined]
 
 
 def _plain_line(value: object, parens: str) -> str | None:
