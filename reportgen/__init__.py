@@ -8,7 +8,7 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 __all__ = ["FatalError", "Outcome", "default_template", "document", "load", "preview_text", "render_docx", "summary",
-           "template_warnings"]
+           "template_findings", "template_warnings"]
 
 
 def __getattr__(name: str):

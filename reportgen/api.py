@@ -17,6 +17,7 @@ from .problems import Problems
 
 if TYPE_CHECKING:  # imported by `load` itself, while the first sheets are parsed
     from .check.validate import Outcome
+    from .write.template_check import Finding
 
 
 def load(paths: Iterable[Path | str], progress=None, *, keep_grids: bool = False) -> Outcome:
@@ -96,14 +97,42 @@ def _no_cycle_collection() -> Iterator[None]:
         gc.enable()
 
 
-def default_template() -> Path:
-    """`templates/report.docx` in the current folder when present, else the bundled one."""
-    local = Path("templates") / "report.docx"
-    if local.is_file():
-        return local
-    from .templates import bundled
+DEFAULT_TEMPLATE = Path("templates") / "report.docx"
 
-    return bundled()
+
+def default_template() -> Path:
+    """`templates/report.docx` in the current folder when present, else the bundled one.
+
+    Present means any entry at that name: one that is no file (a folder, a FIFO, a link to
+    nothing) is a FatalError in its own words, never silently passed over for the bundled one
+    (staff would print with a template they did not mean)."""
+    import os
+    import stat
+
+    from .errors import broken_link, describe, special_kind
+
+    local = DEFAULT_TEMPLATE
+    try:
+        mode = os.stat(local).st_mode
+    except FileNotFoundError:
+        if (link := broken_link(local)) is None:
+            from .templates import bundled
+
+            return bundled()
+        problem = link
+    except NotADirectoryError:  # `templates` is a file: there is no templates/report.docx
+        from .templates import bundled
+
+        return bundled()
+    except OSError as exc:
+        problem = broken_link(local) or f"無法讀取範本 {local}：{describe(local, exc)}"
+    else:
+        if stat.S_ISREG(mode):
+            return local
+        problem = f"範本 {local} " + ("是資料夾，不是 Word 文件" if stat.S_ISDIR(mode)
+                                     else f"是{special_kind(mode) or '特殊檔案'}，不是一般檔案")
+    raise FatalError(f"{problem}。目前資料夾中有 {local} 時，reportgen 以它為預設範本；"
+                     "請換成 Word 範本檔（.docx），或將它改名、移到別處以改用內建範本，或另外指定範本。")
 
 
 def document(outcome: Outcome):  # -> compose.Document
@@ -136,8 +165,11 @@ def preview_text(outcome: Outcome) -> str:
     return plain_text(document(outcome))
 
 
-def summary(outcome: Outcome) -> str:
-    """The line every front end prints after a clean check: 共 2 節、14 項活動、16 案訪賓（101 人）…"""
+def summary(outcome: Outcome, template_warning_count: int = 0) -> str:
+    """The line every front end prints after a clean check: 共 2 節、14 項活動、16 案訪賓（101 人）…
+
+    `template_warning_count`: the template warnings the front end showed (`template_findings`),
+    counted with the workbooks' warnings, so the summary's count is every warning printed."""
     report = outcome.report
     if report is None:
         return ""
@@ -146,12 +178,29 @@ def summary(outcome: Outcome) -> str:
             f"{stats.cases} 案訪賓（{stats.people} 人）")
     if report.skipped:
         text += f"；{report.skipped} 項活動標為不列入報告"
-    return text + f"；警告 {len(outcome.problems.warnings)} 項。"
+    warnings = len(outcome.problems.warnings) + template_warning_count
+    of_template = f"（其中範本 {template_warning_count} 項）" if template_warning_count else ""
+    return text + f"；警告 {warnings} 項{of_template}。"
+
+
+def template_findings(outcome: Outcome, template: Path | str | None = None) -> list[Finding]:
+    """`reportgen template`'s check of the template, for this chapter's labels: every missing
+    style (blocking) first, then the warnings; `Finding.render` words each as `template` prints
+    it. Empty when there is no chapter."""
+    from .write.label_fit import widest_labels
+    from .write.template_check import check_template
+
+    if outcome.report is None:
+        return []
+    path = Path(template) if template is not None else default_template()
+    findings = check_template(path, widest_labels(document(outcome)))
+    return sorted(findings, key=lambda finding: not finding.blocking)  # stable: each kind keeps its order
 
 
 def template_warnings(outcome: Outcome, template: Path | str | None = None) -> list[str]:
     """What `reportgen build --template` prints about its template for this chapter (page size,
-    language, fonts, indents …), one line each; empty when there is no chapter or nothing to say."""
+    language, fonts, indents …), one line each; empty when there is no chapter or nothing to say,
+    or when a style is missing (`render_docx` then refuses the template)."""
     from .write.template_check import build_warnings
 
     if outcome.report is None:
@@ -204,11 +253,10 @@ def _carried_setup(source: Path, problems: Problems):  # -> init_workbook.Setup 
     from .schema import SECTIONS, SEPARATE, SETTINGS
     from .write.init_workbook import Period, Setup, next_half_year
 
+    _check_source(source, "--from 指定的活頁簿")
     if source.is_dir():
         raise FatalError(f"--from 指定的 {source} 是資料夾，不是活頁簿。"
                          "請指定上一期的活頁簿檔案（.xlsx、.xlsm 或 .ods）。")
-    if not source.is_file():
-        raise FatalError(f"找不到 --from 指定的檔案 {source}。請確認路徑是否正確。")
     book = read_workbook(source, problems, only={SETTINGS.name, SECTIONS.name})
     settings, sections = setup_of(book, problems)
     if problems.errors or settings is None:
@@ -236,7 +284,8 @@ def import_chapter(source: Path | str, target: Path | str, period: str | None = 
     from .write.init_workbook import InitOutcome, Period, Setup, check_target, parse_period, write_workbook
 
     source, target = Path(source), Path(target)
-    check_target(target)
+    _check_source(source, "要匯入的章")
+    check_target(target, "import")
     if target.resolve() == source.resolve():
         raise FatalError(f"{target} 是要匯入的檔案本身；請另取一個 .xlsx 檔名。")
     chosen = parse_period(period) if period is not None else None
@@ -248,9 +297,27 @@ def import_chapter(source: Path | str, target: Path | str, period: str | None = 
                   activities=found.activities)
     if chosen is None and found.period is not None:
         outcome.period_note = "（由內文的日期判斷；可在「報告設定」修改）"
-    write_workbook(target, setup)
+    write_workbook(target, setup, "import")
     outcome.path, outcome.setup = target, setup
     return outcome
+
+
+def _check_source(source: Path, what: str) -> None:
+    """A file to read (`init --from`, `import`) that cannot be reached, a FIFO or device, or an
+    Office lock file: a FatalError stating the true reason, in the words every command uses
+    (errors.unreachable, errors.lock_file). A folder is left to the caller's own words."""
+    import stat
+
+    from .errors import lock_file, special_kind, unreachable
+
+    try:
+        mode = source.stat().st_mode
+    except OSError as exc:
+        raise FatalError(unreachable(source, exc, what)) from None
+    if kind := special_kind(mode):
+        raise FatalError(f"{what} {source} 是{kind}，不是一般檔案，不會開啟。請指定檔案。")
+    if stat.S_ISREG(mode) and (lock := lock_file(source)) is not None:
+        raise FatalError(lock)
 
 
 __all__ = [
@@ -264,5 +331,6 @@ __all__ = [
     "preview_text",
     "render_docx",
     "summary",
+    "template_findings",
     "template_warnings",
 ]

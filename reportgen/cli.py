@@ -12,10 +12,13 @@ import sys
 import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from . import __version__
 from .errors import EXIT_FATAL, EXIT_INPUT, EXIT_INTERRUPTED, EXIT_OK, FatalError, Terminated
+
+if TYPE_CHECKING:
+    from .check.validate import Outcome
 
 EXIT_BROKEN_PIPE = 141  # as a shell reports a command ended by SIGPIPE
 
@@ -67,6 +70,8 @@ def _chinese_argparse() -> Iterator[None]:
 class _Parser(argparse.ArgumentParser):
     """argparse with the one message Python 3.10 formats without gettext translated too."""
 
+    commands: dict[str, argparse.ArgumentParser]  # the top-level parser's: each command's parser, by name
+
     def error(self, message: str) -> NoReturn:
         if message.startswith("argument ") and ": " in message:  # 3.10: 'argument -o/--output: …'
             name, _, rest = message[len("argument "):].partition(": ")
@@ -107,6 +112,8 @@ def _parser() -> argparse.ArgumentParser:
     validate.add_argument("--report", type=Path, metavar="FILE.xlsx",
                           help="另存一份檢核報告：活頁簿的複本，問題儲存格標色（紅：錯誤，黃：警告）"
                           "並加註解，第一個工作表列出所有問題與連結")
+    validate.add_argument("--force", action="store_true",
+                          help="檢核報告檔在產生後曾被修改（或不是 reportgen 產生的）時，仍以新的報告取代")
     validate.set_defaults(run=_validate)
 
     preview = commands.add_parser("preview", parents=[inputs], help="在終端機預覽本章文字",
@@ -146,6 +153,7 @@ def _parser() -> argparse.ArgumentParser:
     template.add_argument("file", type=Path, nargs="?", metavar="FILE",
                           help="範本檔，預設為 build 會使用的範本（templates/report.docx，沒有時用內建範本）")
     template.set_defaults(run=_template)
+    parser.commands = commands.choices  # type: ignore[assignment]
     return parser
 
 
@@ -184,14 +192,13 @@ def _build(args: argparse.Namespace) -> int:
     outcome, ok = _load(args)
     if not ok:
         return EXIT_INPUT
-    for line in api.template_warnings(outcome, template_path):  # the same check as `reportgen template`
-        print(line, file=sys.stderr)
+    warnings = _check_build_template(outcome, template_path, strict=args.strict)
     output = args.output or _default_output(outcome.report.settings)
     check_output(output, DOCX, **check)
     replace_copies = check_copies(output, kinds, **check)  # decided while the old .docx is still there
     write_atomic(output, api.render_docx(outcome, template_path))
     print(f"已產生 {output}")
-    print(_summary(outcome))
+    print(api.summary(outcome, template_warning_count=warnings))
     if kinds:
         from .write.convert import convert, pdf_font_warning
 
@@ -203,11 +210,30 @@ def _build(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _check_build_template(outcome: Outcome, template: Path, *, strict: bool) -> int:
+    """`build --template` runs `reportgen template`'s check: every missing style, then the
+    warnings, printed in its words; a missing style stops the build (exit 2), and so does a
+    warning under --strict. Returns the number of warnings printed (the summary counts them)."""
+    from . import api
+    from .write.template_check import blocking
+
+    findings = api.template_findings(outcome, template)
+    for finding in findings:
+        print(finding.render(template), file=sys.stderr)
+    if blocking(findings):
+        raise FatalError(f"範本 {template} 缺少必要的樣式，無法用來產生本章。")
+    if strict and findings:
+        raise FatalError(f"範本 {template} 有警告 {len(findings)} 項（--strict：警告視為錯誤），未產生檔案。"
+                         "請依上列說明修改範本，或不加 --strict 執行。")
+    return len(findings)
+
+
 def _default_output(settings) -> Path:
-    """outputs/<章名>.docx; a 章名 too long for a file name says so, and how to choose one (-o)."""
+    """outputs/<章名>.docx (a 章名 of dots alone, such as `..`, gives outputs/第26章.docx); a 章名
+    too long for a file name says so, and how to choose one (-o)."""
     from .write.outputs import check_name_length, safe_file_title
 
-    output = Path("outputs") / f"{safe_file_title(settings.title)}.docx"
+    output = Path("outputs") / f"{safe_file_title(settings.title, f'第{settings.chapter}章')}.docx"
     try:
         check_name_length(output)
     except FatalError:
@@ -222,7 +248,7 @@ def _template(args: argparse.Namespace) -> int:
 
     path = _template_path(args.file)
     check_template_file(path)
-    findings = check_template(path)
+    findings = sorted(check_template(path), key=lambda finding: not finding.blocking)  # as build prints them
     for finding in findings:
         print(finding.render(path))
     if blocking(findings):
@@ -237,17 +263,21 @@ def _validate(args: argparse.Namespace) -> int:
     if args.report is not None:  # refused before any work
         from .write.outputs import REPORT, check_output
 
-        check_output(args.report, REPORT, inputs=args.inputs)
+        check_output(args.report, REPORT, inputs=args.inputs, force=args.force)
     outcome, ok = _load(args, problems_to=sys.stdout, refusal=None, keep_grids=args.report is not None)
     strict = "（--strict：警告視為錯誤）" if not ok and not outcome.problems.errors else ""
     print(f"檢核完成：{outcome.problems.summary()}{strict}。")
     if outcome.report is not None:
-        print(_summary(outcome))
+        from .api import summary
+
+        print(summary(outcome))
     if args.report is not None:
-        from .write.outputs import write_atomic
+        from .write.outputs import REPORT, check_output, write_atomic
         from .write.report_xlsx import report_bytes
 
-        write_atomic(args.report, report_bytes(args.inputs, outcome.problems, outcome.sources))
+        data = report_bytes(args.inputs, outcome.problems, outcome.sources)
+        check_output(args.report, REPORT, inputs=args.inputs, force=args.force)  # again: edited meanwhile?
+        write_atomic(args.report, data)
         print(f"已產生檢核報告 {args.report}")
     return EXIT_OK if ok else EXIT_INPUT
 
@@ -264,13 +294,7 @@ def _preview(args: argparse.Namespace) -> int:
 
 def _init(args: argparse.Namespace) -> int:
     from .api import create_workbook
-    from .write.outputs import refuse_special
 
-    if args.source is not None:
-        if args.source.is_dir():
-            raise FatalError(f"--from 指定的 {args.source} 是資料夾，不是活頁簿。請指定上一期的活頁簿檔案"
-                             "（.xlsx、.xlsm 或 .ods）。")
-        refuse_special(args.source, "活頁簿")
     outcome = create_workbook(args.file, period=args.period, source=args.source)
     for problem in outcome.problems.sorted():
         print(problem.render(), file=sys.stderr)
@@ -284,9 +308,7 @@ def _init(args: argparse.Namespace) -> int:
 
 def _import(args: argparse.Namespace) -> int:
     from .api import import_chapter
-    from .write.outputs import refuse_special
 
-    refuse_special(args.chapter, "要匯入的章")
     outcome = import_chapter(args.chapter, args.output, period=args.period)
     for problem in outcome.problems.sorted():
         print(problem.render(), file=sys.stderr)
@@ -298,12 +320,6 @@ def _serve(args: argparse.Namespace) -> int:
     from .web.server import run
 
     return run(args.host, args.port)
-
-
-def _summary(outcome) -> str:
-    from .api import summary
-
-    return summary(outcome)
 
 
 def _template_path(option: Path | None) -> Path:
@@ -388,13 +404,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     return code
 
 
+def _parse(parser: argparse.ArgumentParser, argv: list[str]) -> argparse.Namespace:
+    """parse_args, except that an argument a command does not know is reported with that
+    command's usage (`reportgen build --bogus` shows build's options), as argparse does for a
+    command's other mistakes; one given before the command gets the top-level usage."""
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:
+        command = getattr(parser, "commands", {}).get(args.command)
+        given_after = command is not None and argv.index(args.command) < argv.index(unknown[0])
+        (command if given_after else parser).error(
+            argparse._("unrecognized arguments: %s") % " ".join(unknown))  # type: ignore[attr-defined]
+    return args
+
+
 def _main(argv: Sequence[str] | None) -> int:
     for stream in (sys.stdout, sys.stderr):  # a Big5 console must not crash on rare characters
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(errors="replace")
     with _chinese_argparse():
         parser = _parser()
-        args = parser.parse_args(argv)
+        args = _parse(parser, sys.argv[1:] if argv is None else list(argv))
         if not getattr(args, "run", None):
             parser.print_help()
             return EXIT_FATAL

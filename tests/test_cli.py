@@ -39,6 +39,60 @@ def test_unknown_option_is_a_usage_error(cli):
     assert "無法辨識的參數：--colour" in result.err
 
 
+@pytest.mark.parametrize("args", [("build", "--bogus"), ("validate", "a.xlsx", "--bogus"),
+                                  ("init", "a.xlsx", "b.xlsx")])
+def test_an_argument_a_command_does_not_know_shows_that_commands_usage(cli, args):
+    """As argparse does for a command's other mistakes (`build -o` with no value)."""
+    result = cli(*args)
+    assert result.code == 2 and result.out == ""
+    assert result.err.startswith(f"用法：reportgen {args[0]} [-h]")
+    assert result.err.endswith(f"reportgen {args[0]}：錯誤：無法辨識的參數：{args[-1]}\n")
+
+
+def test_an_argument_before_the_command_shows_the_top_level_usage(cli):
+    result = cli("--bogus", "build")
+    assert result.code == 2
+    assert result.err.startswith("用法：reportgen [-h] [--version]")
+    assert result.err.endswith("reportgen：錯誤：無法辨識的參數：--bogus\n")
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (("build", "-o", ".docx"), "輸出檔 .docx 只有副檔名，沒有檔名。請在 .docx 前加上檔名，例如 國際事務.docx。"),
+    (("build", "-o", "outputs/.DOCX"), "輸出檔 outputs/.DOCX 只有副檔名，沒有檔名。請在 .docx 前加上檔名，"
+                                        "例如 outputs/國際事務.docx。"),
+    (("validate", "--report", ".xlsx"), "檢核報告 .xlsx 只有副檔名，沒有檔名。"),
+    (("init", ".xlsx"), ".xlsx 只有副檔名，沒有檔名。"),
+    (("import", "c.txt", "-o", ".xlsx"), ".xlsx 只有副檔名，沒有檔名。"),
+])
+def test_a_name_that_is_only_the_extension_says_the_name_is_missing(project, cli, args, message):
+    (project / "c.txt").write_text("貳拾陸、國際事務\n", encoding="utf-8")
+    result = cli(*args)
+    assert result.code == 2
+    assert result.err.startswith(f"錯誤：{message}") and "副檔名須" not in result.err
+    assert not (project / "outputs").exists()
+
+
+def test_import_names_itself_when_it_will_not_overwrite(project, cli):
+    (project / "c.txt").write_text("貳拾陸、國際事務\n一、交流專案\n", encoding="utf-8")
+    existing = write_workbook(project / "w.xlsx")
+    before = digest(existing)
+    result = cli("import", "c.txt", "-o", "w.xlsx")
+    assert result.code == 2
+    assert result.err == "錯誤：w.xlsx 已存在；reportgen import 不會覆寫既有檔案。請換一個檔名，或先將舊檔移到別處。\n"
+    assert digest(existing) == before
+
+
+@pytest.mark.parametrize("title", ["..", " . "])
+def test_a_chapter_title_of_dots_gives_a_chinese_default_name(project, cli, tmp_path, title):
+    from helpers import SETTINGS
+
+    book = write_workbook(tmp_path / "a.xlsx", settings={**SETTINGS, "章名": title})
+    result = cli("build", book)
+    assert result.code == 0, result.err
+    assert result.out.splitlines()[0] == "已產生 outputs/第26章.docx"
+    assert [p.name for p in (project / "outputs").iterdir()] == ["第26章.docx"]
+
+
 def test_missing_input_exits_2(project, cli):
     result = cli("build", "nothing-here.xlsx")
     assert (result.code, result.out) == (2, "")
@@ -207,8 +261,8 @@ def test_build_and_preview_go_through_the_api(project, cli, monkeypatch):
             return real(*args)
         monkeypatch.setattr(api, name, call)
 
-    for name in ("template_warnings", "render_docx", "preview_text"):
+    for name in ("template_findings", "render_docx", "preview_text"):
         spy(name)
     assert cli("build").code == 0
     assert cli("preview").code == 0
-    assert calls == ["template_warnings", "render_docx", "preview_text"]
+    assert calls == ["template_findings", "render_docx", "preview_text"]

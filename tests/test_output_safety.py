@@ -24,7 +24,7 @@ from conftest import digest
 from helpers import ACTIVITIES, EXAMPLE, REPO, CliResult, run_cli, write_workbook
 from reportgen.errors import FatalError
 from reportgen.write import convert, outputs
-from reportgen.write.fingerprint import Origin, copy_origin, mark_copy, origin
+from reportgen.write.fingerprint import Origin, copy_origin, mark_copy, origin, package_origin
 
 DEFAULT_OUT = Path("outputs") / "國際事務.docx"
 posix_only = pytest.mark.skipif(os.name != "posix", reason="needs POSIX special files or permissions")
@@ -164,6 +164,95 @@ def test_report_replaces_an_earlier_report(scene):
     assert outputs.is_report(scene.root / "r.xlsx")
 
 
+def _rezip(path: Path, change=lambda name, data: data, comment: bytes | None = None) -> None:
+    """The report's package written again, a part changed or not; its comment kept only when given
+    (Excel, LibreOffice and openpyxl write a new archive without it)."""
+    with zipfile.ZipFile(path) as archive:
+        parts = [(info, change(info.filename, archive.read(info))) for info in archive.infolist()]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for info, data in parts:
+            archive.writestr(info, data)
+        if comment is not None:
+            archive.comment = comment
+
+
+def test_an_unchanged_report_is_replaced_even_when_touched(scene):
+    scene.run("validate", "--report", "r.xlsx", code=0, changes=("r.xlsx",))
+    report = scene.root / "r.xlsx"
+    assert package_origin(report) is Origin.OWN
+    os.utime(report, (1_000_000_000, 1_000_000_000))  # opened and closed, or copied: same content
+    bad = write_workbook(scene.root / "bad.xlsx", activities=[{**ACTIVITIES[0], "開始日期": "110/2/30"}])
+    result = scene.run("validate", bad, "--report", "r.xlsx", code=1, changes=("r.xlsx",))
+    assert result.out.splitlines()[-1] == "已產生檢核報告 r.xlsx" and result.err == ""
+    assert package_origin(report) is Origin.OWN
+
+
+@pytest.mark.parametrize(("edit", "why"), [
+    ("resaved", "r.xlsx 是 reportgen 的檢核報告，但產生後曾被另存（例如在 Excel 中加註後存檔），"
+                "或由舊版 reportgen 產生，無法確認內容未被修改，不會覆寫"),
+    ("part-changed", "r.xlsx 在 reportgen 產生後曾被修改，不會覆寫"),
+])
+def test_an_edited_report_is_kept_without_force(scene, edit, why):
+    """SPEC §6: --report replaces a report only while it is exactly what reportgen wrote."""
+    scene.run("validate", "--report", "r.xlsx", code=0, changes=("r.xlsx",))
+    report = scene.root / "r.xlsx"
+    comment = zipfile.ZipFile(report).comment if edit == "part-changed" else None
+    note = b'<row r="99"><c r="A99" t="inlineStr"><is><t>done</t></is></c></row></sheetData>'
+    _rezip(report, lambda name, data: data.replace(b"</sheetData>", note)
+           if name == "xl/worksheets/sheet1.xml" else data, comment)  # a note added on 檢核結果
+    assert note in zipfile.ZipFile(report).read("xl/worksheets/sheet1.xml")
+    result = scene.refuses("validate", "--report", "r.xlsx", message=why)
+    assert "請先將它改名或移到別處，或以 --report 指定另一個檔名" in result.err
+    assert "請加上 --force" in result.err
+    scene.run("validate", "--report", "r.xlsx", "--force", code=0, changes=("r.xlsx",))
+    assert package_origin(report) is Origin.OWN
+
+
+def test_a_report_of_an_earlier_version_is_replaced_once_forced(scene):
+    """Reports written before reports carried a mark cannot be vouched for: --force once, then as usual."""
+    scene.run("validate", "--report", "r.xlsx", code=0, changes=("r.xlsx",))
+    report = scene.root / "r.xlsx"
+    _rezip(report)  # what an earlier version wrote: the report, without the mark
+    assert outputs.is_report(report) and package_origin(report) is Origin.FOREIGN
+    scene.refuses("validate", "--report", "r.xlsx", message="或由舊版 reportgen 產生")
+    scene.run("validate", "--report", "r.xlsx", "--force", code=0, changes=("r.xlsx",))
+    again = run_cli("validate", "--report", "r.xlsx")  # its own report now: replaced without a word
+    assert (again.code, again.err, again.out.splitlines()[-1]) == (0, "", "已產生檢核報告 r.xlsx")
+    assert package_origin(report) is Origin.OWN
+
+
+def test_force_replaces_a_file_that_is_no_report_but_never_an_input(scene):
+    own = shutil.copy(EXAMPLE, scene.root / "111年上半年.xlsx")
+    scene.refuses("validate", "--report", own, message="已存在，但不是 reportgen 的檢核報告")
+    scene.run("validate", "--report", own, "--force", code=0, changes=("111年上半年.xlsx",))
+    assert outputs.is_report(scene.root / "111年上半年.xlsx")
+    scene.refuses("validate", scene.input, "--report", scene.input, "--force", message="就是輸入的活頁簿")
+
+
+def test_a_report_edited_while_the_inputs_are_checked_is_kept(scene, monkeypatch):
+    """Checked before the work and again before writing: an edit saved meanwhile survives."""
+    from reportgen.write import report_xlsx
+
+    scene.run("validate", "--report", "r.xlsx", code=0, changes=("r.xlsx",))
+    report = scene.root / "r.xlsx"
+    real = report_xlsx.report_bytes
+
+    def someone_saves_the_report(*args):
+        _rezip(report, lambda name, data: data)
+        return real(*args)
+
+    monkeypatch.setattr(report_xlsx, "report_bytes", someone_saves_the_report)
+    result = scene.run("validate", "--report", "r.xlsx", code=2, changes=("r.xlsx",))  # changed by the edit only
+    assert "產生後曾被另存" in result.err and "已產生檢核報告" not in result.out
+    assert package_origin(report) is Origin.FOREIGN
+
+
+def test_validate_force_has_chinese_help():
+    result = run_cli("validate", "--help")
+    assert result.code == 0
+    assert "--force" in result.out and "仍以新的報告取代" in result.out
+
+
 def test_an_earlier_report_among_the_inputs_is_not_copied_into_the_next(scene, tmp_path):
     from openpyxl import load_workbook
 
@@ -223,6 +312,49 @@ def test_read_only_output_is_kept(scene, built):
         scene.refuses("build", "--force", message="outputs/國際事務.docx 設為唯讀，不會覆寫")
     finally:
         built.chmod(0o644)
+
+
+# A link at an output's name that reaches nothing is someone's name: never silently replaced
+
+def _dangling(scene: Scene, name: str, kind: str) -> Path:
+    link = scene.root / name
+    if kind == "missing":
+        link.symlink_to(scene.root / "elsewhere" / f"gone{Path(name).suffix}")
+    else:
+        link.symlink_to(link.name)  # a link to itself: a loop
+    return link
+
+
+@posix_only
+@pytest.mark.parametrize("kind", ["missing", "loop"])
+@pytest.mark.parametrize("command", [
+    ("init", "new.xlsx", "--period", "111/1/1-111/6/30"),
+    ("import", "chapter.txt", "-o", "new.xlsx"),
+    ("validate", "--report", "new.xlsx"),
+    ("build", "-o", "new.docx"),
+])
+def test_a_link_to_nothing_at_the_output_is_kept(scene, command, kind):
+    (scene.root / "chapter.txt").write_text("貳拾陸、國際事務\n一、交流專案\n", encoding="utf-8")
+    name = "new.docx" if command[0] == "build" else "new.xlsx"
+    link = _dangling(scene, name, kind)
+    target = os.readlink(link)
+    reason = "它指向的" if kind == "missing" else "連結形成迴圈"
+    result = scene.refuses(*command, message=f"{name} 是捷徑（符號連結），")
+    assert reason in result.err and "不會覆寫" in result.err
+    if command[0] in ("init", "import"):
+        assert f"reportgen {command[0]} 不會覆寫既有的檔案或捷徑" in result.err
+    assert link.is_symlink() and os.readlink(link) == target
+    assert not (scene.root / "elsewhere").exists()
+
+
+@posix_only
+@pytest.mark.parametrize(("command", "option", "name"), [("validate", "--report", "new.xlsx"),
+                                                        ("build", "-o", "new.docx")])
+def test_force_replaces_a_link_to_nothing_never_its_target(scene, command, option, name):
+    link = _dangling(scene, name, "missing")
+    scene.run(command, option, name, "--force", code=0, changes=(name,))
+    assert not link.is_symlink() and link.is_file()
+    assert not (scene.root / "elsewhere").exists()
 
 
 # 2. Inputs are read once; special files are refused at once ---------------------------------

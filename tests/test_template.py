@@ -290,5 +290,6 @@ def test_template_missing_a_style_exits_2_naming_it(tmp_path, cli, example_dir, 
     out = tmp_path / "chapter.docx"
     result = cli("build", example_dir, "-o", out, "--template", broken)
     assert (result.code, result.out) == (2, "")
-    assert result.err == f"錯誤：範本 範本.docx {message}\n"
+    assert result.err == (f"錯誤：範本 範本.docx：{message}\n"  # reportgen template's words, every missing style
+                          f"錯誤：範本 {broken} 缺少必要的樣式，無法用來產生本章。\n")
     assert not out.exists()

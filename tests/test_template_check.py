@@ -63,10 +63,19 @@ def test_python_docx_default_template_is_refused_with_every_reason(cli, python_d
     assert lines[-1] == f"範本 {python_docx_default} 缺少必要的樣式，無法用來產生本章。"
 
 
-def test_build_with_a_missing_style_still_names_the_first_one(tmp_path, cli, example_dir, python_docx_default):
-    result = cli("build", example_dir, "-o", tmp_path / "x.docx", "--template", python_docx_default)
-    assert result.code == 2
-    assert result.err.startswith("錯誤：範本 預設.docx 缺少段落樣式「節內文」")
+def test_build_names_every_missing_style_then_the_warnings_as_template_does(tmp_path, cli, workbook,
+                                                                          python_docx_default):
+    """SPEC §6 "build --template runs the same check": not only the first missing style, and the warnings too.
+    (A chapter whose labels are 一、 and (一), the labels `template` checks against.)"""
+    checked = cli("template", python_docx_default)
+    result = cli("build", workbook(), "-o", tmp_path / "x.docx", "--template", python_docx_default)
+    assert result.code == 2 and result.out == ""
+    lines = result.err.splitlines()
+    assert [line for line in lines if "缺少段落樣式" in line] == [
+        line for line in checked.out.splitlines() if "缺少段落樣式" in line]
+    assert len([line for line in lines if "缺少段落樣式" in line]) == 2  # 節內文 and 項內文
+    assert lines[:-1] == checked.out.splitlines()[:-1]  # every finding, in the same words and order
+    assert lines[-1] == f"錯誤：範本 {python_docx_default} 缺少必要的樣式，無法用來產生本章。"
     assert not (tmp_path / "x.docx").exists()
 
 
@@ -87,6 +96,37 @@ def test_overflow_punctuation_off_and_a_missing_tab_stop_are_warned(tmp_path, cl
     built = cli("build", example_dir, "-o", tmp_path / "x.docx", "--template", edited)
     assert built.code == 0
     assert built.err.splitlines() == lines[:2]  # build runs the same check
+
+
+def _two_warnings(tmp_path: Path) -> Path:
+    """A template with a missing tab stop and punctuation overflow off: usable, two warnings."""
+    def change(styles):
+        styles["節內文"].find(f"{W}pPr/{W}overflowPunct").set(f"{W}val", "0")
+        tabs = styles["heading 3"].find(f"{W}pPr/{W}tabs")
+        tabs.getparent().remove(tabs)
+    return edit_styles(TEMPLATE, tmp_path / "範本.docx", change)
+
+
+def test_the_summary_counts_the_template_warnings_build_printed(tmp_path, cli, workbook):
+    template = _two_warnings(tmp_path)
+    result = cli("build", workbook(), "-o", tmp_path / "x.docx", "--template", template)
+    assert result.code == 0
+    assert [line.split("：")[0] for line in result.err.splitlines()] == ["警告", "警告"]
+    assert result.out.splitlines()[-1].endswith("；警告 2 項（其中範本 2 項）。")
+
+
+def test_strict_turns_template_warnings_into_errors(tmp_path, cli, workbook):
+    """SPEC §6 --strict「警告也視為錯誤」: the template's warnings too; a template problem is exit 2."""
+    template = _two_warnings(tmp_path)
+    output = tmp_path / "x.docx"
+    result = cli("build", workbook(), "-o", output, "--template", template, "--strict")
+    assert (result.code, result.out) == (2, "")
+    lines = result.err.splitlines()
+    assert [line.split("：")[0] for line in lines[:2]] == ["警告", "警告"]
+    assert lines[2] == (f"錯誤：範本 {template} 有警告 2 項（--strict：警告視為錯誤），未產生檔案。"
+                        "請依上列說明修改範本，或不加 --strict 執行。")
+    assert not output.exists()
+    assert cli("build", workbook(), "-o", output, "--strict").code == 0  # the default template: no warning
 
 
 def test_a_label_wider_than_the_templates_hanging_indent_is_widened_without_a_warning(tmp_path, cli, workbook):
@@ -214,7 +254,7 @@ def test_a_renamed_style_is_named_as_the_likely_one(tmp_path, cli, example_dir):
         "錯誤：範本 改名.docx：缺少段落樣式「項內文」，這是項目內文用的樣式。請在 Word 的「樣式」窗格新增名為「項內文」"
         f"的段落樣式後存檔，或用「組合管理」從 templates/report.docx 複製。{hint}")
     built = cli("build", example_dir, "-o", tmp_path / "x.docx", "--template", renamed)
-    assert built.code == 2 and built.err.endswith(hint + "\n")
+    assert built.code == 2 and built.err.splitlines()[0] == checked.out.splitlines()[0]
 
 
 def test_a_missing_heading_says_how_word_makes_a_built_in_style_appear(tmp_path, cli):

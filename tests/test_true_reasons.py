@@ -6,6 +6,7 @@ from __future__ import annotations
 import errno
 import os
 import re
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -68,6 +69,117 @@ def test_an_unreadable_template_says_permission(tmp_path, monkeypatch):
     result = run_cli("template", TEMPLATE)
     assert result.code == 2 and "無法讀取範本" in result.err and "沒有權限" in result.err
     assert "不是 Word 文件" not in result.err
+
+
+# --- a default template that is no file -------------------------------------------------------------
+
+def _default_template_no_file(root: Path, kind: str) -> str:
+    """templates/report.docx in `root` made into something that is not a file; what the message says."""
+    local = root / "templates" / "report.docx"
+    local.parent.mkdir(exist_ok=True)
+    if kind == "folder":
+        local.mkdir()
+        return "範本 templates/report.docx 是資料夾，不是 Word 文件"
+    if kind == "fifo":
+        os.mkfifo(local)
+        return "範本 templates/report.docx 是具名管道（FIFO），不是一般檔案"
+    local.symlink_to(root / "gone.docx")
+    return "templates/report.docx 是捷徑（符號連結），它指向的"
+
+
+@pytest.mark.skipif(os.name != "posix", reason="FIFOs and symbolic links")
+@pytest.mark.parametrize("kind", ["folder", "fifo", "link"])
+@pytest.mark.parametrize("command", ["build", "template"])
+def test_a_default_template_that_is_no_file_is_named_not_passed_over(tmp_path, monkeypatch, kind, command):
+    """SPEC §6: the default template is templates/report.docx when present; the bundled one is
+    only for a folder without it, never a silent stand-in for one that cannot be used."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "inputs").mkdir()
+    write_workbook(tmp_path / "inputs" / "a.xlsx")
+    reason = _default_template_no_file(tmp_path, kind)
+    result = run_cli(command)
+    assert result.code == 2 and result.out == ""
+    assert result.err.startswith(f"錯誤：{reason}") and "reportgen 以它為預設範本" in result.err
+    assert not (tmp_path / "outputs").exists()
+    result.err.encode("cp950")
+
+
+def test_the_page_names_a_default_template_that_is_a_folder(tmp_path, monkeypatch):
+    """`reportgen serve` builds with the same default: the page says why there is no .docx."""
+    from reportgen.web.pipeline import Upload, check
+
+    monkeypatch.chdir(tmp_path)
+    reason = _default_template_no_file(tmp_path, "folder")
+    with pytest.raises(FatalError, match="是資料夾"):
+        api.default_template()
+    checked = check([Upload("a.xlsx", write_workbook(tmp_path / "a.xlsx").read_bytes())], folder=tmp_path)
+    assert checked.docx is None and checked.build_refusal.startswith(reason)
+
+
+def test_no_templates_folder_means_the_bundled_template(tmp_path, monkeypatch):
+    from reportgen.templates import bundled
+
+    monkeypatch.chdir(tmp_path)
+    assert api.default_template() == bundled()
+    (tmp_path / "templates").write_text("a file named templates")  # no templates/report.docx in it
+    assert api.default_template() == bundled()
+    (tmp_path / "templates").unlink()
+    (tmp_path / "templates").mkdir()
+    shutil.copy(TEMPLATE, tmp_path / "templates" / "report.docx")
+    assert api.default_template() == Path("templates") / "report.docx"
+
+
+# --- path failures: the true reason, whichever command reads the path -----------------------------
+
+READERS = [("validate", "{}/a.xlsx"), ("build", "{}/a.xlsx"), ("template", "{}/t.docx"),
+           ("init", "z.xlsx", "--from", "{}/x.xlsx"), ("import", "{}/c.docx", "-o", "z.xlsx")]
+
+
+@pytest.mark.parametrize("command", READERS, ids=lambda c: c[0])
+def test_a_missing_folder_on_the_way_is_named(tmp_path, monkeypatch, command):
+    monkeypatch.chdir(tmp_path)
+    result = run_cli(*(part.format("nodirx") for part in command))
+    assert result.code == 2 and result.out == ""
+    assert "：資料夾 nodirx 不存在。請確認路徑" in result.err, result.err
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("command", READERS, ids=lambda c: c[0])
+def test_a_file_on_the_way_is_named(tmp_path, monkeypatch, command):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "afile").write_text("")
+    result = run_cli(*(part.format("afile") for part in command))
+    assert result.code == 2 and "：afile 是檔案，不是資料夾。" in result.err, result.err
+    assert "找不到" not in result.err
+    assert [p.name for p in tmp_path.iterdir()] == ["afile"]
+
+
+# What Excel and Word write beside a file they have open: the user's name, padded; no zip.
+OFFICE_LOCK = bytes([5]) + b"staff".ljust(53) + "staff".encode("utf-16-le").ljust(106, b"\0")
+
+
+@pytest.mark.parametrize(("command", "app"), [
+    (("validate", "~$a.xlsx"), "Excel"), (("build", "~$a.xlsx"), "Excel"),
+    (("init", "z.xlsx", "--from", "~$a.xlsx"), "Excel"), (("template", "~$t.docx"), "Word"),
+    (("build", "a.xlsx", "--template", "~$t.docx", "-o", "z.docx"), "Word"),
+    (("import", "~$c.docx", "-o", "z.xlsx"), "Word"),
+], ids=lambda c: c[0] if isinstance(c, tuple) else c)
+def test_an_office_lock_file_is_named_for_what_it_is(tmp_path, monkeypatch, command, app):
+    monkeypatch.chdir(tmp_path)
+    write_workbook(tmp_path / "a.xlsx")
+    for name in ("~$a.xlsx", "~$t.docx", "~$c.docx"):
+        (tmp_path / name).write_bytes(OFFICE_LOCK)
+    result = run_cli(*command)
+    assert result.code == 2
+    assert f"是 {app} 開啟" in result.err and "留下的鎖定檔" in result.err, result.err
+    assert "純文字檔" not in result.err and "不是 Word 文件（.docx）" not in result.err
+    assert not (tmp_path / "z.xlsx").exists() and not (tmp_path / "z.docx").exists()
+    result.err.encode("cp950")
+
+
+def test_a_workbook_whose_name_starts_like_a_lock_file_is_still_read(tmp_path):
+    book = write_workbook(tmp_path / "~$複本.xlsx")
+    assert run_cli("validate", book).code == 0
 
 
 # --- init --from ---------------------------------------------------------------------------------

@@ -8,22 +8,11 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from ..errors import FatalError, describe
+from ..errors import FatalError, describe, lock_file, special_kind, unreachable
 from ..problems import Location, Problems
 from ..schema import UNSUPPORTED, WORKBOOK_SUFFIXES
 
-_SPECIAL = {stat.S_IFIFO: "具名管道（FIFO）", stat.S_IFCHR: "裝置", stat.S_IFBLK: "裝置",
-            stat.S_IFSOCK: "socket"}
 DEFAULT_INPUTS = Path("inputs")
-
-
-def special_kind(mode: int) -> str | None:
-    """What a non-regular, non-folder file is, in words; None for files and folders.
-
-    Opening a FIFO waits forever for a writer, and a device never ends: they are refused
-    from their `stat` alone, before anything opens them.
-    """
-    return _SPECIAL.get(stat.S_IFMT(mode))
 
 
 def identity(path: Path, info: os.stat_result) -> tuple[object, ...]:
@@ -55,6 +44,9 @@ def expand_inputs(inputs: Iterable[Path], problems: Problems | None = None) -> l
         if kind:
             raise FatalError(f"{path} 是{kind}，不是活頁簿檔案，不會開啟。請指定 .xlsx、.xlsm 或 .ods 活頁簿。")
         if not stat.S_ISDIR(info.st_mode) or path.suffix.lower() in WORKBOOK_SUFFIXES:
+            lock = lock_file(path) if stat.S_ISREG(info.st_mode) else None
+            if lock is not None:  # in a folder it is skipped; named, it is told for what it is
+                raise FatalError(lock)
             add(path, info)  # `x.xlsx/` (a folder) is refused, with its own message, by the reader
             continue
         if identity(path, info) in seen:
@@ -75,13 +67,10 @@ def _stat(path: Path) -> os.stat_result:
     """The file's status, or a FatalError saying why it cannot be reached."""
     try:
         return path.stat()
-    except FileNotFoundError:
-        kind = "檔案" if path.suffix else "資料夾"
+    except OSError as exc:
         default = ("未指定活頁簿時讀取 inputs 資料夾；請指定活頁簿或資料夾。"
                    if path == DEFAULT_INPUTS else "")
-        raise FatalError(f"找不到{kind} {path}。請確認路徑是否正確。{default}") from None
-    except OSError as exc:
-        raise FatalError(f"無法讀取 {path}：{describe(path, exc)}。") from None
+        raise FatalError(unreachable(path, exc, "" if path.suffix else "資料夾") + default) from None
 
 
 def _folder_workbooks(folder: Path) -> tuple[list[tuple[Path, os.stat_result]], list[str]]:

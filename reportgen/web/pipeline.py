@@ -173,7 +173,9 @@ def check(workbooks: list[Upload], template: Upload | None = None, folder: Path 
             checked.build_refusal = _without_folder(exc.message, work)
             return checked
         checked.template_warnings = [_without_folder(line, work) for line in warnings]
-        checked.docx = Download(f"{safe_file_title(outcome.report.settings.title)}.docx", data, DOCX)
+        checked.summary = api.summary(outcome, template_warning_count=len(warnings))  # as build counts them
+        settings = outcome.report.settings
+        checked.docx = Download(f"{safe_file_title(settings.title, f'第{settings.chapter}章')}.docx", data, DOCX)
     return checked
 
 

@@ -1,8 +1,9 @@
-"""reportgen's mark on its own .docx: a digest of the package, so an edited copy is recognised.
+"""reportgen's mark on its own outputs: a digest of the package, so an edited copy is recognised.
 
-The mark is the core property `dc:identifier`, a SHA-256 over every part (the core part with
-the mark left empty). Word, LibreOffice and other editors rewrite the parts when they save, so
-a file whose parts no longer match its mark has been changed since reportgen wrote it.
+A .docx's mark is the core property `dc:identifier`, a SHA-256 over every part (the core part
+with the mark left empty). Word, LibreOffice and other editors rewrite the parts when they save, so
+a file whose parts no longer match its mark has been changed since reportgen wrote it. The PDF and
+.odt copies and the `validate --report` workbook carry marks of their own (below).
 """
 
 from __future__ import annotations
@@ -77,23 +78,30 @@ def _pieces(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> Iterable[bytes]:
             yield piece
 
 
-# --- the PDF and ODT copies beside the .docx -------------------------------------------------------
+# --- the PDF and ODT copies beside the .docx, and `validate --report` ----------------------------------
 # Each copy carries its own mark, so an editor's corrections in the .odt or notes added to the PDF
 # are recognised even while the .docx beside it is untouched (a sidecar file would be one more
 # thing to lose or copy apart). The .odt's mark is the zip archive's comment, a SHA-256 over its
 # parts as `digest` computes it; LibreOffice drops the comment whenever it saves. The PDF's mark is
 # a comment line after its end (`%reportgen:sha256:…`), a SHA-256 over the bytes before it; a PDF
-# editor saving notes appends an update after it, or rewrites the file without it.
+# editor saving notes appends an update after it, or rewrites the file without it. A report (.xlsx)
+# carries the .odt's kind of mark: Excel saving it drops the comment.
 COPY_MARK = b"%" + PREFIX.encode()
 _MAX_COPY = 512 * 1024**2
 
 
 def mark_copy(kind: str, data: bytes) -> bytes:
     """`data` (a converted .pdf or .odt) with reportgen's mark."""
-    import io
-
     if kind == "pdf":
         return data + b"\n" + COPY_MARK + hashlib.sha256(data).hexdigest().encode() + b"\n"
+    return mark_package(data)
+
+
+def mark_package(data: bytes) -> bytes:
+    """`data` (a zip package: the .odt copy, a `validate --report` workbook) with reportgen's mark
+    as the archive's comment; Excel, LibreOffice and openpyxl drop the comment when they save."""
+    import io
+
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         mark = _package_mark(archive)
     buffer = io.BytesIO(data)
@@ -104,11 +112,21 @@ def mark_copy(kind: str, data: bytes) -> bytes:
 
 def copy_origin(path: Path) -> Origin:
     """Whether the .pdf or .odt at `path` is a copy reportgen wrote, unchanged since."""
+    if path.suffix.lower() == ".pdf":
+        try:
+            if path.stat().st_size > _MAX_COPY:
+                return Origin.FOREIGN
+            return _pdf_origin(path.read_bytes())
+        except Exception:  # unreadable: not something reportgen can vouch for
+            return Origin.FOREIGN
+    return package_origin(path)
+
+
+def package_origin(path: Path) -> Origin:
+    """Whether the zip package at `path` (.odt copy, report) is one reportgen marked, unchanged since."""
     try:
         if path.stat().st_size > _MAX_COPY:
             return Origin.FOREIGN
-        if path.suffix.lower() == ".pdf":
-            return _pdf_origin(path.read_bytes())
         with zipfile.ZipFile(path) as archive:
             comment = archive.comment
             if not comment.startswith(PREFIX.encode()):

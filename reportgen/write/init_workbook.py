@@ -15,7 +15,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from ..cells import display_width, get_column_letter
 from ..dates import DATE_ERROR_FIX, DateError, parse_day, roc_date, roc_year
-from ..errors import FatalError, io_errno, io_failure
+from ..errors import FatalError, broken_link, io_errno, io_failure
 from ..problems import Problems
 from ..schema import (
     ACTIVITIES,
@@ -107,10 +107,22 @@ class InitOutcome:
                 f"再執行 reportgen validate {self.path} 檢核。")
 
 
-def check_target(path: Path) -> None:
-    if path.exists() or os.path.exists(os.path.realpath(path)):  # `x/../a.xlsx` with x missing
-        raise FatalError(f"{path} 已存在；reportgen init 不會覆寫既有檔案。"
+def check_target(path: Path, command: str = "init") -> None:
+    """Refuse a new workbook's name that is taken, by anything, or does not end in .xlsx.
+
+    Taken means any entry at the name: a file, a folder, or a link even when it reaches nothing
+    (a dangling link or a loop is someone's too; writing would replace the link). `command` is
+    the one run (init, import), named in the message.
+    """
+    link = broken_link(path)
+    if link is not None:
+        raise FatalError(f"{link}；reportgen {command} 不會覆寫既有的檔案或捷徑。"
+                         "請換一個檔名，或先將這個捷徑移到別處。")
+    if os.path.lexists(path) or os.path.lexists(os.path.realpath(path)):  # `x/../a.xlsx`, x missing
+        raise FatalError(f"{path} 已存在；reportgen {command} 不會覆寫既有檔案。"
                          "請換一個檔名，或先將舊檔移到別處。")
+    if path.name.lower() == ".xlsx":
+        raise FatalError(f"{path} 只有副檔名，沒有檔名。請在 .xlsx 前加上檔名，例如 111年上半年_國際事務.xlsx。")
     if path.suffix.lower() != ".xlsx":
         raise FatalError(f"{path.name}：新活頁簿的檔名須以 .xlsx 結尾，例如 111年上半年_國際事務.xlsx。")
 
@@ -422,9 +434,9 @@ def _guide_sheet(sheet: Worksheet) -> None:
     _fit_landscape(sheet)
 
 
-def write_workbook(path: Path, setup: Setup) -> None:
+def write_workbook(path: Path, setup: Setup, command: str = "init") -> None:
     """The blank workbook for `setup`, written atomically; never over an existing file."""
-    check_target(path)  # reading --from took a moment; never replace what appeared since
+    check_target(path, command)  # reading --from took a moment; never replace what appeared since
     buffer = io.BytesIO()
     try:
         build_workbook(setup).save(buffer)

@@ -1,9 +1,9 @@
 """Where an output may go, checked before any work, and how it is written: people's files are never replaced.
 
 An output may not be an input, the template, or (for a report) land in an input folder; an
-existing .docx is replaced only when it is reportgen's own unedited output, an existing report
-only when it is an earlier report, an existing PDF/ODT copy only when it carries reportgen's own
-mark unchanged (fingerprint.copy_origin). Every refusal says why in words staff read.
+existing .docx, report or PDF/ODT copy is replaced only while it is exactly what reportgen wrote
+(fingerprint: origin, package_origin, copy_origin), or with --force; a link to nothing at the
+output's name is someone's too. Every refusal says why in words staff read.
 """
 
 from __future__ import annotations
@@ -19,8 +19,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from ..errors import FatalError, describe
+from ..errors import FatalError, broken_link, describe, lock_file, special_kind, unreachable
+
+if TYPE_CHECKING:
+    from .fingerprint import Origin
 
 
 @dataclass(frozen=True)
@@ -40,10 +44,12 @@ _MAX_PART = 16 * 1024 * 1024
 def check_output(path: Path, kind: OutputKind, *, inputs: Sequence[Path] = (),
                  template: Path | None = None, force: bool = False) -> None:
     """Raise FatalError unless writing `path` can replace nothing it must not."""
-    from ..read.inputs import expand_inputs, special_kind
+    from ..read.inputs import expand_inputs
 
     check_name_length(path)
     info = _stat(path)
+    if info is None and os.path.lexists(path):  # a link to nothing: a name someone made
+        _check_dangling(path, kind, force)
     if info is None and os.pardir in path.parts:  # `x/../a.xlsx`, x missing: a.xlsx once x is made
         path = Path(os.path.realpath(path))
         info = _stat(path)
@@ -57,6 +63,9 @@ def check_output(path: Path, kind: OutputKind, *, inputs: Sequence[Path] = (),
             raise FatalError(f"{kind.what} {path} 就是 Word 範本；範本不會被覆寫。請另取檔名。")
         if any(same_file(path, file) for file in expand_inputs(inputs)):
             raise FatalError(f"{kind.what} {path} 就是輸入的活頁簿；輸入檔不會被修改。請另取檔名。")
+    if path.name.lower() == kind.suffix:  # `-o .docx`: a name that is only the extension
+        raise FatalError(f"{kind.what} {path} 只有副檔名，沒有檔名。請在 {kind.suffix} 前加上檔名，"
+                         f"例如 {path.parent / kind.example}。")
     if path.suffix.lower() != kind.suffix:
         hint = "（PDF 或 .odt 請加 --pdf 或 --odt，會另存在 .docx 旁）" if kind is DOCX else ""
         raise FatalError(f"{kind.what} {path} 的副檔名須為 {kind.suffix}{hint}。請改用以 {kind.suffix} 結尾的檔名。")
@@ -70,11 +79,8 @@ def check_output(path: Path, kind: OutputKind, *, inputs: Sequence[Path] = (),
         return  # nothing there yet: nothing to protect
     if not info.st_mode & stat.S_IWUSR:
         raise FatalError(f"{path} 設為唯讀，不會覆寫。請另取檔名，或先取消該檔的唯讀屬性。")
-    if kind is REPORT and not is_report(path):
-        raise FatalError(f"{path} 已存在，但不是 reportgen 的檢核報告（可能是活頁簿或其他文件），不會覆寫。"
-                         "請另取檔名，例如 outputs/檢核報告.xlsx。")
-    if kind is DOCX and not force:
-        _check_docx(path)
+    if not force:
+        _check_own(path, kind)
 
 
 def copy_path(docx: Path, kind: str) -> Path:
@@ -90,7 +96,7 @@ def check_copies(docx: Path, kinds: Sequence[str], *, inputs: Sequence[Path] = (
     output (then the copy is an earlier build's) or `--force` says otherwise. Returns whether
     existing copies may be replaced, or removed as stale after a failed conversion.
     """
-    from ..read.inputs import expand_inputs, special_kind
+    from ..read.inputs import expand_inputs
 
     existing = []
     for kind in kinds:
@@ -128,8 +134,6 @@ def check_copies(docx: Path, kinds: Sequence[str], *, inputs: Sequence[Path] = (
 
 def refuse_special(path: Path, what: str) -> None:
     """A FIFO or device named where a file is read would block or never end: refuse it unopened."""
-    from ..read.inputs import special_kind
-
     try:
         kind = special_kind(path.stat().st_mode)
     except OSError:
@@ -150,14 +154,15 @@ def check_template_file(path: Path) -> None:
     words, before anything is read (a folder or a locked file is no "non-Word document")."""
     try:
         info = path.stat()
-    except FileNotFoundError:
-        raise FatalError(f"找不到範本 {path}。請確認路徑，或省略 --template 使用內建範本。") from None
     except OSError as exc:
-        raise FatalError(f"無法讀取範本 {path}：{describe(path, exc)}。") from None
+        raise FatalError(unreachable(path, exc, "範本", "請確認路徑，或省略 --template 使用內建範本。")) from None
     if stat.S_ISDIR(info.st_mode):
         raise FatalError(f"範本 {path} 是資料夾，不是 Word 文件。請指定範本檔（.docx 或 .dotx），"
                          "例如 templates/report.docx。")
     refuse_special(path, "範本")
+    lock = lock_file(path)
+    if lock is not None:
+        raise FatalError(lock)
     try:
         head = read_head(path)
     except OSError as exc:
@@ -208,22 +213,52 @@ def _state(path: Path) -> tuple[int, int, int, int] | None:
     return info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns
 
 
-def _check_docx(path: Path) -> None:
-    from .fingerprint import Origin, origin
+def _check_own(path: Path, kind: OutputKind) -> None:
+    """An existing .docx or report is replaced only while it is exactly what reportgen wrote."""
+    from .fingerprint import Origin, origin, package_origin
 
     before = _state(path)
     if before is not None and before in _OWN_AS_CHECKED:
         return
-    found = origin(path)
+    found = origin(path) if kind is DOCX else package_origin(path)
     if found is Origin.OWN:
         if before is not None and _state(path) == before:  # unchanged while it was read
             _OWN_AS_CHECKED.add(before)
         return
-    keep = ("若要保留它，請先將它改名或移到別處，或以 -o 指定另一個檔名；"
-            "確定要以新產生的版本取代時，請加上 --force。")
+    raise FatalError(f"{path} {_not_own(path, kind, found)}，不會覆寫。{_keep(kind)}")
+
+
+def _not_own(path: Path, kind: OutputKind, found: Origin) -> str:
+    """Why an existing output is someone's file, in words."""
+    from .fingerprint import Origin
+
+    if kind is DOCX:
+        if found is Origin.EDITED:
+            return "在 reportgen 產生後曾被修改（例如在 Word 中校訂）"
+        return "已存在，但不是 reportgen 產生的文件（或由舊版產生、已被其他程式改寫）"
     if found is Origin.EDITED:
-        raise FatalError(f"{path} 在 reportgen 產生後曾被修改（例如在 Word 中校訂），不會覆寫。{keep}")
-    raise FatalError(f"{path} 已存在，但不是 reportgen 產生的文件（或由舊版產生、已被其他程式改寫），不會覆寫。{keep}")
+        return "在 reportgen 產生後曾被修改"
+    if is_report(path):  # reportgen's property, no mark: saved again in Excel, or an earlier version's
+        return ("是 reportgen 的檢核報告，但產生後曾被另存（例如在 Excel 中加註後存檔），"
+                "或由舊版 reportgen 產生，無法確認內容未被修改")
+    return "已存在，但不是 reportgen 的檢核報告（可能是活頁簿或其他文件）"
+
+
+def _keep(kind: OutputKind) -> str:
+    """How to keep a file reportgen will not replace, or replace it anyway."""
+    option = "-o" if kind is DOCX else "--report"
+    product = "新產生的版本" if kind is DOCX else "新的檢核報告"
+    return (f"若要保留它，請先將它改名或移到別處，或以 {option} 指定另一個檔名；"
+            f"確定要以{product}取代時，請加上 --force。")
+
+
+def _check_dangling(path: Path, kind: OutputKind, force: bool) -> None:
+    """A link to nothing (or a loop) where the output goes: someone made that name, so it is kept
+    like any file reportgen did not write; --force replaces the link itself, never its target."""
+    if force:
+        return
+    link = broken_link(path) or f"{path} 是無法開啟的捷徑（符號連結）"
+    raise FatalError(f"{link}，不會覆寫。{_keep(kind)}")
 
 
 def is_report(path: Path) -> bool:
@@ -260,11 +295,14 @@ def _name_max(folder: Path) -> int:
 
 
 def _stat(path: Path) -> os.stat_result | None:
+    """The status of what `path` reaches; None when nothing (a link to nothing is checked apart)."""
     try:
         return path.stat()
     except FileNotFoundError:
         return None
     except OSError as exc:
+        if exc.errno == errno.ELOOP and broken_link(path):  # the name itself is a looping link
+            return None
         raise FatalError(f"無法寫入 {path}：{describe(path, exc)}。") from None
 
 
@@ -310,13 +348,14 @@ def _case_insensitive(folder: str) -> bool:
         current = parent
 
 
-def safe_file_title(title: str) -> str:
-    """A chapter title as a file name: characters Windows refuses become _, never empty.
+def safe_file_title(title: str, fallback: str = "chapter") -> str:
+    """A chapter title as a file name: characters Windows refuses become _, never empty
+    (`fallback` for a title of dots and spaces alone, such as `..`).
 
     Shared by `reportgen build` (its default output name) and the page's .docx download.
     """
     cleaned = "".join("_" if c in '\\/:*?"<>|' else c for c in title).strip(" .")
-    return cleaned or "chapter"
+    return cleaned or fallback
 
 
 # --- writing: atomically, beside the target ----------------------------------------------------

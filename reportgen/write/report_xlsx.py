@@ -25,6 +25,7 @@ from ..cells import cell_position, column_index, column_letter
 from ..problems import Problem, Problems
 from ..read.inputs import display_names, expand_inputs
 from ..read.reader import read_grids, schema_sheet
+from .fingerprint import mark_package
 from .outputs import REPORT_MARK, REPORT_SHEET
 
 SUMMARY_SHEET = REPORT_SHEET
@@ -43,7 +44,9 @@ PlainRow = str | list[tuple[int, str]]
 
 def report_bytes(inputs: Sequence[Path], problems: Problems,
                  sources: Sequence[tuple[Path, list[tuple[str, list[list[object]]]]]] | None = None) -> bytes:
-    """The report workbook as bytes; the caller writes it atomically (inputs are only read).
+    """The report workbook as bytes, with reportgen's mark (fingerprint.mark_package: a later
+    `validate --report` replaces it only while unchanged); the caller writes it atomically
+    (inputs are only read).
 
     `sources`: each input with its tabs' values as `api.load(keep_grids=True)` kept them
     (`Outcome.sources`); without them the inputs are read here. Written in openpyxl's streaming
@@ -78,7 +81,7 @@ def report_bytes(inputs: Sequence[Path], problems: Problems,
         plain[title] = _write_copy(book.create_sheet(title), grid, marks.get(title, {}))
     buffer = io.BytesIO()
     book.save(buffer)
-    return _with_plain_cells(buffer.getvalue(), plain)
+    return mark_package(_with_plain_cells(buffer.getvalue(), plain))  # so an edited report is kept
 
 
 def _lay_out(sheet, grid: list[list[object]], marks) -> tuple[dict[int, list[int]], int]:
