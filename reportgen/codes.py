@@ -110,7 +110,7 @@ CODES: dict[str, Code] = {
     "repeated-section-type": Code(E, "類型為「{kind}」的節有 {count} 節（章節 {rows}），"
                                      "「{data}」的內容會重複印出。",
                                   "類型為「{kind}」的節只能有一節；請把其他節改為別的類型或刪除。"),
-    "empty-section": Code(W, "節次 {number}「{title}」{nothing}。", "{advice}"),
+    "empty-section": Code(W, "節次 {number}「{title}」{nothing}{cut}。", "{advice}"),
     "dangling-intro": Code(W, "前言以「：」結尾，但後面沒有名單；已刪去最後一句「{sentence}」。",
                            "若要保留這一句，請改寫前言的結尾。"),
     "dangling-content": Code(W, "內容的最後一段以「：」結尾，但後面沒有要介紹的內容；已刪去最後一句「{sentence}」。",

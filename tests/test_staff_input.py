@@ -152,12 +152,11 @@ def test_two_visit_sections_without_any_visit_are_only_sections_with_nothing_to_
 
 
 def test_a_visit_section_without_visits_warns_and_never_ends_on_a_colon(tmp_path):
-    """The empty section is named at its row, and the intro cut from its 前言 at that cell (SPEC §3:
-    the intro is dropped with a warning, whatever else is said of the section)."""
+    """One warning at the section's row says both: nothing to print, and the intro cut from its
+    前言 (SPEC §3: the intro is dropped with a warning)."""
     outcome = load([write_workbook(tmp_path / "v.xlsx", visits=[])])
-    assert flat(outcome, "sheet", "cell", "code", "severity") == [
-        ("章節", "A3", "empty-section", "警告"), ("章節", "D3", "dangling-intro", "警告")]
-    assert "主要訪團為：" in outcome.problems.sorted()[1].message
+    assert flat(outcome, "sheet", "cell", "code", "severity") == [("章節", "A3", "empty-section", "警告")]
+    assert outcome.problems[0].message == "節次 2「訪賓」沒有任何訪賓；前言最後一句「主要訪團為：」因此不印出。"
     text = chapter(outcome)
     assert text[-2:] == ["二、訪賓", "7月至12月計0案、0人。"]
     assert not any(line.endswith("：") for line in text)

@@ -219,9 +219,14 @@ def empty_sections(raw: Sequence[RawSection], referenced: dict[str, set[int]],
             empty = not rows_of.get(kind.sheet.name)
         if empty:
             warned.add(section.number)
-            problems.add("empty-section", section.cell("number").location, number=section.number,
-                         title=section.title, nothing=kind.nothing, advice=kind.advice)
+            _empty_section(problems, section, kind)
     return warned
+
+
+def _empty_section(problems: Problems, section: RawSection, kind, cut: str = "") -> None:
+    """The warning at a section with nothing to print; `cut`: what dangling_intros cut from its 前言."""
+    problems.add("empty-section", section.cell("number").location, number=section.number, title=section.title,
+                 nothing=kind.nothing, advice=kind.advice, cut=f"；前言最後一句「{cut}」因此不印出" if cut else "")
 
 
 def too_many_items(raw: Sequence[RawSection], activities: Sequence[Activity], problems: Problems) -> None:
@@ -431,8 +436,8 @@ def dangling_intros(report: Report, by_number: dict[int, RawSection], problems: 
     A 前言 whose last sentence introduces a list (「主要訪團代表為：」) loses that sentence — from the
     last sentence or clause end (。！？；，、) — when the section has no list to print (no key
     visitors, no activities), and the clause kept ends with 。; a paragraph that is only that
-    sentence is left out. A warning at the 前言 says what was cut, even when the section also has its
-    empty-section warning (`quiet`: not warned again for having nothing to print).
+    sentence is left out. A warning at the 前言 says what was cut; for a section already warned
+    about for having nothing to print (`quiet`), that one warning says it too.
     """
     items: dict[int, list[Activity]] = {}
     for activity in report.activities:
@@ -447,8 +452,12 @@ def dangling_intros(report: Report, by_number: dict[int, RawSection], problems: 
             if kept:
                 preface.append(kept)
             raw = by_number.get(section.number)
-            where = raw.cell("preface").location if raw else section.source
-            problems.add("dangling-intro", where, sentence=cut)  # said even beside an empty-section warning
+            if raw is not None and section.number in quiet:  # one warning for the section, saying both
+                at = raw.cell("number").location
+                problems[:] = [p for p in problems if not (p.code == "empty-section" and p.location == at)]
+                _empty_section(problems, raw, section_type(raw.kind), cut)
+            else:
+                problems.add("dangling-intro", raw.cell("preface").location if raw else section.source, sentence=cut)
             section = section.model_copy(update={"preface": tuple(preface)})
             changed = True
         raw = by_number.get(section.number)
@@ -456,6 +465,6 @@ def dangling_intros(report: Report, by_number: dict[int, RawSection], problems: 
             # visits but no key visitor and no 前言, or a 前言 that renders to nothing
             problems.add("empty-section", raw.cell("number").location, number=section.number,
                          title=section.title, nothing="除了標題以外沒有任何內容可印出",
-                         advice="請在「章節」工作表填寫「前言」，或刪除這一節。")
+                         advice="請在「章節」工作表填寫「前言」，或刪除這一節。", cut="")
         sections.append(section)
     return report.model_copy(update={"sections": tuple(sections)}) if changed else report
