@@ -8,12 +8,15 @@ signals it and looks at what is left.
 
 from __future__ import annotations
 
+import hashlib
+import inspect
 import os
 import signal
 import subprocess
 import sys
 import textwrap
 import time
+import urllib.parse
 from pathlib import Path
 
 import pytest
@@ -49,19 +52,36 @@ _CHILD = textwrap.dedent("""
 """)
 
 # A stand-in for LibreOffice: starts a child of its own (as soffice starts soffice.bin), writes
-# into its profile folder, notes both process ids, says "ready" and waits to be killed.
+# into its profile folder, makes LibreOffice's single-instance socket in /tmp (see office_pipe),
+# notes both process ids, says "ready" and waits to be killed.
 _FAKE_SOFFICE = textwrap.dedent("""\
     #!{python}
-    import os, subprocess, sys, time
+    import hashlib, os, socket, subprocess, sys, time, urllib.parse
     from pathlib import Path
+    {office_pipe}
     profile = next(a for a in sys.argv if a.startswith("-env:UserInstallation=")).split("=", 1)[1]
     folder = Path(profile.replace("file://", ""))
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "registrymodifications.xcu").write_text("x")
+    pipe = str(office_pipe(profile))
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    server.bind(pipe)
+    server.listen(5)
     child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"])
-    Path(os.environ["FAKE_SOFFICE_PIDS"]).write_text(f"{{os.getpid()}} {{child.pid}}")
+    Path(os.environ["FAKE_SOFFICE_PIDS"]).write_text(f"{{os.getpid()}} {{child.pid}} {{pipe}}")
     time.sleep(120)
 """)
+
+
+def office_pipe(user_installation: str) -> Path:
+    """LibreOffice's single-instance socket for a profile URL (desktop/source/app/officeipcthread.cxx,
+    sal/osl/unx/pipe.cxx): in /tmp whatever TMPDIR says, named after an MD5 of the URL as LibreOffice
+    normalizes it (the real path, escaped as osl escapes), each byte in hex without a leading zero.
+    LibreOffice removes it when it ends normally, not when it is killed."""
+    real = os.path.realpath(urllib.parse.unquote(user_installation.removeprefix("file://")))
+    url = "file://" + urllib.parse.quote(real, safe="/!$&'()*+,:=@~")
+    digest = hashlib.md5(url.encode("utf-16-le")).digest()
+    return Path("/tmp") / f"OSL_PIPE_{os.getuid()}_SingleOfficeIPC_{''.join(f'{b:x}' for b in digest)}"
 
 
 def _alive(pid: int) -> bool:
@@ -122,7 +142,7 @@ def test_a_signal_while_writing_leaves_no_temporary_file(tmp_path, signum, comma
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP], ids=["SIGTERM", "SIGHUP"])
 def test_a_signal_during_conversion_stops_libreoffice_and_removes_its_profile(tmp_path, signum):
     soffice = tmp_path / "soffice"
-    soffice.write_text(_FAKE_SOFFICE.format(python=sys.executable))
+    soffice.write_text(_FAKE_SOFFICE.format(python=sys.executable, office_pipe=inspect.getsource(office_pipe)))
     soffice.chmod(0o755)
     temp = tmp_path / "temp"
     temp.mkdir()
@@ -134,8 +154,9 @@ def test_a_signal_during_conversion_stops_libreoffice_and_removes_its_profile(tm
                      env={"REPORTGEN_SOFFICE": str(soffice), "FAKE_SOFFICE_PIDS": str(pids),
                           "TMPDIR": str(temp)})
     _wait_for(pids, process)
-    office, child = (int(pid) for pid in pids.read_text().split())
-    assert _alive(office) and _alive(child)
+    office, child, pipe = pids.read_text().split()
+    office, child, pipe = int(office), int(child), Path(pipe)
+    assert _alive(office) and _alive(child) and pipe.is_socket()
     assert [p.name for p in temp.iterdir() if p.name.startswith("reportgen-soffice-")]
     process.send_signal(signum)
     _out, err = process.communicate(timeout=60)
@@ -145,6 +166,7 @@ def test_a_signal_during_conversion_stops_libreoffice_and_removes_its_profile(tm
         time.sleep(0.05)
     assert not _alive(office) and not _alive(child)  # soffice and what it started: its whole group
     assert sorted(temp.iterdir()) == []  # the temporary profile folder is gone
+    assert not pipe.exists()  # and LibreOffice's socket for it in /tmp
     assert out.is_file() and not out.with_suffix(".odt").exists()
     assert _temporaries(out.parent) == []
     assert "Word 文件" in err and "已產生" in err
@@ -152,16 +174,21 @@ def test_a_signal_during_conversion_stops_libreoffice_and_removes_its_profile(tm
 
 def _office_processes(marker: str) -> list[int]:
     """Live processes whose command line names `marker` (reportgen's temporary profile)."""
-    found = []
+    return list(_office_commands(marker))
+
+
+def _office_commands(marker: str) -> dict[int, list[str]]:
+    """The same processes, with their arguments."""
+    found = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         try:
-            line = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode("utf-8", "replace")
+            args = (entry / "cmdline").read_bytes().decode("utf-8", "replace").split("\0")
         except OSError:
             continue
-        if marker in line and _alive(int(entry.name)):
-            found.append(int(entry.name))
+        if any(marker in a for a in args) and _alive(int(entry.name)):
+            found[int(entry.name)] = args
     return found
 
 
@@ -177,10 +204,15 @@ def test_sigterm_during_a_real_libreoffice_conversion(tmp_path):
                      "--template", str(REPO / "templates" / "report.docx"), env={"TMPDIR": str(temp)})
     marker = str(temp / "reportgen-soffice-")
     deadline = time.monotonic() + 60
-    while not _office_processes(marker):
+    while not (commands := _office_commands(marker)):
         assert process.poll() is None and time.monotonic() < deadline, process.communicate()
         time.sleep(0.05)
-    time.sleep(0.5)  # LibreOffice has started its own process and begun with its profile
+    profile = next(a for args in commands.values() for a in args if a.startswith("-env:UserInstallation="))
+    pipe = office_pipe(profile.split("=", 1)[1])
+    while not pipe.is_socket():  # LibreOffice has started soffice.bin, which made its socket
+        assert process.poll() is None and time.monotonic() < deadline, process.communicate()
+        time.sleep(0.02)
+    time.sleep(0.2)  # and begun with its profile
     process.send_signal(signal.SIGTERM)
     _out, err = process.communicate(timeout=60)
     assert process.returncode == 128 + signal.SIGTERM, err
@@ -189,4 +221,5 @@ def test_sigterm_during_a_real_libreoffice_conversion(tmp_path):
         time.sleep(0.1)
     assert _office_processes(marker) == []
     assert sorted(temp.iterdir()) == []
+    assert not pipe.exists()  # its socket in /tmp, left by a killed LibreOffice, is removed too
     assert not out.with_suffix(".pdf").exists() and _temporaries(out.parent) == []

@@ -1,19 +1,26 @@
-"""PDF and ODF copies of the chapter through LibreOffice headless, with no processes left behind."""
+"""PDF and ODF copies of the chapter through LibreOffice headless, with no processes (nor their sockets) left behind."""
 
 from __future__ import annotations
 
 import contextlib
+import errno
+import hashlib
 import os
+import re
 import shutil
 import signal
+import socket
+import stat
 import subprocess
 import sys
 import tempfile
+import time
+import urllib.parse
 from collections.abc import Iterable
 from importlib.resources import files
 from pathlib import Path
 
-from ..errors import FatalError, Terminated, os_reason
+from ..errors import FatalError, Terminated, describe, os_reason
 from .fingerprint import mark_copy
 from .outputs import write_atomic
 from .wordml import escape_text
@@ -143,6 +150,124 @@ def _kill_group(process: subprocess.Popen[str]) -> None:
         process.kill()
 
 
+# LibreOffice's single-instance socket (desktop/source/app/officeipcthread.cxx, sal/osl/unx/pipe.cxx):
+# /tmp/OSL_PIPE_<uid>_SingleOfficeIPC_<hash> (/var/tmp when /tmp is not writable) whatever TMPDIR
+# says, the hash an MD5 of the profile's URL. LibreOffice removes it when it ends normally; killed
+# (a timeout, Ctrl+C, SIGTERM — soffice.bin answers SIGTERM with _exit too) or crashed (SIGXFSZ) it
+# leaves it, one more each run, as every session's profile is new. Soffice removes it afterwards.
+_PIPE_FOLDERS = (Path("/tmp"), Path("/var/tmp"))
+_OSL_URL_SAFE = "/!$&'()*+,:=@~"  # what osl leaves unescaped in a file URL (";", "#", "?", space are escaped)
+PIPE_PATIENCE = 2.0  # seconds a killed soffice.bin may take to close the socket before it is left alone
+
+
+def _profile_urls(profile: Path) -> set[str]:
+    """The spellings of the profile's URL LibreOffice may hash: as passed, and as it normalizes it
+    (symbolic links resolved, escaped as osl escapes). Each names reportgen's own profile."""
+    urls = set()
+    for path in (profile, Path(os.path.realpath(profile))):
+        urls.add(path.as_uri())
+        urls.add("file://" + urllib.parse.quote(os.fsencode(path), safe=_OSL_URL_SAFE))
+    return urls
+
+
+def _pipe_name(url: str) -> str:
+    data = url.encode("utf-16-le" if sys.byteorder == "little" else "utf-16-be")  # sal_Unicode, as in memory
+    digest = hashlib.md5(data, usedforsecurity=False).digest()
+    return f"OSL_PIPE_{os.getuid()}_SingleOfficeIPC_" + "".join(f"{b:x}" for b in digest)  # no leading zeros
+
+
+def _listened(path: Path) -> bool:
+    """Whether a process still accepts connections on the socket (a connection is harmless:
+    LibreOffice ignores one that sends no arguments)."""
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
+        probe.settimeout(0.5)
+        try:
+            probe.connect(str(path))
+        except (ConnectionRefusedError, FileNotFoundError):
+            return False
+        except OSError:  # a full backlog, a timeout: somebody is there
+            return True
+    return True
+
+
+def remove_office_pipes(profile: Path, patience: float | None = None) -> None:
+    """Remove the single-instance socket a killed or crashed LibreOffice left for `profile`.
+
+    Only a socket whose name is derived from this session's own, new profile folder is touched,
+    only when it is this user's and nobody listens on it any more (a killed soffice.bin may take a
+    moment to close it: up to `patience` seconds). After a normal run there is none: a few lstat calls.
+    """
+    if os.name != "posix" or not hasattr(socket, "AF_UNIX"):
+        return  # Windows' named pipes end with their process
+    deadline = time.monotonic() + (PIPE_PATIENCE if patience is None else patience)
+    names = {_pipe_name(url) for url in _profile_urls(profile)}
+    for path in (folder / name for folder in _PIPE_FOLDERS for name in sorted(names)):
+        while True:
+            try:
+                info = os.lstat(path)
+            except OSError:
+                break
+            if not stat.S_ISSOCK(info.st_mode) or info.st_uid != os.getuid():
+                break
+            if not _listened(path):
+                with contextlib.suppress(OSError):
+                    os.unlink(path)
+                break
+            if time.monotonic() >= deadline:
+                break  # a process still answers on it: left alone
+            time.sleep(0.02)
+
+
+def _size_limit() -> int | None:
+    """The system's limit on the size of a file this process and its children write (RLIMIT_FSIZE,
+    `ulimit -f`), in bytes; None when there is none."""
+    try:
+        import resource
+    except ImportError:  # Windows
+        return None
+    soft = resource.getrlimit(resource.RLIMIT_FSIZE)[0]
+    return None if soft == resource.RLIM_INFINITY else soft
+
+
+def _stopped_by_size_limit(result: subprocess.CompletedProcess[str], work: Path, inputs: set[Path]) -> bool:
+    """Whether a failed conversion ran into the file-size limit: soffice killed by SIGXFSZ, or —
+    LibreOffice's crash handler turns the signal into an abort (exit 134) — it said it caught the
+    signal, or a file it wrote in the work folder reached the limit."""
+    xfsz = getattr(signal, "SIGXFSZ", None)
+    if xfsz is None:
+        return False
+    if result.returncode in (-xfsz, 128 + xfsz):
+        return True
+    limit = _size_limit()
+    if limit is None:
+        return False
+    if re.search(rf"\bSignal {int(xfsz)}\b", result.stderr or ""):
+        return True
+    for path in work.rglob("*"):
+        with contextlib.suppress(OSError):
+            if path not in inputs and path.is_file() and not path.is_symlink() and path.stat().st_size >= limit:
+                return True
+    return False
+
+
+def _size_text(size: int) -> str:
+    if size >= 1 << 30:
+        return f"{size / (1 << 30):.3g} GB"
+    if size >= 1 << 20:
+        return f"{size / (1 << 20):.3g} MB"
+    if size >= 1 << 10:
+        return f"{size / (1 << 10):.3g} KB"
+    return f"{size} 位元組"
+
+
+def _size_limit_message(source: Path, kind: str) -> str:
+    limit = _size_limit()
+    bound = f"（上限 {_size_text(limit)}）" if limit is not None else ""
+    return (f"LibreOffice 無法將 {source.name} 轉成 {FORMATS.get(kind, kind)}："
+            f"{os_reason(OSError(errno.EFBIG, ''))}{bound}。轉檔時寫出的檔案達到系統設定的單一檔案大小上限；"
+            "請放寬這個上限，或請系統管理員協助後再試。")
+
+
 class Soffice:
     """One LibreOffice session: a temporary profile and font set-up, used for one or more conversions.
 
@@ -153,6 +278,7 @@ class Soffice:
         self.timeout = timeout
         self.command = find_soffice()
         self._temp: tempfile.TemporaryDirectory[str] | None = None
+        self._inputs: set[Path] = set()
 
     def __enter__(self) -> Soffice:
         self._temp = tempfile.TemporaryDirectory(prefix="reportgen-soffice-")
@@ -167,7 +293,11 @@ class Soffice:
 
     def __exit__(self, *exc: object) -> None:
         if self._temp is not None:
-            self._temp.cleanup()
+            try:
+                if self.command is not None:
+                    remove_office_pipes(self.work / "profile")
+            finally:
+                self._temp.cleanup()
 
     def convert(self, source: Path, kind: str) -> bytes:
         """The bytes of `source` converted to `kind` (pdf, odt, ods …), or a FatalError."""
@@ -175,13 +305,19 @@ class Soffice:
             raise FatalError(_missing_message([kind]))
         job = Path(tempfile.mkdtemp(prefix=f"{kind}-", dir=self.work))
         staged = job / f"input{source.suffix.lower()}"  # an ASCII name: soffice names its output after it
-        shutil.copyfile(source, staged)
+        self._inputs.add(staged)
+        try:
+            shutil.copyfile(source, staged)
+        except OSError as exc:
+            raise FatalError(f"無法準備 {source.name} 的轉檔：{describe(staged, exc)}。") from exc
         profile = (self.work / "profile").as_uri()
         command = [self.command, f"-env:UserInstallation={profile}", "--headless", "--norestore",
                    "--nolockcheck", "--convert-to", kind, "--outdir", str(job / "out"), str(staged)]
         result = _run(command, self.env, self.timeout)
         converted = job / "out" / f"input.{kind}"
         if result.returncode != 0 or not converted.is_file():
+            if _stopped_by_size_limit(result, self.work, self._inputs):
+                raise FatalError(_size_limit_message(source, kind))
             # LibreOffice explains itself in English (SPEC §6: nothing a user sees is English): its
             # words stay out of the message, which says what can be done instead.
             why = (f"結束代碼 {result.returncode}" if result.returncode != 0
