@@ -1311,3 +1311,31 @@ def test_forty_slow_header_connections_are_dropped_within_thirty_seconds():
         for thread in threads:
             thread.join(60)
     assert len(closed) == 40 and max(closed) < 30
+
+
+def test_a_stopped_server_leaves_no_libreoffice_socket(monkeypatch):
+    """A conversion cut short by shutdown never reaches its own clean-up: the scratch folder's
+    removal takes away the single-instance socket its killed LibreOffice left (convert.py)."""
+    import hashlib
+    import os
+    import socket
+    import urllib.parse
+
+    from reportgen.web.scratch import Scratch
+
+    if os.name != "posix" or not hasattr(socket, "AF_UNIX"):
+        pytest.skip("LibreOffice's socket is POSIX's")
+    monkeypatch.setenv("TMPDIR", tempfile.gettempdir())
+    scratch = Scratch(process_wide=True)
+    try:
+        profile = Path(tempfile.mkdtemp(prefix="reportgen-soffice-")) / "profile"
+        profile.mkdir()
+        url = "file://" + urllib.parse.quote(os.path.realpath(profile), safe="/!$&'()*+,:=@~")
+        digest = hashlib.md5(url.encode("utf-16-le")).digest()
+        pipe = Path("/tmp") / f"OSL_PIPE_{os.getuid()}_SingleOfficeIPC_{''.join(f'{b:x}' for b in digest)}"
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as left:
+            left.bind(str(pipe))  # bound, then closed: as a killed soffice leaves it
+        assert pipe.exists()
+    finally:
+        scratch.remove()
+    assert not pipe.exists() and not scratch.path.exists()

@@ -53,6 +53,7 @@ class Scratch:
         """
         if self.process_wide:
             _stop_children()
+            _remove_office_pipes(self.path)
         for attempt in range(50):
             try:
                 shutil.rmtree(self.path)
@@ -72,6 +73,15 @@ class Scratch:
                 else:
                     os.environ[name] = value
             self._previous = None
+
+
+def _remove_office_pipes(folder: Path) -> None:
+    """The sockets of the LibreOffice sessions _stop_children just killed: their profiles are in
+    the scratch folder, and a conversion thread cut short never reaches its own clean-up."""
+    from ..write.convert import remove_office_pipes
+
+    for profile in folder.glob("reportgen-soffice-*/profile"):
+        remove_office_pipes(profile)
 
 
 def _stop_children() -> None:
