@@ -158,6 +158,8 @@ def prepare(work: Path, sizes: list[int | str]) -> None:
     the three others write the same paragraphs as each other and as many as reportgen, and
     differ from reportgen only where it normalizes.
     """
+    for stale in work.glob("report-*.xlsx"):  # a report of an earlier version is kept unless --force
+        stale.unlink()
     for rows in sizes:
         if rows != "example":
             workbooks.write(work / f"rows-{rows}" / "book.xlsx", rows)

@@ -826,3 +826,31 @@ def test_a_closed_pipe_ends_quietly(scene, command):
     finally:
         os.close(write)
     assert (done.returncode, done.stderr) == (141, b"")
+
+
+def test_a_package_mark_covers_the_bytes_and_an_earlier_versions_mark_still_counts(tmp_path):
+    """A report or .odt copy is marked over its bytes as written (one pass, no part inflated); a
+    copy marked by an earlier version (a digest of the parts) is still recognised as reportgen's."""
+    import io
+
+    from reportgen.write.fingerprint import Origin, digest, mark_package, package_origin
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("content.xml", "<office>" + "內容" * 500 + "</office>")
+    plain = buffer.getvalue()
+    marked = tmp_path / "new.odt"
+    marked.write_bytes(mark_package(plain))
+    assert package_origin(marked) is Origin.OWN
+    assert zipfile.ZipFile(marked).read("content.xml") == zipfile.ZipFile(io.BytesIO(plain)).read("content.xml")
+    data = bytearray(marked.read_bytes())
+    data[40] ^= 1  # one compressed byte changed, the comment kept
+    marked.write_bytes(bytes(data))
+    assert package_origin(marked) is Origin.EDITED
+    with zipfile.ZipFile(io.BytesIO(plain)) as archive:
+        earlier = digest((info.filename, [archive.read(info)]) for info in archive.infolist())
+    older = io.BytesIO(plain)
+    with zipfile.ZipFile(older, "a") as archive:
+        archive.comment = earlier.encode()
+    (tmp_path / "old.odt").write_bytes(older.getvalue())
+    assert package_origin(tmp_path / "old.odt") is Origin.OWN
