@@ -108,3 +108,15 @@ def test_full_width_parentheses_setting_leaves_tags_working(cli, project, tmp_pa
     result = cli("preview", book)
     assert result.code == 0, result.err
     assert result.out.splitlines()[4:6] == ["二、訪賓", "實體0案（含線上）。"]
+
+
+def test_every_problem_of_one_preface_is_reported_not_only_the_first(tmp_path):
+    """SPEC §4: every problem, not only the first — an unknown name and a True/False in one cell."""
+    from helpers import SECTIONS, write_workbook
+    from reportgen import load
+
+    preface = "{{ 錯 }}計{{ 案數 > 0 }}案。"
+    book = write_workbook(tmp_path / "t.xlsx", sections=[SECTIONS[0], {**SECTIONS[1], "前言": preface}])
+    found = [p for p in load([book]).problems if p.code == "bad-template"]
+    assert [(p.location.sheet, p.location.cell) for p in found] == [("章節", "D3"), ("章節", "D3")]
+    assert "錯" in found[0].message and "True" in found[1].message + found[1].fix

@@ -380,3 +380,11 @@ def test_a_logical_or_timed_cell_in_a_text_column_prints_as_the_spreadsheet_show
     text = chapter(load([book]))
     assert "110年9月8日 10:30" in text
     assert text[-1] == "日本京都市TRUE(視訊)等。"
+
+
+def test_two_visit_sections_are_named_even_beside_a_section_of_unknown_type(tmp_path):
+    """A 章節 row whose 類型 is wrong may have been meant as 訪賓, so "no 訪賓 section" waits for it;
+    two valid 訪賓 sections are wrong whatever it was meant to be (SPEC §4: every problem reported)."""
+    outcome = load([write_workbook(tmp_path / "v.xlsx", sections=[
+        *SECTIONS, {"節次": 3, "節名": "外賓", "類型": "訪賓"}, {"節次": 4, "節名": "怪", "類型": "表格"}])])
+    assert sorted(code for _sheet, _cell, code in flat(outcome)) == ["bad-choice", "repeated-section-type"]

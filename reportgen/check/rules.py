@@ -181,7 +181,7 @@ def required_sheets(raw: Sequence[RawSection], books: list[WorkbookData], proble
 
 
 def single_sections(raw: Sequence[RawSection], rows_of: dict[str, list[Converted]],
-                    problems: Problems) -> None:
+                    problems: Problems, judged: bool = True) -> None:
     """Rows that go to the one section of their type (訪賓) need exactly one such section (SPEC §3:
     when there are visits; without any, each such section is only one with nothing to print)."""
     for kind in section_types():
@@ -189,7 +189,7 @@ def single_sections(raw: Sequence[RawSection], rows_of: dict[str, list[Converted
             continue
         rows = rows_of.get(kind.sheet.name, [])
         owners = [s for s in raw if s.kind == kind.name]
-        if rows and not owners:
+        if rows and not owners and judged:  # not when a 章節 row of doubtful type may have been meant
             problems.add("missing-section-type", rows[0].row.location, data=kind.sheet.name,
                          kind=kind.name, count=len(rows))
         elif rows and len(owners) > 1:

@@ -68,12 +68,14 @@ _REFUSED_FIX = {
 
 
 class TemplateProblem(ValueError):
-    """A 前言 that cannot be rendered; the message is for staff."""
+    """A 前言 that cannot be rendered; the message is for staff. `also`: the other problems found
+    in the same 前言 (SPEC §4: every problem is reported, not only the first)."""
 
     def __init__(self, message: str, fix: str) -> None:
         super().__init__(message)
         self.message = message
         self.fix = fix
+        self.also: list[TemplateProblem] = []
 
 
 # Delimiters as a Chinese input method types them: `｛｛ 期間 ｝｝`, `｛％ if … ％｝`, or mixed (`{｛`).
@@ -289,7 +291,7 @@ def _refuse_unprintable(ast, values: dict[str, object]) -> None:
                 _printable(node.value)  # `{{ 1e999 }}`: says the number is out of range
             return frozenset({(_kind(node.value), bool(node.value))})
         if isinstance(node, nodes.Name):
-            return _either(_kind(values[node.name]))
+            return _either(_kind(values[node.name]) if node.name in values else "other")  # unknown: said apart
         if isinstance(node, (nodes.Compare, nodes.Not)):
             return _either("bool")
         if isinstance(node, (nodes.And, nodes.Or)):
@@ -443,9 +445,16 @@ def _render(source: str, values: dict[str, object]) -> str:
                               "代入值請寫成 {{ 名稱 }}，大括號成對。") from exc
     except (ValueError, OverflowError) as exc:  # a number literal of thousands of digits
         raise TemplateProblem("前言裡的數字太長，無法處理。", "請改用較短的數字。") from exc
-    _refuse_unsafe(ast)
-    _refuse_unknown_names(ast, values)
-    _refuse_unprintable(ast, values)
+    _refuse_unsafe(ast)  # first and alone: nothing else is judged in a template that is not safe
+    found: list[TemplateProblem] = []
+    for check in (_refuse_unknown_names, _refuse_unprintable):  # each says what it finds
+        try:
+            check(ast, values)
+        except TemplateProblem as exc:
+            found.append(exc)
+    if found:
+        found[0].also = found[1:]
+        raise found[0]
     _check_joined_values(ast)
     ast.set_environment(env)
     chunks: list[str] = []

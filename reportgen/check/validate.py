@@ -249,8 +249,8 @@ def validate_books(books: list[WorkbookData], problems: Problems | None = None,
     rules.blank_contents(activity_rows, by_number, problems)
     rules.sub_item_numbers(activity_rows, raw_sections, settings_data, frame.preface, problems)
     rules.required_sheets(raw_sections, books, problems)
-    if sections_data and not unjudged:
-        rules.single_sections(raw_sections, rows_of, problems)
+    if sections_data:
+        rules.single_sections(raw_sections, rows_of, problems, judged=not unjudged)
 
     activities = [Activity(**model_fields(c)) for c in activity_rows if c.valid()]
     if frame.order == BY_DATE:
@@ -293,7 +293,8 @@ def _render_preface(preface: list[str], cell: Cell, values: dict[str, object], p
     try:
         text = render(source, values)
     except TemplateProblem as exc:
-        problems.add("bad-template", cell.location, message=exc.message, advice=exc.fix)
+        for each in (exc, *exc.also):
+            problems.add("bad-template", cell.location, message=each.message, advice=each.fix)
         return []
     return normalize.clean_prose(text, parens=parens).paragraphs
 
