@@ -227,3 +227,22 @@ def test_init_from_carries_the_new_settings_and_item_formats(tmp_path):
     carried = (settings["前言"], settings["活動排序"], settings["序號數字"])
     assert carried == ("茲將{{ 期間全稱 }}施政分述如下：", "填寫順序", "全形")
     assert [c.value for c in book["章節"][2]][-1] == "標題接內文"
+
+
+def test_every_indent_in_twips_cancels_its_character_units(tmp_path):
+    """Sub-items and run-in items carry their own hanging indents as every other paragraph does: in
+    twips, each with its character units set to 0 (in Word a master's 首行縮排 2 字元,
+    firstLineChars="200", would otherwise override the twips and unhang the label)."""
+    import io
+    import re
+    import zipfile
+
+    outcome = chapter(tmp_path, [item("研討會", "本期辦理：\n1、甲。\n(1)乙。"), item("結合志工", "服務僑胞。")],
+                      sections=RUN_IN)
+    xml = zipfile.ZipFile(io.BytesIO(api.render_docx(outcome))).read("word/document.xml").decode()
+    indents = re.findall(r"<w:ind [^>]*/>", xml.split("<w:body>")[1])
+    assert len(indents) >= 5
+    for ind in indents:
+        for twips, chars in (("left", "leftChars"), ("hanging", "hangingChars"), ("firstLine", "firstLineChars")):
+            if f' w:{twips}="' in ind:
+                assert f' w:{chars}="0"' in ind, ind

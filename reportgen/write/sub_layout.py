@@ -72,9 +72,12 @@ def _left(attributes: dict[str, str]) -> int:
 
 
 def _with_indent(layout: str, w: str, left: int, hanging: int) -> str:
-    """`layout` with its tab stops and indents replaced: one tab stop at the text edge."""
+    """`layout` with its tab stops and indents replaced: one tab stop at the text edge. Each direction
+    set in twips has its character units set to 0, as paragraph_layout does for every other paragraph
+    (in Word a master's `firstLineChars="200"` would otherwise override the hanging label)."""
     tabs = f'<{w}:tabs><{w}:tab {w}:val="left" {w}:pos="{left}"/></{w}:tabs>'
-    ind = f'<{w}:ind {w}:left="{left}" {w}:right="0" {w}:hanging="{hanging}"/>'
+    ind = (f'<{w}:ind {w}:left="{left}" {w}:leftChars="0" {w}:right="0" {w}:rightChars="0" '
+           f'{w}:hanging="{hanging}" {w}:firstLineChars="0" {w}:hangingChars="0"/>')
     without = _TABS.sub("", _IND.sub("", layout))
     return without + tabs + ind
 
