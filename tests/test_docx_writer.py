@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
-from helpers import REPO, examples
+from helpers import EXAMPLE, REPO, examples
 from masters import master
 from reportgen.errors import FatalError
 from reportgen.write import docx_writer
@@ -553,3 +553,69 @@ def test_writing_behind_keeps_the_order_and_reports_failures_on_either_side():
     with pytest.raises(ValueError, match="made wrongly"):
         docx_writer._write_behind(broken(), hashlib.sha256(), io.BytesIO())
     assert not [t for t in threading.enumerate() if t.name == "reportgen-deflate"]
+
+
+def test_styles_inheriting_from_normal_are_written_self_contained(tmp_path):
+    """A template restyled in Word: 節內文/項內文 basedOn 內文 with only their indents, fonts and size in
+    內文, theme fonts in the document defaults. The chapter's styles still state their own fonts, size,
+    line spacing and alignment (SPEC §3), so a master whose 內文 and defaults differ changes nothing."""
+    import io
+    import zipfile
+
+    from lxml import etree
+
+    from reportgen import api
+    from reportgen.write.wordml import STYLE_ORDER, W_NS, StyleSheet, insert_in_order, q
+    from template_edits import rewrite
+
+    def word_like(name: str, data: bytes) -> bytes:
+        if name != "word/styles.xml":
+            return data
+        root = etree.fromstring(data)
+        sheet = StyleSheet(root)
+        normal = sheet.by_id[sheet.paragraph_styles()["normal"]]
+        for element in list(normal):
+            if etree.QName(element).localname in ("pPr", "rPr"):
+                normal.remove(element)
+        w = f'xmlns:w="{W_NS}"'
+        normal.append(etree.fromstring(f'<w:pPr {w}><w:spacing w:line="400" w:lineRule="exact"/>'
+                                       '<w:jc w:val="both"/></w:pPr>'))
+        normal.append(etree.fromstring(f'<w:rPr {w}><w:rFonts w:ascii="Times New Roman" w:hAnsi="Times New Roman" '
+                                       'w:eastAsia="標楷體"/><w:sz w:val="28"/></w:rPr>'))
+        for style_name in ("節內文", "項內文"):
+            style = sheet.by_id[sheet.paragraph_styles()[style_name.lower()]]
+            based = style.find(q("basedOn"))
+            if based is None:
+                based = insert_in_order(style, etree.Element(q("basedOn")), STYLE_ORDER)
+            based.set(q("val"), normal.get(q("styleId")))
+            for element in list(style.find(q("pPr"))):
+                if etree.QName(element).localname not in ("ind", "tabs"):
+                    style.find(q("pPr")).remove(element)
+            if style.find(q("rPr")) is not None:
+                style.remove(style.find(q("rPr")))
+        defaults = root.find(f"{q('docDefaults')}/{q('rPrDefault')}/{q('rPr')}")
+        fonts = defaults.find(q("rFonts"))
+        for script in ("ascii", "hAnsi", "eastAsia"):
+            fonts.attrib.pop(q(script), None)
+            fonts.set(q(f"{script}Theme"), "minorHAnsi" if script != "eastAsia" else "minorEastAsia")
+        return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+
+    template = rewrite(REPO / "templates" / "report.docx", tmp_path / "word-like.docx", word_like)
+    chapter = api.render_docx(api.load([EXAMPLE]), template)
+    styles = etree.fromstring(zipfile.ZipFile(io.BytesIO(chapter)).read("word/styles.xml"))
+    sheet = StyleSheet(styles)
+    for element in list(sheet.by_id[sheet.paragraph_styles()["normal"]]):  # the master's 內文 instead
+        if etree.QName(element).localname in ("pPr", "rPr"):
+            element.getparent().remove(element)
+    for defaults in styles.find(q("docDefaults")):
+        for element in list(defaults.find("*")):
+            element.getparent().remove(element)
+    for style_name in ("節內文", "項內文"):
+        style_id = sheet.paragraph_styles()[style_name.lower()]
+        fonts = sheet.find(style_id, "rPr/rFonts")
+        assert (fonts.get(q("eastAsia")), fonts.get(q("ascii")), fonts.get(q("asciiTheme"))) == \
+            ("標楷體", "Times New Roman", None)
+        assert sheet.find(style_id, "rPr/sz").get(q("val")) == "28"
+        spacing = sheet.find(style_id, "pPr/spacing")
+        assert (spacing.get(q("line")), spacing.get(q("lineRule"))) == ("400", "exact")
+        assert sheet.find(style_id, "pPr/jc").get(q("val")) == "both"

@@ -19,11 +19,18 @@ from ..errors import FatalError
 from .compose import Role
 from .wordml import (
     CONTENT_TYPES_NS,
+    DEFAULT_HALF_POINTS,
     DOCUMENT_RELATIONSHIP,
     DOCUMENT_TYPE,
+    IND_DIRECTIONS,
+    ORDERS,
     RELATIONSHIPS_NS,
+    STYLE_ORDER,
+    TAB_ATTRIBUTES,
     W_NS,
     StyleSheet,
+    insert_in_order,
+    local,
     parser,
     q,
     serialize,
@@ -179,9 +186,112 @@ def load_template(path: Path) -> Template:
     if prefix is None or document.find(q("body")) is None:
         raise FatalError(f"範本 {path.name} 的{shown(DOCUMENT_PART)}格式不符，請用 Word 重新存檔。")
     head, tail = _around_body(document)
-    parts = as_chapter(parts, styles, path)
-    return Template(path, tuple(parts), style_ids, prefix, head, tail,
-                    lead_id=by_name.get(LEAD_STYLE_NAME.lower()), dropped=tuple(dropped))
+    lead_id = by_name.get(LEAD_STYLE_NAME.lower())
+    restated = self_contained(styles, [*style_ids.values(), *([lead_id] if lead_id else [])])
+    parts = as_chapter(parts, styles, path, restated)
+    return Template(path, tuple(parts), style_ids, prefix, head, tail, lead_id=lead_id, dropped=tuple(dropped))
+
+
+def self_contained(styles, style_ids: list[str]) -> bool:
+    """Each style the chapter uses states its own fonts, size, line spacing, justification, indents
+    and tab stops (SPEC §3), as resolved along its basedOn chain and the document defaults.
+
+    A template restyled in Word gives a new style basedOn 內文 stating only its indent; inserted
+    into a master report, the chapter would then take the master's 內文 font, size and spacing.
+    `styles`: styles.xml, parsed, changed in place; True when a style gained anything (reportgen's
+    own template states everything, so its chapter's styles are the template's bytes).
+    """
+    sheet = StyleSheet(styles)
+    changed = False
+    for style_id in dict.fromkeys(style_ids):
+        style = sheet.by_id.get(style_id)
+        if style is None:
+            continue
+        for kind, tags in _STATED.items():
+            sources = sheet.sources(style_id, kind)
+            for tag in tags:
+                if tag == "tabs":
+                    changed |= _own_tabs(style, sheet.tab_stops(style_id))
+                    continue
+                stated = {**_WORD_DEFAULTS.get(tag, {}), **_resolved(sources, tag)}
+                if stated:
+                    changed |= _own_attributes(style, kind, tag, stated)
+    return changed
+
+
+# What a style states of its own, by properties element. An element's attributes resolve by group:
+# a group stated at one level replaces the inherited one whole — w:ind by direction (IND_DIRECTIONS),
+# w:rFonts by script (a font and its theme font: a style's ascii="Times New Roman" overrides a
+# default's asciiTheme, which would otherwise win over it), any other attribute alone.
+_STATED = {"pPr": ("tabs", "spacing", "ind", "jc"), "rPr": ("rFonts", "sz", "szCs", "lang")}
+# What Word takes when no level states it (a master's 內文 would state it otherwise): 10 pt, single
+# line spacing without space around, left aligned.
+_WORD_DEFAULTS = {"sz": {"val": str(DEFAULT_HALF_POINTS)}, "jc": {"val": "left"},
+                  "spacing": {"before": "0", "after": "0", "line": "240", "lineRule": "auto"}}
+_GROUPS = {"ind": tuple(group for pair in IND_DIRECTIONS.values() for group in pair),
+           "rFonts": (("ascii", "asciiTheme"), ("hAnsi", "hAnsiTheme"), ("eastAsia", "eastAsiaTheme"),
+                      ("cs", "cstheme"))}
+
+
+def _resolved(sources, tag: str) -> dict[str, str]:
+    """The attributes of `tag` as the sources (outermost first) resolve them."""
+    attributes: dict[str, str] = {}
+    for properties in sources:
+        element = properties.find(q(tag))
+        if element is None:
+            continue
+        stated = {name.rpartition("}")[2]: value for name, value in element.attrib.items()
+                  if name.startswith(f"{{{W_NS}}}")}
+        for group in _GROUPS.get(tag, ()):
+            if any(name in stated for name in group):
+                for name in group:
+                    attributes.pop(name, None)
+        attributes.update(stated)
+    return attributes
+
+
+def _own(style, kind: str):
+    """The style's own w:pPr or w:rPr, made where the schema has it if the style states none."""
+    from lxml import etree
+
+    properties = style.find(q(kind))
+    return properties if properties is not None else insert_in_order(style, etree.Element(q(kind)), STYLE_ORDER)
+
+
+def _own_attributes(style, kind: str, tag: str, stated: dict[str, str]) -> bool:
+    from lxml import etree
+
+    element = style.find(f"{q(kind)}/{q(tag)}")
+    if element is not None and all(element.get(q(name)) == value for name, value in stated.items()):
+        return False
+    if element is None:
+        element = insert_in_order(_own(style, kind), etree.Element(q(tag)), ORDERS[kind])
+    for name, value in stated.items():
+        element.set(q(name), value)
+    return True
+
+
+def _own_tabs(style, stops: dict[int, dict[str, str]]) -> bool:
+    """The style's own w:tabs holding every stop it resolves to (its own clears of a base's stops kept)."""
+    from lxml import etree
+
+    tabs = style.find(f"{q('pPr')}/{q('tabs')}")
+    own = [] if tabs is None else [t for t in tabs if isinstance(t.tag, str) and local(t) == "tab"]
+    stated = {int(t.get(q("pos"))) for t in own if t.get(q("val")) != "clear" and (t.get(q("pos")) or "").isdigit()}
+    missing = [pos for pos in stops if pos not in stated]
+    if not missing:
+        return False
+    if tabs is None:
+        tabs = insert_in_order(_own(style, "pPr"), etree.Element(q("tabs")), ORDERS["pPr"])
+    for pos in missing:
+        tab = etree.SubElement(tabs, q("tab"))
+        for name in TAB_ATTRIBUTES:
+            if name in stops[pos]:
+                tab.set(q(name), stops[pos][name])
+    ordered = sorted((t for t in tabs if isinstance(t.tag, str)), key=lambda t: int(t.get(q("pos"), "0") or 0))
+    for tab in ordered:  # Word keeps a style's stops in order of position
+        tabs.append(tab)
+    return True
 
 
 def missing_style_message(path: Path | None, role: Role, names: dict[str, str] | None = None) -> str:
@@ -402,8 +512,10 @@ def _in_range(section) -> None:  # section: the final w:sectPr (lxml element)
                         element.set(q(attribute), str(wrapped))
 
 
-def as_chapter(parts: list[tuple[zipfile.ZipInfo, bytes]], styles, path: Path) -> list[tuple[zipfile.ZipInfo, bytes]]:
-    """What a chapter holds whatever its template says (`styles`: styles.xml, parsed).
+def as_chapter(parts: list[tuple[zipfile.ZipInfo, bytes]], styles, path: Path,
+               restated: bool = False) -> list[tuple[zipfile.ZipInfo, bytes]]:
+    """What a chapter holds whatever its template says (`styles`: styles.xml, parsed; `restated`:
+    self_contained changed it).
 
     Style properties stated once each (LibreOffice's Word export writes w:sz twice in a style
     with w:vertAlign); automatic hyphenation off (a template re-saved in Writer turns it on); and
@@ -414,7 +526,7 @@ def as_chapter(parts: list[tuple[zipfile.ZipInfo, bytes]], styles, path: Path) -
     names = {info.filename for info, _ in parts}
     related = b""
     for info, blob in parts:
-        if info.filename == STYLES_PART and _without_repeats(styles):
+        if info.filename == STYLES_PART and (_without_repeats(styles) or restated):
             blob = serialize(styles)
         elif info.filename == SETTINGS_PART and b"autoHyphenation" in blob:
             blob = _without_hyphenation(blob, path)
