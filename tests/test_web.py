@@ -1339,3 +1339,26 @@ def test_a_stopped_server_leaves_no_libreoffice_socket(monkeypatch):
     finally:
         scratch.remove()
     assert not pipe.exists() and not scratch.path.exists()
+
+
+def test_a_file_removed_by_another_thread_during_shutdown_does_not_leave_the_folder(monkeypatch):
+    """A conversion thread deleting its own files while the scratch folder is removed makes rmtree
+    meet a file that is gone: removal goes on until the folder is gone (nothing uploaded is kept)."""
+    import shutil
+
+    from reportgen.web.scratch import Scratch
+
+    scratch = Scratch()
+    (scratch.path / "reportgen-web-x").mkdir()
+    (scratch.path / "reportgen-web-x" / "upload.xlsx").write_bytes(b"cell text")
+    real, calls = shutil.rmtree, []
+
+    def vanishing(path, *args, **kwargs):
+        calls.append(path)
+        if len(calls) == 1:  # as when a file goes between listing a folder and removing it
+            raise FileNotFoundError(2, "No such file or directory", str(scratch.path / "gone.tmp"))
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(shutil, "rmtree", vanishing)
+    scratch.remove()
+    assert len(calls) == 2 and not scratch.path.exists()

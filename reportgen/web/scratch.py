@@ -57,9 +57,9 @@ class Scratch:
         for attempt in range(50):
             try:
                 shutil.rmtree(self.path)
-            except FileNotFoundError:
-                break
-            except OSError:  # a thread made a file while the tree was being removed: again
+            except OSError:  # a thread made a file, or removed one, while the tree was walked: again
+                if not os.path.lexists(self.path):  # a file that vanished is no reason to stop early
+                    break
                 time.sleep(0.02 * min(attempt + 1, 5))
                 continue
             break
