@@ -272,15 +272,17 @@ def _carried_setup(source: Path, problems: Problems):  # -> init_workbook.Setup 
                  order=settings.order, digits=settings.digits)
 
 
-def import_chapter(source: Path | str, target: Path | str, period: str | None = None):
+def import_chapter(source: Path | str, target: Path | str, period: str | None = None, *,
+                   period_field: str = "--period"):
     """`reportgen import`: a published chapter (.docx, or a .txt with one paragraph a line) back
     into a workbook at `target` that `build` turns into the same paragraphs (SPEC §6).
 
     `period` as `init --period` takes it (`101/7/1-101/12/31`); without it, the half-year holding
-    most full dates of the text. Returns init's outcome (problems: what could not be recovered).
+    most full dates of the text. `period_field`: where the person gives the period, as messages
+    name it (the web page's is 報告期間). Returns init's outcome (problems: what could not be recovered).
     An existing `target` is never replaced; a file with no chapter heading is a FatalError.
     """
-    from .read.chapter import read_chapter
+    from .read.chapter import PERIOD_HOW, read_chapter
     from .write.init_workbook import InitOutcome, Period, Setup, check_target, parse_period, write_workbook
 
     source, target = Path(source), Path(target)
@@ -288,9 +290,11 @@ def import_chapter(source: Path | str, target: Path | str, period: str | None = 
     check_target(target, "import")
     if target.resolve() == source.resolve():
         raise FatalError(f"{target} 是要匯入的檔案本身；請另取一個 .xlsx 檔名。")
-    chosen = parse_period(period) if period is not None else None
+    chosen = parse_period(period, period_field) if period is not None else None
     outcome = InitOutcome()
-    found = read_chapter(source, outcome.problems, (chosen.start, chosen.end) if chosen else None)
+    how = (PERIOD_HOW if period_field == "--period"
+           else f"在「{period_field}」填入期間（例如 101/7/1-101/12/31）後再轉換一次")
+    found = read_chapter(source, outcome.problems, (chosen.start, chosen.end) if chosen else None, how)
     setup = Setup(chapter=found.chapter, title=found.title,
                   period=Period(*found.period) if found.period else None, parens=found.parens,
                   sections=found.sections, preface=found.preface, order=found.order, digits=found.digits,

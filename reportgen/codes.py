@@ -129,8 +129,7 @@ CODES: dict[str, Code] = {
     "import-before-heading": Code(W, "章標題之前的 {count} 段不是本章的內容，沒有匯入。",
                                   "若其中有本章的文字，請移到章標題之後再匯入。"),
     "import-no-period": Code(W, "無法從內文判斷報告期間{candidates}。",
-                             "請在「報告設定」填寫期間起與期間迄，或匯入時加上 --period"
-                             "（例如 --period 101/7/1-101/12/31）。未填期間前，活動的開始日期留白。"),
+                             "請在「報告設定」填寫期間起與期間迄，或{how}。未填期間前，活動的開始日期留白。"),
     "import-mixed-widths": Code(W, "{what}全形與半形混用（較少的一種有 {count} 處）；「{setting}」設為{chosen}，"
                                    "產生時會統一為{chosen}。", "若原文是刻意混用，請在活頁簿中確認。"),
     "import-visit-stats": Code(W, "「{title}」是訪賓統計，無法從總數還原每一案訪賓；已轉為「文字」節，照原文保留。",

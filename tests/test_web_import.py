@@ -50,3 +50,19 @@ def test_the_preview_prints_sub_item_and_run_in_labels(tmp_path):
     assert texts(page.text, "p-item_runin") == ["(一)合作計畫：如下："]
     assert texts(page.text, "p-subitem") == ["1、甲。", "(1)乙。"]
     assert 'class="p-subitem lv2"' in page.text
+
+
+def test_the_period_is_named_as_the_page_names_it_never_as_a_command_option(tmp_path):
+    """Staff on the page never see --period: a wrong period and a text without dates both name the
+    form's 報告期間 field; the command line keeps its own words."""
+    chapter = "貳、外交\n一、節\n(一) 甲\n內文。\n".encode()
+    c = client()
+    wrong = c.post("/import", files=[("chapter", ("c.txt", chapter, "text/plain"))], data={"period": "abc"},
+                   headers=SAME_ORIGIN)
+    assert "報告期間「abc」不是有效的報告期間" in by_id(wrong.text, "import-fatal")
+    undated = c.post("/import", files=[("chapter", ("c.txt", chapter, "text/plain"))], headers=SAME_ORIGIN)
+    warned = " ".join(texts(undated.text, "warning"))
+    assert "無法從內文判斷報告期間" in warned and "在「報告期間」填入期間" in warned
+    assert "--period" not in wrong.text + undated.text
+    (tmp_path / "c.txt").write_bytes(chapter)
+    assert "--period「abc」" in run_cli("import", tmp_path / "c.txt", "-o", tmp_path / "c.xlsx", "--period", "abc").err

@@ -321,8 +321,13 @@ def half_year(day: dt.date) -> tuple[dt.date, dt.date]:
     return dt.date(day.year, 7, 1), dt.date(day.year, 12, 31)
 
 
-def infer_period(texts: list[str], name: str, problems: Problems) -> tuple[dt.date, dt.date] | None:
-    """The half-year holding most of the full dates in the text; None (with a warning) on a tie or none."""
+PERIOD_HOW = "匯入時加上 --period（例如 --period 101/7/1-101/12/31）"  # how a command-line user gives one
+
+
+def infer_period(texts: list[str], name: str, problems: Problems,
+                 how: str = PERIOD_HOW) -> tuple[dt.date, dt.date] | None:
+    """The half-year holding most of the full dates in the text; None (with a warning, `how` saying
+    how else to give the period) on a tie or none."""
     counts = Counter(half_year(day) for text in texts for day in full_dates(text))
     ranked = counts.most_common()
     if ranked and (len(ranked) == 1 or ranked[0][1] > ranked[1][1]):
@@ -332,21 +337,23 @@ def infer_period(texts: list[str], name: str, problems: Problems) -> tuple[dt.da
     top = [period for period, count in ranked if count == ranked[0][1]] if ranked else []
     candidates = "、".join(f"{roc_date(a)}至{roc_date(b)}（{counts[(a, b)]} 個日期）" for a, b in top)
     problems.add("import-no-period", Location(name),
-                 candidates=f"：{candidates}不相上下" if candidates else "：內文沒有完整的日期")
+                 candidates=f"：{candidates}不相上下" if candidates else "：內文沒有完整的日期", how=how)
     return None
 
 
 # --- the whole chapter -------------------------------------------------------------------------------
 
-def read_chapter(path: Path, problems: Problems, period: tuple[dt.date, dt.date] | None = None) -> Imported:
-    """The chapter in `path` as workbook rows; `period` (from --period) or one found in the text."""
+def read_chapter(path: Path, problems: Problems, period: tuple[dt.date, dt.date] | None = None,
+                 how: str = PERIOD_HOW) -> Imported:
+    """The chapter in `path` as workbook rows; `period` (from --period) or one found in the text
+    (`how`: how else the person can give it, for the warning when the text does not tell)."""
     name = path.name
     paragraphs = paragraphs_of(path, problems)
     number, title, preface, sections = structure(paragraphs, name, problems)
     # The settings are read from the chapter alone: a cover line before its heading is not imported.
     every = [_clean(p.text) for p in paragraphs[heading_index(paragraphs) or 0:]]
     if period is None:
-        period = infer_period(every, name, problems)
+        period = infer_period(every, name, problems, how)
     widths = _label_widths(every)
     digits = "全形" if widths[True] > widths[False] else "半形"
     if widths[True] and widths[False]:

@@ -253,6 +253,7 @@ class Imported:
 
 
 CHAPTER_SUFFIXES = (".docx", ".txt")
+PERIOD_FIELD = "報告期間"  # the import form's field, as messages name it (the command line's is --period)
 
 
 def import_chapter(upload: Upload, period: str | None, folder: Path | None = None) -> Imported:
@@ -270,7 +271,7 @@ def import_chapter(upload: Upload, period: str | None, folder: Path | None = Non
         source.write_bytes(upload.data)
         target = Path(work) / "workbook.xlsx"
         try:
-            outcome = to_workbook(source, target, period=period or None)
+            outcome = to_workbook(source, target, period=period or None, period_field=PERIOD_FIELD)
         except FatalError as exc:
             found.fatal = exc.format_message().replace(source.name, upload.name)
             return found

@@ -129,8 +129,9 @@ def check_target(path: Path, command: str = "init") -> None:
 
 # --- periods ---------------------------------------------------------------------------------
 
-def parse_period(text: str) -> Period:
-    """`111/1/1-111/6/30` (any date form dates.py accepts; months too) → the period."""
+def parse_period(text: str, field: str = "--period") -> Period:
+    """`111/1/1-111/6/30` (any date form dates.py accepts; months too) → the period. `field`: where
+    the person typed it, as messages name it (`--period`, or the web page's 報告期間)."""
     cleaned = text.strip()
     found: list[Period] = []
     for index, char in enumerate(cleaned):
@@ -142,11 +143,11 @@ def parse_period(text: str) -> Period:
             continue
         found.append(Period(start.first, end.last))
     if len(set(found)) != 1:
-        raise FatalError(f"--period「{text}」不是有效的報告期間。請寫成「期間起-期間迄」，"
+        raise FatalError(f"{field}「{text}」不是有效的報告期間。請寫成「期間起-期間迄」，"
                          f"例如 111/1/1-111/6/30。{DATE_ERROR_FIX}")
     result = found[0]
     if result.end < result.start:
-        raise FatalError(f"--period「{text}」的期間迄早於期間起。請確認報告期間的起迄日期。")
+        raise FatalError(f"{field}「{text}」的期間迄早於期間起。請確認報告期間的起迄日期。")
     return result
 
 
