@@ -412,6 +412,27 @@ def test_access_code_typed_into_the_login_form():
     assert upload(c, EXAMPLE).status_code == 200
 
 
+def test_a_result_link_opened_by_a_colleague_comes_back_after_the_login(tmp_path):
+    """A colleague given a /result/… address logs in and lands on that result, not on the start page;
+    the form returns only to a path of this site."""
+    config = ServeConfig(access_code="right-code", loopback=False, login_delay=0)
+    app = create_app(config)
+    sender, colleague = TestClient(app, base_url=BASE), TestClient(app, base_url=BASE)
+    assert sender.post("/login", data={"code": "right-code"}, headers=SAME_ORIGIN).status_code == 200
+    shared = upload(sender, EXAMPLE).url.path
+    assert shared.startswith("/result/")
+    asked = colleague.get(shared)
+    assert asked.status_code == 401 and f'name="back" value="{shared}"' in asked.text
+    ok = colleague.post("/login", data={"code": "right-code", "back": shared}, headers=SAME_ORIGIN,
+                        follow_redirects=False)
+    assert (ok.status_code, ok.headers["location"]) == (303, shared)
+    assert colleague.get(shared).status_code == 200
+    for elsewhere in ("//evil.example/x", "https://evil.example/", "\\\\evil", "result"):
+        away = colleague.post("/login", data={"code": "right-code", "back": elsewhere}, headers=SAME_ORIGIN,
+                              follow_redirects=False)
+        assert away.headers["location"] == "/"
+
+
 def test_a_one_time_link_lets_one_browser_in_once():
     """The link `reportgen serve` prints (and the page makes for a colleague) holds a one-time
     code, not the access code: once opened it is spent, so the history keeps a dead link."""

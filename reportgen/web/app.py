@@ -43,6 +43,7 @@ from .guard import (
     Failures,
     Guard,
     Invites,
+    back_to,
     drain,
     equal,
     read_upload,
@@ -238,12 +239,13 @@ async def login(request: Request) -> Response:
     if request.method == "GET":
         return pages.render(request, "login.html", title="請輸入存取碼")
     async with request.form(max_files=0, max_fields=5, max_part_size=4096) as form:
-        code = form.get("code")
+        code, back = form.get("code"), back_to(form.get("back"))
     if not isinstance(code, str) or not equal(code, config.access_code):
         log.warning("存取碼不正確（登入表單）")
         await state.failures.wait()  # slows guessing a configured password, one guess at a time
-        return pages.render(request, "login.html", 403, title="請輸入存取碼", error="存取碼不正確，請再試一次。")
-    response = RedirectResponse("/", status_code=303)
+        return pages.render(request, "login.html", 403, title="請輸入存取碼", error="存取碼不正確，請再試一次。",
+                            back=back)
+    response = RedirectResponse(back, status_code=303)  # the page that was asked for
     set_cookie(response, config.session)
     return response
 

@@ -183,7 +183,16 @@ class Guard:
         note = ""
         if "token" in request.query_params:  # a link in the old form: its code is not read
             note = "網址中的存取碼已不再使用（網址會留在瀏覽器的瀏覽紀錄中）；請在下面輸入存取碼。"
-        return pages.render(request, "login.html", 401, title="請輸入存取碼", error=note)
+        back = request.url.path if request.method == "GET" else "/"  # a result link shared with a colleague
+        return pages.render(request, "login.html", 401, title="請輸入存取碼", error=note, back=back)
+
+
+def back_to(path: object) -> str:
+    """Where the login form returns to: a path of this site (`/result/…`), never another site."""
+    if isinstance(path, str) and path.startswith("/") and not path.startswith("//") and path.isprintable() \
+            and "\\" not in path and len(path) <= 200:
+        return path
+    return "/"
 
 
 # Limits -----------------------------------------------------------------------------------------
