@@ -450,7 +450,10 @@ def test_a_one_time_link_lets_one_browser_in_once():
     # a colleague inside makes another one; it is shown on the answer, never put in an address
     made = first.post("/invite", headers=SAME_ORIGIN)
     assert made.status_code == 200 and "<title>給同事的一次性連結" in made.text
+    assert made.history[0].status_code == 303 and made.url.path.startswith("/result/")  # post/redirect/get
     link = re.search(r'id="invite-link" readonly value="([^"]+)"', made.text).group(1)
+    again = first.get(made.url.path)  # reloading shows the same link, it makes none
+    assert re.search(r'id="invite-link" readonly value="([^"]+)"', again.text).group(1) == link
     assert link.startswith(BASE + "/?invite=") and "right-code" not in link
     assert second.get(link.removeprefix(BASE), follow_redirects=False).status_code == 303
     assert second.get("/").status_code == 200

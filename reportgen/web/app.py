@@ -251,13 +251,18 @@ async def login(request: Request) -> Response:
 
 
 async def invite(request: Request) -> Response:
-    """POST: a one-time link for a colleague (shown once, on this answer; never in an address)."""
+    """POST: a one-time link for a colleague, on a result page (post/redirect/get, as every form
+    here: reloading it shows the same link again rather than making another; never in an address)."""
     state = request.app.state
     if state.config.access_code is None:
         raise Refused(404, "這台伺服器只開放本機使用，不需要邀請連結。")
     link = f"{request.base_url}?invite={state.invites.make()}"
     hours = state.config.invite_seconds / 3600
-    return pages.render(request, "page.html", title="給同事的一次性連結", invite=link, invite_hours=f"{hours:g}")
+    token = state.results.new_token()
+    page = pages.html(request, "page.html", title="給同事的一次性連結", invite=link, invite_hours=f"{hours:g}",
+                      token=token)
+    state.results.put(token, page, 200, {})
+    return RedirectResponse(request.app.url_path_for("result", token=token) + "#invite-result", status_code=303)
 
 
 def _disposition(name: str) -> str:

@@ -65,6 +65,7 @@ def html(request: Request, template: str, **context: Any) -> str:
               "half_years": half_years, "this_half": this_half, "pdf_available": False,
               "problem_files": [], "keep_minutes": int(config.keep_seconds // 60), "title": "",
               "site": SITE, "home_title": HOME_TITLE, "invite": "", "invites": config.access_code is not None,
+              "back": "/",
               "url": lambda name, **params: request.app.url_path_for(name, **params),
               "static": lambda name: f"/static/{name}?v={__version__}"}
     values.update(context)
