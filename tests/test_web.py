@@ -481,6 +481,14 @@ def test_loopback_server_answers_only_its_own_host_names():
     assert c.get("/", headers={"Host": "localhost:8000"}).status_code == 200
     rebound = c.get("/", headers={"Host": "evil.example:8000"})
     assert rebound.status_code == 400 and "不接受的主機名稱" in rebound.text
+    port = c.get("/").request.url.port or 80  # where this server listens, not the port the Host named
+    assert f"http://127.0.0.1:{port}/" in rebound.text
+
+
+def test_an_old_excel_file_is_told_to_be_saved_as_xlsx():
+    page = client().post("/check", files=[("workbooks", ("舊.xls", b"\xd0\xcf\x11\xe0", "application/vnd.ms-excel"))],
+                         headers=SAME_ORIGIN)
+    assert page.status_code == 400 and "舊版 Excel 活頁簿（.xls）" in page.text and "另存為」.xlsx" in page.text
 
 
 def test_a_loopback_address_given_with_host_is_answered_by_its_own_name(monkeypatch):

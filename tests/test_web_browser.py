@@ -305,6 +305,23 @@ def test_the_submit_button_shows_the_upload_is_under_way(page, server):
     assert page.evaluate(state) == [False, "檢核並預覽", None, True]
 
 
+def test_the_import_button_sends_one_submission_and_says_so(page, server, tmp_path):
+    """A double click on 轉成活頁簿 sends the chapter once; the button says 轉換中… until the page
+    comes back (Back makes it usable again)."""
+    chapter = tmp_path / "c.txt"
+    chapter.write_text("貳、外交\n一、節\n(一) 甲\n內文110年8月1日。\n", encoding="utf-8")
+    page.goto(server + "/")
+    page.set_input_files("#chapter-file", str(chapter))
+    page.evaluate("""() => { window.sent = 0; document.getElementById('import-submit').form.addEventListener(
+        'submit', e => { if (!e.defaultPrevented) window.sent++; e.preventDefault(); }); }""")
+    page.dblclick("#import-submit")
+    state = """() => { const b = document.getElementById('import-submit');
+        return [b.disabled, b.textContent, window.sent]; }"""
+    assert page.evaluate(state) == [True, "轉換中…", 1]
+    page.evaluate("window.dispatchEvent(new PageTransitionEvent('pageshow', {persisted: true}))")
+    assert page.evaluate(state)[:2] == [False, "轉成活頁簿"]
+
+
 RTL_NAME = "a\u202ebc.xlsx"  # sorts before b.xlsx, so b.xlsx follows it in the list
 LETTER_ORDER = """nodes => nodes.map(node => {
     const text = node.firstChild, range = document.createRange(), lefts = [];

@@ -35,7 +35,8 @@ LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1", "[::1]")
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; "
        "form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
 WRONG_HOST = ("<!doctype html><html lang=\"zh-Hant-TW\"><meta charset=\"utf-8\"><title>不接受的主機名稱</title>"
-              "<p>不接受的主機名稱（Host）。這個服務只接受本機連線：請以 http://127.0.0.1 開啟。</p>")
+              "<p>不接受的主機名稱（Host）。這個服務只接受本機連線：請以 http://127.0.0.1:{port}/ 開啟"
+              "（啟動服務時印出的網址）。</p>")
 SPENT_INVITE = "這個一次性連結已經使用過或已過期。請輸入存取碼，或請已登入的同事在網頁下方產生新的連結。"
 FORM_OVERHEAD = 256 * 1024  # the form's own fields and boundaries, beyond the files
 
@@ -161,7 +162,8 @@ class Guard:
         state = request.app.state
         config: ServeConfig = state.config
         if config.loopback and _host_name(request).lower() not in host_names(config):
-            return HTMLResponse(WRONG_HOST, status_code=400)
+            server = request.scope.get("server") or ("", 80)  # the port this server listens on
+            return HTMLResponse(WRONG_HOST.format(port=server[1]), status_code=400)
         if request.method == "POST" and not _same_origin(request):
             return pages.render(request, "page.html", 403, title=pages.TITLES[403],
                                 error="這個表單只能從本網頁送出（來自其他網站的要求已拒絕）。請重新開啟網頁後再上傳。")
@@ -292,6 +294,9 @@ def _check_names(workbooks: list[pipeline.Upload], template: pipeline.Upload | N
     seen: dict[str, str] = {}
     for upload in workbooks:
         name = upload.name
+        if name.lower().endswith(".xls"):  # Excel 97–2003: the command line says the same of it
+            raise Refused(400, f"「{isolated(name)}」是舊版 Excel 活頁簿（.xls），無法讀取。"
+                          "請在 Excel 或 Calc 開啟後「另存為」.xlsx 活頁簿再上傳。")
         if not name.lower().endswith(pipeline.WORKBOOK_SUFFIXES):
             raise Refused(400, f"「{isolated(name)}」不是活頁簿（.xlsx、.xlsm 或 .ods）；"
                           "Word 範本請放在「使用其他 Word 範本」。")

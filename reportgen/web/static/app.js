@@ -78,6 +78,24 @@
     window.addEventListener("pageshow", idle);
   }
 
+  // The import form (and any other that takes a while): one submission, the button saying so.
+  function busyOnSubmit(buttonId, busyText) {
+    var button = document.getElementById(buttonId);
+    if (!button || !button.form) return;
+    var label = button.textContent;
+    button.form.addEventListener("submit", function (event) {
+      if (button.disabled) { event.preventDefault(); return; }  // a double click sends it once
+      button.disabled = true;
+      button.textContent = busyText;
+      button.setAttribute("aria-busy", "true");
+    });
+    window.addEventListener("pageshow", function () {
+      button.disabled = false;
+      button.textContent = label;
+      button.removeAttribute("aria-busy");
+    });
+  }
+
   function setupCopy() {
     var field = document.getElementById("invite-link");
     var button = document.getElementById("invite-copy");
@@ -116,5 +134,6 @@
     setupUpload();
     setupFilters();
     setupCopy();
+    busyOnSubmit("import-submit", "轉換中…");
   });
 })();
