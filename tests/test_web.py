@@ -1394,3 +1394,50 @@ def test_a_file_removed_by_another_thread_during_shutdown_does_not_leave_the_fol
     monkeypatch.setattr(shutil, "rmtree", vanishing)
     scratch.remove()
     assert len(calls) == 2 and not scratch.path.exists()
+
+
+def test_a_request_uvicorn_cannot_read_is_answered_by_a_chinese_page_with_the_headers():
+    """Raw bytes in an address never reach the app: the protocol's own answer is the page's kind."""
+    import asyncio
+
+    from reportgen.web.http11 import BAD_REQUEST, HeaderTimeout
+
+    class Transport(asyncio.Transport):
+        def __init__(self) -> None:
+            super().__init__()
+            self.sent, self.closed = b"", False
+
+        def write(self, data: bytes) -> None:
+            self.sent += data
+
+        def close(self) -> None:
+            self.closed = True
+
+        def is_closing(self) -> bool:
+            return self.closed
+
+    protocol = HeaderTimeout.__new__(HeaderTimeout)
+    protocol.conn = __import__("h11").Connection(__import__("h11").SERVER)
+    protocol.transport = Transport()
+    protocol.send_400_response("Invalid HTTP request received.")
+    answer = protocol.transport.sent.decode()
+    assert answer.startswith("HTTP/1.1 400 ") and BAD_REQUEST in answer and "Invalid" not in answer
+    assert "content-security-policy" in answer.lower() and "x-frame-options: deny" in answer.lower()
+    assert protocol.transport.closed
+
+
+def test_the_console_says_in_chinese_what_the_servers_parts_say_in_english():
+    import logging
+
+    from reportgen.web.server import ChineseConsole
+
+    def said(name: str, message: str, *args: object) -> str:
+        record = logging.LogRecord(name, logging.WARNING, __file__, 1, message, args, None)
+        assert ChineseConsole().filter(record)
+        return record.getMessage()
+
+    assert said("uvicorn.error", "Invalid HTTP request received.") == \
+        "收到無法解讀的要求（不是由本網頁送出），已回覆錯誤頁。"
+    assert said("python_multipart.multipart", "Expected boundary character %r, got %r at index %d", 45, 120, 2) == \
+        "收到格式不正確的上傳表單，已拒絕。"
+    assert said("reportgen.web", "檢核 %d 本", 3) == "檢核 3 本"

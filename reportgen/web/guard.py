@@ -34,6 +34,14 @@ COOKIE = "reportgen_access"
 LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1", "[::1]")
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; "
        "form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
+def security_headers() -> dict[str, str]:
+    """The headers every answer carries (static files may be cached: Cache-Control is the caller's)."""
+    return {"Content-Security-Policy": CSP, "X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY",
+            "Referrer-Policy": "same-origin",  # "no-referrer" makes form posts say Origin: null
+            "Cross-Origin-Opener-Policy": "same-origin", "Cross-Origin-Resource-Policy": "same-origin",
+            "Cache-Control": "no-store"}
+
+
 WRONG_HOST = ("<!doctype html><html lang=\"zh-Hant-TW\"><meta charset=\"utf-8\"><title>不接受的主機名稱</title>"
               "<p>不接受的主機名稱（Host）。這個服務只接受本機連線：請以 http://127.0.0.1:{port}/ 開啟"
               "（啟動服務時印出的網址）。</p>")
@@ -142,14 +150,9 @@ class Guard:
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
-                headers["Content-Security-Policy"] = CSP
-                headers["X-Content-Type-Options"] = "nosniff"
-                headers["X-Frame-Options"] = "DENY"
-                headers["Referrer-Policy"] = "same-origin"  # "no-referrer" makes form posts say Origin: null
-                headers["Cross-Origin-Opener-Policy"] = "same-origin"
-                headers["Cross-Origin-Resource-Policy"] = "same-origin"
-                if not static:
-                    headers["Cache-Control"] = "no-store"
+                for name, value in security_headers().items():
+                    if not (static and name == "Cache-Control"):  # the page's files may be cached
+                        headers[name] = value
             await send(message)
 
         response = await self._refusal(Request(scope))

@@ -1,10 +1,14 @@
-"""uvicorn's HTTP/1.1 protocol with a time limit on a request's headers.
+"""uvicorn's HTTP/1.1 protocol with a time limit on a request's headers, answering in Chinese.
 
 uvicorn closes a keep-alive connection that stays idle after a response, but a connection that
 opens and then sends its request line and headers a byte at a time (or nothing at all) is kept
 as long as the client likes: forty of them hold forty sockets for good. Here a connection whose
 request has not finished its headers within `header_timeout` seconds is closed. The body of an
 upload has its own limit in the app (`upload_timeout`).
+
+A request h11 cannot read (raw bytes in its address, a broken request line) never reaches the
+app: uvicorn answers it itself, in English plain text without the page's headers. Here that
+answer is the page's own Chinese error page, with the same security headers.
 """
 
 from __future__ import annotations
@@ -13,6 +17,11 @@ import asyncio
 
 import h11
 from uvicorn.protocols.http.h11_impl import H11Protocol
+
+from .guard import security_headers
+
+BAD_REQUEST = ("<!doctype html><html lang=\"zh-Hant-TW\"><meta charset=\"utf-8\"><title>無法處理這個要求</title>"
+               "<p>瀏覽器送來的要求格式不正確，無法處理。請從網頁重新操作；若是自行輸入網址，請檢查網址。</p>")
 
 
 class HeaderTimeout(H11Protocol):
@@ -45,6 +54,16 @@ class HeaderTimeout(H11Protocol):
     def connection_lost(self, exc: Exception | None) -> None:
         self._header_check.cancel()
         super().connection_lost(exc)
+
+    def send_400_response(self, msg: str) -> None:
+        """The Chinese page, not uvicorn's English `Invalid HTTP request received.`."""
+        body = BAD_REQUEST.encode()
+        headers = [(b"content-type", b"text/html; charset=utf-8"), (b"content-length", str(len(body)).encode()),
+                   (b"connection", b"close"), *((k.encode(), v.encode()) for k, v in security_headers().items())]
+        for event in (h11.Response(status_code=400, headers=headers, reason=b"Bad Request"), h11.Data(data=body),
+                      h11.EndOfMessage()):
+            self.transport.write(self.conn.send(event))
+        self.transport.close()
 
 
 def protocol(header_timeout: float) -> type[HeaderTimeout]:

@@ -13,7 +13,7 @@ import secrets
 import signal
 import socket
 import sys
-from typing import Any
+from typing import Any, ClassVar
 
 from ..errors import FatalError, os_reason
 from .app import ServeConfig, create_app
@@ -84,6 +84,25 @@ def config_for(host: str) -> tuple[ServeConfig, str]:
     return ServeConfig(access_code=secrets.token_urlsafe(18), loopback=False, host=host), "token"
 
 
+class ChineseConsole(logging.Filter):
+    """The console staff watch says in Chinese what the server's parts say in English: a request
+    uvicorn cannot read, a form python-multipart cannot parse (its words name bytes, not a file)."""
+
+    KNOWN: ClassVar[dict[str, str]] = {
+        "Invalid HTTP request received.": "收到無法解讀的要求（不是由本網頁送出），已回覆錯誤頁。"}
+    FORM = "收到格式不正確的上傳表單，已拒絕。"
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.name.startswith("reportgen"):
+            return True
+        said = self.KNOWN.get(record.getMessage())
+        if said is None and record.name.startswith(("python_multipart", "multipart")):
+            said = self.FORM
+        if said is not None:
+            record.msg, record.args = said, ()
+        return True
+
+
 def uvicorn_server(app: Any, config: ServeConfig, graceful: float = 5.0):  # -> Server
     """uvicorn as the page runs it, here and in background.py: the HTTP/1.1 protocol with the
     header time limit, no access log (it would name files), no Server header."""
@@ -138,6 +157,8 @@ def run(host: str = "127.0.0.1", port: int = 8000) -> int:
               f"登入後可在網頁下方再產生）：\n    {base}?invite={app.state.invites.make()}")
     print("按 Ctrl-C 停止服務。", flush=True)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(ChineseConsole())
     server = uvicorn_server(app, config)
     previous = {}
     for name in ("SIGTERM", "SIGHUP"):  # uvicorn catches SIGTERM, then raises it again once stopped
