@@ -619,3 +619,39 @@ def test_styles_inheriting_from_normal_are_written_self_contained(tmp_path):
         spacing = sheet.find(style_id, "pPr/spacing")
         assert (spacing.get(q("line")), spacing.get(q("lineRule"))) == ("400", "exact")
         assert sheet.find(style_id, "pPr/jc").get(q("val")) == "both"
+
+
+def test_headings_and_the_list_intro_keep_with_the_next_whatever_the_template_says(tmp_path):
+    """SPEC §3: headings kept with the next paragraph, the key-visitor intro with its list. A template
+    without keep-with-next anywhere, and without 節內文（與下段同頁）, still gives both; the page break
+    before the chapter is the template's setting, and `reportgen template` says it is off."""
+    from reportgen import api
+    from reportgen.write.template_check import check_template
+    from template_edits import rewrite
+
+    def loose(name: str, data: bytes) -> bytes:
+        if name != "word/styles.xml":
+            return data
+        root = etree.fromstring(data)
+        for tag in ("keepNext", "pageBreakBefore"):
+            for element in list(root.iter(f"{W}{tag}")):
+                element.getparent().remove(element)
+        for style in list(root.iter(f"{W}style")):
+            if style.find(f"{W}name").get(f"{W}val") == "節內文（與下段同頁）":
+                root.remove(style)
+        return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+
+    template = rewrite(REPO / "templates" / "report.docx", tmp_path / "loose.docx", loose)
+    xml = zipfile.ZipFile(io.BytesIO(api.render_docx(api.load([EXAMPLE]), template))).read("word/document.xml")
+    paragraphs = etree.fromstring(xml).iter(f"{W}p")
+    kept = {}
+    for p in paragraphs:
+        style = p.find(f"{W}pPr/{W}pStyle").get(f"{W}val")
+        text = "".join(p.itertext())
+        kept[text] = (style, p.find(f"{W}pPr/{W}keepNext") is not None)
+    headings = [(text, keep) for text, (style, keep) in kept.items() if style.startswith("Heading")]
+    assert len(headings) > 10 and all(keep for _, keep in headings)
+    intro = next(keep for text, (_, keep) in kept.items() if text.endswith("主要訪團代表為："))
+    assert intro
+    messages = [finding.message for finding in check_template(template)]
+    assert any("段落前分頁" in message for message in messages)

@@ -18,7 +18,7 @@ from typing import IO
 from .compose import Block, Document, Role
 from .fingerprint import EMPTY, combine
 from .label_fit import LabelWidths, fit_labels, widest_labels, widths_of
-from .paragraph_layout import carried_layouts
+from .paragraph_layout import carried_layouts, kept_with_next
 from .sub_layout import BORROWED
 from .sub_layout import layouts as sub_layouts
 from .template_package import CORE_PART, DOCUMENT_PART, STYLES_PART, Template
@@ -67,7 +67,7 @@ class _Markup:
 
     w: str
     opening: dict[Role, str]
-    lead: str | None
+    lead: str
     tab: dict[Role, str]
     plain: dict[Role, str]
     labelled: dict[tuple[Role, str, int], str]
@@ -88,7 +88,11 @@ class _Markup:
                     for (role, level), layout in (extra or {}).items()}
         tabbed = {Role.ITEM, Role.SECTION} if section_tab else {Role.ITEM}
         tabbed |= set(BORROWED)
-        return cls(w=w, opening=openings, lead=opening(template.lead_id) if template.lead_id else None,
+        # The intro before a list (「主要訪團代表為：」) is kept with it (SPEC §3): in its own style
+        # 節內文（與下段同頁） when the template has one, else in 節內文; kept with the next either way.
+        lead_id = template.lead_id or template.style_ids[Role.SECTION_BODY]
+        lead = opening(lead_id, kept_with_next(layouts[lead_id], w))
+        return cls(w=w, opening=openings, lead=lead,
                    tab={role: f"<{w}:tab/>" if role in tabbed else "" for role in Role},
                    plain={role: head + f'<{w}:t xml:space="preserve">' for role, head in openings.items()},
                    labelled={}, borrowed=borrowed)
@@ -98,8 +102,10 @@ class _Markup:
         w = self.w
         if role in BORROWED:
             opening = self.borrowed[(role, level)]
+        elif lead:
+            opening = self.lead
         else:
-            opening = self.lead if lead and self.lead else self.opening[role]
+            opening = self.opening[role]
         label_xml = f"<{w}:t>{escape_text(label)}</{w}:t>{self.tab[role]}" if label else ""
         return f'{opening}{label_xml}<{w}:t xml:space="preserve">'
 
@@ -125,7 +131,7 @@ def _paragraphs(markup: _Markup, blocks: tuple[Block, ...], start: int, stop: in
     for XML afterwards, all at once (_xml_texts).
     """
     close = f"</{markup.w}:t></{markup.w}:r></{markup.w}:p>"
-    may_lead = Role.SECTION_BODY if markup.lead else None
+    may_lead = Role.SECTION_BODY
     out: list[str] = []
     add = out.append
     for index in range(start, stop):

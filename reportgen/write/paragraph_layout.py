@@ -78,12 +78,20 @@ def _ind(sheet: StyleSheet, style_id: str, w: str) -> str:
 def layout(sheet: StyleSheet, style_id: str, w: str, *, heading: bool = False) -> str:
     """The w:pPr children after w:pStyle for a paragraph of `style_id`, as XML text.
 
-    A heading also cancels list numbering and clears the tab stops that would catch its label's tab.
+    A heading also cancels list numbering and clears the tab stops that would catch its label's tab,
+    and is kept with the next paragraph whatever its style says (SPEC §3: headings kept with the next).
     """
-    xml = "".join(f"<{w}:{tag}/>" for tag in _TOGGLES if sheet.toggle(style_id, tag))
+    xml = "".join(f"<{w}:{tag}/>" for tag in _TOGGLES
+                  if sheet.toggle(style_id, tag) or (heading and tag == "keepNext"))
     if heading:
         xml += f'<{w}:numPr><{w}:numId {w}:val="0"/></{w}:numPr>'
     return xml + _tabs(sheet, style_id, w, clear=heading) + _ind(sheet, style_id, w)
+
+
+def kept_with_next(layout: str, w: str) -> str:
+    """`layout` (as `layout` made it) with keep-with-next, which comes first after w:pStyle."""
+    keep = f"<{w}:keepNext/>"
+    return layout if layout.startswith(keep) else keep + layout
 
 
 def carried_layouts(styles_xml: bytes, style_ids: Iterable[str], w: str,

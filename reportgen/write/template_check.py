@@ -122,7 +122,12 @@ def check_template(path: Path, widest: dict[Role, str] | None = None) -> list[Fi
     if lead is None:
         findings.append(Finding(False, (
             f"沒有段落樣式「{LEAD_STYLE_NAME}」：以「：」結尾的前言（例如「主要訪團代表為：」）"
-            "可能與下一段分在兩頁。可從 templates/report.docx 複製這個樣式（設定「與下段同頁」）。")))
+            "會用「節內文」的格式（仍與下一段同頁）。可從 templates/report.docx 複製這個樣式。")))
+    chapter = styles.get(Role.CHAPTER)
+    if chapter is not None and not sheet.toggle(chapter, "pageBreakBefore"):
+        findings.append(Finding(False, (
+            f"章標題的樣式「{shown_style(STYLE_NAMES[Role.CHAPTER])}」沒有設定「段落前分頁」：本章不會從新的一頁開始。"
+            "若要每章從新頁開始，請在 Word 修改這個樣式：「段落」→「分行與分頁設定」→勾選「段落前分頁」。")))
     findings += _page(page)
     findings += _language_and_fonts(sheet, styles)
     findings += _hanging_indents(sheet, styles, widest or {})
