@@ -257,6 +257,17 @@ def test_a_renamed_style_is_named_as_the_likely_one(tmp_path, cli, example_dir):
     assert built.code == 2 and built.err.splitlines()[0] == checked.out.splitlines()[0]
 
 
+def test_a_style_named_like_a_localized_heading_is_said_to_be_no_built_in_one(tmp_path, cli):
+    """A tool wrote its own style named 標題 3 (as Word shows heading 3 in Chinese): the message says
+    that style is a custom one, not that the template has no 標題 3."""
+    def localize(styles):
+        styles["heading 3"].find(f"{W}name").set(f"{W}val", "標題 3")
+    localized = edit_styles(TEMPLATE, tmp_path / "中文名.docx", localize)
+    checked = cli("template", localized)
+    assert checked.code == 2
+    assert "範本中名為「標題 3」的樣式是另外新增的自訂樣式，不是 Word 內建的那一個" in checked.out
+
+
 def test_a_missing_heading_says_how_word_makes_a_built_in_style_appear(tmp_path, cli):
     """Word writes a built-in style into the file once it is used: apply it once, then save. No other
     style is offered for it (標題 4 is not a renamed 標題 3)."""

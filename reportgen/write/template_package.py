@@ -312,6 +312,9 @@ def missing_style_message(path: Path | None, role: Role, names: dict[str, str] |
         text = (f"{where}缺少段落樣式「{name}」，這是{STYLE_USE[role]}用的樣式。"
                 f"請在 Word 的「樣式」窗格新增名為「{name}」的段落樣式後存檔，"
                 "或用「組合管理」從 templates/report.docx 複製。")
+    if name in BUILT_IN_SHOWN and BUILT_IN_SHOWN[name].lower() in (names or {}):  # a style *named* 標題 1
+        return text + (f"範本中名為「{BUILT_IN_SHOWN[name]}」的樣式是另外新增的自訂樣式，不是 Word 內建的那一個"
+                       "（目錄與導覽窗格只認內建的標題樣式）：請照上面的方法套用內建的樣式，必要時刪除或改名這個自訂樣式。")
     near = near_style(role, names or {})
     if near:
         text += f"範本中有名為「{near}」的段落樣式，若是它被改了名，請把名稱改回「{shown_style(name)}」。"
