@@ -411,7 +411,8 @@ def _parse(parser: argparse.ArgumentParser, argv: list[str]) -> argparse.Namespa
     args, unknown = parser.parse_known_args(argv)
     if unknown:
         command = getattr(parser, "commands", {}).get(args.command)
-        given_after = command is not None and argv.index(args.command) < argv.index(unknown[0])
+        given_after = (command is not None and args.command in argv and unknown[0] in argv
+                       and argv.index(args.command) < argv.index(unknown[0]))
         (command if given_after else parser).error(
             argparse._("unrecognized arguments: %s") % " ".join(unknown))  # type: ignore[attr-defined]
     return args
