@@ -197,3 +197,65 @@ def test_settings_come_from_the_chapter_not_from_a_cover_line_before_it(tmp_path
     assert run_cli("import", source, "-o", tmp_path / "c.xlsx").code == 0
     assert load_workbook(tmp_path / "c.xlsx")["報告設定"]["B6"].value == "半形"  # 括號
     assert run_cli("preview", tmp_path / "c.xlsx").out.splitlines()[-1] == "內文110年8月1日(測試)。"
+
+
+def _import_preview(tmp_path, source, *args):
+    out = tmp_path / f"{source.stem}.xlsx"
+    result = run_cli("import", source, "-o", out, "--period", "110/7/1-110/12/31", *args)
+    assert result.code == 0, result.err
+    return result, run_cli("preview", out).out.splitlines()
+
+
+def test_template_syntax_in_published_text_comes_back_as_text(tmp_path):
+    """A 前言 cell is a sentence template: `{{ 期間 }}` published as text is kept as text (a raw
+    block), not rendered; the 內容 cells print as they hold, so nothing is said of them."""
+    source = tmp_path / "braces.txt"
+    lines = ["貳拾陸、國際事務", "本章以{{ 期間 }}表示期間，{#註#}。", "一、交流", "本節範本語法{% if x %}示例。",
+             "(一) 甲", "110年9月8日辦理{{x}}。"]
+    source.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result, printed = _import_preview(tmp_path, source)
+    assert printed == lines
+    assert "大括號" not in result.err
+
+
+def test_a_docx_reads_as_published(tmp_path):
+    """What a Word file shows is what comes back: a Shift+Enter before a label starts a sub-item,
+    hidden and moved-away text is left out, a non-breaking hyphen is a hyphen, a table of contents
+    before the heading is no chapter."""
+    document = WordDocument()
+    toc = document.add_paragraph("貳拾陸、國際事務\t1")
+    toc.style = document.styles.add_style("TOC 1", 1)
+    document.add_paragraph("一、姊妹市交流\t2").style = toc.style
+    document.add_paragraph("貳拾陸、國際事務")
+    document.add_paragraph("一、交流")
+    document.add_paragraph("(一) 簽署協定")
+    body = document.add_paragraph("110年9月10日與Jean")
+    hyphen = body.add_run()
+    hyphen._r.append(hyphen._r.makeelement(qn("w:noBreakHyphen"), {}))
+    body.add_run("Pierre簽署協定書，內容如下：")
+    hidden = body.add_run("（草稿）")
+    hidden.font.hidden = True
+    for line in ("1、子項一", "2、子項二"):
+        run = body.add_run()
+        run.add_break()
+        run.add_text(line)
+    moved = body._p.makeelement(qn("w:moveFrom"), {})
+    moved_run = body.add_run("搬走的字")._r
+    body._p.remove(moved_run)
+    moved.append(moved_run)
+    body._p.append(moved)
+    source = tmp_path / "published.docx"
+    document.save(source)
+    _result, printed = _import_preview(tmp_path, source)
+    assert printed == ["貳拾陸、國際事務", "一、交流", "(一) 簽署協定",
+                       "110年9月10日與Jean-Pierre簽署協定書，內容如下：", "1、子項一", "2、子項二"]
+
+
+def test_a_file_of_several_chapters_gives_the_first_and_says_so(tmp_path):
+    source = tmp_path / "two.txt"
+    lines = ["貳拾伍、社會福利", "一、福利", "(一) 甲", "110年9月8日辦理。",
+             "貳拾陸、國際事務", "一、交流", "(一) 乙", "內文。"]
+    source.write_text("\n".join(lines), encoding="utf-8")
+    result, printed = _import_preview(tmp_path, source)
+    assert printed == ["貳拾伍、社會福利", "一、福利", "(一) 甲", "110年9月8日辦理。"]
+    assert "第 5 行：這裡起是另一章（「貳拾陸、國際事務」），沒有匯入" in result.err

@@ -58,7 +58,7 @@ def test_python_docx_default_template_is_refused_with_every_reason(cli, python_d
     warnings = "\n".join(line for line in lines if line.startswith("警告："))
     for expected in ("紙張不是 A4（目前 21.59 公分 × 27.94 公分", "東亞語言不是繁體中文（zh-TW）：標題 1（en-US）",
                      "沒有指定中文字型", "「標題 3」的凸排 0.00 公分", "含有範本的縮圖", "含有自訂 XML 資料",
-                     "Template=Normal.dotm", "沒有段落樣式「節內文（與下段同頁）」"):
+                     "範本：Normal.dotm", "沒有段落樣式「節內文（與下段同頁）」"):
         assert expected in warnings
     assert lines[-1] == f"範本 {python_docx_default} 缺少必要的樣式，無法用來產生本章。"
 
@@ -152,7 +152,7 @@ def test_leaked_parts_never_reach_the_chapter(tmp_path, cli, example_dir, python
     out = tmp_path / "chapter.docx"
     result = cli("build", example_dir, "-o", out, "--template", leaky)
     assert result.code == 0, result.err
-    assert "含有範本的縮圖" in result.err and "Template=Normal.dotm" in result.err
+    assert "含有範本的縮圖" in result.err and "範本：Normal.dotm" in result.err
     with zipfile.ZipFile(out) as archive:
         written = archive.namelist()
         app = archive.read("docProps/app.xml")

@@ -123,14 +123,53 @@ def _docx_paragraphs(path: Path) -> list[str]:
     body = root.find(f"{{{W}}}body")
     out: list[str] = []
     for paragraph in body.iter(f"{{{W}}}p") if body is not None else ():
+        if _unpublished(paragraph) or _in_contents(paragraph):
+            continue
         parts = []
-        for node in paragraph.iter(f"{{{W}}}t", f"{{{W}}}tab", f"{{{W}}}br", f"{{{W}}}cr"):
-            if node.tag == f"{{{W}}}t":
-                parts.append(node.text or "")
-            else:
-                parts.append("\t" if node.tag.endswith("tab") else "\n")
-        out.append("".join(parts))
+        for node in paragraph.iter(*_TEXT_NODES):
+            if _unpublished(node, paragraph):
+                continue
+            parts.append(_TEXT_NODES[node.tag] if node.tag != f"{{{W}}}t" else node.text or "")
+        # A line break (Shift+Enter) before a sub-item label starts a paragraph, as in a cell (SPEC §3).
+        out.extend(labels.BREAK_BEFORE_LABEL.split("".join(parts)))
     return out
+
+
+# What a paragraph's text is made of, and what each node reads as (a non-breaking hyphen is a hyphen,
+# an optional one shows only at a line's end).
+_TEXT_NODES = {f"{{{W}}}t": "", f"{{{W}}}tab": "\t", f"{{{W}}}br": "\n", f"{{{W}}}cr": "\n",
+               f"{{{W}}}noBreakHyphen": "-", f"{{{W}}}softHyphen": ""}
+# Text the published chapter does not show: moved away, hidden, a text box's copy for old readers
+# (mc:Fallback; its mc:Choice is read), or a text box's own paragraphs inside the paragraph holding it.
+_MC = "http://schemas.openxmlformats.org/markup-compatibility/2006"
+_AWAY = {f"{{{W}}}moveFrom", f"{{{W}}}del", f"{{{_MC}}}Fallback", f"{{{W}}}txbxContent"}
+
+
+def _unpublished(node, paragraph=None) -> bool:
+    """Whether `node` lies where the published text is not: in a moved-from or deleted range, a
+    fallback copy, a text box nested in `paragraph`, or a run formatted hidden (w:vanish)."""
+    for ancestor in node.iterancestors():
+        if ancestor is paragraph:
+            break
+        if ancestor.tag in _AWAY and (paragraph is not None or ancestor.tag != f"{{{W}}}txbxContent"):
+            return True
+        if ancestor.tag == f"{{{W}}}r":
+            vanish = ancestor.find(f"{{{W}}}rPr/{{{W}}}vanish")
+            if vanish is not None and vanish.get(f"{{{W}}}val", "true") not in ("0", "false", "off"):
+                return True
+    return False
+
+
+def _in_contents(paragraph) -> bool:
+    """A table of contents' entry: a TOC style (TOC 1–9), or inside Word's table-of-contents block."""
+    style = paragraph.find(f"{{{W}}}pPr/{{{W}}}pStyle")
+    if style is not None and re.fullmatch(r"(?i)toc ?\d|目錄 ?\d", style.get(f"{{{W}}}val", "")):
+        return True
+    for block in paragraph.iterancestors(f"{{{W}}}sdt"):
+        gallery = block.find(f"{{{W}}}sdtPr/{{{W}}}docPartObj/{{{W}}}docPartGallery")
+        if gallery is not None and "contents" in gallery.get(f"{{{W}}}val", "").lower():
+            return True
+    return False
 
 
 def _text_paragraphs(path: Path, problems: Problems) -> list[Paragraph]:
@@ -189,10 +228,15 @@ def _clean(text: str) -> str:
 
 # --- structure -------------------------------------------------------------------------------------
 
+# A table of contents' line: its heading's text, then a tab or dot leader and a page number.
+_CONTENTS_LINE = re.compile(r"(?:\t|\.{3,}|…{2,}|·{3,})\s*\d+\s*$")
+
+
 def heading_index(paragraphs: list[Paragraph]) -> int | None:
-    """Where the chapter heading is (`貳拾陸、國際事務`): what comes before it (a cover line) is not the chapter."""
-    return next((i for i, p in enumerate(paragraphs) if (m := _CHAPTER.match(p.text)) and read_formal(m.group(1))),
-                None)
+    """Where the chapter heading is (`貳拾陸、國際事務`): what comes before it (a cover line, a table
+    of contents whose first line looks like the heading followed by its page number) is not the chapter."""
+    return next((i for i, p in enumerate(paragraphs) if (m := _CHAPTER.match(p.text)) and read_formal(m.group(1))
+                 and not _CONTENTS_LINE.search(p.text)), None)
 
 
 def structure(paragraphs: list[Paragraph], name: str, problems: Problems
@@ -217,6 +261,9 @@ def structure(paragraphs: list[Paragraph], name: str, problems: Problems
     sections: list[Section] = []
     for paragraph in paragraphs[start + 1:]:
         text = paragraph.text
+        if (found := _CHAPTER.match(text)) and read_formal(found.group(1)) and not _CONTENTS_LINE.search(text):
+            problems.add("import-next-chapter", Location(name, paragraph.where), heading=_clean(text))
+            break  # one chapter a workbook: the next chapter's text never goes into this one's last item
         found = _SECTION.match(text)
         if found and (at := read_lower(found.group(1))) and found.group(2):
             if at != len(sections) + 1:  # an editor deleted or added one: build numbers them again
@@ -238,6 +285,18 @@ def structure(paragraphs: list[Paragraph], name: str, problems: Problems
         else:
             sections[-1].preface.append(paragraph)
     return number, title, preface, sections
+
+
+# What a 前言 cell would read as template syntax (SPEC §5, full-width delimiters too).
+_TEMPLATE_MARK = re.compile(r"[{｛][{｛%％#]")
+
+
+def _as_text(preface: str | None) -> str | None:
+    """A 前言 cell is a sentence template: published text holding `{{` or `{%` is kept as the text it
+    is by a raw block (the 內容 cells are no templates and print as they hold)."""
+    if preface and _TEMPLATE_MARK.search(preface):
+        return "{% raw %}" + preface + "{% endraw %}"
+    return preface
 
 
 def _cell(paragraphs: list[str]) -> str | None:
@@ -379,11 +438,8 @@ def read_chapter(path: Path, problems: Problems, period: tuple[dt.date, dt.date]
             elif not section_preface:
                 problems.add("import-empty-section", Location(name, section.heading.where),
                              title=section.title)
-        for paragraph in (*section.preface, *(p for item in section.items for p in item.body)):
-            if any(mark in paragraph.text for mark in ("{{", "{%", "{#", "｛｛", "｛％", "｛%", "{％")):
-                problems.add("import-braces", Location(name, paragraph.where))
         row: dict[str, object] = {"節次": index, "節名": _clean(section.title), "類型": kind,
-                                  "前言": _cell(section_preface)}
+                                  "前言": _as_text(_cell(section_preface))}
         if item_format != SEPARATE:
             row["項目格式"] = item_format
         section_rows.append(row)
@@ -406,7 +462,7 @@ def read_chapter(path: Path, problems: Problems, period: tuple[dt.date, dt.date]
     if not sections:
         problems.add("import-no-sections", Location(name))
     return Imported(chapter=number, title=title, period=period, parens=parens, digits=digits,
-                    preface=_cell([_clean(p.text) for p in preface]), sections=section_rows,
+                    preface=_as_text(_cell([_clean(p.text) for p in preface])), sections=section_rows,
                     activities=activity_rows)
 
 

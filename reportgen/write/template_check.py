@@ -42,7 +42,9 @@ CHAPTER_ROLES = (Role.CHAPTER, Role.SECTION, Role.ITEM, Role.SECTION_BODY, Role.
 HEADING_ROLES = (Role.CHAPTER, Role.SECTION, Role.ITEM)
 HANGING_ROLES = {Role.SECTION: "一、", Role.ITEM: "(一)"}
 # app.xml elements that describe where the template came from, not the chapter.
-FOREIGN_APP = ("Template", "Company", "Manager", "HyperlinkBase", "TotalTime")
+# Properties of the template's own history, by the names Word's 摘要資訊 dialog shows them.
+FOREIGN_APP = {"Template": "範本", "Company": "公司", "Manager": "管理員", "HyperlinkBase": "超連結基底",
+               "TotalTime": "總編輯時間（分鐘）"}
 # Document settings a chapter would inherit from its template, and what each does to the editors.
 CARRIED_SETTINGS = {
     "trackRevisions": "「追蹤修訂」已開啟：彙編同仁在產生的文件中的每一處修改都會被標記為修訂。"
@@ -329,7 +331,7 @@ def _leaks(dropped: list[str] | tuple[str, ...], app: bytes | None, settings_rel
             local = etree.QName(element).localname
             text = (element.text or "").strip()
             if local in FOREIGN_APP and text and (local, text) != ("TotalTime", "0"):
-                values.append(f"{local}={text}")
+                values.append(f"{FOREIGN_APP[local]}：{text}")
         if values:
             findings.append(Finding(False, f"文件屬性記錄了範本的來源（{'、'.join(values)}），"
                                            "reportgen 產生的文件會改用中性的屬性，不帶這些資訊。"))
