@@ -258,6 +258,9 @@ def _carried_setup(source: Path, problems: Problems):  # -> init_workbook.Setup 
         raise FatalError(f"--from 指定的 {source} 是資料夾，不是活頁簿。"
                          "請指定上一期的活頁簿檔案（.xlsx、.xlsm 或 .ods）。")
     book = read_workbook(source, problems, only={SETTINGS.name, SECTIONS.name})
+    if any(p.code == "report-workbook" for p in problems):
+        raise FatalError(f"--from 指定的 {source} 是 reportgen 的檢核報告（活頁簿的複本加上問題清單），"
+                         "不是上一期的活頁簿。請改為指定檢核的那一本活頁簿。")
     settings, sections = setup_of(book, problems)
     if problems.errors or settings is None:
         return None

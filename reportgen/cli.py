@@ -285,11 +285,37 @@ def _validate(args: argparse.Namespace) -> int:
 def _preview(args: argparse.Namespace) -> int:
     from .api import preview_text
 
-    outcome, ok = _load(args)
+    outcome, ok = _load(args, refusal="無法預覽本章")
     if not ok:
         return EXIT_INPUT
-    sys.stdout.write(preview_text(outcome))
+    text = preview_text(outcome)
+    sys.stdout.write(text)
+    _note_unshown(text, sys.stdout, sys.stderr)
     return EXIT_OK
+
+
+def _note_unshown(text: str, out, err) -> None:
+    """Characters the console cannot show (a Big5 console and 菓) print as ?: said, with their code
+    points, so that nothing in the chapter changes unseen (the Word document keeps them)."""
+    encoding = getattr(out, "encoding", None) or "utf-8"
+    try:
+        text.encode(encoding)
+        return
+    except (UnicodeEncodeError, LookupError):
+        pass
+    unshown = sorted({c for c in text if not _encodes(c, encoding)})
+    if unshown:
+        codes = "、".join(f"U+{ord(c):04X}" for c in unshown[:10]) + ("…" if len(unshown) > 10 else "")
+        print(f"注意：這個終端機（{encoding}）無法顯示 {len(unshown)} 種字（{codes}），以「?」代替；"
+              "產生的 Word 文件不受影響。", file=err)
+
+
+def _encodes(char: str, encoding: str) -> bool:
+    try:
+        char.encode(encoding)
+    except (UnicodeEncodeError, LookupError):
+        return False
+    return True
 
 
 def _init(args: argparse.Namespace) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import subprocess
 import sys
@@ -10,7 +11,7 @@ import sys
 import pytest
 
 from conftest import digest
-from helpers import write_workbook
+from helpers import EXAMPLE, run_cli, write_workbook
 
 
 def test_no_command_shows_help(cli):
@@ -266,3 +267,25 @@ def test_build_and_preview_go_through_the_api(project, cli, monkeypatch):
     assert cli("build").code == 0
     assert cli("preview").code == 0
     assert calls == ["template_findings", "render_docx", "preview_text"]
+
+
+def test_preview_on_a_big5_console_says_which_characters_it_cannot_show(tmp_path):
+    """菓 (U+83D3) is not in cp950: the console prints ?, and says so, rather than changing the
+    chapter unseen; a UTF-8 console says nothing."""
+    env = {**os.environ, "PYTHONIOENCODING": "cp950"}
+    shown = subprocess.run([sys.executable, "-m", "reportgen", "preview", str(EXAMPLE)], capture_output=True,
+                           env=env, cwd=tmp_path)
+    assert shown.returncode == 0
+    assert "日本和?子文化講座".encode("cp950") in shown.stdout
+    assert "U+83D3" in shown.stderr.decode("cp950")
+    utf8 = subprocess.run([sys.executable, "-m", "reportgen", "preview", str(EXAMPLE)], capture_output=True,
+                          env={**os.environ, "PYTHONIOENCODING": "utf-8"}, cwd=tmp_path)
+    assert "菓" in utf8.stdout.decode() and utf8.stderr == b""
+
+
+def test_init_from_a_validation_report_names_it(tmp_path):
+    report = tmp_path / "檢核報告.xlsx"
+    assert run_cli("validate", EXAMPLE, "--report", report).code == 0
+    result = run_cli("init", tmp_path / "新.xlsx", "--from", report)
+    assert result.code == 2 and "是 reportgen 的檢核報告" in result.err
+    assert "找不到工作表" not in result.err and not (tmp_path / "新.xlsx").exists()
