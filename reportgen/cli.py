@@ -247,7 +247,7 @@ def _template(args: argparse.Namespace) -> int:
     from .write.template_check import blocking, check_template
 
     path = _template_path(args.file)
-    check_template_file(path)
+    check_template_file(path, otherwise="不指定檔案，檢查 build 會用的範本")
     findings = sorted(check_template(path), key=lambda finding: not finding.blocking)  # as build prints them
     for finding in findings:
         print(finding.render(path))

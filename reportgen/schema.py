@@ -51,7 +51,8 @@ class Column:
     def hint(self) -> str:
         """The help text with its example, for messages and the workbook's guidance."""
         if self.example and self.example not in self.help:
-            return f"{self.help}例如：{self.example}。"
+            end = "" if str(self.example)[-1:] in "。：！？；" else "。"  # an example that is a sentence ends itself
+            return f"{self.help}例如：{self.example}{end}"
         return self.help
 
     # Computed once per column (cached_property writes the instance's __dict__, which a frozen

@@ -149,13 +149,14 @@ _KINDS_BY_PART = (("xl/workbook.xml", "Excel 活頁簿"), ("ppt/presentation.xml
                   ("content.xml", "OpenDocument 文件（LibreOffice）"))
 
 
-def check_template_file(path: Path) -> None:
+def check_template_file(path: Path, otherwise: str = "省略 --template 使用內建範本") -> None:
     """A template that is missing, a folder, unreadable or another kind of file: each in its own
-    words, before anything is read (a folder or a locked file is no "non-Word document")."""
+    words, before anything is read (a folder or a locked file is no "non-Word document").
+    `otherwise`: what the person can do instead, in the command's own terms."""
     try:
         info = path.stat()
     except OSError as exc:
-        raise FatalError(unreachable(path, exc, "範本", "請確認路徑，或省略 --template 使用內建範本。")) from None
+        raise FatalError(unreachable(path, exc, "範本", f"請確認路徑，或{otherwise}。")) from None
     if stat.S_ISDIR(info.st_mode):
         raise FatalError(f"範本 {path} 是資料夾，不是 Word 文件。請指定範本檔（.docx 或 .dotx），"
                          "例如 templates/report.docx。")
