@@ -79,6 +79,17 @@ def test_build_names_every_missing_style_then_the_warnings_as_template_does(tmp_
     assert not (tmp_path / "x.docx").exists()
 
 
+def test_a_section_heading_without_its_tab_stop_is_warned_too(tmp_path, cli):
+    """SPEC §6: a hanging indent without its tab stop is a warning, 標題 2's as 標題 3's (一、 is
+    followed by a tab once section labels differ in width)."""
+    def change(styles):
+        tabs = styles["heading 2"].find(f"{W}pPr/{W}tabs")
+        tabs.getparent().remove(tabs)
+    result = cli("template", edit_styles(TEMPLATE, tmp_path / "範本.docx", change))
+    assert result.code == 0
+    assert result.out.splitlines()[0].startswith("警告：範本 範本.docx：「標題 2」在左縮排")
+
+
 def test_overflow_punctuation_off_and_a_missing_tab_stop_are_warned(tmp_path, cli, example_dir):
     """What re-saving the template in LibreOffice does, and an editor deleting 標題 3's tab stop."""
     def change(styles):

@@ -214,11 +214,13 @@ def _hanging_indents(sheet: StyleSheet, styles: dict[Role, str], widest: dict[Ro
                 f"標題換行後的第二行不會對齊在「{label}」之後。"
                 f"請在樣式的「段落」→「縮排」把「指定方式」設為凸排，距離至少 {_cm(needed)}。")))
         stops = sheet.tab_stops(style_id)
-        if role is Role.ITEM and hanging and not any(
+        if role in (Role.ITEM, Role.SECTION) and hanging and not any(
                 abs(pos - edge) <= TAB_TOLERANCE and stop.get("val") != "bar" for pos, stop in stops.items()):
-            # (一), a tab, the title: the tab needs a stop where the title starts
+            # (一), a tab, the title (一、 too, when section labels differ in width, 十一、): the tab
+            # needs a stop where the title starts (SPEC §6: a hanging indent without its tab stop)
             findings.append(Finding(False, (
-                f"「{name}」在左縮排 {_cm(edge)} 的位置沒有定位點。「(一)」後面是定位字元（Tab），"
+                f"「{name}」在左縮排 {_cm(edge)} 的位置沒有定位點。「{base}」後面是定位字元（Tab）"
+                f"{'' if role is Role.ITEM else '（節數到十一以上、編號長短不一時）'}，"
                 "沒有對齊左縮排的定位點時，有些版本的 Word 與 LibreOffice 會把標題推到別的位置。"
                 f"請在樣式的「格式」→「定位點」新增 {_cm(edge)} 的靠左定位點。")))
         catching = catching_stops(sheet, style_id)
