@@ -70,6 +70,7 @@ def test_a_placeholder_with_single_braces_is_a_warning_showing_the_double_form(t
 
 
 @pytest.mark.parametrize("typed", ["本府110年7月至12月計{{ 案數 }}案。主要訪團為：",
+                                   "本府110年7至12月計{{ 案數 }}案。主要訪團為：",
                                    "2021年7月起計{{ 案數 }}案。主要訪團為："])
 def test_a_preface_naming_a_month_outside_the_period_is_a_warning(tmp_path, typed):
     settings = {**SETTINGS, "期間起": "111/1/1", "期間迄": "111/6/30"}

@@ -340,10 +340,12 @@ def _check_joined_values(ast) -> None:
 _SINGLE = re.compile(r"(?<![{｛])[{｛][\s\u3000]*(?P<name>"
                      + "|".join(sorted(map(re.escape, PLACEHOLDERS), key=len, reverse=True))
                      + r")[\s\u3000]*[}｝](?![}｝])")
-# A year and month written out (`110年7月`, `2021年7月`), and the month that may follow (`至12月`).
+# A year and month written out (`110年7月`, `2021年7月`), and the month that may follow (`至12月`),
+# the first 月 left out too (`110年7至12月`).
+_TO = r"[\s\u3000]*[至到~～\-－][\s\u3000]*"
 _YEAR_MONTH = re.compile(r"(?<![0-9０-９])(?P<y>[0-9０-９]{2,4})[\s\u3000]*年"
-                         r"[\s\u3000]*(?P<m>[0-9０-９]{1,2})[\s\u3000]*月"
-                         r"(?:[\s\u3000]*[至到~～\-－][\s\u3000]*(?P<m2>[0-9０-９]{1,2})[\s\u3000]*月)?")
+                         r"[\s\u3000]*(?P<m>[0-9０-９]{1,2})[\s\u3000]*"
+                         rf"(?:月(?:{_TO}(?P<m2>[0-9０-９]{{1,2}})[\s\u3000]*月)?|{_TO}(?P<m3>[0-9０-９]{{1,2}})[\s\u3000]*月)")
 
 
 def preface_notes(source: str, period: tuple[dt.date, dt.date] | None) -> list[tuple[str, dict[str, str]]]:
@@ -373,7 +375,8 @@ def _overlaps(match: re.Match[str], period: tuple[dt.date, dt.date]) -> bool:
     year = int(match.group("y").translate(digits))
     year += ROC_OFFSET if year < 1000 else 0
     first = int(match.group("m").translate(digits))
-    last = int(match.group("m2").translate(digits)) if match.group("m2") else first
+    second = match.group("m2") or match.group("m3")
+    last = int(second.translate(digits)) if second else first
     if not (1 <= first <= 12 and 1 <= last <= 12 and 1 <= year <= 9999):
         return True  # not a month: other checks speak of it
     end_year = year if last >= first else year + 1
