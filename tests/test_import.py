@@ -259,3 +259,24 @@ def test_a_file_of_several_chapters_gives_the_first_and_says_so(tmp_path):
     result, printed = _import_preview(tmp_path, source)
     assert printed == ["貳拾伍、社會福利", "一、福利", "(一) 甲", "110年9月8日辦理。"]
     assert "第 5 行：這裡起是另一章（「貳拾陸、國際事務」），沒有匯入" in result.err
+
+
+def test_headings_numbered_by_word_are_said_to_be_so(tmp_path):
+    """Word's list numbering shows 貳拾陸、 without it being text: the error says why no chapter
+    heading is found and what to do."""
+    document = WordDocument()
+    for text, style in (("國際事務", "Heading 1"), ("交流", "Heading 2"), ("簽署協定", "Heading 3")):
+        paragraph = document.add_paragraph(text, style=style)
+        numbering = paragraph._p.get_or_add_pPr().makeelement(qn("w:numPr"), {})
+        level = numbering.makeelement(qn("w:ilvl"), {qn("w:val"): "0"})
+        number = numbering.makeelement(qn("w:numId"), {qn("w:val"): "1"})
+        numbering.extend([level, number])
+        paragraph._p.get_or_add_pPr().append(numbering)
+    source = tmp_path / "numbered.docx"
+    document.save(source)
+    result = run_cli("import", source, "-o", tmp_path / "n.xlsx")
+    assert result.code == 1 and "找不到章標題" in result.err and "自動編號" in result.err
+    plain = WordDocument()
+    plain.add_paragraph("會議紀錄")
+    plain.save(tmp_path / "notes.docx")
+    assert "自動編號" not in run_cli("import", tmp_path / "notes.docx", "-o", tmp_path / "m.xlsx").err

@@ -172,6 +172,35 @@ def _in_contents(paragraph) -> bool:
     return False
 
 
+def _numbered_headings(path: Path) -> bool:
+    """Whether the .docx numbers its headings with Word's list numbering (w:numPr on a heading
+    paragraph or its style): the labels are then no text, and no chapter heading can be read."""
+    from lxml import etree
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            parts = {name: archive.read(name) for name in ("word/document.xml", "word/styles.xml")
+                     if name in archive.namelist() and archive.getinfo(name).file_size <= MAX_DOCX_PART}
+        parser = etree.XMLParser(resolve_entities=False, no_network=True)
+        styles = etree.fromstring(parts["word/styles.xml"], parser) if "word/styles.xml" in parts else None
+        document = etree.fromstring(parts["word/document.xml"], parser)
+    except (zipfile.BadZipFile, KeyError, OSError, etree.XMLSyntaxError):
+        return False
+    numbered_styles = set()
+    for style in styles.iter(f"{{{W}}}style") if styles is not None else ():
+        name = style.find(f"{{{W}}}name")
+        if name is not None and re.match(r"(?i)heading \d|標題 ?\d", name.get(f"{{{W}}}val", "")) \
+                and style.find(f"{{{W}}}pPr/{{{W}}}numPr") is not None:
+            numbered_styles.add(style.get(f"{{{W}}}styleId"))
+    for paragraph in document.iter(f"{{{W}}}p"):
+        style = paragraph.find(f"{{{W}}}pPr/{{{W}}}pStyle")
+        style_id = style.get(f"{{{W}}}val", "") if style is not None else ""
+        heading = style_id in numbered_styles or re.match(r"(?i)heading\d|\d$", style_id)
+        if style_id in numbered_styles or (heading and paragraph.find(f"{{{W}}}pPr/{{{W}}}numPr") is not None):
+            return True
+    return False
+
+
 def _text_paragraphs(path: Path, problems: Problems) -> list[Paragraph]:
     """A .txt as copied from the published PDF, one paragraph a line; a line that ends mid-sentence
     and is followed by plain text (no heading or label) was broken by the page, and is joined."""
@@ -408,7 +437,14 @@ def read_chapter(path: Path, problems: Problems, period: tuple[dt.date, dt.date]
     (`how`: how else the person can give it, for the warning when the text does not tell)."""
     name = path.name
     paragraphs = paragraphs_of(path, problems)
-    number, title, preface, sections = structure(paragraphs, name, problems)
+    try:
+        number, title, preface, sections = structure(paragraphs, name, problems)
+    except FatalError as exc:
+        if path.suffix.lower() == ".docx" and _numbered_headings(path):
+            raise FatalError(exc.message + "這份文件的標題用的是 Word 的自動編號（「貳拾陸、」「一、」不是文字，"
+                             "只是顯示出來）：請在 Word 中複製全文，以「只保留文字」貼到新文件後另存，再匯入。",
+                             exit_code=exc.exit_code) from exc
+        raise
     # The settings are read from the chapter alone: a cover line before its heading is not imported.
     every = [_clean(p.text) for p in paragraphs[heading_index(paragraphs) or 0:]]
     if period is None:
