@@ -104,6 +104,7 @@ def test_sheets_and_headers_come_from_the_schema(blank):
             dimension = sheet.column_dimensions[column_letter(spec, col.header)]
             assert dimension.width >= max(col.width, display_width(col.header) + 2)
             assert (dimension.number_format == "@") == col.kind.is_date, col.header
+            assert (dimension.number_format == "0") == (col.kind is Kind.INT), col.header  # 人數, 節次: whole
             assert bool(dimension.alignment.wrap_text) == (col.kind is Kind.PROSE), col.header
 
 
@@ -166,6 +167,7 @@ def test_settings_are_prefilled_and_period_cells_are_text(blank):
     assert {k: c.value for k, c in values.items()} == {
         "章次": 26, "章名": "國際事務", "期間起": "111/1/1", "期間迄": "111/6/30", "括號": "半形"}
     assert values["期間起"].number_format == values["期間迄"].number_format == "@"
+    assert values["章次"].number_format == "0"
 
 
 def test_blank_workbook_validates_with_only_the_empty_section_warnings(blank):

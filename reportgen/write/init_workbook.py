@@ -38,6 +38,7 @@ from .outputs import write_atomic, write_hint
 
 DATA_ROWS = 1000  # rows below the header that get dropdowns and number checks
 TEXT_FORMAT = "@"  # Excel's "text" number format: typed ROC dates stay exactly as typed
+WHOLE_FORMAT = "0"  # a whole number (人數, 節次, 章次): no decimals, no date Excel might guess
 SETTINGS_HELP_HEADER = "說明"  # a third column on 報告設定; the reader only reads A and B
 
 # Excel's limits for data-validation texts; longer texts make Excel refuse to open the file.
@@ -278,6 +279,8 @@ def _table_sheet(sheet: Worksheet, spec: Sheet, rows: list[dict[str, object]]) -
         # Column styles: every cell typed into the column takes them, however far down.
         if col.kind.is_date:
             dimension.number_format = TEXT_FORMAT
+        elif col.kind is Kind.INT:
+            dimension.number_format = WHOLE_FORMAT
         elif col.kind is Kind.PROSE:
             dimension.alignment = _WRAP
     for number, row in enumerate(rows, start=2):
@@ -308,6 +311,8 @@ def _settings_sheet(sheet: Worksheet, setup: Setup) -> None:
         value = sheet.cell(number, 2, values[col.header])
         if col.kind.is_date:
             value.number_format = TEXT_FORMAT
+        elif col.kind is Kind.INT:
+            value.number_format = WHOLE_FORMAT
         sheet.cell(number, 3, col.hint).alignment = _WRAP
         prompt = _prompt(col, SETTINGS)
         prompt.add(key.coordinate)
