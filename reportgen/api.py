@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .errors import FatalError
-from .problems import Problems
+from .problems import Location, Problems
 
 if TYPE_CHECKING:  # imported by `load` itself, while the first sheets are parsed
     from .check.validate import Outcome
@@ -228,7 +228,7 @@ def create_workbook(path: Path, period: str | None = None, source: Path | None =
     outcome = InitOutcome()
     chosen = parse_period(period) if period is not None else None
     if source is not None:
-        setup = _carried_setup(source, outcome.problems)
+        setup = _carried_setup(source, outcome.problems, chosen)
         if setup is None:
             return outcome
         if chosen is None:
@@ -245,13 +245,16 @@ def create_workbook(path: Path, period: str | None = None, source: Path | None =
     return outcome
 
 
-def _carried_setup(source: Path, problems: Problems):  # -> init_workbook.Setup | None
+def _carried_setup(source: Path, problems: Problems, chosen=None):  # -> init_workbook.Setup | None
     """報告設定 and 章節 of an old workbook, checked as a build checks them, period moved on;
-    None when they have errors. Only those two sheets are read: an old year's rows never are."""
+    None when they have errors. Only those two sheets are read: an old year's rows never are.
+    `chosen` (--period): the new period, which stands in for the old one while it is checked, so
+    an old period that is missing or wrong does not block a workbook that will not use it."""
     from .check.validate import setup_of
     from .read.reader import read_workbook
+    from .read.table import Cell
     from .schema import SECTIONS, SEPARATE, SETTINGS
-    from .write.init_workbook import Period, Setup, next_half_year
+    from .write.init_workbook import Period, Setup, next_half_year, period_cell
 
     _check_source(source, "--from 指定的活頁簿")
     if source.is_dir():
@@ -261,6 +264,13 @@ def _carried_setup(source: Path, problems: Problems):  # -> init_workbook.Setup 
     if any(p.code == "report-workbook" for p in problems):
         raise FatalError(f"--from 指定的 {source} 是 reportgen 的檢核報告（活頁簿的複本加上問題清單），"
                          "不是上一期的活頁簿。請改為指定檢核的那一本活頁簿。")
+    if chosen is not None and SETTINGS.name in book.sheets and book.sheets[SETTINGS.name].rows:
+        cells = book.sheets[SETTINGS.name].rows[0].cells
+        for key, day in (("start", chosen.start), ("end", chosen.end)):
+            header = SETTINGS.by_key(key).header
+            old = cells.get(header)
+            where = old.location if old is not None else Location(book.name, SETTINGS.name, header=header)
+            cells[header] = Cell(period_cell(day), where)
     settings, sections = setup_of(book, problems)
     if problems.errors or settings is None:
         return None

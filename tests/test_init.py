@@ -383,3 +383,20 @@ def test_calc_resaved_workbook_keeps_dropdowns_and_formats(calc_round_trip):
         for cell in after[spec.name][1]:
             (dv,) = validations_at(after[spec.name], cell.coordinate)
             assert dv.showInputMessage and dv.promptTitle == cell.value
+
+
+def test_from_with_a_new_period_does_not_need_the_old_one(tmp_path, cli):
+    """--period replaces the old period, so an old workbook whose 期間迄 is missing still carries its
+    settings and sections over; without --period the old period is needed to move on, and said."""
+    from helpers import SETTINGS as FILLED
+    from helpers import write_workbook
+
+    settings = {key: value for key, value in FILLED.items() if key != "期間迄"}
+    old = write_workbook(tmp_path / "舊.xlsx", settings=settings)
+    given = cli("init", tmp_path / "新.xlsx", "--from", old, "--period", "111/1/1-111/6/30")
+    assert given.code == 0, given.err
+    sheet = load_workbook(tmp_path / "新.xlsx")[SETTINGS.name]
+    values = {row[0]: row[1] for row in sheet.iter_rows(values_only=True)}
+    assert (values["期間起"], values["期間迄"], values["章名"]) == ("111/1/1", "111/6/30", "國際事務")
+    moved = cli("init", tmp_path / "另.xlsx", "--from", old)
+    assert moved.code == 1 and "期間迄" in moved.err and not (tmp_path / "另.xlsx").exists()
