@@ -33,6 +33,8 @@ def nothing_invisible(text: str) -> bool:
     """True when strip_invisible would neither remove nor turn anything (no line break either):
     every fast path asks this rather than str.isprintable, which passes a variation selector."""
     return text.isprintable() and (text.isascii() or ANY_PRINTABLE_INVISIBLE.search(text) is None)
+
+
 # Excel's `_xHHHH_` escape for a character XML cannot hold. It belongs to the .xlsx file format, so
 # the reader decodes it once, as Excel shows the cell (read/reader.py); normalization never decodes,
 # so that removing an invisible character can never form a new escape (`_x4E` + U+200B + `2D_`
