@@ -140,33 +140,40 @@ def _shell_office(folder: Path, script: str, monkeypatch) -> None:
     monkeypatch.setenv(convert.SOFFICE_ENV, str(path))
 
 
+# A stand-in soffice that writes 4 KB of its PDF, then aborts as LibreOffice's crash handler does.
+WRITES_4_KB_THEN_ABORTS = ('while [ "$1" != "--outdir" ]; do shift; done\nmkdir -p "$2"\n'
+                           'head -c 4096 /dev/zero > "$2/input.pdf"\nexit 134\n')
+
+
+def _failed_conversion(folder: Path, kind: str):
+    """Convert a stand-in chapter.docx in `folder` to `kind`; the .docx and the FatalError it raised."""
+    docx = folder / "chapter.docx"
+    docx.write_bytes(b"PK")
+    with pytest.raises(FatalError) as caught:
+        convert.convert(docx, [kind])
+    return docx, caught.value
+
+
 @posix_only
 def test_libreoffice_stopped_at_the_file_size_limit_is_named(tmp_path, monkeypatch):
     """LibreOffice's own crash handler turns SIGXFSZ into an abort (exit 134); the file it was
     writing, cut at the limit, tells why."""
     monkeypatch.setattr(convert, "_size_limit", lambda: 4096)
-    _shell_office(tmp_path, 'while [ "$1" != "--outdir" ]; do shift; done\nmkdir -p "$2"\n'
-                  'head -c 4096 /dev/zero > "$2/input.pdf"\nexit 134\n', monkeypatch)
-    docx = tmp_path / "chapter.docx"
-    docx.write_bytes(b"PK")
-    with pytest.raises(FatalError) as caught:
-        convert.convert(docx, ["pdf"])
-    message = caught.value.message
+    _shell_office(tmp_path, WRITES_4_KB_THEN_ABORTS, monkeypatch)
+    docx, caught = _failed_conversion(tmp_path, "pdf")
+    message = caught.message
     assert message.startswith(f"LibreOffice 無法將 chapter.docx 轉成 PDF：{EFBIG_WORDS}（上限 4 KB）。")
     assert "重新安裝" not in message and "結束代碼" not in message
     assert message.endswith(f"Word 文件 {docx} 已產生，不受影響。")
-    assert caught.value.exit_code == 2
+    assert caught.exit_code == 2
     assert sorted(p.name for p in tmp_path.iterdir()) == ["chapter.docx", "soffice"]  # no partial PDF
 
 
 @posix_only
 def test_libreoffice_killed_by_sigxfsz_is_named(tmp_path, monkeypatch):
     _shell_office(tmp_path, "kill -XFSZ $$\n", monkeypatch)
-    docx = tmp_path / "chapter.docx"
-    docx.write_bytes(b"PK")
-    with pytest.raises(FatalError) as caught:
-        convert.convert(docx, ["odt"])
-    assert caught.value.message.startswith(f"LibreOffice 無法將 chapter.docx 轉成 ODF 文字文件（.odt）：{EFBIG_WORDS}")
+    docx, caught = _failed_conversion(tmp_path, "odt")
+    assert caught.message.startswith(f"LibreOffice 無法將 chapter.docx 轉成 ODF 文字文件（.odt）：{EFBIG_WORDS}")
     assert not docx.with_suffix(".odt").exists()
 
 
@@ -174,13 +181,9 @@ def test_libreoffice_killed_by_sigxfsz_is_named(tmp_path, monkeypatch):
 def test_a_crash_below_the_file_size_limit_is_no_efbig(tmp_path, monkeypatch):
     """A limit that was not reached is not blamed: the usual message, with the exit code."""
     monkeypatch.setattr(convert, "_size_limit", lambda: 1 << 20)
-    _shell_office(tmp_path, 'while [ "$1" != "--outdir" ]; do shift; done\nmkdir -p "$2"\n'
-                  'head -c 4096 /dev/zero > "$2/input.pdf"\nexit 134\n', monkeypatch)
-    docx = tmp_path / "chapter.docx"
-    docx.write_bytes(b"PK")
-    with pytest.raises(FatalError) as caught:
-        convert.convert(docx, ["pdf"])
-    assert "（結束代碼 134）" in caught.value.message and EFBIG_WORDS not in caught.value.message
+    _shell_office(tmp_path, WRITES_4_KB_THEN_ABORTS, monkeypatch)
+    _docx, caught = _failed_conversion(tmp_path, "pdf")
+    assert "（結束代碼 134）" in caught.message and EFBIG_WORDS not in caught.message
 
 
 def test_the_file_size_limit_is_read_from_the_system():
