@@ -195,8 +195,8 @@ def _numbered_headings(path: Path) -> bool:
     for paragraph in document.iter(f"{{{W}}}p"):
         style = paragraph.find(f"{{{W}}}pPr/{{{W}}}pStyle")
         style_id = style.get(f"{{{W}}}val", "") if style is not None else ""
-        heading = style_id in numbered_styles or re.match(r"(?i)heading\d|\d$", style_id)
-        if style_id in numbered_styles or (heading and paragraph.find(f"{{{W}}}pPr/{{{W}}}numPr") is not None):
+        if style_id in numbered_styles or (re.match(r"(?i)heading\d|\d$", style_id)
+                                           and paragraph.find(f"{{{W}}}pPr/{{{W}}}numPr") is not None):
             return True
     return False
 
@@ -261,11 +261,14 @@ def _clean(text: str) -> str:
 _CONTENTS_LINE = re.compile(r"(?:\t|\.{3,}|…{2,}|·{3,})\s*\d+\s*$")
 
 
+def _chapter_heading(text: str) -> bool:
+    """`貳拾陸、國際事務`, not a table of contents' line naming it with its page number."""
+    return bool((found := _CHAPTER.match(text)) and read_formal(found.group(1)) and not _CONTENTS_LINE.search(text))
+
+
 def heading_index(paragraphs: list[Paragraph]) -> int | None:
-    """Where the chapter heading is (`貳拾陸、國際事務`): what comes before it (a cover line, a table
-    of contents whose first line looks like the heading followed by its page number) is not the chapter."""
-    return next((i for i, p in enumerate(paragraphs) if (m := _CHAPTER.match(p.text)) and read_formal(m.group(1))
-                 and not _CONTENTS_LINE.search(p.text)), None)
+    """Where the chapter heading is: what comes before it (a cover line, a table of contents) is not the chapter."""
+    return next((i for i, p in enumerate(paragraphs) if _chapter_heading(p.text)), None)
 
 
 def structure(paragraphs: list[Paragraph], name: str, problems: Problems
@@ -290,7 +293,7 @@ def structure(paragraphs: list[Paragraph], name: str, problems: Problems
     sections: list[Section] = []
     for paragraph in paragraphs[start + 1:]:
         text = paragraph.text
-        if (found := _CHAPTER.match(text)) and read_formal(found.group(1)) and not _CONTENTS_LINE.search(text):
+        if _chapter_heading(text):
             problems.add("import-next-chapter", Location(name, paragraph.where), heading=_clean(text))
             break  # one chapter a workbook: the next chapter's text never goes into this one's last item
         found = _SECTION.match(text)
