@@ -655,3 +655,18 @@ def test_headings_and_the_list_intro_keep_with_the_next_whatever_the_template_sa
     assert intro
     messages = [finding.message for finding in check_template(template)]
     assert any("段落前分頁" in message for message in messages)
+
+
+def test_a_tab_stop_position_that_is_no_number_does_not_stop_the_styles_being_restated():
+    """A damaged or odd template (a stop at pos="x") still gives its chapter: the stops the style
+    inherits are added after it, in order, rather than the sort failing on the odd one."""
+    from reportgen.write.template_package import self_contained
+
+    root = etree.fromstring(
+        f'<w:styles xmlns:w="{W[1:-1]}"><w:style w:type="paragraph" w:styleId="B"><w:name w:val="b"/><w:pPr>'
+        '<w:tabs><w:tab w:val="left" w:pos="1440"/><w:tab w:val="left" w:pos="720"/></w:tabs></w:pPr></w:style>'
+        '<w:style w:type="paragraph" w:styleId="A"><w:name w:val="a"/><w:basedOn w:val="B"/><w:pPr><w:tabs>'
+        '<w:tab w:val="left" w:pos="x"/></w:tabs></w:pPr></w:style></w:styles>')
+    assert self_contained(root, ["A"])
+    own = root.find(f'{W}style[@{W}styleId="A"]/{W}pPr/{W}tabs')
+    assert [tab.get(f"{W}pos") for tab in own] == ["x", "720", "1440"]

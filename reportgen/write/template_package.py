@@ -288,8 +288,11 @@ def _own_tabs(style, stops: dict[int, dict[str, str]]) -> bool:
         for name in TAB_ATTRIBUTES:
             if name in stops[pos]:
                 tab.set(q(name), stops[pos][name])
-    ordered = sorted((t for t in tabs if isinstance(t.tag, str)), key=lambda t: int(t.get(q("pos"), "0") or 0))
-    for tab in ordered:  # Word keeps a style's stops in order of position
+    def position(tab) -> int:  # a stop whose position does not read as a number stays first
+        pos = tab.get(q("pos"), "")
+        return int(pos) if pos.lstrip("-").isdigit() else -(1 << 31)
+
+    for tab in sorted((t for t in tabs if isinstance(t.tag, str)), key=position):  # Word keeps stops in order
         tabs.append(tab)
     return True
 
