@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_right
 from dataclasses import dataclass
 from functools import cache
 
@@ -55,13 +56,65 @@ _CJK = (
     "\u4e00-\u9fff\uf900-\ufaff\ufe10-\ufe1f\ufe30-\ufe4f\uff01-\uff0f\uff1a-\uff20"
     "\uff3b-\uff40\uff5b-\uff65\U00020000-\U000323af\u00b7\u2014\u2015\u2026\u2027"
 )
+
+
+def _ranges(chars: str) -> tuple[list[int], list[int]]:
+    """A character class's body (`a-z` ranges and single characters) as sorted starts and ends."""
+    spans, i = [], 0
+    while i < len(chars):
+        if i + 2 < len(chars) and chars[i + 1] == "-":
+            spans.append((ord(chars[i]), ord(chars[i + 2])))
+            i += 3
+        else:
+            spans.append((ord(chars[i]), ord(chars[i])))
+            i += 1
+    spans.sort()
+    return [lo for lo, _ in spans], [hi for _, hi in spans]
+
+
+# `[{_CJK}]` as a table looked up by bisection: Python's `re` compiles a CJK character class by
+# filling a 64 K table one code point at a time, 2 ms on every start, for a test asked of a few
+# characters (around a line break, or a space).
+_CJK_STARTS, _CJK_ENDS = _ranges(_CJK)
+
+
+def is_cjk(char: str) -> bool:
+    """True for one character of CJK running text (what `[{_CJK}]` matches); False for ""."""
+    if not char:
+        return False
+    code = ord(char)
+    i = bisect_right(_CJK_STARTS, code) - 1
+    return i >= 0 and code <= _CJK_ENDS[i]
+
+
 # For spacing, parentheses of either width sit with CJK text, so both widths behave alike.
-_TIGHT = _CJK + "()"
 _MARKS = "，。、；：？！"
-# A full-width sentence mark carries its own spacing: a space typed beside it (`主題: Smart City`
-# widened to `主題： Smart City`) would print as a gap, so it goes even next to Latin text.
-# (Each branch starts with the space itself, which lets the regex engine skip ahead quickly.)
-_SPACE_BETWEEN_TIGHT = re.compile(rf" (?:(?<=[{_TIGHT}] )(?=[{_TIGHT}])|(?<=[{_MARKS}] )|(?=[{_MARKS}]))")
+# A space that may go: one beside a character that is not ASCII, or beside a parenthesis.
+_SPACE_TO_LOOK_AT = re.compile(r" (?=[^\x00-\x27\x2a-\x7f])|(?<=[^\x00-\x27\x2a-\x7f]) ")
+
+
+def _tight(char: str) -> bool:
+    return char in ("(", ")") or is_cjk(char)
+
+
+def _tighten(text: str) -> str:
+    """Spaces removed between two CJK characters (parentheses count as CJK here), and beside a
+    full-width sentence mark: that mark carries its own spacing, so a space typed beside it
+    (`主題: Smart City` widened to `主題： Smart City`) would print as a gap, even next to Latin text.
+
+    Each space is judged by the text as given (its neighbours before any removal), and text holding
+    only ASCII but for its parentheses is never looked at twice."""
+    def keep(match: re.Match[str]) -> str:
+        at = match.start()
+        before = text[at - 1] if at else ""
+        after = text[at + 1] if at + 1 < len(text) else ""
+        if (before and before in _MARKS) or (after and after in _MARKS) or (_tight(before) and _tight(after)):
+            return ""
+        return " "
+
+    return _SPACE_TO_LOOK_AT.sub(keep, text)
+
+
 _NARROW_PUNCT = {",": "，", ";": "；", ":": "：", "?": "？", "!": "！"}
 
 
@@ -76,11 +129,6 @@ _PARAGRAPH_BREAK = re.compile(r"\n[^\S\n]*\n\s*")  # a line holding only spaces 
 # A single line break (a wrapped line) with the spaces around it: nothing when a CJK character or
 # CJK punctuation is on either side (`110年12月22⏎日`, `2021⏎「亞太`), else one space.
 _LINE_BREAK = re.compile(r"[^\S\n]*\n\s*")
-
-
-@cache
-def _cjk_char() -> re.Pattern[str]:
-    return re.compile(f"[{_CJK}]")
 
 
 # What staff call the characters that are removed (shown in the warning with their code point).
@@ -162,8 +210,7 @@ def join_lines(text: str) -> str:
         start, end = match.start(), match.end()
         before = text[start - 1] if start else ""
         after = text[end] if end < len(text) else ""
-        cjk = _cjk_char()
-        return "" if cjk.match(before) or cjk.match(after) else " "
+        return "" if is_cjk(before) or is_cjk(after) else " "
 
     return _LINE_BREAK.sub(joint, text)
 
@@ -183,7 +230,7 @@ def _line(text: str, parens: str) -> str:
     while True:
         widened = (_punct_near_cjk().sub(lambda m: _NARROW_PUNCT[m.group().strip()], text)
                    if _ANY_NARROW_PUNCT.search(text) else text)
-        tightened = _SPACE_BETWEEN_TIGHT.sub("", widened) if " " in widened else widened
+        tightened = _tighten(widened) if " " in widened else widened
         if tightened == text:
             return text
         text = tightened

@@ -36,10 +36,53 @@ def test_the_quick_checks_cover_the_characters_their_rules_change():
     widened = set(normalize._ANY_FULLWIDTH_ALNUM.findall(EVERY_CHARACTER))
     assert widened == {chr(code) for code in normalize._FULLWIDTH_ALNUM}
     between_cjk = "日" + "日".join(EVERY_CHARACTER) + "日"  # every character, with CJK on both sides
-    assert set(normalize._SPACE_BETWEEN_TIGHT.findall(between_cjk)) == {" "}
+    assert normalize._tighten(between_cjk) == between_cjk.replace("日 日", "日日")  # spaces alone go
     punctuation = {m.strip() for m in normalize._punct_near_cjk().findall(between_cjk)}
     assert punctuation == set(normalize._NARROW_PUNCT)
     assert set(normalize._ANY_NARROW_PUNCT.findall(EVERY_CHARACTER)) == punctuation
+
+
+def _runs(chars) -> list[tuple[int, int]]:
+    runs: list[tuple[int, int]] = []
+    for code in sorted(map(ord, chars)):
+        if runs and runs[-1][1] == code - 1:
+            runs[-1] = (runs[-1][0], code)
+        else:
+            runs.append((code, code))
+    return runs
+
+
+def test_the_cjk_table_holds_what_the_cjk_character_class_matches():
+    """normalize.is_cjk looks up a table made from the class's text: every code point it says is CJK
+    is one the regex class matches, and no other."""
+    import re
+
+    oracle = re.compile(f"[{normalize._CJK}]").findall(EVERY_CHARACTER)
+    table = [c for lo, hi in zip(normalize._CJK_STARTS, normalize._CJK_ENDS, strict=True)
+             for c in map(chr, range(lo, hi + 1))]
+    assert _runs(table) == _runs(oracle)
+    edges = {chr(c) for lo, hi in _runs(oracle) for c in (lo - 1, lo, hi, hi + 1) if 0 <= c < 0x110000}
+    assert sorted(c for c in edges if normalize.is_cjk(c)) == sorted(c for c in edges if c in set(oracle))
+    assert not normalize.is_cjk("")
+
+
+_TIGHT_TEXT = st.text(st.sampled_from("日本（）()，。、；：？！ aZ1,-「」\u3000\u00b7\u2026\U00020000"), max_size=30)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_TIGHT_TEXT)
+@example("( )")
+@example("日 (a) 日")
+@example("主題： Smart City")
+@example("a ， b")
+def test_spaces_are_tightened_as_the_character_class_regex_tightens(text):
+    """_tighten (candidate spaces judged in Python) removes exactly the spaces the class-based regex it
+    replaced removes: between two CJK characters or parentheses, and beside a full-width mark."""
+    import re
+
+    tight, marks = normalize._CJK + "()", normalize._MARKS
+    oracle = re.compile(rf" (?:(?<=[{tight}] )(?=[{tight}])|(?<=[{marks}] )|(?=[{marks}]))")
+    assert normalize._tighten(text) == oracle.sub("", text)
 
 
 def test_printable_text_holds_no_space_but_the_ascii_one():
@@ -385,6 +428,43 @@ def test_a_build_imports_only_what_it_uses(tmp_path):
     usual = str(sorted(BUILD_PACKAGES))
     assert seen == {"plain": f"{usual} 0", "templated": f"{usual} 0",
                     "conditional": f"{sorted(BUILD_PACKAGES | {'jinja2', 'markupsafe'})} 0"}
+
+
+def _models_in_a_fresh_process(env_value: str | None, first: str = "") -> list[str]:
+    """What a fresh process importing reportgen.models (after `first`) reports: the plugins pydantic
+    sees, whether importlib.metadata was imported, and whether a model still validates."""
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "PYDANTIC_DISABLE_PLUGINS"}
+    if env_value is not None:
+        env["PYDANTIC_DISABLE_PLUGINS"] = env_value
+    script = (f"{first}\nimport sys, pydantic\nfrom reportgen.models import Settings\n"
+              "from pydantic.plugin._loader import get_plugins\n"
+              "print(list(get_plugins()), 'importlib.metadata' in sys.modules)\n"
+              "try:\n    Settings(chapter=0, title='', start=None, end=None)\nexcept pydantic.ValidationError as e:\n"
+              "    print('rejected', e.error_count())\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=REPO, env=env,
+                          check=True)
+    return done.stdout.split("\n")[:2]
+
+
+@pytest.mark.parametrize("env_value", [None, "__all__", "1", "true"])
+def test_models_are_built_without_searching_for_pydantic_plugins(env_value):
+    """Unset, or set to turn every plugin off, pydantic is told "no plugins" without its entry-point
+    search (importlib.metadata and the email package: 10–15 ms of every run); models validate as before."""
+    plugins, validated = _models_in_a_fresh_process(env_value)
+    assert plugins == "[] False"
+    assert validated.startswith("rejected ")
+
+
+def test_pydantic_s_own_plugin_search_is_kept_when_chosen_or_already_made():
+    """PYDANTIC_DISABLE_PLUGINS naming plugins to leave out is a choice of the others: pydantic's loader
+    runs. A loader some other library's models loaded first is left in place."""
+    assert _models_in_a_fresh_process("some_plugin")[0] == "[] True"
+    first = "from pydantic import BaseModel\nclass Other(BaseModel):\n    x: int = 0"
+    assert _models_in_a_fresh_process(None, first)[0] == "[] True"
 
 
 def test_the_fact_markers_are_found_through_their_bytes():
