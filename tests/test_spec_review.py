@@ -40,6 +40,36 @@ def test_a_cut_intro_leaves_the_clause_before_it_ending_with_a_full_stop(tmp_pat
     assert lines[-2:] == ["二、訪賓", "7月至12月計1案、5人到訪。"]
 
 
+@pytest.mark.parametrize(("before", "ended"), [("計{{ 案數 }}案，", "計1案。"), ("計{{ 案數 }}案", "計1案。"),
+                                               ("計{{ 案數 }}案；", "計1案。"), ("計{{ 案數 }}案。", "計1案。")])
+def test_an_intro_paragraph_cut_leaves_the_paragraph_before_it_ending_as_a_sentence(tmp_path, before, ended):
+    """The intro alone in its paragraph (a blank line before it): "the sentence before it" is the
+    previous paragraph's last, which then ends with 。."""
+    sections = [SECTIONS[0], {**SECTIONS[1], "前言": f"{before}\n\n主要訪團代表為："}]
+    outcome, lines = _load(write_workbook(tmp_path / "a.xlsx", sections=sections,
+                                          visits=[{**VISITS[0], "主要訪團": "否"}]))
+    assert _codes(outcome) == [("章節", "D3", "dangling-intro")]
+    assert lines[-2:] == ["二、訪賓", ended]
+
+
+def test_a_cut_intro_in_the_last_paragraph_of_content_ends_the_one_before_it(tmp_path):
+    activities = [{**ACTIVITIES[0], "內容": "辦理下列活動；\n\n重點如下："}]
+    outcome, lines = _load(write_workbook(tmp_path / "a.xlsx", activities=activities))
+    assert ("活動", "E2", "dangling-content") in _codes(outcome)
+    assert lines[lines.index("(一) 視訊會議") + 1:][:1] == ["辦理下列活動。"]
+    assert "重點如下：" not in "".join(lines)
+
+
+@pytest.mark.parametrize("last", ["2、重點如下：", "(2)重點如下：", "２．重點如下："])
+def test_a_sub_item_that_is_only_an_intro_goes_whole_never_leaving_its_label(tmp_path, last):
+    """`2、重點如下：` with nothing after it: the label is no clause of its own (never `2。`)."""
+    activities = [{**ACTIVITIES[0], "內容": f"說明：\n1、甲。\n{last}"}]
+    outcome, lines = _load(write_workbook(tmp_path / "a.xlsx", activities=activities))
+    assert ("活動", "E2", "dangling-content") in _codes(outcome)
+    body = lines[lines.index("(一) 視訊會議") + 1:lines.index("二、訪賓")]
+    assert body == ["說明：", "1、甲。"]
+
+
 def test_an_intro_that_is_the_whole_preface_leaves_an_empty_section(tmp_path):
     sections = [SECTIONS[0], {**SECTIONS[1], "前言": "主要訪團代表為："}]
     outcome, lines = _load(write_workbook(tmp_path / "a.xlsx", sections=sections,

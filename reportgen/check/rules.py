@@ -386,10 +386,11 @@ def lists_something(section: Section, report: Report, items: dict[int, list[Acti
     return any(getattr(row, field) for row in rows)
 
 
-def _last_clause_end(text: str) -> int:
-    """Where the last sentence or clause outside brackets and quotes ends (0: nowhere)."""
+def _last_clause_end(text: str, start: int = 0) -> int:
+    """Where the last sentence or clause outside brackets and quotes ends, from `start` on (0: nowhere)."""
     depth, end = 0, 0
-    for index, char in enumerate(text):
+    for index in range(start, len(text)):
+        char = text[index]
         if char in _OPENING:
             depth += 1
         elif char in _CLOSING:
@@ -400,13 +401,51 @@ def _last_clause_end(text: str) -> int:
 
 
 def cut_intro(paragraph: str) -> tuple[str, str]:
-    """A paragraph ending with `：` without it last sentence or clause (what is kept, what is cut);
-    what is kept ends with 。 (「…計1案，」 → 「…計1案。」)."""
-    end = _last_clause_end(paragraph)
+    """A paragraph ending with `：` without its last sentence or clause (what is kept, what is cut);
+    what is kept ends with 。 (「…計1案，」 → 「…計1案。」). A sub-item's label is no clause: a
+    label with nothing kept after it (`2、重點如下：`) goes with the sentence, never left as `2。`."""
+    label = labels.parse(paragraph)
+    start = label.end if label is not None else 0
+    end = _last_clause_end(paragraph, start)
     kept = paragraph[:end] if end else ""
     if kept and kept[-1] in _CLAUSE_ENDS:
         kept = kept[:-1] + "。"
     return kept, paragraph[end:]
+
+
+# A paragraph ending so reads as a finished sentence; another, once last, gets a 。 (SPEC §3).
+_SENTENCE_ENDS = "。！？!?．.…"
+
+
+def _finished(paragraph: str) -> str:
+    """`paragraph` ending as a sentence does: a trailing 、，； becomes 。, and a 。 is added after
+    text that stops without one (「…計1案」); a full stop, before a closing quote too, stays."""
+    text = paragraph.rstrip()
+    if not text:
+        return paragraph
+    if text[-1] in _CLAUSE_ENDS:
+        return text[:-1] + "。"
+    core = text.rstrip(_CLOSING)
+    if core and core[-1] in _SENTENCE_ENDS:
+        return text
+    return text + "。"
+
+
+def drop_dangling(paragraphs: list[str]) -> tuple[list[str], str]:
+    """Paragraphs whose last ends with `：` introducing nothing, without that sentence (SPEC §3):
+    (the paragraphs kept, the text cut). A last paragraph that is only that sentence is left out,
+    and the paragraph before it then ends as a sentence (_finished); one ending with `：` in turn
+    introduces nothing either, and goes the same way."""
+    kept_paragraphs, cuts = list(paragraphs), []
+    while kept_paragraphs and kept_paragraphs[-1].endswith(_INTRO_ENDS):
+        kept, cut = cut_intro(kept_paragraphs.pop())
+        cuts.insert(0, cut)
+        if kept:
+            kept_paragraphs.append(kept)
+            break
+        if kept_paragraphs and not kept_paragraphs[-1].endswith(_INTRO_ENDS):
+            kept_paragraphs[-1] = _finished(kept_paragraphs[-1])
+    return kept_paragraphs, "、".join(cuts)
 
 
 def dangling_contents(rows: Sequence[Converted], problems: Problems) -> None:
@@ -419,8 +458,8 @@ def dangling_contents(rows: Sequence[Converted], problems: Problems) -> None:
             continue
         paragraphs = c.values.get("paragraphs")
         if paragraphs.__class__ is list and paragraphs and paragraphs[-1].endswith(_INTRO_ENDS):
-            kept, cut = cut_intro(paragraphs[-1])
-            paragraphs = c.values["paragraphs"] = paragraphs[:-1] + ([kept] if kept else [])
+            paragraphs, cut = drop_dangling(paragraphs)
+            c.values["paragraphs"] = paragraphs
             problems.add("dangling-content", c.cell("paragraphs").location, sentence=cut)
         title = c.values.get("title")
         if ((paragraphs is None or paragraphs == []) and title.__class__ is str
@@ -448,9 +487,7 @@ def dangling_intros(report: Report, by_number: dict[int, RawSection], problems: 
         preface = list(section.preface)
         body = lists_something(section, report, items)
         if preface and preface[-1].endswith(_INTRO_ENDS) and not body:
-            kept, cut = cut_intro(preface.pop())
-            if kept:
-                preface.append(kept)
+            preface, cut = drop_dangling(preface)
             raw = by_number.get(section.number)
             if raw is not None and section.number in quiet:  # one warning for the section, saying both
                 at = raw.cell("number").location
