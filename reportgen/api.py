@@ -184,16 +184,14 @@ def summary(outcome: Outcome, template_warning_count: int = 0) -> str:
 
 
 def template_findings(outcome: Outcome, template: Path | str | None = None) -> list[Finding]:
-    """`reportgen template`'s check of the template, for this chapter's labels: every missing
-    style (blocking) first, then the warnings; `Finding.render` words each as `template` prints
-    it. Empty when there is no chapter."""
-    from .write.label_fit import widest_labels
+    """`reportgen template`'s check of the template: every missing style (blocking) first, then
+    the warnings; `Finding.render` words each as `template` prints it. Empty when there is no chapter."""
     from .write.template_check import check_template
 
     if outcome.report is None:
         return []
     path = Path(template) if template is not None else default_template()
-    findings = check_template(path, widest_labels(document(outcome)))
+    findings = check_template(path)
     return sorted(findings, key=lambda finding: not finding.blocking)  # stable: each kind keeps its order
 
 
@@ -205,7 +203,7 @@ def template_warnings(outcome: Outcome, template: Path | str | None = None) -> l
 
     if outcome.report is None:
         return []
-    return build_warnings(Path(template) if template is not None else default_template(), document(outcome))
+    return build_warnings(Path(template) if template is not None else default_template())
 
 
 def create_workbook(path: Path, period: str | None = None, source: Path | None = None,

@@ -151,6 +151,23 @@ def test_a_label_wider_than_the_templates_hanging_indent_is_widened_without_a_wa
     assert any(p.text.startswith("(二十一)\t") for p in docx.Document(out).paragraphs)
 
 
+def test_a_hanging_indent_narrower_than_the_base_label_is_warned_whatever_the_chapter_s_labels(tmp_path, cli,
+                                                                                                  example_dir):
+    """SPEC §6 "build --template runs the same check": a 標題 3 too narrow for (一) is the template's
+    fault also when the chapter holds (十四) — which the build fits — as the example does."""
+    def change(styles):
+        styles["heading 3"].find(f"{W}pPr/{W}ind").attrib.update({f"{W}left": "940", f"{W}hanging": "300"})
+        for tab in styles["heading 3"].iterfind(f"{W}pPr/{W}tabs/{W}tab"):
+            tab.set(f"{W}pos", "940")
+    narrow = edit_styles(TEMPLATE, tmp_path / "範本.docx", change)
+    checked = cli("template", narrow)
+    found = [line for line in checked.out.splitlines() if "的凸排" in line]
+    assert len(found) == 1 and "「標題 3」" in found[0]
+    built = cli("build", example_dir, "-o", tmp_path / "x.docx", "--template", narrow, "--strict")
+    assert built.code == 2
+    assert [line for line in built.err.splitlines() if "的凸排" in line] == found
+
+
 def test_leaked_parts_never_reach_the_chapter(tmp_path, cli, example_dir, python_docx_default):
     """python-docx's template with the chapter's styles added: buildable, but its leftovers stay behind."""
     with zipfile.ZipFile(TEMPLATE) as ours:

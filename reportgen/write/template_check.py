@@ -17,8 +17,8 @@ from io import BytesIO
 from pathlib import Path
 
 from ..errors import FatalError
-from .compose import Document, Role
-from .label_fit import label_em, widest_labels
+from .compose import Role
+from .label_fit import label_em
 from .paragraph_layout import catching_stops
 from .template_package import (
     APP_PART,
@@ -93,12 +93,9 @@ def _open_docx(parts: list[tuple[zipfile.ZipInfo, bytes]], path: Path):  # -> do
         raise FatalError(f"範本 {path.name} 無法以 Word 文件讀取，請用 Word 開啟後另存為 .docx 或 .dotx。") from exc
 
 
-def check_template(path: Path, widest: dict[Role, str] | None = None) -> list[Finding]:
-    """Everything worth telling an editor about the template at `path`.
-
-    `widest`: the widest section and item labels of the chapter being built; without it,
-    一、 and (一), which every chapter has.
-    """
+def check_template(path: Path) -> list[Finding]:
+    """Everything worth telling an editor about the template at `path`: the same findings for
+    `reportgen template` and for `build --template`, whatever chapter is built (SPEC §6)."""
     raw = read_package(path)
     parts, dropped = as_document(raw, path)
     names = {info.filename for info, _ in parts}
@@ -132,7 +129,7 @@ def check_template(path: Path, widest: dict[Role, str] | None = None) -> list[Fi
             "若要每章從新頁開始，請在 Word 修改這個樣式：「段落」→「分行與分頁設定」→勾選「段落前分頁」。")))
     findings += _page(page)
     findings += _language_and_fonts(sheet, styles)
-    findings += _hanging_indents(sheet, styles, widest or {})
+    findings += _hanging_indents(sheet, styles)
     findings += _numbering(sheet, styles)
     findings += _character_units(sheet, styles, lead)
     findings += _overflow(sheet, styles, lead)
@@ -193,22 +190,23 @@ def _language_and_fonts(sheet: StyleSheet, styles: dict[Role, str]) -> list[Find
     return findings
 
 
-def _hanging_indents(sheet: StyleSheet, styles: dict[Role, str], widest: dict[Role, str]) -> list[Finding]:
+def _hanging_indents(sheet: StyleSheet, styles: dict[Role, str]) -> list[Finding]:
     findings = []
     for role, base in HANGING_ROLES.items():
         style_id = styles.get(role)
         if style_id is None:
             continue
         name = _shown(role)
-        label = widest.get(role, base)
+        label = base  # the labels every chapter has (一、, (一))
         edge, hanging = sheet.indent_twips(style_id)
         hanging = max(hanging, 0)
         size = sheet.size_twips(style_id)
         needed = label_em(label) * size
         # A chapter's own wider labels (十一、, (二十一)) are no fault of the template: fit_labels
         # widens the chapter's copy and every heading carries it (paragraph_layout), so only the
-        # template's base labels are held against it.
-        if label == base and hanging < needed - size * LABEL_TOLERANCE_EM:
+        # template's base labels are held against it — whatever labels the chapter at hand holds,
+        # so that `build --template` finds what `reportgen template` finds (SPEC §6).
+        if hanging < needed - size * LABEL_TOLERANCE_EM:
             findings.append(Finding(False, (
                 f"「{name}」的凸排 {_cm(hanging)} 比編號「{label}」（約 {_cm(needed)}）窄。"
                 f"標題換行後的第二行不會對齊在「{label}」之後。"
@@ -344,9 +342,9 @@ def blocking(findings: list[Finding]) -> bool:
     return any(f.blocking for f in findings)
 
 
-def build_warnings(path: Path, document: Document) -> list[str]:
+def build_warnings(path: Path) -> list[str]:
     """What `build` prints about its template: the warnings only (missing styles stop it elsewhere)."""
-    findings = check_template(path, widest_labels(document))
+    findings = check_template(path)
     if blocking(findings):
         return []
     return [f.render(path) for f in findings]
