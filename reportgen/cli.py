@@ -415,19 +415,15 @@ def _signals_stop_cleanly(command: str | None) -> Iterator[None]:
             signal.signal(number, handler)
 
 
-# The commands that write workbooks with openpyxl (init, import, validate --report).
-_OPENPYXL_WRITERS = ("init", "import", "validate")
-
-
 @contextlib.contextmanager
-def _own_temporary_folder(command: str | None) -> Iterator[None]:
+def _own_temporary_folder(args: argparse.Namespace) -> Iterator[None]:
     """openpyxl writes each sheet through a temporary file of its own, removed when the workbook is
     saved or at exit (atexit, which run()'s os._exit skips): a command cut short by a signal or a
     full disk would leave them, full of cell text, in the system's temporary folder (SPEC §6: no
     temporary file is left behind). So these commands make their temporary files in a folder of
     their own, removed on the way out whatever ends the command."""
-    if command not in _OPENPYXL_WRITERS:
-        yield
+    if not (args.command in ("init", "import") or (args.command == "validate" and args.report is not None)):
+        yield  # no workbook written: no folder (nor tempfile's import) for nothing
         return
     import shutil
     import tempfile
@@ -483,7 +479,7 @@ def _main(argv: Sequence[str] | None) -> int:
     if _LEFT_TO_EXIT is not None and args.command != "serve":
         gc.disable()  # a command that ends once its files are written: see run()
     try:
-        with _signals_stop_cleanly(args.command), _own_temporary_folder(args.command):
+        with _signals_stop_cleanly(args.command), _own_temporary_folder(args):
             return args.run(args)
     except FatalError as exc:
         print(f"錯誤：{exc.format_message()}", file=sys.stderr)

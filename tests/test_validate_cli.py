@@ -131,9 +131,11 @@ def test_report_marks_each_problem_cell_and_lists_it_with_a_link(cli, tmp_path):
     summary = book["檢核結果"]
     assert summary["A1"].value == "檢核結果：錯誤 1 項、警告 1 項"
     rows = list(summary.iter_rows(min_row=5))
-    assert [(r[0].value, r[1].value, r[2].value, r[7].value) for r in rows] == [
-        ("錯誤", "in.xlsx", "活動!C3", "bad-date"),
-        ("警告", "in.xlsx", "活動!E4", "date-in-text-outside")]
+    assert [(r[0].value, r[1].value, r[2].value) for r in rows] == [
+        ("錯誤", "in.xlsx", "活動!C3"), ("警告", "in.xlsx", "活動!E4")]
+    assert summary.max_column == 7  # no column of problem codes: English, which staff never see (SPEC §6)
+    assert not [c.value for row in summary.iter_rows() for c in row
+                if isinstance(c.value, str) and c.value in ("bad-date", "date-in-text-outside")]
     assert [r[2].hyperlink.location for r in rows] == ["'活動'!C3", "'活動'!E4"]
     activities = book["活動"]
     assert activities["C3"].value == "110/2/30"  # the copy keeps what staff typed

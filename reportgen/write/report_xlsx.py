@@ -31,8 +31,9 @@ from .outputs import REPORT_MARK, REPORT_SHEET
 SUMMARY_SHEET = REPORT_SHEET
 FILLS = {True: PatternFill("solid", fgColor="FFFF8080"),  # error: red
          False: PatternFill("solid", fgColor="FFFFEB84")}  # warning: yellow
-_HEADERS = ("嚴重度", "檔案", "位置", "欄位", "問題", "填寫的是", "修正方式", "代碼")
-_WIDTHS = (8, 28, 14, 12, 60, 24, 60, 20)
+# (No column of problem codes: `bad-number` is English, and staff see this sheet — SPEC §6.)
+_HEADERS = ("嚴重度", "檔案", "位置", "欄位", "問題", "填寫的是", "修正方式")
+_WIDTHS = (8, 28, 14, 12, 60, 24, 60)
 _MAX_CELL = 32_767  # Excel's limit on characters in a cell
 _BAD_IN_TITLE = re.compile(r"[\[\]:*?/\\]")
 _SURROGATES = re.compile("[\ud800-\udfff]")
@@ -326,7 +327,7 @@ def _write_summary(sheet, problems: Problems, by_file: dict[str, dict[str, str]]
             place.hyperlink = Hyperlink(ref=f"C{row}", location=target)
             place.font = Font(color="FF0563C1", underline="single")
         sheet.append([severity, _safe(sheet, where.file), place, *(_safe(sheet, value) for value in (
-            where.header, problem.message, problem.found or "", problem.fix, problem.code))])
+            where.header, problem.message, problem.found or "", problem.fix))])
 
 
 def _bold(sheet, text: str) -> WriteOnlyCell:
