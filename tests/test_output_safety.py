@@ -157,6 +157,12 @@ def test_report_in_a_linked_input_folder(scene):
     scene.refuses("validate", "alias", "--report", "inputs/r.xlsx", message="位於輸入資料夾 alias 中")
 
 
+def test_report_in_a_folder_inside_an_input_folder_refused(scene):
+    """SPEC §6 "a report may not land inside an input folder": a sub-folder of it is inside it too."""
+    scene.refuses("validate", "--report", "inputs/sub/r.xlsx", message="位於輸入資料夾 inputs 之內")
+    assert not (scene.root / "inputs" / "sub").exists()
+
+
 def test_report_replaces_an_earlier_report(scene):
     scene.run("validate", "--report", "r.xlsx", code=0, changes=("r.xlsx",))
     bad = write_workbook(scene.root / "bad.xlsx", activities=[{**ACTIVITIES[0], "開始日期": "110/2/30"}])
