@@ -316,3 +316,14 @@ def test_libreoffice_failing_in_english_is_told_in_chinese(tmp_path, monkeypatch
                      "--template", TEMPLATE)
     assert result.code == 2 and "LibreOffice 無法將" in result.err
     assert "Error" not in result.err and "could not" not in result.err
+
+
+@pytest.mark.parametrize("command", ["validate", "init"])
+def test_a_word_document_renamed_as_a_workbook_is_named_for_what_it_is(tmp_path, command):
+    """SPEC §6 "not the expected kind of file … get their own words": not a hedged "may be damaged"."""
+    renamed = tmp_path / "活動.xlsx"
+    shutil.copy(TEMPLATE, renamed)
+    args = ["validate", renamed] if command == "validate" else ["init", tmp_path / "new.xlsx", "--from", renamed]
+    result = run_cli(*args)
+    assert result.code == 2
+    assert "活動.xlsx：這是 Word 文件，不是活頁簿" in result.err and "可能已損壞" not in result.err

@@ -322,7 +322,29 @@ def open_workbook(path: Path) -> OpenWorkbook:
     except python_calamine.PasswordError as exc:
         raise FatalError(f"{path.name}：檔案已加密（設有密碼），無法讀取。請取消密碼後另存新檔。") from exc
     except Exception as exc:  # calamine raises several unrelated types for broken files
+        kind = _other_kind(data)
+        if kind:
+            raise FatalError(f"{path.name}：這是{kind}，不是活頁簿（副檔名被改成了 {path.suffix}）。"
+                             "請指定 Excel 活頁簿（.xlsx）或 Calc 試算表（.ods）。") from exc
         raise FatalError(
             f"{path.name}：無法讀取，檔案可能已損壞或不是 Excel 活頁簿。"
             "請在 Excel 或 Calc 開啟確認，另存為 .xlsx 後再試。") from exc
     return OpenWorkbook(path, data, book, inspection)
+
+
+# Office documents of another kind, by a part only they hold (a file renamed .xlsx says so, SPEC §6).
+_OTHER_PARTS = (("word/document.xml", " Word 文件"), ("ppt/presentation.xml", " PowerPoint 簡報"))
+
+
+def _other_kind(data: bytes) -> str:
+    """What a file calamine could not open is instead, when it says so plainly; "" when unknown."""
+    if data.startswith(b"%PDF"):
+        return " PDF 檔"
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            names = set(archive.namelist())
+    except (zipfile.BadZipFile, ValueError, OSError):
+        return ""
+    if "xl/workbook.xml" in names:
+        return ""
+    return next((kind for part, kind in _OTHER_PARTS if part in names), "")
