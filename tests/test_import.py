@@ -4,6 +4,7 @@ recovered is said; nothing is overwritten (SPEC §6)."""
 from __future__ import annotations
 
 import copy
+import re
 from pathlib import Path
 
 import pytest
@@ -280,3 +281,243 @@ def test_headings_numbered_by_word_are_said_to_be_so(tmp_path):
     plain.add_paragraph("會議紀錄")
     plain.save(tmp_path / "notes.docx")
     assert "自動編號" not in run_cli("import", tmp_path / "notes.docx", "-o", tmp_path / "m.xlsx").err
+
+
+# --- acceptance review: what a published file holds is read as build would read it -------------------
+
+def _problems(result, code: str) -> list[str]:
+    """The lines of `reportgen import`'s output that are the problem `code` (by its message's start)."""
+    starts = {"import-invisible": "已移除看不見的字元", "import-line-unfinished": "這一行的結尾沒有句末標點",
+              "import-long-text": "匯入的「", "import-dangling-colon": "以「：」結尾"}
+    return [line for line in result.err.splitlines() if starts[code] in line]
+
+
+def test_invisible_characters_in_a_txt_are_removed_with_a_warning_a_line(tmp_path):
+    """Control characters and non-characters cannot be held by a workbook at all (openpyxl refused
+    them with an English error): removed as build removes them, one warning naming each line."""
+    source = tmp_path / "c.txt"
+    source.write_text("貳拾陸、國際事務\n一、節一\n(一) 項\x00目\n內容\x07有字\x1b。\n第二段\ufffe與\uffff\u200b。\n",
+                      encoding="utf-8")
+    result, printed = _import_preview(tmp_path, source)
+    assert printed == ["貳拾陸、國際事務", "一、節一", "(一) 項目", "內容有字。", "第二段與。"]
+    warned = _problems(result, "import-invisible")
+    assert len(warned) == 3
+    assert "第 3 行" in warned[0] and "控制字元 U+0000" in warned[0]
+    assert "第 4 行" in warned[1] and "控制字元 U+0007、控制字元 U+001B" in warned[1]
+    assert "「內容〈U+0007〉有字〈U+001B〉。」" in warned[1]
+    assert "第 5 行" in warned[2] and "非字元 U+FFFE、非字元 U+FFFF、零寬空格 U+200B" in warned[2]
+    assert "Error" not in result.err and "內部錯誤" not in result.err
+
+
+def test_invisible_characters_in_a_docx_are_removed_with_a_warning(tmp_path):
+    document = WordDocument()
+    for text in ("貳拾陸、國際\u200b事務", "一、交流", "(一) 簽署協定", "110年9月10日簽署\u00ad協定書。"):
+        document.add_paragraph(text)
+    source = tmp_path / "zw.docx"
+    document.save(source)
+    result, printed = _import_preview(tmp_path, source)
+    assert printed == ["貳拾陸、國際事務", "一、交流", "(一) 簽署協定", "110年9月10日簽署協定書。"]
+    warned = _problems(result, "import-invisible")
+    assert len(warned) == 2 and "第 1 段" in warned[0] and "第 4 段" in warned[1] and "軟連字號" in warned[1]
+
+
+def _with_breaks(paragraph, *lines: str, tag: str = "w:br") -> None:
+    """`lines` as one Word paragraph, a Shift+Enter (w:br, or w:cr) between them."""
+    for index, line in enumerate(lines):
+        run = paragraph.add_run()
+        if index:
+            run._r.append(run._r.makeelement(qn(tag), {}))
+        run.add_text(line)
+
+
+def test_a_line_break_inside_a_docx_heading_or_paragraph_is_a_wrapped_line(tmp_path):
+    """A Shift+Enter inside a heading leaves it a heading; elsewhere, as build joins a wrapped line
+    (no space beside CJK, one between Latin letters or digits); before a label it still starts a sub-item."""
+    document = WordDocument()
+    _with_breaks(document.add_paragraph(), "貳拾陸、國際", "事務")
+    _with_breaks(document.add_paragraph(), "一、姊妹市", "交流", tag="w:cr")
+    _with_breaks(document.add_paragraph(), "(一) 簽署", "協定")
+    _with_breaks(document.add_paragraph(), "110年9月10日與Smart", "City簽署 ", " 協定，如下：", "1、子項一")
+    source = tmp_path / "breaks.docx"
+    document.save(source)
+    result, printed = _import_preview(tmp_path, source)
+    assert printed == ["貳拾陸、國際事務", "一、姊妹市交流", "(一) 簽署協定",
+                       "110年9月10日與Smart City簽署協定，如下：", "1、子項一"]
+    assert "找不到章標題" not in result.err
+
+
+def _tracked(document, text: str, *, mark_deleted: bool = False, deleted: str = "", inserted: str = ""):
+    """A paragraph as Word saves it with Track Changes on: `deleted` text (w:del/w:delText) and
+    `inserted` text (w:ins) after `text`; its paragraph mark deleted when `mark_deleted`."""
+    paragraph = document.add_paragraph(text)
+    p = paragraph._p
+    change = {qn("w:id"): "1", qn("w:author"): "編輯", qn("w:date"): "2022-01-05T00:00:00Z"}
+    if deleted:
+        gone = p.makeelement(qn("w:del"), change)
+        run = gone.makeelement(qn("w:r"), {})
+        text_node = run.makeelement(qn("w:delText"), {})
+        text_node.text = deleted
+        run.append(text_node)
+        gone.append(run)
+        p.append(gone)
+    if inserted:
+        added = p.makeelement(qn("w:ins"), change)
+        run = paragraph.add_run(inserted)._r
+        p.remove(run)
+        added.append(run)
+        p.append(added)
+    if mark_deleted:
+        properties = p.get_or_add_pPr()
+        marks = properties.makeelement(qn("w:rPr"), {})
+        marks.append(marks.makeelement(qn("w:del"), change))
+        properties.append(marks)
+    return paragraph
+
+
+def test_tracked_changes_read_as_accepted(tmp_path):
+    """A deleted paragraph mark (two paragraphs joined with Track Changes on) runs the paragraph on
+    into the next; insertions are in, deleted text and whole deleted paragraphs are out."""
+    document = WordDocument()
+    for text in ("貳拾陸、國際事務", "一、交流", "(一) 簽署協定"):
+        document.add_paragraph(text)
+    _tracked(document, "110年9月10日與日本", mark_deleted=True)
+    _tracked(document, "京都市簽署", deleted="舊的", inserted="友好協定書。")
+    _tracked(document, "", deleted="整段刪除的文字。", mark_deleted=True)
+    _tracked(document, "另一段。")
+    _tracked(document, "(二) 合作", mark_deleted=True)
+    document.add_paragraph("備忘錄")
+    source = tmp_path / "tracked.docx"
+    document.save(source)
+    _result, printed = _import_preview(tmp_path, source)
+    assert printed == ["貳拾陸、國際事務", "一、交流", "(一) 簽署協定", "110年9月10日與日本京都市簽署友好協定書。",
+                       "另一段。", "(二) 合作備忘錄"]
+
+
+def test_a_txt_is_one_paragraph_a_line_and_an_unfinished_line_is_joined_and_said(tmp_path):
+    """SPEC §6: one paragraph a line; where a line stops mid-sentence and plain text follows (a PDF's
+    page broke the paragraph, as in the seed chapter), the two are joined, never silently."""
+    source = tmp_path / "c.txt"
+    lines = ["貳拾陸、國際事務", "一、交流", "(一) 與日本簽署協定", "110年9月8日與日本台灣交", "", "流協會簽署協定。",
+             "(二) 沒有標點的標題", "說明如下：", "1、子項沒有標點", "2、子項"]
+    source.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result, printed = _import_preview(tmp_path, source)
+    assert printed == [*lines[:3], "110年9月8日與日本台灣交流協會簽署協定。", *lines[6:]]
+    warned = _problems(result, "import-line-unfinished")
+    assert len(warned) == 1, result.err
+    assert "第 4 行" in warned[0] and "第 6 行" in warned[0] and "日本台灣交" in warned[0]
+    assert "接成一段" in warned[0] and "補上標點" in warned[0]
+
+
+def test_literal_escape_like_text_comes_back_literally(tmp_path):
+    """`_x4E2D_` typed as text is Excel's escape for 中 when written raw: the workbook escapes its
+    underscore as Excel does (`_x005F_`), so build prints what was published."""
+    source = tmp_path / "c.txt"
+    lines = ["貳拾陸、國際事務", "一、節_x4e2d_", "(一) 標題_X4E2D_與_x4E2D_x4E2E_", "內含_x4E2D_與_x005F_字樣。"]
+    source.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    _result, printed = _import_preview(tmp_path, source)
+    assert printed == lines
+    assert api.preview_text(api.load([tmp_path / "c.xlsx"])).splitlines() == lines
+
+
+def test_init_from_keeps_a_literal_escape_like_section_title(tmp_path):
+    old = tmp_path / "old.xlsx"
+    assert run_cli("init", old, "--period", "110/7/1-110/12/31").code == 0
+    book = load_workbook(old)
+    sections = book["章節"]
+    head = [c.value for c in sections[1]]
+    sections.cell(2, head.index("節名") + 1).value = "節_x005F_x4E2D_"  # what Excel saves for a typed 節_x4E2D_
+    book.save(old)
+    new = tmp_path / "new.xlsx"
+    outcome = api.create_workbook(new, source=old)
+    assert outcome.setup.sections[0]["節名"] == "節_x4E2D_"
+    again = api.create_workbook(tmp_path / "again.xlsx", source=new)  # read back as Excel shows it
+    assert again.setup.sections[0]["節名"] == "節_x4E2D_"
+
+
+def test_a_content_or_preface_longer_than_build_takes_is_a_warning(tmp_path):
+    from reportgen.check.limits import MAX_CHARS
+    from reportgen.read import chapter
+    from reportgen.schema import Kind
+
+    # read/ imports no check module, so chapter.py's limits are held equal to limits.py's here
+    assert (MAX_CHARS[Kind.PROSE], MAX_CHARS[Kind.LINE]) == (chapter.MAX_PROSE, chapter.MAX_TITLE)
+    long = "甲" * MAX_CHARS[Kind.PROSE] + "。"
+    source = tmp_path / "c.txt"
+    source.write_text("\n".join(["貳拾陸、國際事務", "一、交流", long, "(一) 標題", "110年9月8日辦理。", long,
+                                 "(二) 剛好", "乙" * (MAX_CHARS[Kind.PROSE] - 1) + "。"]) + "\n", encoding="utf-8")
+    result = run_cli("import", source, "-o", tmp_path / "c.xlsx", "--period", "110/7/1-110/12/31")
+    assert result.code == 0, result.err
+    warned = _problems(result, "import-long-text")
+    assert len(warned) == 2, result.err
+    assert "第 2 行" in warned[0] and "「前言」有 10,001 字" in warned[0] and "10,000" in warned[0]
+    assert "第 4 行" in warned[1] and "「內容」有 10,014 字" in warned[1]  # 110年9月8日辦理。, a blank line, the rest
+
+
+def test_a_heading_numbered_off_is_no_word_auto_numbering(tmp_path):
+    """numId 0 turns numbering off: a reportgen-built chapter whose heading was retyped
+    (`第貳拾陸章`) gets no false explanation about Word's auto-numbering."""
+    def heading(document, text, style, number):
+        paragraph = document.add_paragraph(text, style=style)
+        properties = paragraph._p.get_or_add_pPr()
+        numbering = properties.makeelement(qn("w:numPr"), {})
+        numbering.append(numbering.makeelement(qn("w:ilvl"), {qn("w:val"): "0"}))
+        numbering.append(numbering.makeelement(qn("w:numId"), {qn("w:val"): number}))
+        properties.append(numbering)
+
+    document = WordDocument()
+    heading(document, "第貳拾陸章　國際事務", "Heading 1", "0")
+    heading(document, "一、交流", "Heading 2", "0")
+    document.save(tmp_path / "off.docx")
+    result = run_cli("import", tmp_path / "off.docx", "-o", tmp_path / "a.xlsx")
+    assert result.code == 1 and "找不到章標題" in result.err and "自動編號" not in result.err
+    styled = WordDocument()
+    style = styled.styles["Heading 1"]._element
+    properties = style.get_or_add_pPr()
+    numbering = properties.makeelement(qn("w:numPr"), {})
+    numbering.append(numbering.makeelement(qn("w:numId"), {qn("w:val"): "0"}))
+    properties.append(numbering)
+    styled.add_paragraph("第貳拾陸章　國際事務", style="Heading 1")
+    styled.save(tmp_path / "style-off.docx")
+    result = run_cli("import", tmp_path / "style-off.docx", "-o", tmp_path / "b.xlsx")
+    assert result.code == 1 and "自動編號" not in result.err
+
+
+@pytest.mark.parametrize(("numeral", "number"), [("壹拾", 10), ("壹拾壹", 11), ("壹佰壹拾", 110), ("貳拾陸", 26),
+                                                  ("拾", 10), ("拾壹", 11), ("壹佰零壹", 101)])
+def test_chapter_numbers_in_words_formal_numbering_forms(numeral, number):
+    from reportgen.read.chapter import chapter_number
+
+    assert chapter_number(numeral) == number
+
+
+@pytest.mark.parametrize("wrong", ["壹壹拾", "拾壹拾", "貳壹拾", "佰壹拾"])
+def test_a_leading_one_is_dropped_only_at_the_start(wrong):
+    from reportgen.read.chapter import chapter_number
+
+    assert chapter_number(wrong) is None
+
+
+def test_a_chapter_heading_written_as_word_numbers_it_is_recognised(tmp_path):
+    source = tmp_path / "c.txt"
+    source.write_text("壹拾、外交\n一、交流\n(一) 甲\n110年9月8日辦理。\n", encoding="utf-8")
+    _result, printed = _import_preview(tmp_path, source)
+    assert printed[0] == "拾、外交"
+    assert load_workbook(tmp_path / "c.xlsx")["報告設定"]["B2"].value == 10
+
+
+def test_a_paragraph_ending_with_a_colon_and_nothing_after_it_is_said(tmp_path):
+    """Build leaves out a sentence ending with `：` that introduces nothing (SPEC §3): the import
+    says so for an item's last paragraph, a title standing alone and a section's last 前言."""
+    source = tmp_path / "c.txt"
+    source.write_text("\n".join(["貳拾陸、國際事務", "本章說明如下：", "一、交流", "本節如下：",
+                                 "(一) 甲", "110年9月8日辦理，說明如下：",
+                                 "(二) 乙：", "(三) 丙", "重點如下：", "1、子項。",
+                                 "二、文字", "本節內容如下："]) + "\n", encoding="utf-8")
+    result = run_cli("import", source, "-o", tmp_path / "c.xlsx", "--period", "110/7/1-110/12/31")
+    assert result.code == 0, result.err
+    warned = {int(re.search(r"第 (\d+) 行", line).group(1)): line
+              for line in _problems(result, "import-dangling-colon")}
+    assert sorted(warned) == [6, 7, 12], result.err
+    assert "「110年9月8日辦理，說明如下：」" in warned[6] and "這一項" in warned[6] and "會刪去這一句" in warned[6]
+    assert "「乙：」" in warned[7] and "會刪去結尾的「：」" in warned[7]
+    assert "「本節內容如下：」" in warned[12] and "這一節" in warned[12]

@@ -22,13 +22,16 @@ from .. import labels, normalize
 from ..dates import DateError, parse_day
 from ..errors import FatalError
 from ..numerals import lower, read_formal, read_lower
-from ..problems import Location, Problems
+from ..problems import Location, Problems, shorten
 from ..schema import AS_ENTERED, RUN_IN, SEPARATE
 
 SUFFIXES = (".docx", ".txt")
 MAX_DOCX_PART = 64 * 1024 * 1024
 MAX_TEXT = 16 * 1024 * 1024
-MAX_TITLE = 200  # check/limits.py's limit for a single-line cell (標題)
+# check/limits.py's MAX_CHARS for a single-line cell (標題) and a 內容 or 前言 cell: read imports no
+# check module (DESIGN), so tests/test_import.py holds these equal to limits.py's.
+MAX_TITLE = 200
+MAX_PROSE = 10_000
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 
 _CHAPTER = re.compile(r"^\s*([零壹貳參肆伍陸柒捌玖拾佰]+)\s*、\s*(.+?)\s*$")
@@ -37,7 +40,7 @@ _ITEM = re.compile(r"^\s*[(（]\s*([〇一二三四五六七八九十百零]+)\s
 _FULL_DATE = re.compile(r"(?<![0-9０-９])(?:民國)?([0-9０-９]{2,4})\s*年\s*([0-9０-９]{1,2})\s*月"
                         r"\s*([0-9０-９]{1,2})\s*日")
 # Closing characters a published paragraph ends with; a .txt line ending otherwise (`…日本台灣交`)
-# was broken by the PDF's page or column and goes on in the next line.
+# followed by plain text was broken by the PDF's page or column: joined again, and said.
 _ENDS = tuple("。！？；：」』）)!?;:…—")
 _VISITS = re.compile(r"[0-9０-９,，]+\s*案.{0,8}?[0-9０-９,，]+\s*人|訪賓")
 _COLONS = ("：", ":")
@@ -97,13 +100,31 @@ def paragraphs_of(path: Path, problems: Problems) -> list[Paragraph]:
     if not path.is_file():
         raise FatalError(f"找不到 {path}。" if not path.exists() else f"{path} 不是檔案。")
     if suffix == ".docx":
-        texts = _docx_paragraphs(path)
-        return [Paragraph(t, n) for n, t in enumerate(texts, start=1) if t.strip()]
+        out: list[Paragraph] = []
+        for number, raw in enumerate(_docx_paragraphs(path), start=1):
+            text = _visible_only(raw, Location(path.name, f"第 {number} 段"), problems)
+            out.extend(Paragraph(part, number) for part in _lines_joined(text) if part.strip())
+        return out
     return _text_paragraphs(path, problems)
 
 
+def _visible_only(text: str, where: Location, problems: Problems) -> str:
+    """`text` without the control, zero-width and non-characters build would remove (normalize's
+    rules), one warning for the paragraph: the workbook cannot hold some of them at all."""
+    cleaned, removed = normalize.strip_invisible(text)
+    if removed:
+        at = min(text.index(c) for c in removed)
+        start, end = max(0, at - 12), min(len(text), at + 13)
+        shown = normalize.visible(text[start:end].replace("\t", " "))
+        problems.add("import-invisible", where, chars=normalize.describe_removed(removed),
+                     shown=("…" if start else "") + shown + ("…" if end < len(text) else ""))
+    return cleaned
+
+
 def _docx_paragraphs(path: Path) -> list[str]:
-    """Every body paragraph's text, tracked insertions in and deletions out; a tab (after a label) a space."""
+    """Every body paragraph's text as Word shows it with tracked changes accepted: insertions in,
+    deletions out, a paragraph whose mark was deleted run on into the next; a line break (Shift+Enter)
+    is `\\n`, a tab (after a label) `\\t`."""
     from lxml import etree
 
     try:
@@ -122,17 +143,29 @@ def _docx_paragraphs(path: Path) -> list[str]:
         raise FatalError(f"{path.name} 的文件本文已損壞，請用 Word 重新存檔。") from exc
     body = root.find(f"{{{W}}}body")
     out: list[str] = []
+    carried = ""  # the text of paragraphs whose mark is a tracked deletion: it goes on in the next
     for paragraph in body.iter(f"{{{W}}}p") if body is not None else ():
         if _unpublished(paragraph) or _in_contents(paragraph):
             continue
-        parts = []
+        parts = [carried]
         for node in paragraph.iter(*_TEXT_NODES):
             if _unpublished(node, paragraph):
                 continue
             parts.append(_TEXT_NODES[node.tag] if node.tag != f"{{{W}}}t" else node.text or "")
-        # A line break (Shift+Enter) before a sub-item label starts a paragraph, as in a cell (SPEC §3).
-        out.extend(labels.BREAK_BEFORE_LABEL.split("".join(parts)))
-    return out
+        if paragraph.find(_MARK_GONE) is not None or paragraph.find(_MARK_MOVED) is not None:
+            carried = "".join(parts)
+            continue
+        carried = ""
+        out.append("".join(parts))
+    return out + ([carried] if carried else [])
+
+
+def _lines_joined(text: str) -> list[str]:
+    """A Word paragraph's text, its invisible characters gone, as build reads a cell: a line break
+    (Shift+Enter) before a sub-item label starts a paragraph (SPEC §3), any other is a wrapped line
+    joined as build joins it (so a break inside a heading leaves it a heading; the rebuilt chapter
+    is the same)."""
+    return [normalize.join_lines(part) for part in labels.BREAK_BEFORE_LABEL.split(text)]
 
 
 # What a paragraph's text is made of, and what each node reads as (a non-breaking hyphen is a hyphen,
@@ -143,6 +176,9 @@ _TEXT_NODES = {f"{{{W}}}t": "", f"{{{W}}}tab": "\t", f"{{{W}}}br": "\n", f"{{{W}
 # (mc:Fallback; its mc:Choice is read), or a text box's own paragraphs inside the paragraph holding it.
 _MC = "http://schemas.openxmlformats.org/markup-compatibility/2006"
 _AWAY = {f"{{{W}}}moveFrom", f"{{{W}}}del", f"{{{_MC}}}Fallback", f"{{{W}}}txbxContent"}
+# A paragraph mark deleted (or moved away) with Track Changes on: accepted, the paragraph joins the next.
+_MARK_GONE = f"{{{W}}}pPr/{{{W}}}rPr/{{{W}}}del"
+_MARK_MOVED = f"{{{W}}}pPr/{{{W}}}rPr/{{{W}}}moveFrom"
 
 
 def _unpublished(node, paragraph=None) -> bool:
@@ -190,20 +226,38 @@ def _numbered_headings(path: Path) -> bool:
     for style in styles.iter(f"{{{W}}}style") if styles is not None else ():
         name = style.find(f"{{{W}}}name")
         if name is not None and re.match(r"(?i)heading \d|標題 ?\d", name.get(f"{{{W}}}val", "")) \
-                and style.find(f"{{{W}}}pPr/{{{W}}}numPr") is not None:
+                and _numbering(style):
             numbered_styles.add(style.get(f"{{{W}}}styleId"))
     for paragraph in document.iter(f"{{{W}}}p"):
         style = paragraph.find(f"{{{W}}}pPr/{{{W}}}pStyle")
         style_id = style.get(f"{{{W}}}val", "") if style is not None else ""
-        if style_id in numbered_styles or (re.match(r"(?i)heading\d|\d$", style_id)
-                                           and paragraph.find(f"{{{W}}}pPr/{{{W}}}numPr") is not None):
+        own = _numbering(paragraph)
+        if own is False:  # numId 0: numbering turned off here, whatever the style says
+            continue
+        if style_id in numbered_styles or (own and re.match(r"(?i)heading\d|\d$", style_id)):
             return True
     return False
 
 
+def _numbering(element) -> bool | None:
+    """Whether a paragraph or style (`element`, holding w:pPr) is list-numbered: True, False for
+    numId 0 (Word's "no numbering", as a reportgen-built heading retyped by hand may carry), None
+    when it says nothing (a paragraph then follows its style)."""
+    numbering = element.find(f"{{{W}}}pPr/{{{W}}}numPr")
+    if numbering is None:
+        return None
+    number = numbering.find(f"{{{W}}}numId")
+    if number is None:
+        return None
+    return number.get(f"{{{W}}}val", "").strip() not in ("0", "")
+
+
 def _text_paragraphs(path: Path, problems: Problems) -> list[Paragraph]:
-    """A .txt as copied from the published PDF, one paragraph a line; a line that ends mid-sentence
-    and is followed by plain text (no heading or label) was broken by the page, and is joined."""
+    """A .txt as copied from the published PDF, one paragraph a line (SPEC §6). Copying from a PDF
+    breaks a paragraph where its page or column ended — the seed chapter itself holds one
+    (`…日本台灣交` / `流協會…`) — so a line that stops mid-sentence and is followed by plain text (no
+    heading, no label) is joined with it as build joins a wrapped line, with a warning naming both
+    lines: staff who meant two paragraphs end the first with its punctuation."""
     data = path.read_bytes()
     if len(data) > MAX_TEXT:
         raise FatalError(f"{path.name} 過大（{len(data):,} 位元組），不像是一章的文字。")
@@ -217,12 +271,16 @@ def _text_paragraphs(path: Path, problems: Problems) -> list[Paragraph]:
         problems.add("import-encoding", Location(path.name))
     out: list[Paragraph] = []
     for number, line in enumerate(text.splitlines(), start=1):
+        paragraph = Paragraph(line, number, "行")
+        line = paragraph.text = _visible_only(line, Location(path.name, paragraph.where), problems)
         if not line.strip():
             continue
         if out and _continues(out[-1].text, line):
-            out[-1].text += "\n" + line
+            problems.add("import-line-unfinished", Location(path.name, out[-1].where), next=number,
+                         end=("…" if len(out[-1].text.strip()) > 12 else "") + out[-1].text.strip()[-12:])
+            out[-1].text = normalize.join_lines(out[-1].text.rstrip() + "\n" + line.lstrip())
             continue
-        out.append(Paragraph(line, number, "行"))
+        out.append(paragraph)
     return out
 
 
@@ -231,27 +289,16 @@ def _heading_like(text: str) -> bool:
 
 
 def _continues(previous: str, line: str) -> bool:
-    previous = previous.rstrip()
-    return (not previous.endswith(_ENDS) and not _heading_like(previous.split("\n")[0])
-            and not _heading_like(line))
-
-
-_CJK_EDGE = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f]")
+    """Whether `line` reads as going on from `previous` (which ends mid-sentence, and neither is a heading)."""
+    return not previous.rstrip().endswith(_ENDS) and not _heading_like(previous) and not _heading_like(line)
 
 
 def _clean(text: str) -> str:
-    """A paragraph as a cell holds it, otherwise as published: the tab or spaces after a label are
-    layout and go; lines a PDF broke are joined (no space where a CJK character meets the break)."""
+    """A paragraph as a cell holds it, otherwise as published: the tab or spaces after a label are layout and go."""
     text = text.strip()
     label = labels.parse(text)
     if label is not None and label.end > len(label.typed):
         text = label.typed + text[label.end:]
-    if "\n" in text:
-        lines = [line.strip() for line in text.split("\n") if line.strip()]
-        text = lines[0]
-        for line in lines[1:]:
-            tight = _CJK_EDGE.match(text[-1]) or _CJK_EDGE.match(line[0])
-            text += line if tight else " " + line
     return text.replace("\t", " ")
 
 
@@ -261,9 +308,19 @@ def _clean(text: str) -> str:
 _CONTENTS_LINE = re.compile(r"(?:\t|\.{3,}|…{2,}|·{3,})\s*\d+\s*$")
 
 
+def chapter_number(numeral: str) -> int | None:
+    """貳拾陸 → 26, and Word's formal numbering's own forms too: it writes 壹拾 for 10 (壹拾壹 for 11),
+    where reportgen writes 拾; 壹佰壹拾 (110) both write alike."""
+    number = read_formal(numeral)
+    if number is None and numeral.startswith("壹拾"):
+        number = read_formal(numeral[1:])
+    return number
+
+
 def _chapter_heading(text: str) -> bool:
     """`貳拾陸、國際事務`, not a table of contents' line naming it with its page number."""
-    return bool((found := _CHAPTER.match(text)) and read_formal(found.group(1)) and not _CONTENTS_LINE.search(text))
+    return bool((found := _CHAPTER.match(text)) and chapter_number(found.group(1))
+                and not _CONTENTS_LINE.search(text))
 
 
 def heading_index(paragraphs: list[Paragraph]) -> int | None:
@@ -287,7 +344,7 @@ def structure(paragraphs: list[Paragraph], name: str, problems: Problems
     if start:
         problems.add("import-before-heading", Location(name, paragraphs[0].where), count=start)
     match = _CHAPTER.match(paragraphs[start].text)
-    number = read_formal(match.group(1)) or 1
+    number = chapter_number(match.group(1)) or 1
     title = normalize.clean_line(match.group(2)).text
     preface: list[Paragraph] = []
     sections: list[Section] = []
@@ -477,8 +534,11 @@ def read_chapter(path: Path, problems: Problems, period: tuple[dt.date, dt.date]
             elif not section_preface:
                 problems.add("import-empty-section", Location(name, section.heading.where),
                              title=section.title)
+        if section_preface and not section.items:  # no item follows the 前言 (SPEC §3)
+            _dangling(section_preface[-1], section.preface[-1], "這一節", name, problems)
         row: dict[str, object] = {"節次": index, "節名": _clean(section.title), "類型": kind,
                                   "前言": _as_text(_cell(section_preface))}
+        _long(row["前言"], "前言", section.heading, name, problems)
         if item_format != SEPARATE:
             row["項目格式"] = item_format
         section_rows.append(row)
@@ -493,16 +553,43 @@ def read_chapter(path: Path, problems: Problems, period: tuple[dt.date, dt.date]
             if dates and (index, item_title, dates[0]) in seen:  # 節次 + 標題 + 開始日期 name one activity
                 dates = []
             seen.add((index, item_title, dates[0] if dates else None))
+            if body:  # the next item follows the last 內容 paragraph
+                _dangling(body[-1], item.body[-1] if item.body else item.heading, "這一項", name, problems)
+            else:
+                _dangling(item_title, item.heading, "這一項", name, problems, title=True)
             activity_rows.append({
                 "節次": index, "標題": item_title,
                 "開始日期": _day_cell(dates[0]) if dates else None,
                 "結束日期": _day_cell(max(dates)) if dates and max(dates) > dates[0] else None,
                 "內容": _cell(body)})
+            _long(activity_rows[-1]["內容"], "內容", item.heading, name, problems)
     if not sections:
         problems.add("import-no-sections", Location(name))
+    chapter_preface = _as_text(_cell([_clean(p.text) for p in preface]))
+    start = heading_index(paragraphs) or 0
+    _long(chapter_preface, "前言", paragraphs[start], name, problems)
     return Imported(chapter=number, title=title, period=period, parens=parens, digits=digits,
-                    preface=_as_text(_cell([_clean(p.text) for p in preface])), sections=section_rows,
-                    activities=activity_rows)
+                    preface=chapter_preface, sections=section_rows, activities=activity_rows)
+
+
+def _long(cell: object, header: str, heading: Paragraph, name: str, problems: Problems) -> None:
+    """A warning when a 內容 or 前言 cell written is longer than build takes (limits.py's MAX_CHARS),
+    at the heading it belongs to: build would stop at it, not the import."""
+    if isinstance(cell, str) and len(cell) > MAX_PROSE:
+        problems.add("import-long-text", Location(name, heading.where), header=header, length=len(cell),
+                     limit=MAX_PROSE)
+
+
+def _dangling(text: str, paragraph: Paragraph, scope: str, name: str, problems: Problems, *,
+              title: bool = False) -> None:
+    """A warning for a paragraph ending with `：` and nothing after it in its item or section: build
+    leaves that sentence out (SPEC §3; of a title standing alone, the colon), so the round trip
+    would lose it unsaid."""
+    text = text.rstrip()
+    if not text.endswith(_COLONS) or (title and not text.rstrip("：:")):
+        return
+    problems.add("import-dangling-colon", Location(name, paragraph.where), paragraph=shorten(text), scope=scope,
+                 effect="會刪去結尾的「：」" if title else "會刪去這一句")
 
 
 def _day_cell(day: dt.date) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -263,6 +264,19 @@ def _header_cell(sheet: Worksheet, row: int, column: int, text: str, required: b
     cell.alignment = Alignment(vertical="center")
 
 
+# Text that reads as Excel's `_xHHHH_` escape: Excel saves such typed text with its underscore escaped.
+_LOOKS_ESCAPED = re.compile("_(?=x[0-9A-Fa-f]{4}_)")
+
+
+def cell_value(value: object) -> object:
+    """A value as the .xlsx must hold it for Excel (and reportgen's reader) to show it as given:
+    openpyxl writes text raw, so a literal `_x4E2D_` (carried over by `init --from`, or published
+    text `import` read) would come back as 中; its underscore is escaped as Excel does (`_x005F_`)."""
+    if isinstance(value, str) and "_x" in value:
+        return _LOOKS_ESCAPED.sub("_x005F_", value)
+    return value
+
+
 def _table_sheet(sheet: Worksheet, spec: Sheet, rows: list[dict[str, object]]) -> None:
     for index, col in enumerate(spec.columns, start=1):
         letter = get_column_letter(index)
@@ -286,7 +300,7 @@ def _table_sheet(sheet: Worksheet, spec: Sheet, rows: list[dict[str, object]]) -
     for number, row in enumerate(rows, start=2):
         for index, col in enumerate(spec.columns, start=1):
             cell = sheet.cell(number, index)
-            cell.value = row.get(col.header)
+            cell.value = cell_value(row.get(col.header))
             if col.kind is Kind.PROSE and isinstance(cell.value, str) and "\n" in cell.value:
                 cell.alignment = _WRAP
     _page_setup(sheet)
@@ -308,7 +322,7 @@ def _settings_sheet(sheet: Worksheet, setup: Setup) -> None:
     for number, col in enumerate(SETTINGS.columns, start=2):
         key = sheet.cell(number, 1, col.header)
         key.font = _BOLD
-        value = sheet.cell(number, 2, values[col.header])
+        value = sheet.cell(number, 2, cell_value(values[col.header]))
         if col.kind.is_date:
             value.number_format = TEXT_FORMAT
         elif col.kind is Kind.INT:
