@@ -8,7 +8,7 @@ from bisect import bisect_right
 from dataclasses import dataclass
 from functools import cache
 
-from .labels import BREAK_BEFORE_LABEL
+from .labels import BREAK_BEFORE_LABEL, may_start, parse
 
 # Line separators staff paste in: Word's Shift+Enter arrives as a vertical tab. (A form feed or
 # NEL is a control character like any other: removed, with the warning, SPEC §4.)
@@ -236,6 +236,21 @@ def _line(text: str, parens: str) -> str:
         text = tightened
 
 
+def _paragraph(text: str, parens: str) -> str:
+    """One paragraph of prose: `_line`, and a narrow mark right after a sub-item label made wide.
+
+    The label prints rewritten (`1.` → `1、`, labels.text), so the mark then stands next to a 、:
+    left narrow, `1.:9` would print `1、:9`, which normalizes to `1、：9`. Widened here, what
+    prints normalizes to itself. (A parenthesized label prints with `)`, no CJK character.)"""
+    text = _line(text, parens)
+    while may_start(text) and (label := parse(text)) is not None and not label.parenthesized:
+        mark = text[label.end:label.end + 1]
+        if mark not in _NARROW_PUNCT:
+            break
+        text = _line(text[:label.end] + _NARROW_PUNCT[mark] + text[label.end + 1:], parens)
+    return text
+
+
 def unify_parens(text: str, width: str) -> str:
     """Parentheses in prose take the 括號 setting's width (半形 or 全形)."""
     if width == "全形":  # replace() is much faster than translate() on CJK text
@@ -252,7 +267,7 @@ def clean_line(text: str, *, parens: str = "半形") -> Cleaned:
 def clean_prose(text: str, *, parens: str = "半形") -> Cleaned:
     """A narrative field (內容, 前言): a blank line separates paragraphs; single breaks go."""
     text, removed = strip_invisible(text)
-    paragraphs = (_line(join_lines(p), parens) for p in _paragraph_texts(text))
+    paragraphs = (_paragraph(join_lines(p), parens) for p in _paragraph_texts(text))
     return Cleaned("\n\n".join(p for p in paragraphs if p), removed)
 
 
@@ -275,9 +290,9 @@ def prose_paragraphs(text: str, parens: str = "半形") -> list[str]:
     """`clean_prose(text).paragraphs` for text strip_invisible has already cleaned (a normalized
     paragraph holds no line break, so joining and splitting again would give the same list)."""
     if "\n" not in text:
-        line = _line(text, parens)
+        line = _paragraph(text, parens)
         return [line] if line else []
-    paragraphs = (_line(join_lines(p), parens) for p in _paragraph_texts(text))
+    paragraphs = (_paragraph(join_lines(p), parens) for p in _paragraph_texts(text))
     return [p for p in paragraphs if p]
 
 

@@ -7,6 +7,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from helpers import examples
+from reportgen import labels
 from reportgen.cells import fold_width
 from reportgen.normalize import (
     Cleaned,
@@ -246,6 +247,38 @@ def test_normalizing_twice_changes_nothing(text, parens):
     assert clean_list("、".join(items), parens=parens) == (items, ())
     stripped, _ = strip_invisible(text)
     assert strip_invisible(stripped) == (stripped, ())
+
+
+# Prose as staff type sub-items: labels in their typed forms (`1.`, `乙、`, `(A)`, `a）`) at a line's
+# start, CJK, the narrow marks that widen next to CJK, Latin, digits and spaces.
+_LABELLED = st.lists(st.sampled_from(
+    ["\n1.", "\n2、", "\n(1)", "\n1）", "\n乙、", "\n乙.", "\n(甲)", "\nA.", "\na）", "\n\n", "\n", "1.",
+     *"說明會議高雄、。（）,;:?!  AbZ9０"]), max_size=30).map("".join)
+
+
+def _printed(paragraph: str) -> str:
+    """A paragraph as the chapter prints it: its sub-item label rewritten (`1.` → `1、`)."""
+    [line] = labels.outline([paragraph])
+    return line.text if line.label is None else labels.text(line.label.rank, line.label.number) + line.text
+
+
+@settings(max_examples=examples(400), deadline=None)
+@given(_LABELLED)
+@example("說明\n1.:9")
+@example("說明\n乙.,A")
+@example("1. ,中")
+def test_prose_with_labels_normalizes_to_itself_and_prints_what_normalizes_to_itself(text):
+    once = clean_prose(text)
+    assert clean_prose(once.text) == once
+    for paragraph in once.paragraphs:  # the label rewritten: what prints is normalized too
+        assert clean_prose(_printed(paragraph)).text == _printed(paragraph)
+
+
+@pytest.mark.parametrize(("typed", "printed"), [("說明\n1.:9", "1、：9"), ("說明\n乙.,A", "乙、，A"),
+                                                ("說明\n1. ?好", "1、？好"), ("說明\n(1):9", "(1):9")])
+def test_a_narrow_mark_right_after_a_label_prints_as_the_label_rewritten_leaves_it(typed, printed):
+    [_, paragraph] = clean_prose(typed).paragraphs
+    assert _printed(paragraph) == printed
 
 
 @settings(max_examples=examples(300), deadline=None)

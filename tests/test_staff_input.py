@@ -81,6 +81,32 @@ def test_a_blank_looking_character_is_shown_where_a_rejected_value_is_quoted(tmp
     assert outcome.problems[0].found == "5〈U+2800〉"
 
 
+@pytest.mark.parametrize("typed", [ZWSP, "_x200B_", BOM])
+def test_an_optional_cell_holding_only_an_invisible_character_is_blank_with_the_warning_alone(tmp_path, typed):
+    """Once the character is removed nothing is left (SPEC §4): an optional date or choice takes its
+    default, never `不是有效的日期` or `值不在選項中` quoting the invisible character."""
+    book = write_workbook(tmp_path / "z.xlsx", activities=[{**ACTIVITIES[0], "結束日期": typed}],
+                          visits=[{**VISITS[0], "形式": typed, "主要訪團": "是", "國家或地區": typed},
+                                  {**VISITS[0], "日期": "110/9/11", "主要訪團": typed}])
+    outcome = load([book])
+    assert flat(outcome, "sheet", "cell", "code", "severity") == [
+        ("活動", "D2", "invisible-chars", "警告"), ("訪賓", "B2", "invisible-chars", "警告"),
+        ("訪賓", "F2", "invisible-chars", "警告"), ("訪賓", "G3", "invisible-chars", "警告")]
+    assert outcome.report.activities[0].end is None
+    first, second = outcome.report.visits
+    assert (first.video, first.key, second.key) == (False, True, False)  # 實體 and 否: the defaults
+    assert chapter(outcome)[-1] == "日本京都市門川大作市長等。"
+
+
+@pytest.mark.parametrize("typed", [ZWSP, "_x200B_"])
+def test_a_required_cell_holding_only_an_invisible_character_is_a_required_value_missing(tmp_path, typed):
+    book = write_workbook(tmp_path / "z.xlsx", visits=[{**VISITS[0], "人數": typed}])
+    outcome = load([book])
+    assert flat(outcome, "sheet", "cell", "code", "severity") == [
+        ("訪賓", "E2", "invisible-chars", "警告"), ("訪賓", "E2", "required", "錯誤")]
+    assert "須為 1 到 9999" not in outcome.problems[1].message
+
+
 def test_an_invisible_character_in_a_row_of_dropdown_defaults_is_named(tmp_path):
     book = write_workbook(tmp_path / "d.xlsx", activities=[ACTIVITIES[0], {"列入報告": f"是{ZWSP}"}])
     outcome = load([book])

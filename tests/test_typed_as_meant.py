@@ -56,6 +56,17 @@ def test_a_calc_date_cell_of_the_year_110_is_read_as_typed_with_a_warning(tmp_pa
     assert outcome.report.visits[0].date == dt.date(2021, 9, 10)
 
 
+@pytest.mark.parametrize(("cell", "quoted"), [
+    (-652993, "112/2/29"),  # Calc's 112/2/29 AD saved in an .xlsx: 112 is leap, ROC 112 (2023) is not
+    (dt.datetime(1905, 1, 1), "1905/1/1"), (dt.datetime(1911, 12, 31), "1911/12/31"),
+    (dt.datetime(3000, 1, 1), "3000/1/1")])
+def test_an_impossible_date_cell_is_quoted_as_the_spreadsheet_shows_it(tmp_path, cell, quoted):
+    outcome, _ = _load(write_workbook(tmp_path / "a.xlsx", visits=[{**VISITS[0], "日期": cell}]))
+    [problem] = outcome.problems
+    assert (problem.code, problem.location.cell, problem.found) == ("bad-date", "A2", quoted)
+    assert f"「{quoted}」" in problem.render()
+
+
 # --- 前言 templates -------------------------------------------------------------------------------
 
 @pytest.mark.parametrize(("typed", "fixed"), [("{期間}", "{{ 期間 }}"), ("｛案數｝", "{{ 案數 }}"),
@@ -67,6 +78,18 @@ def test_a_placeholder_with_single_braces_is_a_warning_showing_the_double_form(t
     assert (problem.code, problem.location.sheet, problem.location.cell) == ("single-brace", "章節", "D3")
     assert f"「{typed}」只有一層大括號" in problem.message and fixed in problem.fix
     assert typed in text  # printed as typed: nothing is guessed
+
+
+@pytest.mark.parametrize(("typed", "fixed"), [("{期間}}", "{{ 期間 }}"), ("｛案數｝｝", "{{ 案數 }}"),
+                                              ("{{ 人數 }", "{{ 人數 }}"), ("{{期間}", "{{ 期間 }}")])
+def test_a_placeholder_with_unpaired_braces_is_a_warning_showing_the_double_brace_form(tmp_path, typed, fixed):
+    sections = [SECTIONS[0], {**SECTIONS[1], "前言": f"本府{typed}接待訪賓。主要訪團為："}]
+    outcome, _ = _load(write_workbook(tmp_path / "a.xlsx", sections=sections))
+    [warning] = [p for p in outcome.problems if p.code == "unpaired-brace"]
+    assert (warning.location.sheet, warning.location.cell, warning.severity.value) == ("章節", "D3", "警告")
+    assert f"「{typed}」" in warning.message and fixed in warning.fix
+    # `{{期間}` is also Jinja's syntax error; `{期間}}` prints as typed, with the warning alone
+    assert {p.code for p in outcome.problems} - {"unpaired-brace"} <= {"bad-template"}
 
 
 @pytest.mark.parametrize("typed", ["本府110年7月至12月計{{ 案數 }}案。主要訪團為：",
@@ -97,6 +120,12 @@ def test_a_preface_naming_the_period_itself_is_not_warned_about(tmp_path):
     ("甲市長、乙副市長與丙局長", "甲市長、乙副市長與丙局長"),
     ("甲市長、乙副市長、丙局長", "甲市長、乙副市長及丙局長"),  # a list to join
     ("甲市長\n乙副市長", "甲市長及乙副市長"),
+    ("甲市長及乙副市長、丙局長", "甲市長及乙副市長、丙局長"),  # the first item carries the 及
+    ("甲市長及乙副市長、\n丙局長", "甲市長及乙副市長、丙局長"),  # a typed list wrapped: kept
+    ("甲市長及乙副市長\n丙局長", "甲市長及乙副市長、丙局長"),  # 及 after a title: two people
+    ("甲市長\n經濟及能源部乙部長", "甲市長及經濟及能源部乙部長"),  # one a line: 及 inside a name
+    ("經濟及能源部甲部長\n乙市長\n丙局長", "經濟及能源部甲部長、乙市長及丙局長"),
+    ("甲市長\n衛生福利部乙部長與丙大使", "甲市長、衛生福利部乙部長與丙大使"),
 ])
 def test_a_representatives_cell_already_written_as_a_list_prints_as_typed(tmp_path, typed, printed):
     outcome, text = _load(write_workbook(tmp_path / "a.xlsx", visits=[{**VISITS[0], "代表": typed}]))

@@ -15,7 +15,16 @@ from dataclasses import dataclass, field
 
 from .. import normalize
 from ..cells import fold_width
-from ..dates import DATE_ERROR_FIX, DateError, parse_day, roc_date, typed_form, western_year_date
+from ..dates import (
+    DATE_ERROR_FIX,
+    LAST_YEAR,
+    ROC_OFFSET,
+    DateError,
+    parse_day,
+    roc_date,
+    typed_form,
+    western_year_date,
+)
 from ..normalize import visible
 from ..problems import Problems
 from ..read.table import Cell, TableCell, TableCells
@@ -69,6 +78,12 @@ class _Text:
         return visible(text) if normalize.BLANK_GLYPH in text else text
 
     @property
+    def found_date(self) -> str:
+        """`found` for a date column: a date cell quoted as it shows (date_as_text), not as a ROC date
+        the tool would have made of it (`1905/1/1`, never `-6年1月1日`)."""
+        return self.found if self.removed or isinstance(self.raw, str) else date_as_text(self.raw)
+
+    @property
     def invisible(self) -> str:
         """For a rejected value: what the person could not see."""
         if not self.removed:
@@ -96,9 +111,18 @@ def as_text(value: object) -> str:
 
 def date_as_text(value: object) -> str:
     """A date cell's value as staff typed it: as_text, except that Calc's year-110 date saved in an
-    .xlsx (the serial -653532, which as_text would show as a number) reads back as `110/9/8`."""
+    .xlsx (the serial -653532, which as_text would show as a number) reads back as `110/9/8`, and a
+    date cell no ROC date can name (1905-01-01, 3000-01-01) as the spreadsheet shows it, `1905/1/1`:
+    as a ROC date it would read `-6年1月1日`, which nobody typed."""
     western = western_year_date(value)
-    return typed_form(western) if western is not None else as_text(value)
+    if western is not None:
+        return typed_form(western)
+    if isinstance(value, dt.date) and not ROC_OFFSET < value.year <= LAST_YEAR:
+        shown = typed_form(value)
+        if isinstance(value, dt.datetime) and value.time() != dt.time():
+            shown += f" {value:%H:%M}" + (f":{value:%S}" if value.second else "")
+        return shown
+    return as_text(value)
 
 
 def _clean(cell: Cell, ctx: Context) -> _Text:
@@ -131,7 +155,12 @@ def convert(cell: Cell, col: Column, ctx: Context) -> object:
             return _missing(cell, col, ctx, "必須填寫")
         if len(value) > _LIMITS[col.kind] and not fits(value, cell.location, col, ctx.problems):
             return INVALID
-    return CONVERTERS[col.kind](_clean(cell, ctx), cell, col, ctx)
+    text = _clean(cell, ctx)
+    if text.removed and not text.value.strip():  # type: ignore[union-attr]  # removed: value is str
+        # Nothing but invisible characters: blank once they are gone (SPEC §4: removed with a
+        # warning, never an error quoting them), so an optional date or choice takes its default.
+        return _missing(cell, col, ctx, "只有空白或看不見的字元")
+    return CONVERTERS[col.kind](text, cell, col, ctx)
 
 
 def _unreadable(cell: Cell, ctx: Context) -> object:
@@ -175,14 +204,36 @@ def _prose(text: _Text, cell: Cell, col: Column, ctx: Context) -> object:
     return _nonempty(paragraphs, "".join(paragraphs), cell, col, ctx)
 
 
-# A list staff already wrote out (`甲市長、乙副市長及丙局長`): its own last joiner is there.
-_WRITTEN_LIST = re.compile("[及與]")
+# A 及/與 (or 以及) right after a title (市長及…, 大使與…, 教授以及…): a conjunction between two people, not
+# part of an organisation's name (經濟及能源部, 衛生及福利部, 商務及經濟發展局).
+_JOINED_AFTER_TITLE = re.compile(
+    "(?:長|使|官|師|主席|主任|代表|教授|大臣|首相|外相|總統|總理|經理|助理|總裁|領事|理事|參事|董事|知事"
+    "|幹事|議員|委員|專員|研究員|博士|議士|爵士|夫人|先生|女士|小姐|參贊|秘書|顧問|主委|代辦)以?[及與]")
+
+
+def _written_list(value: str, parens: str) -> bool:
+    """Whether a 代表 cell is a list staff already wrote out, to be printed as typed (SPEC §4: never
+    joined again into 甲市長及乙副市長及丙局長).
+
+    The rule, line by line: a line is a written-out list when it holds a 及/與 and either a 、 too
+    (`甲市長、乙副市長及丙局長`, `甲市長及乙副市長、丙局長`: a list typed inline, whichever item
+    carries the conjunction) or the 及/與 follows a title (`乙副市長及丙局長` on a line of its own).
+    Names given one a line are otherwise joined as usual, a 及 inside a name included
+    (`甲市長⏎經濟及能源部乙部長` → 甲市長及經濟及能源部乙部長)."""
+    for line in value.split("\n"):
+        if "及" not in line and "與" not in line:
+            continue
+        line = normalize.line_text(line, parens)  # `市長 及 乙` → `市長及乙`
+        if "、" in line or _JOINED_AFTER_TITLE.search(line):
+            return True
+    return False
 
 
 def _items(text: _Text, cell: Cell, col: Column, ctx: Context) -> object:
-    items, _removed = normalize.clean_list(as_text(text.value), parens=ctx.parens)
-    if len(items) > 1 and any(_WRITTEN_LIST.search(item) for item in items[1:]):
-        items = ["、".join(items)]  # printed as typed, never joined again (甲市長及乙副市長及丙局長)
+    value = as_text(text.value)
+    items, _removed = normalize.clean_list(value, parens=ctx.parens)
+    if len(items) > 1 and _written_list(value, ctx.parens):
+        items = ["、".join(items)]  # printed as typed: its line breaks read as the 、 they stand for
     return _nonempty(items, "、".join(items), cell, col, ctx)
 
 
@@ -219,7 +270,7 @@ def _date(text: _Text, cell: Cell, col: Column, ctx: Context) -> object:
     try:
         day = parse_day(text.value)
     except DateError:
-        ctx.problems.add("bad-date", cell.location, found=text.found, forms=DATE_ERROR_FIX,
+        ctx.problems.add("bad-date", cell.location, found=text.found_date, forms=DATE_ERROR_FIX,
                          invisible=text.invisible)
         return INVALID
     western = western_year_date(text.value)

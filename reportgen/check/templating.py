@@ -336,10 +336,12 @@ def _check_joined_values(ast) -> None:
                         for part in concat.nodes]
 
 
-# A placeholder typed with single braces (`{期間}`, `｛案數｝`): Jinja prints it literally.
-_SINGLE = re.compile(r"(?<![{｛])[{｛][\s\u3000]*(?P<name>"
+# A placeholder typed with single braces (`{期間}`, `｛案數｝`), or with a brace short on one side
+# (`{期間}}`, `{{期間}`): Jinja prints the first two literally and stops at the last, and says
+# nothing of the name that was meant. Double braces on both sides match too and are skipped.
+_SINGLE = re.compile(r"(?<![{｛])(?P<open>[{｛]{1,2})[\s\u3000]*(?P<name>"
                      + "|".join(sorted(map(re.escape, PLACEHOLDERS), key=len, reverse=True))
-                     + r")[\s\u3000]*[}｝](?![}｝])")
+                     + r")[\s\u3000]*(?P<close>[}｝]{1,2})(?![}｝])")
 # A year and month written out (`110年7月`, `2021年7月`), and the month that may follow (`至12月`),
 # the first 月 left out too (`110年7至12月`).
 _TO = r"[\s\u3000]*[至到~～\-－][\s\u3000]*"
@@ -349,12 +351,15 @@ _YEAR_MONTH = re.compile(r"(?<![0-9０-９])(?P<y>[0-9０-９]{2,4})[\s\u3000]*�
 
 
 def preface_notes(source: str, period: tuple[dt.date, dt.date] | None) -> list[tuple[str, dict[str, str]]]:
-    """Warnings about a 前言 as typed (codes and fields): a placeholder with single braces, and a
+    """Warnings about a 前言 as typed (codes and fields): a placeholder with single or unpaired braces, and a
     year and month written out that lie outside the period — typically a 前言 carried over by
     `init --from` that still names the old half-year."""
     notes: list[tuple[str, dict[str, str]]] = []
     for match in _SINGLE.finditer(source):
-        notes.append(("single-brace", {"typed": match.group(), "fixed": f"{{{{ {match.group('name')} }}}}"}))
+        if len(match.group("open")) == len(match.group("close")) == 2:
+            continue  # `{{ 期間 }}`: as it should be
+        code = "single-brace" if len(match.group("open")) == len(match.group("close")) == 1 else "unpaired-brace"
+        notes.append((code, {"typed": match.group(), "fixed": f"{{{{ {match.group('name')} }}}}"}))
     if period is not None:
         text = _TAG.sub("", source)
         outside = [match.group().strip() for match in _YEAR_MONTH.finditer(text) if not _overlaps(match, period)]
