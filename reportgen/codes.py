@@ -56,6 +56,14 @@ CODES: dict[str, Code] = {
     "unread-column": Code(W, "欄名「{found_header}」含有「{known}」，但不是可辨識的欄名，{where}不會讀取。",
                           "若這欄就是「{known}」，請把欄名改為「{known}」（註記可寫在括號內，"
                           "例如「{known}(說明)」）；若是自用的備註，請把欄名改為「備註」。"),
+    "unread-other-sheet-column": Code(W, "欄名「{found_header}」{like}，但「{sheet}」工作表不讀這一欄，"
+                                         "{where}不會讀取。",
+                                      "「{sheet}」工作表讀取的欄位是：{headers}。{advice}"
+                                      "若是自用的備註，請把欄名改為「備註」。"),
+    "unread-settings-named-column": Code(W, "欄名「{found_header}」{like}，但「報告設定」只讀 A 欄的項目與 B 欄的內容，"
+                                            "{where}不會讀取。",
+                                         "要設定的值請填在 B 欄，一項一列（項目名稱填在 A 欄）；"
+                                         "若是自用的說明，請把欄名改為「說明」或「備註」。"),
     "unnamed-column": Code(W, "{column} 欄沒有欄名，第 {rows} 列的資料不會讀取。",
                            "若這欄要列入報告，請在第 1 列填入欄名；若是自用的備註，請填欄名「備註」。"),
     "unread-settings-column": Code(W, "{column} 欄沒有欄名，第 {rows} 列的資料不會讀取："
@@ -126,6 +134,12 @@ CODES: dict[str, Code] = {
     # --- reportgen import: a published chapter back into a workbook ------------------------------
     "import-encoding": Code(W, "這個純文字檔不是 UTF-8，已當作 Big5（cp950）讀取。",
                             "請確認匯入的文字沒有亂碼；存檔時把編碼選為 UTF-8 最保險。"),
+    "import-invisible": Code(W, "已移除看不見的字元（{chars}）：「{shown}」。",
+                             "多半來自從 PDF 或網頁複製；請確認這一段的文字無誤。"),
+    "import-line-unfinished": Code(W, "這一行的結尾沒有句末標點（「{end}」），下一行（第 {next} 行）接著是一般文字；"
+                                      "當作 PDF 換頁或換欄斷開的同一段，已把兩行接成一段。",
+                                   "若原本就是兩段，請在 .txt 這一行的結尾補上標點（例如「。」）後再匯入"
+                                   "（.txt 一行就是一段）。"),
     "import-before-heading": Code(W, "章標題之前的 {count} 段不是本章的內容，沒有匯入。",
                                   "若其中有本章的文字，請移到章標題之後再匯入。"),
     "import-no-period": Code(W, "無法從內文判斷報告期間{candidates}。",
@@ -142,6 +156,12 @@ CODES: dict[str, Code] = {
                               "若這一段不是新的節或項目，請在活頁簿中把它移回上一項的內容。"),
     "import-long-title": Code(W, "這一項的標題超過 {limit} 字，產生時會被擋下。",
                               "請在活頁簿中把標題縮短，其餘文字移到「內容」（章節的「項目格式」可改為標題接內文）。"),
+    "import-long-text": Code(W, "匯入的「{header}」有 {length:,} 字，超過 {limit:,} 字的上限，產生時會被擋下。",
+                             "請在活頁簿中精簡這段文字，或把它分成幾項活動。"),
+    "import-dangling-colon": Code(W, "「{paragraph}」以「：」結尾，其後在{scope}中卻沒有任何文字；"
+                                     "除非其後補上內容，產生時{effect}。",
+                                  "若原文確是如此，請在活頁簿中於其後補上要介紹的內容（例如 1、……），"
+                                  "或改寫這一句的結尾。"),
     "import-no-sections": Code(W, "章標題之後沒有「一、」這樣的節標題；全部文字都放在章的前言。",
                                "請確認原文的節標題寫法（國字數字加頓號）。"),
     "blank-content": Code(W, "「{header}」空白，這一項只會印出標題。",
@@ -149,6 +169,7 @@ CODES: dict[str, Code] = {
     "sub-item-numbering": Code(W, "子項序號跳號或重複：{labels}。",
                                "同一層的序號應依序為 1、2、3……（(1)、甲、A、a 亦同）；請確認是否漏打或多打。"),
     "single-brace": Code(W, "前言的「{typed}」只有一層大括號，會照字面印出。", "代入值要用兩層大括號：{fixed}。"),
+    "unpaired-brace": Code(W, "前言的「{typed}」左右大括號數目不同，不會代入數值。", "代入值要用兩層大括號：{fixed}。"),
     "preface-outside-period": Code(W, "前言寫出的「{typed}」不在報告期間（{period}）內，多半是沿用了上期的前言。",
                                    "期間請改寫成 {short}（本期印出「{short_value}」）或 {full}"
                                    "（「{full_value}」），每期會自動代入。"),

@@ -6,6 +6,7 @@ One test per general rule, then the invariant over an exhaustive set of placemen
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 from dataclasses import dataclass
 from pathlib import Path
@@ -130,6 +131,60 @@ def test_a_header_whose_annotation_comes_first_is_named_not_dropped(tmp_path, sh
     assert f"含有「{known}」" in problem.message and "第 2 列的資料不會讀取" in problem.message
 
 
+@pytest.mark.parametrize(("sheet", "header", "value", "owner"), [
+    ("訪賓", "列入報告", "否", "「活動」工作表的欄名"), ("活動", "項目格式", "標題接內文", "「章節」工作表的欄名"),
+    ("活動", "主要訪團", "是", "「訪賓」工作表的欄名"), ("活動", "前言", MARK, "「章節」工作表的欄名"),
+    ("訪賓", "標題", MARK, "「活動」工作表的欄名"), ("活動", "章名", MARK, "「報告設定」的項目名稱"),
+])
+def test_a_column_named_after_another_sheets_column_is_a_warning(tmp_path, sheet, header, value, owner):
+    """SPEC §2: only a name matching nothing the tool reads, on any sheet, goes unread unwarned."""
+    rows = {"activities": [{**ACTIVITIES[0], header: value}]} if sheet == "活動" else \
+        {"visits": [{**VISITS[0], header: value}]}
+    head = {**HEADERS, sheet: [*HEADERS[sheet], header]}
+    outcome, text = _load(write_workbook(tmp_path / "a.xlsx", headers=head, **rows))
+    [problem] = outcome.problems
+    letter = "H" if sheet == "活動" else "I"
+    assert (problem.code, problem.location.sheet, problem.location.cell) == (
+        "unread-other-sheet-column", sheet, f"{letter}1")
+    assert f"欄名「{header}」是{owner}，但「{sheet}」工作表不讀這一欄，{letter} 欄第 2 列的資料不會讀取" \
+        in problem.message
+    assert not problem.is_error and MARK not in text
+
+
+def test_a_visit_marked_not_to_be_reported_is_counted_and_told_so(tmp_path):
+    head = {**HEADERS, "訪賓": [*HEADERS["訪賓"], "列入報告"]}
+    outcome, _text = _load(write_workbook(tmp_path / "a.xlsx", headers=head, visits=[{**VISITS[0], "列入報告": "否"}]))
+    [problem] = outcome.problems
+    assert outcome.report is not None and outcome.report.stats.cases == 1
+    assert "「訪賓」沒有「列入報告」欄，每一列都會列入報告，不要列入的請刪除該列" in problem.fix
+
+
+def test_a_column_containing_another_sheets_header_is_a_warning(tmp_path):
+    head = {**HEADERS, "活動": [*HEADERS["活動"], "活動日期"]}
+    outcome, _text = _load(write_workbook(tmp_path / "a.xlsx", headers=head,
+                                          activities=[{**ACTIVITIES[0], "活動日期": "110/9/8"}]))
+    [problem] = outcome.problems
+    assert problem.code == "unread-other-sheet-column" and problem.location.cell == "H1"
+    assert "含有「訪賓」工作表的欄名「日期」" in problem.message
+
+
+def test_the_sheets_own_header_wins_over_a_shorter_one_elsewhere(tmp_path):
+    head = {**HEADERS, "訪賓": [*HEADERS["訪賓"], "來訪單位"]}
+    outcome, _text = _load(write_workbook(tmp_path / "a.xlsx", headers=head,
+                                          visits=[{**VISITS[0], "來訪單位": MARK}]))
+    assert _codes_at(outcome) == [("unread-column", "訪賓", "I1")]
+
+
+def test_the_example_and_notes_columns_stay_warning_free(tmp_path):
+    from helpers import EXAMPLE
+
+    assert api.load([EXAMPLE]).problems.flatten() == []
+    for sheet, rows in (("活動", "activities"), ("訪賓", "visits")):
+        head = {**HEADERS, sheet: [*HEADERS[sheet], "列入報告備註", "主要訪團備註"]}
+        row = {**(ACTIVITIES[0] if sheet == "活動" else VISITS[0]), "列入報告備註": MARK, "主要訪團備註": MARK}
+        assert api.load([write_workbook(tmp_path / f"{sheet}.xlsx", headers=head, **{rows: [row]})]).problems == []
+
+
 # --- tabs that look like a data sheet -----------------------------------------------------------
 
 @pytest.mark.parametrize("tab", ["活動 (2)", "活動紀錄", "訪賓(下半年)", "章節 (2)", "報告設定 (2)"])
@@ -175,6 +230,55 @@ def test_an_unknown_setting_with_a_value_is_a_warning(tmp_path):
     [problem] = outcome.problems
     assert (problem.code, problem.location.cell) == ("unknown-setting", "A6")
     assert "「副標題」不是可辨識的項目，B6 的內容不會讀取" in problem.message
+
+
+@pytest.mark.parametrize(("item", "shown"), [
+    (5, "5"), (5.5, "5.5"), (True, "TRUE"), (dt.datetime(2021, 1, 1), "110年1月1日")])
+def test_an_unknown_setting_typed_as_a_number_date_or_truth_is_quoted_as_shown(tmp_path, item, shown):
+    path = write_workbook(tmp_path / "a.xlsx")
+    _edit(path, lambda book: book["報告設定"].append([item, MARK]))
+    [problem] = api.load([path]).problems
+    assert problem.code == "unknown-setting"
+    assert problem.message.startswith(f"「{shown}」不是可辨識的項目") and problem.location.header == shown
+
+
+@pytest.mark.parametrize(("header", "like"), [
+    ("內容(舊)", "是「報告設定」的欄名"), ("內容", "是「報告設定」的欄名"),
+    ("內容2", "含有「報告設定」的欄名「內容」"), ("新內容", "含有「報告設定」的欄名「內容」"),
+    ("項目2", "含有「報告設定」的欄名「項目」"), ("章次", "是「報告設定」的項目名稱"),
+    ("活動標題", "含有「活動」工作表的欄名「標題」"),
+])
+def test_a_settings_column_named_like_something_read_is_a_warning(tmp_path, header, like):
+    """報告設定 reads A and B; a column after them named after what reportgen reads is named, as a
+    data sheet's resembling column is."""
+    path = write_workbook(tmp_path / "a.xlsx")
+
+    def add(book):
+        book["報告設定"]["C1"], book["報告設定"]["C2"] = header, 27
+    _edit(path, add)
+    outcome, text = _load(path)
+    [problem] = outcome.problems
+    assert (problem.code, problem.location.sheet, problem.location.cell) == (
+        "unread-settings-named-column", "報告設定", "C1")
+    assert f"欄名「{header}」{like}，但「報告設定」只讀 A 欄的項目與 B 欄的內容，C 欄第 2 列的資料不會讀取" \
+        in problem.message
+    assert not problem.is_error and text.splitlines()[0] == "貳拾陸、國際事務"
+
+
+@pytest.mark.parametrize("header", ["說明", "備註", "列入報告備註", "我的筆記"])
+def test_a_settings_column_named_like_nothing_read_is_a_note(tmp_path, header):
+    path = write_workbook(tmp_path / "a.xlsx")
+
+    def add(book):
+        book["報告設定"]["C1"], book["報告設定"]["C2"] = header, MARK
+    _edit(path, add)
+    assert api.load([path]).problems.flatten() == []
+
+
+def test_a_settings_value_in_an_unnamed_column_is_named_as_a_data_sheets_is(tmp_path):
+    path = write_workbook(tmp_path / "a.xlsx")
+    _edit(path, lambda book: book["報告設定"].cell(row=3, column=4, value=MARK))
+    assert _codes_at(api.load([path])) == [("unread-settings-column", "報告設定", "D3")]
 
 
 @pytest.mark.parametrize("item", ["(選填)前言", "【選填】括號"])
@@ -361,5 +465,6 @@ def test_a_blank_workbook_from_init_has_nothing_unaccounted(tmp_path):
 
     assert main(["init", str(tmp_path / "blank.xlsx"), "--period", "111/1/1-111/6/30"]) == 0
     codes = {p.code for p in api.load([tmp_path / "blank.xlsx"]).problems}
-    assert not codes & {"unread-tab", "unread-column", "unnamed-column", "unknown-setting", "unnamed-setting"}
+    assert not codes & {"unread-tab", "unread-column", "unnamed-column", "unknown-setting", "unnamed-setting",
+                        "unread-other-sheet-column", "unread-settings-named-column", "unread-settings-column"}
 

@@ -9,14 +9,17 @@ naming the place, so a typed cell never vanishes without a word.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Sequence
 from collections.abc import Set as AbstractSet
+from dataclasses import dataclass
 
 from ..cells import cell_ref, column_letter, fold
+from ..dates import roc_date, typed_form
 from ..normalize import describe_removed, nothing_invisible, strip_invisible, visible
 from ..problems import Location, Problems
-from ..schema import DATA_SHEETS, SETTINGS, SETTINGS_KEY_HEADER, SHEETS, Sheet
+from ..schema import DATA_SHEETS, SETTINGS, SETTINGS_KEY_HEADER, SETTINGS_VALUE_HEADER, SHEETS, Sheet
 
 # Where a name's annotation starts (after width folding): a bracket of any kind, or a colon.
 # A line break starts one too; it is cut before folding, which removes whitespace.
@@ -61,6 +64,12 @@ def _note_names() -> frozenset[str]:
     return frozenset(header_name(col.header) for sheet in SHEETS for col in sheet.columns if col.note)
 
 
+def is_note_name(value: object) -> bool:
+    """A header holding a notes column's name (備註, `列入報告備註`): a staff member's notes, not read."""
+    name = whole_name(value)
+    return bool(name) and any(note in name for note in _note_names())
+
+
 def known_names(sheet: Sheet) -> dict[str, str]:
     """The sheet's headers (or 項目) by their compared name → the header."""
     return {header_name(col.header): col.header for col in sheet.columns}
@@ -73,6 +82,39 @@ def resembled(name: str, known: dict[str, str]) -> str | None:
         return None
     found = [header for folded, header in known.items() if folded and folded in name]
     return max(found, key=len) if found else None
+
+
+@dataclass(frozen=True)
+class ReadName:
+    """A name reportgen reads somewhere (SPEC §2: "the tool reads" is any sheet's header or 項目)."""
+
+    name: str  # as compared (header_name)
+    header: str
+    sheet: Sheet
+    owner: str  # how a message names its place: 「活動」工作表的欄名, 「報告設定」的項目名稱
+
+
+def read_names() -> list[ReadName]:
+    """Every header of every sheet, 報告設定's 項目 and its 項目/內容 headers; notes aside.
+    Made when asked: the schema is the one declaration, and a test may change it for its duration."""
+    out = [ReadName(header_name(col.header), col.header, sheet, f"「{sheet.name}」工作表的欄名")
+           for sheet in DATA_SHEETS for col in sheet.columns if not col.note]
+    out += [ReadName(header_name(col.header), col.header, SETTINGS, f"「{SETTINGS.name}」的項目名稱")
+            for col in SETTINGS.columns]
+    out += [ReadName(header_name(header), header, SETTINGS, f"「{SETTINGS.name}」的欄名")
+            for header in (SETTINGS_KEY_HEADER, SETTINGS_VALUE_HEADER)]
+    return out
+
+
+def _likeness(name: str, found: ReadName) -> str:
+    """What a message says an unread header is: `是「活動」工作表的欄名`, or what it contains."""
+    return f"是{found.owner}" if name == found.name else f"含有{found.owner}「{found.header}」"
+
+
+def _longest_read(name: str, names: Sequence[ReadName]) -> ReadName | None:
+    """The longest of `names` that `name` is or contains (first listed on a tie)."""
+    found = [each for each in names if each.name and each.name in name]
+    return max(found, key=lambda each: len(each.name)) if found else None
 
 
 def filled(value: object) -> bool:
@@ -104,8 +146,11 @@ def note_resembling_columns(spec: Sheet, file: str, header_row: Sequence[object]
                             merged: AbstractSet[int] = frozenset()) -> None:
     """An unread column whose header contains a known header's name (`活動標題`, `列入報告狀態`):
     staff meant it to be read, so the warning names it and the rows it holds. So is a column
-    without a header that holds data (`merged`: columns whose header a merge took, reported there)."""
+    without a header that holds data (`merged`: columns whose header a merge took, reported there),
+    and one named after, or containing, what another sheet reads (訪賓's `列入報告`: staff expect
+    the row left out, yet it counts)."""
     known = known_names(spec)
+    elsewhere = [each for each in read_names() if each.sheet is not spec and each.name not in known]
     width = max(len(header_row), len(grid[1]) if len(grid) > 1 else 0)  # calamine's grid is rectangular
     for index in range(width):
         value = header_row[index] if index < len(header_row) else None
@@ -117,18 +162,58 @@ def note_resembling_columns(spec: Sheet, file: str, header_row: Sequence[object]
                 problems.add("unnamed-column", Location(file, spec.name, rows[0], index),
                              column=column_letter(index), rows=spans(rows))
             continue
-        like = resembled(whole_name(value), known)
-        if like is None:
+        name = whole_name(value)
+        if name in known or is_note_name(value):  # a repeated header (reported) or notes
             continue
-        rows = rows_holding(grid, index)
-        where = (f"{column_letter(index)} 欄第 {spans(rows)} 列的資料" if rows
-                 else f"{column_letter(index)} 欄")
-        problems.add("unread-column", Location(file, spec.name, 1, index, str(value).strip()),
-                     found_header=_one_line(value), known=like, where=where)
+        like = resembled(name, known)
+        other = _longest_read(name, elsewhere)
+        if like is None and other is None:
+            continue
+        where = _where(grid, index)
+        at = Location(file, spec.name, 1, index, _one_line(value))
+        if other is not None and (like is None or len(other.name) > len(header_name(like))):
+            problems.add("unread-other-sheet-column", at, found_header=_one_line(value),
+                         like=_likeness(name, other), where=where,
+                         headers="、".join(col.header for col in spec.columns if not col.note),
+                         advice=_advice(spec, other))
+        else:
+            problems.add("unread-column", at, found_header=_one_line(value), known=like, where=where)
+
+
+def _where(grid: Sequence[Sequence[object]], index: int, start: int = 1) -> str:
+    """`H 欄第 2–5 列的資料`, or `H 欄` when the column holds nothing below its header."""
+    rows = rows_holding(grid, index, start)
+    return f"{column_letter(index)} 欄第 {spans(rows)} 列的資料" if rows else f"{column_letter(index)} 欄"
+
+
+def _advice(spec: Sheet, other: ReadName) -> str:
+    """Where the column's data belongs; for another sheet's 列入報告 on a sheet without one, how a
+    row is left out here (staff expect 否 to leave it out, yet it counts)."""
+    if (not spec.include and other.sheet.include
+            and other.header == other.sheet.by_key(other.sheet.include).header):
+        return f"「{spec.name}」沒有「{other.header}」欄，每一列都會列入報告，不要列入的請刪除該列；"
+    return f"這一欄的資料要列入報告，請填到「{other.sheet.name}」工作表；"
 
 
 def _one_line(value: object) -> str:
-    return " ".join(str(value).split())
+    """A header or 項目 quoted as the cell shows it (5 not 5.0, TRUE not True), on one line."""
+    return " ".join((value if isinstance(value, str) else _shown(value)).split())
+
+
+def _shown(value: object) -> str:
+    """A cell that is no text as staff read it back: the forms of check.kinds.as_text (3, TRUE,
+    110年9月8日, 110年9月8日 10:30), which the read stage may not import."""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, dt.date):
+        day = value.date() if isinstance(value, dt.datetime) else value
+        text = typed_form(day) if day.year < 1000 else roc_date(day)  # Calc's date of a typed ROC date
+        if isinstance(value, dt.datetime) and value.time() != dt.time() and day.year >= 1000:
+            text += f" {value:%H:%M}" + (f":{value:%S}" if value.second else "")
+        return text
+    return str(value)
 
 
 def tab_resemblance(tab: str, first_row: Sequence[object]) -> tuple[Sheet, str] | None:
@@ -163,12 +248,21 @@ def note_unread_tab(file: str, tab: str, grid: Sequence[Sequence[object]], probl
 
 def note_unnamed_settings_columns(file: str, grid: Sequence[Sequence[object]], problems: Problems) -> None:
     """報告設定 reads columns A and B; a column after them holding data under no name (a value typed
-    one column too far right) is named, as a data sheet's unnamed column is. A named one is a note."""
+    one column too far right) is named, as a data sheet's unnamed column is; so is one whose name is,
+    or contains, a name reportgen reads (`內容(舊)`, `新內容`, `章次`). Another named one is a note."""
     header_row = grid[0] if grid and header_name(grid[0][0] if grid[0] else None) == header_name(
         SETTINGS_KEY_HEADER) else ()
     width = max((len(row) for row in grid), default=0)
+    names = sorted(read_names(), key=lambda each: each.sheet is not SETTINGS)  # its own names first
     for index in range(2, width):
         if index < len(header_row) and filled(header_row[index]):
+            value = header_row[index]
+            name = whole_name(value)
+            found = None if is_note_name(value) else _longest_read(name, names)
+            if found is not None:
+                problems.add("unread-settings-named-column",
+                             Location(file, SETTINGS.name, 1, index, _one_line(value)),
+                             found_header=_one_line(value), like=_likeness(name, found), where=_where(grid, index))
             continue
         rows = rows_holding(grid, index, start=1 if header_row else 0)
         if rows:

@@ -16,6 +16,7 @@ from .accounting import (
     SettingsRows,
     filled,
     header_name,
+    is_note_name,
     known_names,
     note_invisible_name,
     note_resembling_columns,
@@ -248,10 +249,18 @@ def _read_table(spec: Sheet, file: str, grid: list[list[object]], problems: Prob
             continue
         columns[header] = index
         note_invisible_name(value, Location(file, spec.name, 1, index, header), problems)
+    by_header = {col.header: col for col in spec.columns}
+    counted = sorted(index for header, index in columns.items() if not by_header[header].note)
+    defaults = {index: by_header[header] for header, index in columns.items()
+                if by_header[header].kind is Kind.CHOICE and by_header[header].default is not None}
+    marked = {row for row, _ in facts.unsaved} | {row for row, _ in facts.errors}
+    found = list(_nonblank_rows(grid, 1, marked, counted, defaults))
     ranges = merged_ranges(sheet, facts.merged)
     merged = header_merges(ranges)
-    for col in spec.columns:
-        if col.required and col.header not in columns:
+    missing = [col for col in spec.columns if col.required and col.header not in columns]
+    # SPEC §2: a sheet holding only its header row (whatever headers it has) counts as absent
+    if missing and (found or _unread_data(grid, header_row, set(columns.values()))):
+        for col in missing:
             problems.add("missing-column", Location(file, spec.name, header=col.header),
                          note=merged_header_note(merged), help=col.help.rstrip("。"))
     note_merged_header(merged, grid, file, spec, problems)
@@ -259,19 +268,25 @@ def _read_table(spec: Sheet, file: str, grid: list[list[object]], problems: Prob
                             {col for left, right in merged for col in range(left + 1, right + 1)})
     covered = _merged_data_cells(ranges, spec, file, columns, problems)
     layout = TableLayout(file, spec.name, columns, facts, covered)
-    by_header = {col.header: col for col in spec.columns}
-    counted = sorted(index for header, index in columns.items() if not by_header[header].note)
-    defaults = {index: by_header[header] for header, index in columns.items()
-                if by_header[header].kind is Kind.CHOICE and by_header[header].default is not None}
-    marked = {row for row, _ in facts.unsaved} | {row for row, _ in facts.errors}
-    rows = [Row(file, spec.name, number, TableCells(layout, number, values))
-            for number, values in _nonblank_rows(grid, 1, marked, counted, defaults)]
+    rows = [Row(file, spec.name, number, TableCells(layout, number, values)) for number, values in found]
     _note_invisible_only_rows(grid, rows, columns, file, spec, problems)
     if facts.hidden and rows:
         hidden = sorted(set(facts.hidden) & {row.number for row in rows})
         if hidden:
             problems.add("hidden-rows", Location(file, spec.name, hidden[0], 0), rows=spans(hidden))
     return SheetData(spec, file, rows)
+
+
+def _unread_data(grid: list[list[object]], header_row: Sequence[object], read: AbstractSet[int]) -> bool:
+    """Whether a column the sheet does not read (notes aside) holds a value below the header:
+    with a required header missing, that column may be the one meant (`說明` for 內容, or a header
+    row deleted), so the sheet is not one holding only its header row."""
+    for values in grid[1:]:
+        for index, value in enumerate(values):
+            if index not in read and _filled(value) and not is_note_name(
+                    header_row[index] if index < len(header_row) else None):
+                return True
+    return False
 
 
 def _note_invisible_only_rows(grid: list[list[object]], rows: list[Row], columns: dict[str, int], file: str,
