@@ -158,3 +158,21 @@ def period_text(start: dt.date, end: dt.date, *, with_year: bool) -> str:
     if whole_months and (start.year, start.month) == (end.year, end.month):
         return head
     return f"{head}至{part(end, not same_year)}"
+
+
+def as_text(value: object) -> str:
+    """A cell's value as staff would read it back: 3 not 3.0, a date as 110年9月8日 (with its time
+    of day, when it has one: 110年9月11日 10:30), a logical cell as the spreadsheet shows it (TRUE)."""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, dt.date) and value.year < 1000:  # Calc's date of a typed ROC date
+        return typed_form(value.date() if isinstance(value, dt.datetime) else value)
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, dt.datetime):
+        if value.time() == dt.time():
+            return roc_date(value.date())
+        return f"{roc_date(value.date())} {value:%H:%M}" + (f":{value:%S}" if value.second else "")
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return roc_date(value)
+    return str(value)

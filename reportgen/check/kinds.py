@@ -15,13 +15,13 @@ from dataclasses import dataclass, field
 
 from .. import normalize
 from ..cells import fold_width
-from ..dates import (
+from ..dates import (  # as_text: cell values in messages, shared with the read stage
     DATE_ERROR_FIX,
     LAST_YEAR,
     ROC_OFFSET,
     DateError,
+    as_text,
     parse_day,
-    roc_date,
     typed_form,
     western_year_date,
 )
@@ -89,24 +89,6 @@ class _Text:
         if not self.removed:
             return ""
         return f"其中有看不見的字元（{normalize.describe_removed(self.removed)}），以 〈U+…〉 標示。"
-
-
-def as_text(value: object) -> str:
-    """A cell's value as staff would read it back: 3 not 3.0, a date as 110年9月8日 (with its time
-    of day, when it has one: 110年9月11日 10:30), a logical cell as the spreadsheet shows it (TRUE)."""
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, dt.date) and value.year < 1000:  # Calc's date of a typed ROC date
-        return typed_form(value.date() if isinstance(value, dt.datetime) else value)
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, dt.datetime):
-        if value.time() == dt.time():
-            return roc_date(value.date())
-        return f"{roc_date(value.date())} {value:%H:%M}" + (f":{value:%S}" if value.second else "")
-    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
-        return roc_date(value)
-    return str(value)
 
 
 def date_as_text(value: object) -> str:

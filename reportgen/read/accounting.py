@@ -9,14 +9,13 @@ naming the place, so a typed cell never vanishes without a word.
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from collections.abc import Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
 from ..cells import cell_ref, column_letter, fold
-from ..dates import roc_date, typed_form
+from ..dates import as_text
 from ..normalize import describe_removed, nothing_invisible, strip_invisible, visible
 from ..problems import Location, Problems
 from ..schema import DATA_SHEETS, SETTINGS, SETTINGS_KEY_HEADER, SETTINGS_VALUE_HEADER, SHEETS, Sheet
@@ -197,23 +196,7 @@ def _advice(spec: Sheet, other: ReadName) -> str:
 
 def _one_line(value: object) -> str:
     """A header or 項目 quoted as the cell shows it (5 not 5.0, TRUE not True), on one line."""
-    return " ".join((value if isinstance(value, str) else _shown(value)).split())
-
-
-def _shown(value: object) -> str:
-    """A cell that is no text as staff read it back: the forms of check.kinds.as_text (3, TRUE,
-    110年9月8日, 110年9月8日 10:30), which the read stage may not import."""
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, dt.date):
-        day = value.date() if isinstance(value, dt.datetime) else value
-        text = typed_form(day) if day.year < 1000 else roc_date(day)  # Calc's date of a typed ROC date
-        if isinstance(value, dt.datetime) and value.time() != dt.time() and day.year >= 1000:
-            text += f" {value:%H:%M}" + (f":{value:%S}" if value.second else "")
-        return text
-    return str(value)
+    return " ".join((value if isinstance(value, str) else as_text(value)).split())
 
 
 def tab_resemblance(tab: str, first_row: Sequence[object]) -> tuple[Sheet, str] | None:
