@@ -118,6 +118,21 @@ def test_settings_differing_between_workbooks_quote_a_calc_date_as_typed(tmp_pat
     assert "110/8/1" in conflict.render() and str(_serial(110, 8, 1)) not in conflict.render()
 
 
+def test_every_cell_differing_between_workbooks_is_reported_not_only_the_first(tmp_path):
+    """SPEC §2/§4: the error names "the differing cell in each workbook and both values", and "every
+    problem is reported, not only the first": two settings and two 章節 cells differ, four errors."""
+    first = write_workbook(tmp_path / "a.xlsx")
+    second = write_workbook(tmp_path / "b.xlsx", settings={**SETTINGS, "章名": "外交", "期間迄": "110/11/30"},
+                            sections=[{**SECTIONS[0], "節名": "交流"}, {**SECTIONS[1], "前言": "另一段前言。"}],
+                            activities=[], visits=[])
+    outcome = api.load([first, second])
+    conflicts = [p for p in outcome.problems if p.code == "conflicting-sheet"]
+    assert [(p.location.file, p.location.sheet, p.location.cell) for p in conflicts] == [
+        ("b.xlsx", "報告設定", "B3"), ("b.xlsx", "報告設定", "B5"), ("b.xlsx", "章節", "B2"), ("b.xlsx", "章節", "D3")]
+    assert "「外交」" in conflicts[0].render() and "「國際事務」" in conflicts[0].render()
+    assert "「另一段前言。」" in conflicts[3].render()
+
+
 # --- §4: escapes decoded once -----------------------------------------------------------------------
 # "Decode Excel's `_xHHHH_` escapes (any HHHH) once, as Excel shows the cell". Excel saves a typed
 # `_x4E2D_` with its underscore escaped, `_x005F_x4E2D_`: Excel shows `_x4E2D_`, never 中.

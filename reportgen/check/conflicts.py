@@ -1,4 +1,4 @@
-"""Where two workbooks' 報告設定 or 章節 differ: the first differing cell in each, and both values.
+"""Where two workbooks' 報告設定 or 章節 differ: every differing cell in each, and both values.
 
 Several staff may each fill a workbook; 報告設定 and 章節 must then say the same (SPEC §2). A
 message that only said "they differ" left staff comparing two sheets by eye.
@@ -37,17 +37,19 @@ def _shown(cell: Cell, col: Column | None = None) -> str:
     return date_as_text(cell.value) if col is not None and col.kind.is_date else as_text(cell.value)
 
 
-def first_difference(first: SheetData, other: SheetData, parens: str = "半形") -> Difference | None:
-    """The first cell (in sheet order) whose value differs between `first` and `other`."""
+def differences(first: SheetData, other: SheetData, parens: str = "半形") -> list[Difference]:
+    """Every cell (in sheet order) whose value differs between `first` and `other` (SPEC §4: every
+    problem is reported, not only the first), a 章節 row one of them lacks as one difference."""
+    found: list[Difference] = []
     if first.spec is SETTINGS:
         a, b = first.rows[0], other.rows[0]
         for col in SETTINGS.columns:
             ca, cb = a[col.header], b[col.header]
             if _value(ca, col, parens) != _value(cb, col, parens):
-                return Difference(cb.location, _shown(cb, col), ca.location, _shown(ca, col))
-        return None
+                found.append(Difference(cb.location, _shown(cb, col), ca.location, _shown(ca, col)))
+        return found
     if first.spec is not SECTIONS:
-        return None
+        return found
     number = SECTIONS.by_key("number")
     rows_a = {_value(row[number.header], number, parens): row for row in first.rows}
     rows_b = {_value(row[number.header], number, parens): row for row in other.rows}
@@ -58,13 +60,13 @@ def first_difference(first: SheetData, other: SheetData, parens: str = "半形")
             cell = present[number.header]
             missing = Location(first.file if ra is None else other.file, SECTIONS.name)
             shown = f"節次 {_shown(cell)}"
-            if rb is not None:
-                return Difference(cell.location, shown, missing, f"沒有{shown}")
-            return Difference(missing, f"沒有{shown}", cell.location, shown)
+            found.append(Difference(cell.location, shown, missing, f"沒有{shown}") if rb is not None
+                         else Difference(missing, f"沒有{shown}", cell.location, shown))
+            continue
         for col in SECTIONS.columns:
             if col.note:
                 continue
             ca, cb = ra[col.header], rb[col.header]
             if _value(ca, col, parens) != _value(cb, col, parens):
-                return Difference(cb.location, _shown(cb, col), ca.location, _shown(ca, col))
-    return None
+                found.append(Difference(cb.location, _shown(cb, col), ca.location, _shown(ca, col)))
+    return found

@@ -59,21 +59,22 @@ def _files(books: list[WorkbookData]) -> str:
 
 def check_same(sheet: Sheet, books: list[WorkbookData], problems: Problems,
                signature: Callable[[SheetData], object], parens: str = "半形") -> None:
-    """A settings or sections sheet repeated in another workbook must say the same; the error
-    names the first differing cell in each workbook and both values (conflicts.py)."""
+    """A settings or sections sheet repeated in another workbook must say the same; an error at
+    each differing cell names it in each workbook and both values (conflicts.py)."""
     sources = [book for book in books if sheet.name in book.sheets and not book.sheets[sheet.name].empty]
     if len(sources) < 2:
         return
-    from .conflicts import first_difference  # only for a sheet given twice
+    from .conflicts import differences  # only for a sheet given twice
 
     first = signature(sources[0].sheets[sheet.name])
     for book in sources[1:]:
         if signature(book.sheets[sheet.name]) != first:
-            found = first_difference(sources[0].sheets[sheet.name], book.sheets[sheet.name], parens)
-            where = (found.here if found is not None and found.here.file == book.name
-                     else Location(book.name, sheet.name))
-            detail = found.fields(sources[0].name) if found is not None else {"detail": ""}
-            problems.add("conflicting-sheet", where, first=sources[0].name, **detail)
+            found = differences(sources[0].sheets[sheet.name], book.sheets[sheet.name], parens)
+            for difference in found:
+                where = difference.here if difference.here.file == book.name else Location(book.name, sheet.name)
+                problems.add("conflicting-sheet", where, first=sources[0].name, **difference.fields(sources[0].name))
+            if not found:
+                problems.add("conflicting-sheet", Location(book.name, sheet.name), first=sources[0].name, detail="")
 
 
 def settings_period(start: object, end: object, row: Row,
