@@ -400,3 +400,22 @@ def test_from_with_a_new_period_does_not_need_the_old_one(tmp_path, cli):
     assert (values["期間起"], values["期間迄"], values["章名"]) == ("111/1/1", "111/6/30", "國際事務")
     moved = cli("init", tmp_path / "另.xlsx", "--from", old)
     assert moved.code == 1 and "期間迄" in moved.err and not (tmp_path / "另.xlsx").exists()
+
+
+def test_init_from_a_workbook_without_settings_names_only_what_is_missing(tmp_path):
+    """SPEC §6 messages name the real reason: a workbook holding 活動 and 訪賓 but no 報告設定 or 章節
+    lacks those two; it is no workbook "without any sheet reportgen knows"."""
+    from openpyxl import load_workbook
+
+    from helpers import run_cli
+
+    book = load_workbook(EXAMPLE)
+    for name in ("報告設定", "章節"):
+        del book[name]
+    old = tmp_path / "old.xlsx"
+    book.save(old)
+    result = run_cli("init", tmp_path / "new.xlsx", "--from", old)
+    assert result.code == 1
+    assert "找不到工作表「報告設定」" in result.out + result.err and "找不到工作表「章節」" in result.out + result.err
+    assert "可辨識的工作表" not in result.out + result.err
+    assert not (tmp_path / "new.xlsx").exists()
