@@ -115,6 +115,29 @@ def test_run_in_items_continue_the_title_with_the_first_paragraph(tmp_path):
     assert not outcome.problems  # blank 內容 is normal under 標題接內文
 
 
+def test_a_run_in_item_whose_sub_items_follow_is_kept_with_them(tmp_path):
+    """SPEC §3 "headings kept with the next paragraph": a 標題接內文 title standing alone before its
+    sub-items (or a first sentence introducing them) never ends a page without them; an item whose
+    text is all in its one paragraph is not held to the next item."""
+    import zipfile
+
+    from lxml import etree
+
+    path = write_workbook(tmp_path / "a.xlsx", settings={**SETTINGS, "活動排序": "填寫順序"}, sections=RUN_IN,
+                          headers={"章節": SECTION_HEAD}, visits=[], activities=[
+                              item("我友邦政要訪華：", "1、亞太地區。\n2、非洲地區。"),
+                              item("本期核發護照計615件。", None),
+                              item("辦理研討會", "本期辦理2梯次如下：\n1、北部。")])
+    out = tmp_path / "a.docx"
+    out.write_bytes(api.render_docx(api.load([path])))
+    w = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+    body = etree.fromstring(zipfile.ZipFile(out).read("word/document.xml")).find(f"{w}body")
+    kept = {"".join(t.text or "" for t in p.iter(f"{w}t")): p.find(f"{w}pPr/{w}keepNext") is not None
+            for p in body.iter(f"{w}p")}
+    assert kept["(一)我友邦政要訪華："] and kept["(三)辦理研討會：本期辦理2梯次如下："]
+    assert not kept["(二)本期核發護照計615件。"] and not kept["1、亞太地區。"]
+
+
 def test_blank_content_under_separate_titles_is_a_warning(tmp_path):
     outcome = chapter(tmp_path, [item("只有標題", None)])
     assert codes(outcome) == [("E2", "blank-content")]

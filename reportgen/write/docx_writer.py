@@ -109,6 +109,15 @@ class _Markup:
         label_xml = f"<{w}:t>{escape_text(label)}</{w}:t>{self.tab[role]}" if label else ""
         return f'{opening}{label_xml}<{w}:t xml:space="preserve">'
 
+    def kept_head(self, role: Role, label: str, level: int = 0) -> str:
+        """labelled_head kept with the next paragraph: a 標題接內文 item whose sub-items follow (its
+        title standing alone, or its first sentence introducing them) never ends a page without them
+        (SPEC §3: headings kept with the next). Rare enough to be made each time."""
+        head = self.labelled_head(role, label, level)
+        cut = head.index('"/>') + 3  # after w:pStyle, where keep-with-next goes
+        keep = f"<{self.w}:keepNext/>"
+        return head if head.startswith(keep, cut) else head[:cut] + keep + head[cut:]
+
     def labelled_head(self, role: Role, label: str, level: int = 0) -> str:
         """head() for a labelled paragraph that does not lead, made once per label (and depth)."""
         head = self.labelled.get((role, label, level))
@@ -140,7 +149,10 @@ def _paragraphs(markup: _Markup, blocks: tuple[Block, ...], start: int, stop: in
         if role is may_lead and _leads(block, index, blocks):
             add(markup.head(role, label, lead=True))
         elif label:
-            add(markup.labelled_head(role, label, block.level))
+            if role is Role.ITEM_RUNIN and index + 1 < len(blocks) and blocks[index + 1].role is Role.SUBITEM:
+                add(markup.kept_head(role, label))
+            else:
+                add(markup.labelled_head(role, label, block.level))
         else:
             add(markup.plain[role])
         add(block.text)
