@@ -69,6 +69,8 @@ CODES: dict[str, Code] = {
     "unread-settings-column": Code(W, "{column} 欄沒有欄名，第 {rows} 列的資料不會讀取："
                                       "「報告設定」只讀 A 欄的項目與 B 欄的內容。",
                                    "要設定的值請填在 B 欄；若是自用的說明，請在第 1 列填入欄名（例如「說明」）。"),
+    "setting-value-in-name": Code(W, "項目「{item}」的內容（{cell}）是空白：冒號後的「{after}」只當作說明，不會讀取。",
+                                  "若「{after}」是要填的值，請把它填在 {cell}，項目只寫「{header}」。"),
     "unknown-setting": Code(W, "「{item}」不是可辨識的項目，{cell} 的內容不會讀取。",
                             "請檢查 A 欄的項目名稱是否打錯；可用的項目：{items}。"),
     "unnamed-setting": Code(W, "這一列的 A 欄沒有項目名稱，內容不會讀取。",

@@ -468,3 +468,31 @@ def test_a_blank_workbook_from_init_has_nothing_unaccounted(tmp_path):
     assert not codes & {"unread-tab", "unread-column", "unnamed-column", "unknown-setting", "unnamed-setting",
                         "unread-other-sheet-column", "unread-settings-named-column", "unread-settings-column"}
 
+
+
+@pytest.mark.parametrize(("typed", "after"), [("括號：全形", "全形"), ("序號數字: 全形", "全形"),
+                                             ("前言：本章說明", "本章說明")])
+def test_a_value_typed_after_the_colon_of_a_blank_setting_is_said(tmp_path, typed, after):
+    """SPEC §2 (every typed cell accounted for): `括號：全形` with 內容 blank reads 括號 as blank — the
+    annotation after the colon is no value; a warning says so, at the cell, naming where it goes."""
+    from openpyxl import load_workbook
+
+    path = write_workbook(tmp_path / "a.xlsx")
+    book = load_workbook(path)
+    book["報告設定"].append([typed, None])
+    book.save(path)
+    outcome = api.load([path])
+    [warned] = [p for p in outcome.problems if p.code == "setting-value-in-name"]
+    assert warned.location.sheet == "報告設定" and warned.location.cell.startswith("A")
+    assert f"「{after}」" in warned.render() and "B" in warned.render()
+    assert outcome.report is not None and outcome.report.settings.parens == "半形"
+
+
+def test_a_blank_setting_with_nothing_after_its_colon_is_no_warning(tmp_path):
+    from openpyxl import load_workbook
+
+    path = write_workbook(tmp_path / "a.xlsx")
+    book = load_workbook(path)
+    book["報告設定"].append(["括號：", None])
+    book.save(path)
+    assert not [p for p in api.load([path]).problems if p.code == "setting-value-in-name"]

@@ -285,4 +285,12 @@ class SettingsRows:
             return None
         self.seen[header] = number
         note_invisible_name(first, Location(self.file, SETTINGS.name, number, 0, header), self.problems)
+        if not filled(value) and isinstance(first, str):
+            # `括號：全形` with 內容 blank: what follows the colon is an annotation, never read as the
+            # value; said, since it is most likely the value typed into the wrong column (SPEC §2)
+            typed = re.split("[：:]", first.strip(), maxsplit=1)
+            if len(typed) == 2 and typed[1].strip():
+                self.problems.add("setting-value-in-name", Location(self.file, SETTINGS.name, number, 0, header),
+                                  item=_one_line(first), after=_one_line(typed[1].strip()), header=header,
+                                  cell=cell_ref(number, 1))
         return header
