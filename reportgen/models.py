@@ -7,10 +7,7 @@ holds here too.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
-import sys
-from types import ModuleType
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, InstanceOf, field_validator
@@ -40,28 +37,6 @@ def _field(sheet: Sheet, key: str, default: Any = ...) -> Any:
 # (a third of an Activity's validation).
 _Source = InstanceOf[Location]
 _Day = InstanceOf[Day]
-
-
-def _no_plugin_search() -> None:
-    """Spare the first model class pydantic's search for plugins: 10–15 ms, a tenth of `validate`.
-
-    pydantic builds every model's validator through `pydantic.plugin._loader.get_plugins()`; that
-    module imports importlib.metadata (email, csv, socket with it) to scan each installed package's
-    entry points, once a process. reportgen uses no pydantic plugin, so its models are built as with
-    pydantic's own `PYDANTIC_DISABLE_PLUGINS=__all__`, without importing the loader: a stand-in that
-    answers "no plugins". Left alone when the loader is already loaded (another library's models
-    came first: the search is paid) or when PYDANTIC_DISABLE_PLUGINS names plugins to leave out (a
-    deliberate choice of plugins). tests/test_fast_paths.py holds both ways to pydantic's behaviour.
-    """
-    name = "pydantic.plugin._loader"
-    if name in sys.modules or os.environ.get("PYDANTIC_DISABLE_PLUGINS", "__all__") not in ("__all__", "1", "true"):
-        return
-    loader = ModuleType(name, "No pydantic plugins (reportgen.models._no_plugin_search).")
-    loader.get_plugins = tuple  # type: ignore[attr-defined]  # get_plugins() -> (): no plugins
-    sys.modules[name] = loader
-
-
-_no_plugin_search()
 
 
 class _Model(BaseModel):

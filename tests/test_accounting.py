@@ -159,13 +159,25 @@ def test_a_visit_marked_not_to_be_reported_is_counted_and_told_so(tmp_path):
     assert "「訪賓」沒有「列入報告」欄，每一列都會列入報告，不要列入的請刪除該列" in problem.fix
 
 
-def test_a_column_containing_another_sheets_header_is_a_warning(tmp_path):
-    head = {**HEADERS, "活動": [*HEADERS["活動"], "活動日期"]}
+@pytest.mark.parametrize("header", ["活動日期", "主辦單位", "協辦單位", "參與人數", "活動類型"])
+def test_a_column_merely_containing_another_sheets_header_is_a_note(tmp_path, header):
+    """`主辦單位` on 活動 holds 訪賓's `單位`, `活動日期` its `日期`: everyday columns of this sheet, which
+    staff know are not printed (SPEC §2: a column that resembles nothing *this* sheet reads is a note).
+    Only another sheet's header as the whole name is one reportgen reads elsewhere (above)."""
+    head = {**HEADERS, "活動": [*HEADERS["活動"], header]}
     outcome, _text = _load(write_workbook(tmp_path / "a.xlsx", headers=head,
-                                          activities=[{**ACTIVITIES[0], "活動日期": "110/9/8"}]))
+                                          activities=[{**ACTIVITIES[0], header: "本府行政暨國際處"}]))
+    assert outcome.problems.flatten() == []
+
+
+def test_another_sheets_header_as_the_whole_name_gives_no_advice_to_move_the_data(tmp_path):
+    """`日期` on 活動 is 訪賓's header: named, without telling staff to move activity dates to 訪賓."""
+    head = {**HEADERS, "活動": [*HEADERS["活動"], "日期"]}
+    outcome, _text = _load(write_workbook(tmp_path / "a.xlsx", headers=head,
+                                          activities=[{**ACTIVITIES[0], "日期": "110/9/8"}]))
     [problem] = outcome.problems
     assert problem.code == "unread-other-sheet-column" and problem.location.cell == "H1"
-    assert "含有「訪賓」工作表的欄名「日期」" in problem.message
+    assert "是「訪賓」工作表的欄名" in problem.message and "請填到" not in problem.fix
 
 
 def test_the_sheets_own_header_wins_over_a_shorter_one_elsewhere(tmp_path):
@@ -246,7 +258,7 @@ def test_an_unknown_setting_typed_as_a_number_date_or_truth_is_quoted_as_shown(t
     ("內容(舊)", "是「報告設定」的欄名"), ("內容", "是「報告設定」的欄名"),
     ("內容2", "含有「報告設定」的欄名「內容」"), ("新內容", "含有「報告設定」的欄名「內容」"),
     ("項目2", "含有「報告設定」的欄名「項目」"), ("章次", "是「報告設定」的項目名稱"),
-    ("活動標題", "含有「活動」工作表的欄名「標題」"),
+    ("標題", "是「活動」工作表的欄名"),
 ])
 def test_a_settings_column_named_like_something_read_is_a_warning(tmp_path, header, like):
     """報告設定 reads A and B; a column after them named after what reportgen reads is named, as a

@@ -430,9 +430,10 @@ def test_a_build_imports_only_what_it_uses(tmp_path):
                     "conditional": f"{sorted(BUILD_PACKAGES | {'jinja2', 'markupsafe'})} 0"}
 
 
-def _models_in_a_fresh_process(env_value: str | None, first: str = "") -> list[str]:
-    """What a fresh process importing reportgen.models (after `first`) reports: the plugins pydantic
-    sees, whether importlib.metadata was imported, and whether a model still validates."""
+def _models_in_a_fresh_process(env_value: str | None, first: str = "", command: bool = True) -> list[str]:
+    """What a fresh process reports after building reportgen's models — as the `reportgen` command
+    does (`command`: cli.run's first step) or as a library importing them — after `first`: the plugins
+    pydantic sees, whether importlib.metadata was imported, and whether a model still validates."""
     import os
     import subprocess
     import sys
@@ -440,7 +441,8 @@ def _models_in_a_fresh_process(env_value: str | None, first: str = "") -> list[s
     env = {k: v for k, v in os.environ.items() if k != "PYDANTIC_DISABLE_PLUGINS"}
     if env_value is not None:
         env["PYDANTIC_DISABLE_PLUGINS"] = env_value
-    script = (f"{first}\nimport sys, pydantic\nfrom reportgen.models import Settings\n"
+    start = "from reportgen import cli\ncli._no_pydantic_plugin_search()\n" if command else ""
+    script = (f"{first}\n{start}import sys, pydantic\nfrom reportgen.models import Settings\n"
               "from pydantic.plugin._loader import get_plugins\n"
               "print(list(get_plugins()), 'importlib.metadata' in sys.modules)\n"
               "try:\n    Settings(chapter=0, title='', start=None, end=None)\nexcept pydantic.ValidationError as e:\n"
@@ -451,7 +453,7 @@ def _models_in_a_fresh_process(env_value: str | None, first: str = "") -> list[s
 
 
 @pytest.mark.parametrize("env_value", [None, "__all__", "1", "true"])
-def test_models_are_built_without_searching_for_pydantic_plugins(env_value):
+def test_the_command_builds_models_without_searching_for_pydantic_plugins(env_value):
     """Unset, or set to turn every plugin off, pydantic is told "no plugins" without its entry-point
     search (importlib.metadata and the email package: 10–15 ms of every run); models validate as before."""
     plugins, validated = _models_in_a_fresh_process(env_value)
@@ -459,12 +461,14 @@ def test_models_are_built_without_searching_for_pydantic_plugins(env_value):
     assert validated.startswith("rejected ")
 
 
-def test_pydantic_s_own_plugin_search_is_kept_when_chosen_or_already_made():
+def test_pydantic_s_own_plugin_search_is_kept_when_chosen_already_made_or_for_a_library():
     """PYDANTIC_DISABLE_PLUGINS naming plugins to leave out is a choice of the others: pydantic's loader
-    runs. A loader some other library's models loaded first is left in place."""
+    runs. A loader some other library's models loaded first is left in place. A program importing
+    reportgen's models (not the command) keeps pydantic's plugins."""
     assert _models_in_a_fresh_process("some_plugin")[0] == "[] True"
     first = "from pydantic import BaseModel\nclass Other(BaseModel):\n    x: int = 0"
     assert _models_in_a_fresh_process(None, first)[0] == "[] True"
+    assert _models_in_a_fresh_process(None, command=False)[0] == "[] True"
 
 
 def test_the_fact_markers_are_found_through_their_bytes():

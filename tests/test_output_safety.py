@@ -163,6 +163,14 @@ def test_report_in_a_folder_inside_an_input_folder_refused(scene):
     assert not (scene.root / "inputs" / "sub").exists()
 
 
+def test_report_in_a_linked_folder_inside_an_input_folder_refused(scene):
+    """"resolved paths compared": a link naming a folder inside the input folder is that folder."""
+    (scene.root / "inputs" / "sub").mkdir()
+    (scene.root / "lnk").symlink_to(scene.root / "inputs" / "sub")
+    scene.refuses("validate", "--report", "lnk/r.xlsx", message="位於輸入資料夾 inputs 之內")
+    assert list((scene.root / "inputs" / "sub").iterdir()) == []
+
+
 def test_report_replaces_an_earlier_report(scene):
     scene.run("validate", "--report", "r.xlsx", code=0, changes=("r.xlsx",))
     bad = write_workbook(scene.root / "bad.xlsx", activities=[{**ACTIVITIES[0], "開始日期": "110/2/30"}])

@@ -101,3 +101,17 @@ def test_header_only_sheets_of_a_second_workbook_count_as_absent(tmp_path, secti
     assert api.preview_text(outcome) == api.preview_text(api.load([folder / "a.xlsx"]))
     result = _build(tmp_path, folder)
     assert result.code == 0, result.out + result.err
+
+
+def test_a_sheet_whose_only_row_is_data_is_not_taken_for_a_header_only_sheet(tmp_path):
+    """A 訪賓 tab whose header row was deleted, one visit left in row 1: no column it names is read,
+    so it is no header row; the visit is never dropped unsaid (SPEC §2: every cell accounted for)."""
+    from openpyxl import load_workbook
+
+    path = write_workbook(tmp_path / "a.xlsx")
+    book = load_workbook(path)
+    book["訪賓"].delete_rows(1)
+    book.save(path)
+    outcome = api.load([path])
+    missing = [p for p in outcome.problems if p.code == "missing-column" and p.location.sheet == "訪賓"]
+    assert missing and outcome.report is None

@@ -41,7 +41,9 @@ def test_a_cut_intro_leaves_the_clause_before_it_ending_with_a_full_stop(tmp_pat
 
 
 @pytest.mark.parametrize(("before", "ended"), [("計{{ 案數 }}案，", "計1案。"), ("計{{ 案數 }}案", "計1案。"),
-                                               ("計{{ 案數 }}案；", "計1案。"), ("計{{ 案數 }}案。", "計1案。")])
+                                               ("計{{ 案數 }}案；", "計1案。"), ("計{{ 案數 }}案。", "計1案。"),
+                                               ("主題為“城市外交！”", "主題為“城市外交！”"),
+                                               ("主題為「城市外交」", "主題為「城市外交」。")])
 def test_an_intro_paragraph_cut_leaves_the_paragraph_before_it_ending_as_a_sentence(tmp_path, before, ended):
     """The intro alone in its paragraph (a blank line before it): "the sentence before it" is the
     previous paragraph's last, which then ends with 。."""

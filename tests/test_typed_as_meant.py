@@ -81,7 +81,8 @@ def test_a_placeholder_with_single_braces_is_a_warning_showing_the_double_form(t
 
 
 @pytest.mark.parametrize(("typed", "fixed"), [("{期間}}", "{{ 期間 }}"), ("｛案數｝｝", "{{ 案數 }}"),
-                                              ("{{ 人數 }", "{{ 人數 }}"), ("{{期間}", "{{ 期間 }}")])
+                                              ("{{ 人數 }", "{{ 人數 }}"), ("{{期間}", "{{ 期間 }}"),
+                                              ("{{ 期間 }}}", "{{ 期間 }}")])
 def test_a_placeholder_with_unpaired_braces_is_a_warning_showing_the_double_brace_form(tmp_path, typed, fixed):
     sections = [SECTIONS[0], {**SECTIONS[1], "前言": f"本府{typed}接待訪賓。主要訪團為："}]
     outcome, _ = _load(write_workbook(tmp_path / "a.xlsx", sections=sections))
@@ -126,6 +127,13 @@ def test_a_preface_naming_the_period_itself_is_not_warned_about(tmp_path):
     ("甲市長\n經濟及能源部乙部長", "甲市長及經濟及能源部乙部長"),  # one a line: 及 inside a name
     ("經濟及能源部甲部長\n乙市長\n丙局長", "經濟及能源部甲部長、乙市長及丙局長"),
     ("甲市長\n衛生福利部乙部長與丙大使", "甲市長、衛生福利部乙部長與丙大使"),
+    # an organisation holding 及 beside a 、: names to join (the example's own organisations)
+    ("聖文森及格瑞那丁龔薩福總理、甲部長", "聖文森及格瑞那丁龔薩福總理及甲部長"),
+    ("馬來西亞友誼及貿易中心何瑞萍代表、王大明副代表", "馬來西亞友誼及貿易中心何瑞萍代表及王大明副代表"),
+    # titles and Latin names a 及 follows: two people, as typed
+    ("甲市長\n乙總監及丙經理", "甲市長、乙總監及丙經理"),
+    ("甲市長\n乙創辦人及丙負責人", "甲市長、乙創辦人及丙負責人"),
+    ("Mr. John Smith及Ms. Jane Doe\n甲市長", "Mr. John Smith及Ms. Jane Doe、甲市長"),
 ])
 def test_a_representatives_cell_already_written_as_a_list_prints_as_typed(tmp_path, typed, printed):
     outcome, text = _load(write_workbook(tmp_path / "a.xlsx", visits=[{**VISITS[0], "代表": typed}]))

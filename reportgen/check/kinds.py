@@ -186,29 +186,24 @@ def _prose(text: _Text, cell: Cell, col: Column, ctx: Context) -> object:
     return _nonempty(paragraphs, "".join(paragraphs), cell, col, ctx)
 
 
-# A 及/與 (or 以及) right after a title (市長及…, 大使與…, 教授以及…): a conjunction between two people, not
-# part of an organisation's name (經濟及能源部, 衛生及福利部, 商務及經濟發展局).
+# A 及/與 (or 以及) joining two people: right after a title (市長及…, 大使與…, 總監及…, 教授以及…) or a
+# Latin name (John Smith及…), not inside an organisation's name (經濟及能源部, 聖文森及格瑞那丁,
+# 馬來西亞友誼及貿易中心), whose character before it names no person.
 _JOINED_AFTER_TITLE = re.compile(
-    "(?:長|使|官|師|主席|主任|代表|教授|大臣|首相|外相|總統|總理|經理|助理|總裁|領事|理事|參事|董事|知事"
-    "|幹事|議員|委員|專員|研究員|博士|議士|爵士|夫人|先生|女士|小姐|參贊|秘書|顧問|主委|代辦)以?[及與]")
+    "(?:[長使官師席任表授臣相統理裁事員士人姐生贊書問委辦監軍校務者輯屬記導]|[A-Za-z.])以?[及與]")
 
 
 def _written_list(value: str, parens: str) -> bool:
-    """Whether a 代表 cell is a list staff already wrote out, to be printed as typed (SPEC §4: never
-    joined again into 甲市長及乙副市長及丙局長).
+    """Whether a 代表 cell is a list staff already wrote out, printed as typed (SPEC §4: never joined
+    again into 甲市長及乙副市長及丙局長), or names to be joined `A及B`, `A、B及C` (SPEC §3).
 
-    The rule, line by line: a line is a written-out list when it holds a 及/與 and either a 、 too
-    (`甲市長、乙副市長及丙局長`, `甲市長及乙副市長、丙局長`: a list typed inline, whichever item
-    carries the conjunction) or the 及/與 follows a title (`乙副市長及丙局長` on a line of its own).
-    Names given one a line are otherwise joined as usual, a 及 inside a name included
-    (`甲市長⏎經濟及能源部乙部長` → 甲市長及經濟及能源部乙部長)."""
-    for line in value.split("\n"):
-        if "及" not in line and "與" not in line:
-            continue
-        line = normalize.line_text(line, parens)  # `市長 及 乙` → `市長及乙`
-        if "、" in line or _JOINED_AFTER_TITLE.search(line):
-            return True
-    return False
+    The rule: the cell holds a 及/與 joining two people — one right after a title or a Latin name
+    (`甲市長、乙副市長及丙局長`, `甲市長及乙副市長、丙局長`, `乙總監及丙經理` on a line of its own).
+    A 及 inside an organisation's name joins nobody: `聖文森及格瑞那丁龔薩福總理、甲部長` and
+    `甲市長⏎經濟及能源部乙部長` are names to join (…總理及甲部長, 甲市長及經濟及能源部乙部長)."""
+    if "及" not in value and "與" not in value:
+        return False
+    return _JOINED_AFTER_TITLE.search(normalize.line_text(value.replace("\n", "、"), parens)) is not None
 
 
 def _items(text: _Text, cell: Cell, col: Column, ctx: Context) -> object:

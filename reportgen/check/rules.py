@@ -426,7 +426,7 @@ def _finished(paragraph: str) -> str:
         return paragraph
     if text[-1] in _CLAUSE_ENDS:
         return text[:-1] + "。"
-    core = text.rstrip(_CLOSING)
+    core = text.rstrip(_CLOSING + "”’\"'")  # a full stop inside closing quotes of any kind
     if core and core[-1] in _SENTENCE_ENDS:
         return text
     return text + "。"
@@ -446,7 +446,7 @@ def drop_dangling(paragraphs: list[str]) -> tuple[list[str], str]:
             break
         if kept_paragraphs and not kept_paragraphs[-1].endswith(_INTRO_ENDS):
             kept_paragraphs[-1] = _finished(kept_paragraphs[-1])
-    return kept_paragraphs, "、".join(cuts)
+    return kept_paragraphs, "」「".join(cuts)  # quoted in the message as 「…」: one quote each
 
 
 def dangling_contents(rows: Sequence[Converted], problems: Problems) -> None:

@@ -339,9 +339,9 @@ def _check_joined_values(ast) -> None:
 # A placeholder typed with single braces (`{期間}`, `｛案數｝`), or with a brace short on one side
 # (`{期間}}`, `{{期間}`): Jinja prints the first two literally and stops at the last, and says
 # nothing of the name that was meant. Double braces on both sides match too and are skipped.
-_SINGLE = re.compile(r"(?<![{｛])(?P<open>[{｛]{1,2})[\s\u3000]*(?P<name>"
+_SINGLE = re.compile(r"(?<![{｛])(?P<open>[{｛]{1,3})[\s\u3000]*(?P<name>"
                      + "|".join(sorted(map(re.escape, PLACEHOLDERS), key=len, reverse=True))
-                     + r")[\s\u3000]*(?P<close>[}｝]{1,2})(?![}｝])")
+                     + r")[\s\u3000]*(?P<close>[}｝]{1,3})(?![}｝])")
 # A year and month written out (`110年7月`, `2021年7月`), and the month that may follow (`至12月`),
 # the first 月 left out too (`110年7至12月`).
 _TO = r"[\s\u3000]*[至到~～\-－][\s\u3000]*"
@@ -356,8 +356,8 @@ def preface_notes(source: str, period: tuple[dt.date, dt.date] | None) -> list[t
     `init --from` that still names the old half-year."""
     notes: list[tuple[str, dict[str, str]]] = []
     for match in _SINGLE.finditer(source):
-        if len(match.group("open")) == len(match.group("close")) == 2:
-            continue  # `{{ 期間 }}`: as it should be
+        if len(match.group("open")) == len(match.group("close")) > 1:
+            continue  # `{{ 期間 }}`: as it should be (`{{{ 期間 }}}` is Jinja's to refuse, bad-template)
         code = "single-brace" if len(match.group("open")) == len(match.group("close")) == 1 else "unpaired-brace"
         notes.append((code, {"typed": match.group(), "fixed": f"{{{{ {match.group('name')} }}}}"}))
     if period is not None:

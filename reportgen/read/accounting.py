@@ -165,7 +165,9 @@ def note_resembling_columns(spec: Sheet, file: str, header_row: Sequence[object]
         if name in known or is_note_name(value):  # a repeated header (reported) or notes
             continue
         like = resembled(name, known)
-        other = _longest_read(name, elsewhere)
+        # Another sheet's header counts when it is the whole name (訪賓's `列入報告`): contained in a
+        # longer one (`主辦單位`, `參與人數`) it is an everyday column of this sheet, and the notes it holds.
+        other = next((each for each in elsewhere if each.name == name), None)
         if like is None and other is None:
             continue
         where = _where(grid, index)
@@ -186,12 +188,13 @@ def _where(grid: Sequence[Sequence[object]], index: int, start: int = 1) -> str:
 
 
 def _advice(spec: Sheet, other: ReadName) -> str:
-    """Where the column's data belongs; for another sheet's 列入報告 on a sheet without one, how a
-    row is left out here (staff expect 否 to leave it out, yet it counts)."""
+    """For another sheet's 列入報告 on a sheet without one, how a row is left out here (staff expect
+    否 to leave it out, yet it counts); else nothing: the column's data may belong in this sheet's
+    own columns as well as in the other sheet, which only the person knows."""
     if (not spec.include and other.sheet.include
             and other.header == other.sheet.by_key(other.sheet.include).header):
         return f"「{spec.name}」沒有「{other.header}」欄，每一列都會列入報告，不要列入的請刪除該列；"
-    return f"這一欄的資料要列入報告，請填到「{other.sheet.name}」工作表；"
+    return "要印出的內容請寫進上列的欄位；"
 
 
 def _one_line(value: object) -> str:
@@ -236,12 +239,16 @@ def note_unnamed_settings_columns(file: str, grid: Sequence[Sequence[object]], p
     header_row = grid[0] if grid and header_name(grid[0][0] if grid[0] else None) == header_name(
         SETTINGS_KEY_HEADER) else ()
     width = max((len(row) for row in grid), default=0)
-    names = sorted(read_names(), key=lambda each: each.sheet is not SETTINGS)  # its own names first
+    own = [each for each in read_names() if each.sheet is SETTINGS]
+    others = [each for each in read_names() if each.sheet is not SETTINGS]
     for index in range(2, width):
         if index < len(header_row) and filled(header_row[index]):
             value = header_row[index]
             name = whole_name(value)
-            found = None if is_note_name(value) else _longest_read(name, names)
+            # its own names contained (`內容(舊)`, `新內容`), another sheet's as the whole name (`章次`
+            # aside, `標題`): `活動日期` beside the settings is a note
+            found = None if is_note_name(value) else (
+                _longest_read(name, own) or next((each for each in others if each.name == name), None))
             if found is not None:
                 problems.add("unread-settings-named-column",
                              Location(file, SETTINGS.name, 1, index, _one_line(value)),

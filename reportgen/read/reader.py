@@ -260,8 +260,11 @@ def _read_table(spec: Sheet, file: str, grid: list[list[object]], problems: Prob
     ranges = merged_ranges(sheet, facts.merged)
     merged = header_merges(ranges)
     missing = [col for col in spec.columns if col.required and col.header not in columns]
-    # SPEC §2: a sheet holding only its header row (whatever headers it has) counts as absent
-    if missing and (found or _unread_data(grid, header_row, set(columns.values()))):
+    # SPEC §2: a sheet holding only its header row counts as absent. A first row naming no column
+    # reportgen reads is no header row but data (a header row deleted): its cells are never dropped
+    # unsaid, so the missing headers are errors as ever.
+    headerless = not columns and any(_filled(value) for value in header_row)
+    if missing and (found or headerless or _unread_data(grid, header_row, set(columns.values()))):
         for col in missing:
             problems.add("missing-column", Location(file, spec.name, header=col.header),
                          note=merged_header_note(merged), help=col.help.rstrip("。"))

@@ -70,16 +70,16 @@ def check_output(path: Path, kind: OutputKind, *, inputs: Sequence[Path] = (),
         hint = "（PDF 或 .odt 請加 --pdf 或 --odt，會另存在 .docx 旁）" if kind is DOCX else ""
         raise FatalError(f"{kind.what} {path} 的副檔名須為 {kind.suffix}{hint}。請改用以 {kind.suffix} 結尾的檔名。")
     if kind is REPORT:
-        around = [path.parent, *Path(os.path.abspath(path.parent)).parents]
+        # the folders holding it, the way they are named and as links resolve (SPEC §6: resolved paths)
+        around = [*Path(os.path.abspath(path.parent)).parents, *Path(os.path.realpath(path.parent)).parents]
         for folder in _folders(inputs):
+            elsewhere = "請存到輸入資料夾以外的資料夾" + ("" if _inside(Path("outputs"), folder) else "，例如 outputs/")
             if same_file(path.parent, folder):
-                raise FatalError(
-                    f"檢核報告 {path} 位於輸入資料夾 {folder} 中，下次執行時會被當成活頁簿讀入。"
-                    "請存到其他資料夾，例如 outputs/。")
-            if any(same_file(above, folder) for above in around[1:]):  # SPEC §6: not inside one at all
-                raise FatalError(
-                    f"檢核報告 {path} 位於輸入資料夾 {folder} 之內；輸入資料夾只放要讀的活頁簿。"
-                    "請存到其他資料夾，例如 outputs/。")
+                raise FatalError(f"檢核報告 {path} 位於輸入資料夾 {folder} 中，下次執行時會被當成活頁簿讀入。"
+                                 f"{elsewhere}。")
+            if any(same_file(above, folder) for above in around):  # SPEC §6: not inside one at all
+                raise FatalError(f"檢核報告 {path} 位於輸入資料夾 {folder} 之內；輸入資料夾只放要讀的活頁簿。"
+                                 f"{elsewhere}。")
     if info is None:
         return  # nothing there yet: nothing to protect
     if not info.st_mode & stat.S_IWUSR:
@@ -321,6 +321,11 @@ def _folders(inputs: Sequence[Path]) -> list[Path]:
         except OSError:
             continue  # reported when the inputs are read
     return folders
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    """Whether `path` is `folder` or lies in it, links resolved."""
+    return any(same_file(above, folder) for above in (path, *Path(os.path.realpath(path)).parents))
 
 
 def same_file(a: Path, b: Path) -> bool:
