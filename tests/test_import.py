@@ -521,3 +521,12 @@ def test_a_paragraph_ending_with_a_colon_and_nothing_after_it_is_said(tmp_path):
     assert "「110年9月8日辦理，說明如下：」" in warned[6] and "這一項" in warned[6] and "會刪去這一句" in warned[6]
     assert "「乙：」" in warned[7] and "會刪去結尾的「：」" in warned[7]
     assert "「本節內容如下：」" in warned[12] and "這一節" in warned[12]
+
+
+def test_an_import_without_a_period_says_so_not_none(tmp_path):
+    """No full date and no item: the summary says the period is to be filled, never Python's `None`."""
+    source = tmp_path / "c.txt"
+    source.write_text("貳拾陸、國際事務\n一、交流活動\n", encoding="utf-8")
+    result = run_cli("import", source, "-o", tmp_path / "c.xlsx")
+    assert result.code == 0
+    assert "None" not in result.out and "報告期間 未定" in result.out

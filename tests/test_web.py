@@ -184,11 +184,28 @@ def test_a_template_that_is_not_a_word_file_says_so_instead_of_no_problems(tmp_p
     assert response.status_code == 200
     assert "docx" not in download_links(response.text)
     refusal = by_id(response.text, "refusal")
-    assert "範本.docx" in refusal and "不是有效的 Word 文件" in refusal
+    assert "範本 範本.docx 是 Excel 活頁簿，不是 Word 文件" in refusal  # its own words, as build says (SPEC §6)
     assert 'class="status bad"' in response.text
     assert by_id(response.text, "no-problems").startswith("活頁簿本身沒有發現任何問題；Word 文件因上面的原因沒有產生")
     assert by_id(response.text, "no-docx").startswith("Word 文件：未產生")
     assert "<title>無法產生 Word 文件" in response.text
+
+
+def test_a_template_missing_styles_lists_every_finding_as_build_does(tmp_path):
+    """SPEC §6: `build --template` runs the template check and every problem is reported: the page
+    lists each missing style and the warnings, as `build --template` prints them, and builds nothing."""
+    import docx
+
+    python_docx_default = tmp_path / "預設.docx"  # python-docx's own template: none of the chapter's styles
+    docx.Document().save(python_docx_default)
+    response = upload(client(), EXAMPLE, template=python_docx_default)
+    assert response.status_code == 200 and "docx" not in download_links(response.text)
+    shown = re.findall(r'<li class="template-warning">(.*?)</li>', response.text, re.S)
+    built = run_cli("build", EXAMPLE, "-o", tmp_path / "x.docx", "--template", python_docx_default)
+    printed = built.err.splitlines()[:-1]
+    assert [html.unescape(line) for line in shown] == printed
+    assert len([line for line in shown if "缺少段落樣式" in line]) == 2
+    assert "缺少必要的樣式" in by_id(response.text, "refusal")
 
 
 LETTER_JA = (replace_text('<w:pgSz w:w="11906" w:h="16838"/>', '<w:pgSz w:w="12240" w:h="15840"/>'),
@@ -325,7 +342,25 @@ def test_libreoffice_temporary_paths_are_not_shown(monkeypatch):
         pipeline.pdf(pipeline.Download("本章.docx", b"PK", pipeline.DOCX))
     message = caught.value.message
     assert "reportgen-soffice" not in message and "/tmp" not in message and "reportgen-web" not in message
-    assert message.startswith("LibreOffice 無法將 chapter.docx 轉成 PDF（結束代碼 1）：Error: source file could not be")
+    assert message.startswith("LibreOffice 無法將 本章.docx 轉成 PDF（結束代碼 1）：Error: source file could not be")
+    assert "已產生" not in message  # the page's own Word file: nothing to tell
+
+
+def test_a_failed_pdf_conversion_is_told_whole_in_the_page_s_terms(monkeypatch):
+    """The converter's message, every sentence of it, naming the download; its advice to reinstall
+    LibreOffice (which runs on the server) replaced by what staff can do."""
+    from reportgen.write import convert
+
+    def failing(docx, kinds, **options):
+        raise pipeline.FatalError(f"LibreOffice 無法將 {docx.name} 轉成 PDF（結束代碼 1）。請確認 LibreOffice "
+                                  "能正常開啟這份 Word 文件，必要時重新安裝 LibreOffice 後再試。"
+                                  f"Word 文件 {docx} 已產生，不受影響。")
+
+    monkeypatch.setattr(convert, "convert", failing)
+    with pytest.raises(pipeline.FatalError) as caught:
+        pipeline.pdf(pipeline.Download("國際事務.docx", b"PK", pipeline.DOCX))
+    assert caught.value.message == ("LibreOffice 無法將 國際事務.docx 轉成 PDF（結束代碼 1）。"
+                                    "請稍後再試；若一直如此，請洽系統管理人員。")
 
 
 def test_no_pdf_link_without_libreoffice(monkeypatch):
@@ -1440,3 +1475,14 @@ def test_the_console_says_in_chinese_what_the_servers_parts_say_in_english():
     assert said("python_multipart.multipart", "Expected boundary character %r, got %r at index %d", 45, 120, 2) == \
         "收到格式不正確的上傳表單，已拒絕。"
     assert said("reportgen.web", "檢核 %d 本", 3) == "檢核 3 本"
+
+
+def test_an_office_lock_file_uploaded_with_its_workbook_is_left_out(tmp_path):
+    """SPEC §2: a folder build skips `~$*` lock files; uploads merge as a folder does, so a lock file
+    chosen with the workbooks is left out rather than refusing the upload."""
+    c = client()
+    lock = tmp_path / f"~${EXAMPLE.name}"
+    lock.write_bytes(b"\x0bOwner" + b" " * 150)
+    response = upload(c, EXAMPLE, lock)
+    assert response.status_code == 200 and "docx" in download_links(response.text)
+    assert f"~${EXAMPLE.name}" not in by_id(response.text, "status")

@@ -351,6 +351,23 @@ def overflow(page) -> int:
     return page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
 
 
+def test_a_long_workbook_name_keeps_the_filters_within_the_page(browser, server, bad_books, tmp_path):
+    """The longest name the page keeps (66 CJK characters) in the 檔案 filter, at 1024 px: no sideways
+    scrolling (the list shows the name whole; the closed box stays in its card)."""
+    import shutil
+
+    long = tmp_path / ("國際事務科承辦人" * 8 + "甲乙.xlsx")
+    shutil.copy(bad_books[0], long)
+    context = browser.new_context(viewport={"width": 1024, "height": 800}, locale="zh-TW")
+    page = context.new_page()
+    try:
+        upload(page, server, long, bad_books[1])
+        assert page.is_visible("#filter-file")
+        assert overflow(page) == 0
+    finally:
+        context.close()
+
+
 @pytest.mark.parametrize("viewport", [PHONE, {"width": 1280, "height": 900}], ids=["phone", "desktop"])
 def test_results_fit_the_width_and_come_into_view(browser, server, bad_books, viewport):
     context = browser.new_context(viewport=viewport, locale="zh-TW")

@@ -283,6 +283,9 @@ async def read_upload(request: Request, config: ServeConfig) -> tuple[list[pipel
         raise Refused(400, "上傳中斷，請重新上傳。") from None
     except TimeoutError:
         raise Refused(408, "上傳時間過長，已停止接收；請檢查網路連線後再試。") from None
+    # An Office lock file (`~$活動.xlsx`) chosen with its workbook is left out, as `build FOLDER`
+    # skips it (SPEC §2); chosen alone, the check says what it is.
+    workbooks = [u for u in workbooks if not u.name.startswith("~$")] or workbooks
     _check_names(workbooks, template, config)
     return workbooks, template
 

@@ -167,13 +167,24 @@ def check(workbooks: list[Upload], template: Upload | None = None, folder: Path 
         checked.widths = indent_classes(checked.paragraphs)
         checked.text = api.preview_text(outcome)
         try:
+            # as `build --template` does: a file of another kind in its own words, then the
+            # template check's every finding (all missing styles, the warnings), then the chapter
+            from ..write.outputs import check_template_file
+            from ..write.template_check import blocking
+
+            shown = template_path if template_path is not None else api.default_template()
+            if template_path is not None:
+                check_template_file(template_path, otherwise="不上傳範本，改用內建範本")
+            findings = api.template_findings(outcome, template_path)
+            checked.template_warnings = [_without_folder(f.render(shown), work) for f in findings]
+            if blocking(findings):
+                checked.build_refusal = f"範本 {shown.name} 缺少必要的樣式，無法用來產生本章（見下列說明）。"
+                return checked
             data = api.render_docx(outcome, template_path)
-            warnings = api.template_warnings(outcome, template_path)
         except FatalError as exc:
             checked.build_refusal = _without_folder(exc.message, work)
             return checked
-        checked.template_warnings = [_without_folder(line, work) for line in warnings]
-        checked.summary = api.summary(outcome, template_warning_count=len(warnings))  # as build counts them
+        checked.summary = api.summary(outcome, template_warning_count=len(findings))  # as build counts them
         settings = outcome.report.settings
         checked.docx = Download(f"{safe_file_title(settings.title, f'第{settings.chapter}章')}.docx", data, DOCX)
     return checked
@@ -207,7 +218,10 @@ def pdf(docx: Download, folder: Path | None = None) -> Download:
         try:
             (converted,) = convert(path, ["pdf"])
         except FatalError as exc:
-            message = _without_folder(exc.message.split("Word 文件")[0], work)
+            message = exc.message.split(f"Word 文件 {path}")[0]  # the page's Word file is untouched: no news
+            if "請確認 LibreOffice" in message:  # LibreOffice runs on the server: not the staff's to mend
+                message = message.split("請確認 LibreOffice")[0] + "請稍後再試；若一直如此，請洽系統管理人員。"
+            message = _without_folder(message, work).replace(path.name, docx.name)  # the name staff know
             raise FatalError(_without_soffice_paths(message)) from exc
         return Download(str(Path(docx.name).with_suffix(".pdf")), converted.read_bytes(), "application/pdf")
 

@@ -6,6 +6,7 @@ Chinese page, then removes the server's scratch folder (scratch.py) before the p
 
 from __future__ import annotations
 
+import errno
 import ipaddress
 import logging
 import os
@@ -58,6 +59,9 @@ def _bind(host: str, port: int) -> socket.socket:
         sock.close()
         if exc.errno in (98, 48, 10048):  # EADDRINUSE on Linux, macOS, Windows
             raise FatalError(f"連接埠 {port} 已被其他程式使用；請以 --port 指定其他號碼，例如 --port 8001。") from exc
+        if exc.errno in (errno.EADDRNOTAVAIL, 10049):  # a valid address, but none of this machine's
+            raise FatalError(f"這台電腦沒有 {host} 這個網路位址；請以 --host 指定本機的 IP，"
+                             "或用 0.0.0.0 接受所有網路介面。") from exc
         if isinstance(exc, socket.gaierror):
             raise FatalError(f"找不到主機位址 {host}；請以 --host 指定本機的 IP，"
                              "或用 0.0.0.0 接受所有網路介面。") from exc

@@ -35,6 +35,10 @@
       var files = Array.prototype.slice.call(input.files);
       if (files.length > maxCount) return "一次最多上傳 " + maxCount + " 個活頁簿，您選了 " + files.length + " 個。";
       for (var i = 0; i < files.length; i++) {
+        if (/\.xls$/i.test(files[i].name)) {  // the server's own words for Excel 97-2003
+          return "「" + files[i].name + "」是舊版 Excel 活頁簿（.xls），無法讀取。請在 Excel 或 Calc 開啟後「另存為」.xlsx 活頁簿再上傳。";
+        }
+        if (/^~\$/.test(files[i].name)) continue;  // Office's lock file: left out, as a folder build skips it
         if (!accepted.test(files[i].name)) return "「" + files[i].name + "」不是活頁簿（.xlsx、.xlsm 或 .ods）。";
         if (files[i].size > maxFile) return "「" + files[i].name + "」超過每個檔案 " + formatMb(maxFile) + " 的上限。";
         total += files[i].size;
