@@ -374,3 +374,22 @@ def test_template_with_a_dtd_is_refused(cli, tmp_path, project):
     assert result.code == 2
     assert result.err.startswith("錯誤：範本 evil.docx 的樣式表含有不允許的 DTD 宣告")
     assert not (tmp_path / "out.docx").exists()
+
+
+def test_a_row_with_only_its_height_set_far_down_is_read(tmp_path, cli):
+    """SPEC §2 "Reading stops after the last non-empty row": a row element holding no cell (its height
+    set on row 1,048,576) makes python-calamine allocate nothing, so the workbook is read; a cell
+    there, even one holding only formatting, would (calamine's grid spans it), and stays refused."""
+    from openpyxl import load_workbook
+    from openpyxl.styles import Font
+
+    from helpers import write_workbook
+
+    book = write_workbook(tmp_path / "a.xlsx")
+    workbook = load_workbook(book)
+    workbook["活動"].row_dimensions[1_048_576].height = 30
+    workbook.save(book)
+    assert cli("validate", book).code == 0
+    workbook["活動"].cell(1_000_000, 7).font = Font(bold=True)
+    workbook.save(book)
+    assert "使用範圍過大" in cli("validate", book).err

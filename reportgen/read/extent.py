@@ -129,9 +129,15 @@ def window_extent(window: bytes) -> tuple[int, int]:
 
 
 def largest(found: list[tuple[bytes, bytes]]) -> tuple[int, int]:
-    """Distinct values first: a sheet repeats the same few columns on every row."""
-    row = max(map(int, {digits for _, digits in found}))
-    column = max(column_index(letters.decode().upper()) + 1 for letters in {letters for letters, _ in found})
+    """The last row and column the cells' references name; a row's own reference (digits alone)
+    spans nothing: the reader's grid ends at its last cell, and a row element holding none (its
+    height set far down the sheet) is no reason to refuse a workbook. Distinct values first: a
+    sheet repeats the same few columns on every row."""
+    cells = {(letters, digits) for letters, digits in found if letters}
+    if not cells:
+        return 0, 0
+    row = max(map(int, {digits for _, digits in cells}))
+    column = max(column_index(letters.decode().upper()) + 1 for letters in {letters for letters, _ in cells})
     return row, column
 
 
@@ -184,10 +190,9 @@ def follow(chunks: Iterable[bytes]) -> tuple[int, int]:
         nonlocal last_row, last_column, row, column
         for start in _START.finditer(whole):
             named_column, named_row = _reference(start.group(2))
-            if start.group(1) == b"row":
+            if start.group(1) == b"row":  # a row holding no cell (a height set far down) spans nothing
                 row = named_row or row + 1
                 column = 0
-                last_row = max(last_row, row)
             else:
                 column = named_column or column + 1
                 last_row, last_column = max(last_row, named_row or row), max(last_column, column)
