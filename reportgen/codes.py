@@ -121,6 +121,9 @@ CODES: dict[str, Code] = {
                                      "「{data}」的內容會重複印出。",
                                   "類型為「{kind}」的節只能有一節；請把其他節改為別的類型或刪除。"),
     "empty-section": Code(W, "節次 {number}「{title}」{nothing}{cut}。", "{advice}"),
+    "typed-label": Code(W, "「{header}」的「{title}」開頭已有編號「{label}」；"
+                           "本章的編號由 reportgen 自動加上，會印出兩次編號。",
+                        "請刪除開頭的「{label}」，只寫{header}本身。"),
     "dangling-intro": Code(W, "前言以「：」結尾，但後面沒有名單；已刪去最後一句「{sentence}」。",
                            "若要保留這一句，請改寫前言的結尾。"),
     "dangling-content": Code(W, "內容的最後一段以「：」結尾，但後面沒有要介紹的內容；已刪去最後一句「{sentence}」。",

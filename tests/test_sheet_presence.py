@@ -115,3 +115,17 @@ def test_a_sheet_whose_only_row_is_data_is_not_taken_for_a_header_only_sheet(tmp
     outcome = api.load([path])
     missing = [p for p in outcome.problems if p.code == "missing-column" and p.location.sheet == "訪賓"]
     assert missing and outcome.report is None
+
+
+def test_a_title_row_above_the_headers_is_named_in_the_missing_column_errors(tmp_path):
+    """A title row above the header row (`111年上半年 外賓來訪紀錄` in row 1, a habit): the errors say
+    which row holds the headers and what to delete, not only "add 日期 to row 1"."""
+    path = write_workbook(tmp_path / "a.xlsx")
+    book = load_workbook(path)
+    book["訪賓"].insert_rows(1, 2)
+    book["訪賓"]["A1"] = "110年下半年 外賓來訪紀錄"
+    book.save(path)
+    outcome = api.load([path])
+    missing = [p for p in outcome.problems if p.code == "missing-column" and p.location.sheet == "訪賓"]
+    assert missing and all("第 3 列看起來才是欄名列" in p.message and "刪除上方的 2 列" in p.message
+                           for p in missing)

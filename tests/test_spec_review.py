@@ -306,3 +306,24 @@ def test_a_row_holding_only_invisible_characters_is_empty_and_named(tmp_path):
     outcome, _ = _load(write_workbook(tmp_path / "a.xlsx", activities=activities))
     assert _codes(outcome) == [("活動", "B3", "invisible-chars"), ("活動", "E3", "invisible-chars")]
     assert outcome.report is not None and len(outcome.report.activities) == 1
+
+
+# --- §3: labels are the tool's ------------------------------------------------------------------------
+# "Labels are literal text" that build writes: one typed before a title prints twice.
+
+def test_a_label_typed_before_a_title_is_a_warning_and_printed_as_typed(tmp_path):
+    outcome, lines = _load(write_workbook(
+        tmp_path / "a.xlsx", settings={**SETTINGS, "章名": "貳拾陸、國際事務"},
+        sections=[{**SECTIONS[0], "節名": "一、交流專案"}, SECTIONS[1]],
+        activities=[{**ACTIVITIES[0], "標題": "(一) 與日本京都市簽署協定"},
+                    {**ACTIVITIES[0], "標題": "2.國際志工", "開始日期": "110/9/9", "內容": "志工服務。"},
+                    {**ACTIVITIES[0], "標題": "(視訊)會議", "開始日期": "110/9/10", "內容": "會議。"}]))
+    typed = [(p.location.sheet, p.location.cell) for p in outcome.problems if p.code == "typed-label"]
+    assert typed == [("活動", "B2"), ("活動", "B3"), ("章節", "B2"), ("報告設定", "B3")]
+    assert lines[:3] == ["貳拾陸、貳拾陸、國際事務", "一、一、交流專案", "(一) (一)與日本京都市簽署協定"]
+
+
+def test_the_example_types_no_label_before_a_title():
+    from helpers import EXAMPLE
+
+    assert not [p for p in api.load([EXAMPLE]).problems if p.code == "typed-label"]

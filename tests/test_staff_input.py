@@ -266,6 +266,24 @@ def test_hidden_and_filtered_rows_are_read_and_printed_with_a_warning(tmp_path):
     assert [a.title for a in outcome.report.activities] == ["第1項", "第2項", "第3項", "第4項"]
 
 
+def test_a_hidden_row_marked_not_to_be_reported_is_no_hidden_row_warning(tmp_path):
+    """Staff hide the rows they cancelled (列入報告 否): those are left out anyway, so the warning,
+    which says hidden rows are printed, names only the hidden rows that will print."""
+    path = write_workbook(tmp_path / "h.xlsx", activities=[
+        {**ACTIVITIES[0], "標題": "第1項"}, {**ACTIVITIES[0], "標題": "取消", "列入報告": "否"},
+        {**ACTIVITIES[0], "標題": "第3項"}])
+    book = load_workbook(path)
+    book["活動"].row_dimensions[3].hidden = True
+    book.save(path)
+    outcome = load([path])
+    assert flat(outcome, "code") == []
+    book["活動"].row_dimensions[4].hidden = True
+    book.save(path)
+    outcome = load([path])
+    assert flat(outcome, "cell", "code") == [("A4", "hidden-rows")]
+    assert "3" not in outcome.problems[0].message.split("第")[1].split("列")[0]
+
+
 def test_hidden_rows_of_the_settings_sheet_are_named_too(tmp_path):
     path = write_workbook(tmp_path / "h.xlsx", settings={**SETTINGS, "前言": "本章前言。"})
     book = load_workbook(path)

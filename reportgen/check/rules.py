@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from .. import labels
 from ..dates import DateError, Day, parse_day, roc_date
 from ..problems import Location, Problems, shorten
-from ..read.table import Cell, Row, SheetData, WorkbookData
+from ..read.table import Cell, Row, SheetData, TableCell, WorkbookData
 from ..schema import SECTIONS, SEPARATE, SETTINGS, Sheet, Unique, section_type, section_types, type_for_sheet
 from .kinds import INVALID, date_as_text
 
@@ -447,6 +447,42 @@ def drop_dangling(paragraphs: list[str]) -> tuple[list[str], str]:
         if kept_paragraphs and not kept_paragraphs[-1].endswith(_INTRO_ENDS):
             kept_paragraphs[-1] = _finished(kept_paragraphs[-1])
     return kept_paragraphs, "」「".join(cuts)  # quoted in the message as 「…」: one quote each
+
+
+# A label staff typed before a title that build numbers itself: `(一)`, `一、`, `貳拾陸、`, `2.`.
+_TYPED_ITEM_LABEL = re.compile(r"[(（][〇一二三四五六七八九十百零]+[)）]\s*")
+_TYPED_SECTION_LABEL = re.compile(r"[〇一二三四五六七八九十百零]+、\s*")
+_TYPED_CHAPTER_LABEL = re.compile(r"[零壹貳參肆伍陸柒捌玖拾佰]+、\s*")
+_LABEL_FIRST = frozenset("(（〇一二三四五六七八九十百零壹貳參肆伍陸柒捌玖拾佰") | labels.STARTS
+
+
+def typed_labels(activities: Sequence[Converted], sections: Sequence[RawSection], settings: SheetData | None,
+                 problems: Problems) -> None:
+    """A title that already begins with the label build gives it (標題 `(一) 與日本…`, 節名 `一、交流`,
+    章名 `貳拾陸、國際事務`, or a sub-item's `2.`) would print numbered twice (`(一) (一)與日本…`): a
+    warning at the cell, the text printed as typed (nothing is guessed away)."""
+    def check(title: object, where: Cell | TableCell, header: str, pattern: re.Pattern[str],
+              sub_items: bool = False) -> None:
+        if title.__class__ is not str or title[:1] not in _LABEL_FIRST:  # type: ignore[index]
+            return
+        found = pattern.match(title)  # type: ignore[arg-type]
+        label = found.group().strip() if found else None
+        if label is None and sub_items and (parsed := labels.parse(title)) is not None:  # type: ignore[arg-type]
+            label = title[:parsed.end].strip()  # type: ignore[index]
+        if label:
+            problems.add("typed-label", where.location, title=shorten(title), label=label, header=header)
+
+    for c in activities:
+        if not c.excluded:
+            check(c.values.get("title"), c.cell("title"), c.header("title"), _TYPED_ITEM_LABEL, sub_items=True)
+    title_header = SECTIONS.by_key("title").header
+    for section in sections:
+        check(section.title, section.cell("title"), title_header, _TYPED_SECTION_LABEL)
+    if settings is not None and settings.rows:
+        header = SETTINGS.by_key("title").header
+        if header in settings.rows[0].cells:
+            cell = settings.rows[0][header]
+            check(cell.value, cell, header, _TYPED_CHAPTER_LABEL)
 
 
 def dangling_contents(rows: Sequence[Converted], problems: Problems) -> None:

@@ -245,6 +245,7 @@ def validate_books(books: list[WorkbookData], problems: Problems | None = None,
                   for kind in section_types() if kind.sheet is not None and kind.by_number}
     rules.activity_dates(activity_rows, period, problems)
     rules.dangling_contents(activity_rows, problems)
+    rules.typed_labels(activity_rows, raw_sections, settings_data, problems)
     _duplicates(ACTIVITIES, activity_rows, problems)
     rules.blank_contents(activity_rows, by_number, problems)
     rules.sub_item_numbers(activity_rows, raw_sections, settings_data, frame.preface, problems)

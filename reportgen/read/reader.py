@@ -265,9 +265,10 @@ def _read_table(spec: Sheet, file: str, grid: list[list[object]], problems: Prob
     # unsaid, so the missing headers are errors as ever.
     headerless = not columns and any(_filled(value) for value in header_row)
     if missing and (found or headerless or _unread_data(grid, header_row, set(columns.values()))):
+        note = merged_header_note(merged) + _lower_header_note(grid, wanted, len(columns))
         for col in missing:
             problems.add("missing-column", Location(file, spec.name, header=col.header),
-                         note=merged_header_note(merged), help=col.help.rstrip("。"))
+                         note=note, help=col.help.rstrip("。"))
     note_merged_header(merged, grid, file, spec, problems)
     note_resembling_columns(spec, file, header_row, grid, set(columns.values()), problems,
                             {col for left, right in merged for col in range(left + 1, right + 1)})
@@ -276,10 +277,25 @@ def _read_table(spec: Sheet, file: str, grid: list[list[object]], problems: Prob
     rows = [Row(file, spec.name, number, TableCells(layout, number, values)) for number, values in found]
     _note_invisible_only_rows(grid, rows, columns, file, spec, problems)
     if facts.hidden and rows:
-        hidden = sorted(set(facts.hidden) & {row.number for row in rows})
+        # a hidden row marked 列入報告 否 is left out anyway (staff hide what they cancelled): the
+        # warning, which says hidden rows are printed, is about the others
+        at = columns.get(spec.by_key(spec.include).header) if spec.include else None
+        left_out = {row.number for row in rows if at is not None
+                    and at < len(grid[row.number - 1]) and fold(grid[row.number - 1][at]) == "否"}
+        hidden = sorted(set(facts.hidden) & {row.number for row in rows} - left_out)
         if hidden:
             problems.add("hidden-rows", Location(file, spec.name, hidden[0], 0), rows=spans(hidden))
     return SheetData(spec, file, rows)
+
+
+def _lower_header_note(grid: list[list[object]], wanted: dict[str, str], found: int) -> str:
+    """Where the headers are when a title row sits above them (a common habit: `111年上半年 外賓
+    來訪紀錄` in row 1): the first of rows 2–6 naming more of the sheet's columns than row 1 does."""
+    for index in range(1, min(len(grid), 6)):
+        named = {wanted[name] for name in map(header_name, grid[index]) if name in wanted}
+        if len(named) >= max(2, found + 1):
+            return f"第 {index + 1} 列看起來才是欄名列：欄名必須在第 1 列，請刪除上方的 {index} 列（標題等）後存檔。"
+    return ""
 
 
 def _unread_data(grid: list[list[object]], header_row: Sequence[object], read: AbstractSet[int]) -> bool:
