@@ -124,6 +124,9 @@ CODES: dict[str, Code] = {
     "typed-label": Code(W, "「{header}」的「{title}」開頭已有編號「{label}」；"
                            "本章的編號由 reportgen 自動加上，會印出兩次編號。",
                         "請刪除開頭的「{label}」，只寫{header}本身。"),
+    "organisation-twice": Code(W, "「{header}」的「{representative}」以「{organisation_header}」的"
+                                  "「{organisation}」開頭；名單會印成「{organisation}{representative}」，單位重複。",
+                               "「{header}」只寫姓名與職稱，單位寫在「{organisation_header}」。"),
     "dangling-intro": Code(W, "前言以「：」結尾，但後面沒有名單；已刪去最後一句「{sentence}」。",
                            "若要保留這一句，請改寫前言的結尾。"),
     "dangling-content": Code(W, "內容的最後一段以「：」結尾，但後面沒有要介紹的內容；已刪去最後一句「{sentence}」。",

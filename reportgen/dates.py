@@ -78,6 +78,12 @@ def typed_form(date: dt.date) -> str:
     return f"{date.year}/{date.month}/{date.day}"
 
 
+# The day of the week staff add after a full date (`111年1月5日(三)`, `111/1/5（週三）`,
+# `111年1月5日 星期三`): read past, as a reader of the cell would.
+_WEEKDAY = re.compile(r"(?<=[0-9日])\s*(?:[(（]\s*(?:星期|週|周|礼拜|禮拜)?[一二三四五六日天]\s*[)）]"
+                      r"|(?:星期|週|周|禮拜)[一二三四五六日天])$")
+
+
 def parse_day(value: object) -> Day:
     """Read a cell value: a real date, a number like 1100908, or text in an accepted form.
 
@@ -102,7 +108,7 @@ def parse_day(value: object) -> Day:
         if not value.is_integer():
             raise DateError(str(value))
         value = int(value)
-    text = fold_width(str(value)).strip()
+    text = _WEEKDAY.sub("", fold_width(str(value)).strip())
     for pattern in _PATTERNS:
         match = pattern.match(text)
         if match:

@@ -133,3 +133,16 @@ def test_a_date_cell_below_the_year_1000_is_the_roc_date_typed(value, day):
 def test_a_western_leap_day_that_is_no_roc_date_is_an_error():
     with pytest.raises(DateError, match="108/2/29"):
         parse_day(dt.date(108, 2, 29))  # 108 AD is a leap year; ROC 108 (2019) is not
+
+
+@pytest.mark.parametrize("typed", ["111年1月5日(三)", "111/1/5（三）", "111年1月5日 星期三", "111/1/5 週三",
+                                   "111/1/5（週三）", "2022/1/5(三)"])
+def test_a_day_of_the_week_after_a_full_date_is_read_past(typed):
+    """Staff add the weekday to a date (`111年1月5日(三)`): the date is what they typed."""
+    assert parse_day(typed).first == dt.date(2022, 1, 5)
+
+
+@pytest.mark.parametrize("typed", ["111年1月5日(三日)", "111/1/5(X)", "111/1/5(上午)"])
+def test_other_text_after_a_date_is_still_refused(typed):
+    with pytest.raises(DateError):
+        parse_day(typed)

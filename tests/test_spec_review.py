@@ -327,3 +327,20 @@ def test_the_example_types_no_label_before_a_title():
     from helpers import EXAMPLE
 
     assert not [p for p in api.load([EXAMPLE]).problems if p.code == "typed-label"]
+
+
+# --- §3: the key-visitor list: 單位 + 代表 + (視訊) ------------------------------------------------------
+
+def test_a_video_visit_already_marked_is_not_marked_twice(tmp_path):
+    _outcome, lines = _load(write_workbook(tmp_path / "a.xlsx", visits=[
+        {**VISITS[0], "代表": "孫曉雅處長（視訊）", "形式": "視訊"}]))
+    assert lines[-1] == "日本京都市孫曉雅處長(視訊)等。"
+
+
+def test_a_representative_beginning_with_the_organisation_is_a_warning(tmp_path):
+    outcome, lines = _load(write_workbook(tmp_path / "a.xlsx", visits=[
+        {**VISITS[0], "代表": "日本京都市門川大作市長"}]))
+    [warned] = [p for p in outcome.problems if p.code == "organisation-twice"]
+    assert (warned.location.sheet, warned.location.cell) == ("訪賓", "D2")
+    assert "日本京都市日本京都市門川大作市長" in warned.message
+    assert lines[-1] == "日本京都市日本京都市門川大作市長(視訊)等。"  # printed as typed

@@ -485,6 +485,18 @@ def typed_labels(activities: Sequence[Converted], sections: Sequence[RawSection]
             check(cell.value, cell, header, _TYPED_CHAPTER_LABEL)
 
 
+def organisation_twice(visits: Sequence[Converted], problems: Problems) -> None:
+    """A 代表 that begins with its 單位 (`日本京都市門川大作市長` under 日本京都市) prints the
+    organisation twice, since the list joins them (`日本京都市日本京都市門川大作市長`): a warning."""
+    for c in visits:
+        organisation, names = c.values.get("organisation"), c.values.get("representatives")
+        if (organisation.__class__ is str and organisation and names.__class__ is list and names
+                and names[0].__class__ is str and names[0].startswith(organisation)):
+            problems.add("organisation-twice", c.cell("representatives").location, organisation=organisation,
+                         representative=shorten(names[0]), header=c.header("representatives"),
+                         organisation_header=c.header("organisation"))
+
+
 def dangling_contents(rows: Sequence[Converted], problems: Problems) -> None:
     """An activity's 內容 whose last paragraph ends with `：` introduces nothing (the next item
     follows): that sentence is cut, as a 前言's is, with a warning at the cell (SPEC §3: no

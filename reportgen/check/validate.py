@@ -246,6 +246,7 @@ def validate_books(books: list[WorkbookData], problems: Problems | None = None,
     rules.activity_dates(activity_rows, period, problems)
     rules.dangling_contents(activity_rows, problems)
     rules.typed_labels(activity_rows, raw_sections, settings_data, problems)
+    rules.organisation_twice(visit_rows, problems)
     _duplicates(ACTIVITIES, activity_rows, problems)
     rules.blank_contents(activity_rows, by_number, problems)
     rules.sub_item_numbers(activity_rows, raw_sections, settings_data, frame.preface, problems)

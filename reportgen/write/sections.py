@@ -35,8 +35,9 @@ def join_names(names: tuple[str, ...] | list[str]) -> str:
 
 
 def visitor(visit: Visit, parens: str) -> str:
+    """單位 + 代表, and `(視訊)` for a video visit — not twice when staff already wrote it there."""
     text = visit.organisation + join_names(visit.representatives)
-    if visit.video:
+    if visit.video and "視訊)" not in text and "視訊）" not in text:
         text += normalize.unify_parens("(視訊)", parens)
     return text
 
