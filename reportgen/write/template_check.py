@@ -315,8 +315,8 @@ def _leaks(dropped: list[str] | tuple[str, ...], app: bytes | None, settings_rel
     }
     for prefix, description in kinds.values():
         if any(name.lower().startswith(prefix.lower()) for name in dropped):
-            findings.append(Finding(False, f"含有{description}，會跟著範本帶進每一章；"
-                                           "reportgen 產生的文件不會包含它。"))
+            findings.append(Finding(False, f"含有{description}：用這個範本在 Word 中另外建立的文件會帶著它；"
+                                           "reportgen 產生的本章不會包含它，可放心使用。"))
     if app:
         from lxml import etree
 
