@@ -100,9 +100,10 @@ class InitOutcome:
         assert self.path is not None and self.setup is not None
         period = f"{self.setup.period}{self.period_note}" if self.setup.period else "未定（請在「報告設定」填寫）"
         if self.setup.activities:  # reportgen import
+            first = "" if self.setup.period else "先在「報告設定」填寫期間起與期間迄，"
             return (f"已產生 {self.path}：報告期間 {period}，章節 {len(self.setup.sections)} 節、"
                     f"活動 {len(self.setup.activities)} 項。\n"
-                    f"下一步：reportgen build {self.path} 產生的段落與原文相同；請依本期資料修改活動與前言。")
+                    f"下一步：{first}reportgen build {self.path} 產生的段落與原文相同；請依本期資料修改活動與前言。")
         return (f"已產生 {self.path}：報告期間 {period}，"
                 f"章節 {len(self.setup.sections)} 節。\n"
                 f"下一步：填寫「活動」與「訪賓」工作表（說明見「{GUIDE_SHEET}」），"
