@@ -90,7 +90,8 @@ def is_cjk(char: str) -> bool:
 # For spacing, parentheses of either width sit with CJK text, so both widths behave alike.
 _MARKS = "，。、；：？！"
 # A space that may go: one beside a character that is not ASCII, or beside a parenthesis.
-_SPACE_TO_LOOK_AT = re.compile(r" (?=[^\x00-\x27\x2a-\x7f])|(?<=[^\x00-\x27\x2a-\x7f]) ")
+# (The pattern starts with the space itself, which lets the regex engine skip ahead quickly.)
+_SPACE_TO_LOOK_AT = re.compile(r" (?:(?=[^\x00-\x27\x2a-\x7f])|(?<=[^\x00-\x27\x2a-\x7f] ))")
 
 
 def _tight(char: str) -> bool:
@@ -243,6 +244,8 @@ def _paragraph(text: str, parens: str) -> str:
     left narrow, `1.:9` would print `1、:9`, which normalizes to `1、：9`. Widened here, what
     prints normalizes to itself. (A parenthesized label prints with `)`, no CJK character.)"""
     text = _line(text, parens)
+    if _ANY_NARROW_PUNCT.search(text, 0, 8) is None:  # a label ends within its first characters
+        return text
     while may_start(text) and (label := parse(text)) is not None and not label.parenthesized:
         mark = text[label.end:label.end + 1]
         if mark not in _NARROW_PUNCT:
