@@ -208,6 +208,7 @@ def test_duplicate_is_reported_even_when_the_first_row_has_other_errors(project,
     assert "另一筆在 d.xlsx 訪賓!C2" in result.out
 
 
+@pytest.mark.slow  # seconds of the default run's budget: CI runs it
 def test_a_thousand_items_in_one_section_is_an_error_not_a_crash(project, cli, tmp_path):
     rows = [{"節次": 1, "標題": f"活動{n}", "開始日期": "110/9/8", "內容": "內容"} for n in range(1000)]
     book = write_workbook(tmp_path / "many.xlsx", activities=rows)
@@ -269,6 +270,7 @@ def test_build_and_preview_go_through_the_api(project, cli, monkeypatch):
     assert calls == ["template_findings", "render_docx", "preview_text"]
 
 
+@pytest.mark.slow  # seconds of the default run's budget: CI runs it
 def test_preview_on_a_big5_console_says_which_characters_it_cannot_show(tmp_path):
     """菓 (U+83D3) is not in cp950: the console prints ?, and says so, rather than changing the
     chapter unseen; a UTF-8 console says nothing."""

@@ -269,6 +269,7 @@ def test_doctype_in_template_is_refused(tmp_path):
         load_template(_template_with_styles(tmp_path, evil))
 
 
+@pytest.mark.slow  # seconds of the default run's budget: CI runs it
 def test_template_that_inflates_too_far_is_refused(tmp_path):
     """Many small parts that together declare more than the limit: refused before inflating."""
     bomb = tmp_path / "bomb.docx"

@@ -55,6 +55,7 @@ def _sheet_with(tmp_path: Path, name: str, raw_xml: bytes, **cells: object) -> P
     return rewrite(base, tmp_path / name, {ACTIVITY_SHEET: replace_text(MARKER, raw_xml)})
 
 
+@pytest.mark.slow  # seconds of the default run's budget: CI runs it
 def test_over_long_cells_are_errors_at_their_cells(tmp_path):
     book = _sheet_with(
         tmp_path, "long.xlsx", megabyte_text().encode(), 標題="題" * (MAX_CHARS[Kind.LINE] + 1), 內容=MARKER)
@@ -69,6 +70,7 @@ def test_long_value_in_a_date_or_number_column(tmp_path):
     assert problems_of(book) == [("paste.xlsx", "活動!C2", "too-long"), ("paste.xlsx", "訪賓!E2", "too-long")]
 
 
+@pytest.mark.slow  # seconds of the default run's budget: CI runs it
 def test_too_long_message_through_the_cli(cli, tmp_path):
     book = _sheet_with(tmp_path, "long.xlsx", megabyte_text().encode(), 內容=MARKER)
     result = cli("validate", book)
@@ -78,6 +80,7 @@ def test_too_long_message_through_the_cli(cli, tmp_path):
         f"（填寫的是「{megabyte_text()[:39]}…」）　請精簡到 10,000 字以內，或分成幾項活動。")
 
 
+@pytest.mark.slow  # seconds of the default run's budget: CI runs it
 def test_megabyte_cell_in_an_ignored_column_is_harmless(cli, project, tmp_path):
     book = _sheet_with(tmp_path, "note.xlsx", megabyte_text().encode(), 備註=MARKER)
     result = cli("build", book, "-o", tmp_path / "out.docx")

@@ -52,6 +52,7 @@ def _runs(chars) -> list[tuple[int, int]]:
     return runs
 
 
+@pytest.mark.slow  # fresh processes / every code point: CI runs it
 def test_the_cjk_table_holds_what_the_cjk_character_class_matches():
     """normalize.is_cjk looks up a table made from the class's text: every code point it says is CJK
     is one the regex class matches, and no other."""
@@ -69,7 +70,7 @@ def test_the_cjk_table_holds_what_the_cjk_character_class_matches():
 _TIGHT_TEXT = st.text(st.sampled_from("日本（）()，。、；：？！ aZ1,-「」\u3000\u00b7\u2026\U00020000"), max_size=30)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(_TIGHT_TEXT)
 @example("( )")
 @example("日 (a) 日")
@@ -334,6 +335,7 @@ def _every_cell_by_openpyxl(sheet, grid, marks):
     return [[] for _ in range(height)]
 
 
+@pytest.mark.slow  # seconds of the default run's budget: CI runs it
 def test_the_sheet_extent_from_the_tail_is_the_extent_of_every_reference():
     """extent.extent reads candidates from a chunk's end and confirms them with one search; any
     larger reference anywhere (out of order, single-quoted, tab before r=) is still counted."""
@@ -452,6 +454,7 @@ def _models_in_a_fresh_process(env_value: str | None, first: str = "", command: 
     return done.stdout.split("\n")[:2]
 
 
+@pytest.mark.slow  # fresh processes / every code point: CI runs it
 @pytest.mark.parametrize("env_value", [None, "__all__", "1", "true"])
 def test_the_command_builds_models_without_searching_for_pydantic_plugins(env_value):
     """Unset, or set to turn every plugin off, pydantic is told "no plugins" without its entry-point
@@ -461,6 +464,7 @@ def test_the_command_builds_models_without_searching_for_pydantic_plugins(env_va
     assert validated.startswith("rejected ")
 
 
+@pytest.mark.slow  # fresh processes / every code point: CI runs it
 def test_pydantic_s_own_plugin_search_is_kept_when_chosen_already_made_or_for_a_library():
     """PYDANTIC_DISABLE_PLUGINS naming plugins to leave out is a choice of the others: pydantic's loader
     runs. A loader some other library's models loaded first is left in place. A program importing

@@ -558,6 +558,7 @@ def pauses(monkeypatch):
     return events
 
 
+@pytest.mark.slow  # seconds of the default run's budget: CI runs it
 def test_a_spent_one_time_link_waits_like_a_wrong_code(pauses):
     config = ServeConfig(access_code="right-code", loopback=False, login_delay=0.75)
     app = create_app(config)
@@ -818,6 +819,7 @@ def test_internal_errors_show_no_traceback_and_log_only_the_type(monkeypatch, ca
     assert CELL_MARKER not in caplog.text and "ValueError" in caplog.text
 
 
+@pytest.mark.slow  # seconds of the default run's budget: CI runs it
 def test_download_links_expire(monkeypatch):
     c = client(ServeConfig(keep_seconds=0.2))
     links = download_links(upload(c, EXAMPLE).text)
@@ -914,6 +916,7 @@ def test_a_hung_check_times_out_and_keeps_its_worker_until_it_ends(monkeypatch):
     assert statuses[-1] == 200 and set(statuses[:-1]) <= {503}
 
 
+@pytest.mark.slow  # seconds of the default run's budget: CI runs it
 def test_a_slot_is_freed_when_its_thread_ends_not_when_its_caller_gives_up():
     import asyncio
     import threading
@@ -1031,6 +1034,7 @@ def test_uploads_held_in_memory_are_bounded(monkeypatch, limits):
     assert after.status_code == 200
 
 
+@pytest.mark.slow  # seconds of the default run's budget: CI runs it
 def test_results_kept_in_memory_are_bounded_in_bytes():
     """Over the byte budget the oldest results go first (page and files); the newest always stays."""
     c = client()
@@ -1178,6 +1182,7 @@ def test_every_error_page_is_chinese_with_its_language(status):
 
 # Memory predicted before work ------------------------------------------------------------------
 
+@pytest.mark.slow  # seconds of the default run's budget: CI runs it
 def test_memory_is_predicted_from_the_upload_and_refused_when_it_would_not_fit(tmp_path):
     rows = [{"節次": 1, "標題": f"活動{n}", "開始日期": "110/9/8", "內容": "內容" * 40} for n in range(300)]
     big = write_workbook(tmp_path / "大.xlsx", activities=rows)
