@@ -7,6 +7,9 @@ FORMAL_UNITS = ("", "拾", "佰")
 LOWER_DIGITS = "〇一二三四五六七八九"
 LOWER_UNITS = ("", "十", "百")
 ZERO = "零"
+# Every character a label's numeral may hold (for patterns recognising a typed or published label).
+FORMAL_CHARACTERS = FORMAL_DIGITS + "".join(FORMAL_UNITS)
+LOWER_CHARACTERS = LOWER_DIGITS + "".join(LOWER_UNITS) + ZERO
 
 
 def _spell(n: int, digits: str, units: tuple[str, ...]) -> str:

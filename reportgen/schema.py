@@ -26,6 +26,20 @@ class Kind(str, Enum):
         return self in (Kind.DATE, Kind.MONTH)
 
 
+# Characters of typed text. A title or organisation of 200 characters is already a paragraph;
+# 10,000 characters of 內容 is several printed pages (Excel itself stops at 32,767). Dates and
+# numbers are short by nature, so a long one is a value pasted into the wrong column. (A long
+# choice is already reported as a value not among the choices.)
+MAX_CHARS: dict[Kind, int] = {
+    Kind.LINE: 200,
+    Kind.PROSE: 10_000,
+    Kind.ITEMS: 200,
+    Kind.DATE: 100,
+    Kind.MONTH: 100,
+    Kind.INT: 100,
+}
+
+
 @dataclass(frozen=True)
 class Column:
     """One column of a sheet (or one key of the settings sheet): everything that follows from it.

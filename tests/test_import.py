@@ -436,11 +436,8 @@ def test_init_from_keeps_a_literal_escape_like_section_title(tmp_path):
 
 def test_a_content_or_preface_longer_than_build_takes_is_a_warning(tmp_path):
     from reportgen.check.limits import MAX_CHARS
-    from reportgen.read import chapter
     from reportgen.schema import Kind
 
-    # read/ imports no check module, so chapter.py's limits are held equal to limits.py's here
-    assert (MAX_CHARS[Kind.PROSE], MAX_CHARS[Kind.LINE]) == (chapter.MAX_PROSE, chapter.MAX_TITLE)
     long = "甲" * MAX_CHARS[Kind.PROSE] + "。"
     source = tmp_path / "c.txt"
     source.write_text("\n".join(["貳拾陸、國際事務", "一、交流", long, "(一) 標題", "110年9月8日辦理。", long,

@@ -3,20 +3,7 @@
 from __future__ import annotations
 
 from ..problems import Location, Problems, shorten
-from ..schema import Column, Kind
-
-# Characters of typed text. A title or organisation of 200 characters is already a paragraph;
-# 10,000 characters of 內容 is several printed pages (Excel itself stops at 32,767). Dates and
-# numbers are short by nature, so a long one is a value pasted into the wrong column. (A long
-# choice is already reported as a value not among the choices.)
-MAX_CHARS: dict[Kind, int] = {
-    Kind.LINE: 200,
-    Kind.PROSE: 10_000,
-    Kind.ITEMS: 200,
-    Kind.DATE: 100,
-    Kind.MONTH: 100,
-    Kind.INT: 100,
-}
+from ..schema import MAX_CHARS, Column, Kind  # MAX_CHARS: declared with the kinds, read/ takes it too
 
 _FIX: dict[Kind, str] = {
     Kind.LINE: "請精簡到 {limit:,} 字以內；詳細說明請寫在「內容」。",

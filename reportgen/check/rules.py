@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from .. import labels
 from ..dates import DateError, Day, parse_day, roc_date
+from ..numerals import FORMAL_CHARACTERS, LOWER_CHARACTERS
 from ..problems import Location, Problems, shorten
 from ..read.table import Cell, Row, SheetData, TableCell, WorkbookData
 from ..schema import SECTIONS, SEPARATE, SETTINGS, Sheet, Unique, section_type, section_types, type_for_sheet
@@ -450,10 +451,10 @@ def drop_dangling(paragraphs: list[str]) -> tuple[list[str], str]:
 
 
 # A label staff typed before a title that build numbers itself: `(一)`, `一、`, `貳拾陸、`, `2.`.
-_TYPED_ITEM_LABEL = re.compile(r"[(（][〇一二三四五六七八九十百零]+[)）]\s*")
-_TYPED_SECTION_LABEL = re.compile(r"[〇一二三四五六七八九十百零]+、\s*")
-_TYPED_CHAPTER_LABEL = re.compile(r"[零壹貳參肆伍陸柒捌玖拾佰]+、\s*")
-_LABEL_FIRST = frozenset("(（〇一二三四五六七八九十百零壹貳參肆伍陸柒捌玖拾佰") | labels.STARTS
+_TYPED_ITEM_LABEL = re.compile(rf"[(（][{LOWER_CHARACTERS}]+[)）]\s*")
+_TYPED_SECTION_LABEL = re.compile(rf"[{LOWER_CHARACTERS}]+、\s*")
+_TYPED_CHAPTER_LABEL = re.compile(rf"[{FORMAL_CHARACTERS}]+、\s*")
+_LABEL_FIRST = frozenset("(（" + LOWER_CHARACTERS + FORMAL_CHARACTERS) | labels.STARTS
 
 
 def typed_labels(activities: Sequence[Converted], sections: Sequence[RawSection], settings: SheetData | None,

@@ -21,22 +21,21 @@ from pathlib import Path
 from .. import labels, normalize
 from ..dates import DateError, parse_day
 from ..errors import FatalError
-from ..numerals import lower, read_formal, read_lower
+from ..numerals import FORMAL_CHARACTERS, LOWER_CHARACTERS, lower, read_formal, read_lower
 from ..problems import Location, Problems, shorten
-from ..schema import AS_ENTERED, RUN_IN, SEPARATE
+from ..schema import AS_ENTERED, MAX_CHARS, RUN_IN, SEPARATE, Kind
 
 SUFFIXES = (".docx", ".txt")
 MAX_DOCX_PART = 64 * 1024 * 1024
 MAX_TEXT = 16 * 1024 * 1024
-# check/limits.py's MAX_CHARS for a single-line cell (標題) and a 內容 or 前言 cell: read imports no
-# check module (DESIGN), so tests/test_import.py holds these equal to limits.py's.
-MAX_TITLE = 200
-MAX_PROSE = 10_000
+# What build takes of a single-line cell (標題) and of a 內容 or 前言 cell (check/limits.py's errors).
+MAX_TITLE = MAX_CHARS[Kind.LINE]
+MAX_PROSE = MAX_CHARS[Kind.PROSE]
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 
-_CHAPTER = re.compile(r"^\s*([零壹貳參肆伍陸柒捌玖拾佰]+)\s*、\s*(.+?)\s*$")
-_SECTION = re.compile(r"^\s*([〇一二三四五六七八九十百零]+)\s*、\s*(.*?)\s*$")
-_ITEM = re.compile(r"^\s*[(（]\s*([〇一二三四五六七八九十百零]+)\s*[)）]\s*(.*?)\s*$")
+_CHAPTER = re.compile(rf"^\s*([{FORMAL_CHARACTERS}]+)\s*、\s*(.+?)\s*$")
+_SECTION = re.compile(rf"^\s*([{LOWER_CHARACTERS}]+)\s*、\s*(.*?)\s*$")
+_ITEM = re.compile(rf"^\s*[(（]\s*([{LOWER_CHARACTERS}]+)\s*[)）]\s*(.*?)\s*$")
 _FULL_DATE = re.compile(r"(?<![0-9０-９])(?:民國)?([0-9０-９]{2,4})\s*年\s*([0-9０-９]{1,2})\s*月"
                         r"\s*([0-9０-９]{1,2})\s*日")
 # Closing characters a published paragraph ends with; a .txt line ending otherwise (`…日本台灣交`)
