@@ -193,7 +193,7 @@ _JOINED_AFTER_TITLE = re.compile(
     "(?:[長使官師席任表授臣相統理裁事員士人姐生贊書問委辦監軍校務者輯屬記導]|[A-Za-z.])以?[及與]")
 
 
-def _written_list(value: str, parens: str) -> bool:
+def _written_list(items: list[str]) -> bool:
     """Whether a 代表 cell is a list staff already wrote out, printed as typed (SPEC §4: never joined
     again into 甲市長及乙副市長及丙局長), or names to be joined `A及B`, `A、B及C` (SPEC §3).
 
@@ -201,15 +201,13 @@ def _written_list(value: str, parens: str) -> bool:
     (`甲市長、乙副市長及丙局長`, `甲市長及乙副市長、丙局長`, `乙總監及丙經理` on a line of its own).
     A 及 inside an organisation's name joins nobody: `聖文森及格瑞那丁龔薩福總理、甲部長` and
     `甲市長⏎經濟及能源部乙部長` are names to join (…總理及甲部長, 甲市長及經濟及能源部乙部長)."""
-    if "及" not in value and "與" not in value:
-        return False
-    return _JOINED_AFTER_TITLE.search(normalize.line_text(value.replace("\n", "、"), parens)) is not None
+    joined = "、".join(items)  # normalized already (clean_list): `市長 及 乙` reads `市長及乙`
+    return ("及" in joined or "與" in joined) and _JOINED_AFTER_TITLE.search(joined) is not None
 
 
 def _items(text: _Text, cell: Cell, col: Column, ctx: Context) -> object:
-    value = as_text(text.value)
-    items, _removed = normalize.clean_list(value, parens=ctx.parens)
-    if len(items) > 1 and _written_list(value, ctx.parens):
+    items, _removed = normalize.clean_list(as_text(text.value), parens=ctx.parens)
+    if len(items) > 1 and _written_list(items):
         items = ["、".join(items)]  # printed as typed: its line breaks read as the 、 they stand for
     return _nonempty(items, "、".join(items), cell, col, ctx)
 

@@ -239,8 +239,9 @@ def note_unnamed_settings_columns(file: str, grid: Sequence[Sequence[object]], p
     header_row = grid[0] if grid and header_name(grid[0][0] if grid[0] else None) == header_name(
         SETTINGS_KEY_HEADER) else ()
     width = max((len(row) for row in grid), default=0)
-    own = [each for each in read_names() if each.sheet is SETTINGS]
-    others = [each for each in read_names() if each.sheet is not SETTINGS]
+    names = read_names()
+    own = [each for each in names if each.sheet is SETTINGS]
+    others = [each for each in names if each.sheet is not SETTINGS]
     for index in range(2, width):
         if index < len(header_row) and filled(header_row[index]):
             value = header_row[index]

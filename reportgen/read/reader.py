@@ -279,9 +279,10 @@ def _read_table(spec: Sheet, file: str, grid: list[list[object]], problems: Prob
     if facts.hidden and rows:
         # a hidden row marked 列入報告 否 is left out anyway (staff hide what they cancelled): the
         # warning, which says hidden rows are printed, is about the others
-        at = columns.get(spec.by_key(spec.include).header) if spec.include else None
-        left_out = {row.number for row in rows if at is not None
-                    and at < len(grid[row.number - 1]) and fold(grid[row.number - 1][at]) == "否"}
+        include = spec.by_key(spec.include) if spec.include else None
+        at = columns.get(include.header) if include is not None else None
+        left_out = {row.number for row in rows if at is not None and at < len(grid[row.number - 1])
+                    and include.choice_of(grid[row.number - 1][at]) == "否"}
         hidden = sorted(set(facts.hidden) & {row.number for row in rows} - left_out)
         if hidden:
             problems.add("hidden-rows", Location(file, spec.name, hidden[0], 0), rows=spans(hidden))
